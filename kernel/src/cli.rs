@@ -1,0 +1,87 @@
+//! The `playbook` command line: one subcommand per job, each a thin call into the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::{cell_cache, connection_file, install, kernel};
+
+/// Operational playbooks in Jupyter, in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "playbook", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Jupyter kernel (what kernel.json starts).
+    Kernel {
+        /// The connection file written by the Jupyter client.
+        #[arg(long, short = 'f')]
+        connection_file: PathBuf,
+    },
+    /// Install the `playbook` kernelspec and prebuild the cell library.
+    Install(InstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Install for this user (the default): $JUPYTER_DATA_DIR or ~/.local/share/jupyter.
+    #[arg(long, conflicts_with = "prefix")]
+    pub user: bool,
+    /// Install into PREFIX/share/jupyter (a virtualenv or conda env).
+    #[arg(long)]
+    pub prefix: Option<PathBuf>,
+    /// Only write the kernelspec; do not prebuild the cell library.
+    #[arg(long)]
+    pub no_prebuild: bool,
+}
+
+impl Cli {
+    /// The directory evcxr must build in for this command (set as `EVCXR_TMPDIR` before
+    /// any thread starts), if the command runs Rust cells.
+    pub fn evcxr_build_dir(&self) -> Option<PathBuf> {
+        match &self.command {
+            Command::Kernel { .. } => Some(cell_cache::new_kernel_dir()),
+            Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
+            Command::Install(_) => None,
+        }
+    }
+}
+
+/// Runs the parsed command; `build_dir` is what [`Cli::evcxr_build_dir`] returned.
+pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Kernel { connection_file } => {
+            let info = connection_file::read(&connection_file)?;
+            let build_dir = build_dir.context("no build directory for the kernel")?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(kernel::run(info, build_dir))?;
+            // Cells may have left threads behind; do not wait for them.
+            runtime.shutdown_background();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Install(args) => {
+            let location = match args.prefix {
+                Some(prefix) => install::Location::Prefix(prefix),
+                None => install::Location::User,
+            };
+            let exe = std::env::current_exe().context("finding this executable")?;
+            let dir = install::write_kernelspec(&location, &exe)?;
+            println!("installed kernelspec {} in {}", install::KERNEL_NAME, dir.display());
+            if let Some(staging) = build_dir {
+                println!("prebuilding the cell library (first time: about a minute)…");
+                let template = install::prebuild(&staging)?;
+                println!("cell library prebuilt in {}", template.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

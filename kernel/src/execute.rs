@@ -1,0 +1,300 @@
+//! `execute_request`: one cell at a time, in the order received, on the executor task.
+//!
+//! Per request: `busy`, `execute_input`, the cell's streams and displays while it runs,
+//! `execute_result` or `error`, the reply, `idle`. A panic, an error returned through `?`
+//! (reported by the cell guard over the host channel), a compile error, a crash of the
+//! evaluation process and an interrupt all give status `error`. After an error with
+//! `stop_on_error`, execute requests already queued are answered `aborted`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jupyter_protocol::{
+    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
+    ExecutionState, ExpressionResult, JupyterMessage, JupyterMessageContent, Media, ReplyError,
+    ReplyStatus,
+};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::host::CellReport;
+use crate::kernel::{Kernel, Replier};
+use crate::rust_engine::Evaluated;
+
+/// The outcome of one cell, as the client will see it.
+#[derive(Debug)]
+enum Outcome {
+    Ok(HashMap<String, String>),
+    Error(ReplyError),
+}
+
+/// Runs queued execute requests until the queue closes.
+pub async fn run_executor(
+    kernel: Arc<Kernel>,
+    mut queue: UnboundedReceiver<JupyterMessage>,
+    replier: Replier,
+) {
+    while let Some(message) = queue.recv().await {
+        let JupyterMessageContent::ExecuteRequest(request) = &message.content else {
+            continue;
+        };
+        let failed = execute(&kernel, &message, request, &replier).await;
+        if failed && request.stop_on_error {
+            while let Ok(queued) = queue.try_recv() {
+                abort(&kernel, &queued, &replier).await;
+            }
+        }
+    }
+}
+
+async fn abort(kernel: &Kernel, message: &JupyterMessage, replier: &Replier) {
+    kernel.iopub.status(ExecutionState::Busy, Some(message));
+    let reply = ExecuteReply {
+        status: ReplyStatus::Aborted,
+        execution_count: ExecutionCount::new(kernel.execution_count()),
+        user_expressions: Some(HashMap::new()),
+        ..ExecuteReply::default()
+    };
+    replier.reply(reply, message).await;
+    kernel.iopub.status(ExecutionState::Idle, Some(message));
+}
+
+/// Executes one request; returns whether it failed.
+async fn execute(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+    replier: &Replier,
+) -> bool {
+    let iopub = &kernel.iopub;
+    iopub.status(ExecutionState::Busy, Some(message));
+    let count = if request.store_history && !request.silent {
+        kernel.next_execution_count()
+    } else {
+        kernel.execution_count()
+    };
+    if !request.silent {
+        iopub.publish(
+            ExecuteInput {
+                code: request.code.clone(),
+                execution_count: ExecutionCount::new(count),
+            },
+            Some(message),
+        );
+    }
+
+    let outcome = run_cell(kernel, message, request, &request.code).await;
+
+    let mut reply = ExecuteReply {
+        execution_count: ExecutionCount::new(count),
+        user_expressions: Some(HashMap::new()),
+        ..ExecuteReply::default()
+    };
+    let failed = match &outcome {
+        Outcome::Ok(data) => {
+            if !request.silent && !data.is_empty() {
+                iopub.publish(
+                    ExecuteResult::new(ExecutionCount::new(count), to_media(data)),
+                    Some(message),
+                );
+            }
+            if let Some(expressions) = &request.user_expressions
+                && !expressions.is_empty()
+            {
+                reply.user_expressions =
+                    Some(user_expressions(kernel, message, request, expressions).await);
+            }
+            false
+        }
+        Outcome::Error(error) => {
+            if !request.silent {
+                iopub.publish(
+                    ErrorOutput {
+                        ename: error.ename.clone(),
+                        evalue: error.evalue.clone(),
+                        traceback: error.traceback.clone(),
+                    },
+                    Some(message),
+                );
+            }
+            reply.status = ReplyStatus::Error;
+            reply.error = Some(Box::new(error.clone()));
+            true
+        }
+    };
+    if request.store_history {
+        let output = match &outcome {
+            Outcome::Ok(data) => data.get("text/plain").cloned().unwrap_or_default(),
+            Outcome::Error(_) => String::new(),
+        };
+        kernel.history().record(count, &request.code, &output);
+    }
+    replier.reply(reply, message).await;
+    iopub.status(ExecutionState::Idle, Some(message));
+    failed
+}
+
+/// Runs `code` for `message` and interprets what evcxr and the host channel reported.
+async fn run_cell(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+    code: &str,
+) -> Outcome {
+    if code.trim().is_empty() {
+        return Outcome::Ok(HashMap::new());
+    }
+    if let Err(why) = kernel.engine.ready().await {
+        return error(
+            "EngineFailed",
+            &format!("the Rust engine could not start: {why}"),
+        );
+    }
+    let token = kernel.begin_cell(message, request.allow_stdin);
+    let engine = kernel.engine.clone();
+    let stdin = kernel.host.stdin.clone();
+    let parent = message.clone();
+    let allow_stdin = request.allow_stdin;
+    let runtime = tokio::runtime::Handle::current();
+    let code = code.to_owned();
+    let evaluated = tokio::task::spawn_blocking(move || {
+        let reader = |prompt: &str, password: bool| -> String {
+            if !allow_stdin {
+                eprintln!("playbook: input requested but this client does not accept input");
+                return String::new();
+            }
+            runtime
+                .block_on(stdin.ask(&parent, prompt, password))
+                .unwrap_or_default()
+        };
+        engine.eval_with_input(&code, token, &reader)
+    })
+    .await;
+    let report = kernel.end_cell();
+    match evaluated {
+        Err(join_error) => error(
+            "KernelError",
+            &format!("the evaluation thread failed: {join_error}"),
+        ),
+        Ok(Evaluated::Failed {
+            ename,
+            evalue,
+            traceback,
+        }) => Outcome::Error(ReplyError {
+            ename,
+            evalue,
+            traceback,
+        }),
+        Ok(Evaluated::Finished { data }) => judge_finished(data, report),
+    }
+}
+
+/// A cell evcxr calls finished may still have panicked or returned an error through `?`.
+fn judge_finished(data: HashMap<String, String>, report: CellReport) -> Outcome {
+    if let Some((message, location)) = report.panic {
+        let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+        return error(
+            "Panic",
+            &format!("{message} (panicked{at}; variables defined in this cell were not kept)"),
+        );
+    }
+    if report.ended_early {
+        return error(
+            "CellError",
+            "the cell stopped early: an error was returned through `?` (its message is on \
+             stderr above); variables defined in this cell were not kept",
+        );
+    }
+    Outcome::Ok(data)
+}
+
+fn error(ename: &str, evalue: &str) -> Outcome {
+    Outcome::Error(ReplyError {
+        ename: ename.into(),
+        evalue: evalue.into(),
+        traceback: vec![format!("{ename}: {evalue}")],
+    })
+}
+
+fn to_media(data: &HashMap<String, String>) -> Media {
+    let object: serde_json::Map<String, Value> = data
+        .iter()
+        .map(|(mime, content)| {
+            let value = if mime.ends_with("json") {
+                serde_json::from_str(content).unwrap_or_else(|_| Value::String(content.clone()))
+            } else {
+                Value::String(content.clone())
+            };
+            (mime.clone(), value)
+        })
+        .collect();
+    serde_json::from_value(Value::Object(object)).unwrap_or_default()
+}
+
+async fn user_expressions(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+    expressions: &HashMap<String, String>,
+) -> HashMap<String, ExpressionResult> {
+    let mut results = HashMap::new();
+    for (name, expression) in expressions {
+        let result = match run_cell(kernel, message, request, expression).await {
+            Outcome::Ok(data) => ExpressionResult::Ok {
+                data: to_media(&data),
+                metadata: Default::default(),
+            },
+            Outcome::Error(e) => ExpressionResult::Error {
+                ename: e.ename,
+                evalue: e.evalue,
+                traceback: e.traceback,
+            },
+        };
+        results.insert(name.clone(), result);
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_reported_by_the_host_is_an_error() {
+        let report = CellReport {
+            token: 3,
+            panic: Some(("boom".into(), Some("src/lib.rs:1:2".into()))),
+            ended_early: true,
+            ..CellReport::default()
+        };
+        match judge_finished(HashMap::new(), report) {
+            Outcome::Error(e) => {
+                assert_eq!(e.ename, "Panic");
+                assert!(e.evalue.starts_with("boom (panicked at src/lib.rs:1:2"));
+            }
+            Outcome::Ok(_) => panic!("a panic must not be ok"),
+        }
+    }
+
+    #[test]
+    fn an_early_return_is_an_error() {
+        let report = CellReport {
+            ended_early: true,
+            ..CellReport::default()
+        };
+        assert!(matches!(
+            judge_finished(HashMap::new(), report),
+            Outcome::Error(ReplyError { ref ename, .. }) if ename == "CellError"
+        ));
+    }
+
+    #[test]
+    fn json_mime_types_are_sent_as_json() {
+        let mut data = HashMap::new();
+        data.insert("application/json".to_string(), r#"{"a":1}"#.to_string());
+        data.insert("text/plain".to_string(), "x".to_string());
+        let media = serde_json::to_value(to_media(&data)).unwrap();
+        assert_eq!(media["application/json"]["a"], 1);
+        assert_eq!(media["text/plain"], "x");
+    }
+}

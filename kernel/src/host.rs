@@ -1,0 +1,167 @@
+//! The host channel: the Unix socket over which cells (in the evaluation process) ask the
+//! kernel for what needs the kernel — rich output, input, cell-failure reports — and the
+//! engine for everything else.
+//!
+//! The socket lives in a private (0700) directory next to the cell build directory; its
+//! path reaches the evaluation process through `PLAYBOOK_HOST_SOCKET`. Each cell's copy of
+//! the library opens its own connection, so connections are served concurrently.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use jupyter_protocol::{ClearOutput, DisplayData, Media, Transient, UpdateDisplayData};
+use playbook::engine::Session;
+use playbook::protocol::{Reply, Request};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::iopub::{CurrentParent, IoPub};
+use crate::stdin::Stdin;
+
+/// What the host has heard about the cell that is running now.
+#[derive(Debug, Default, Clone)]
+pub struct CellReport {
+    /// The token of the running cell's guard (0: none running).
+    pub token: u64,
+    /// Whether the running request allows stdin.
+    pub allow_stdin: bool,
+    /// A panic's message and location.
+    pub panic: Option<(String, Option<String>)>,
+    /// The cell's guard was dropped during the cell: `?` returned early, or a panic.
+    pub ended_early: bool,
+}
+
+/// Everything the host channel needs, shared with the executor.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub iopub: IoPub,
+    pub parent: CurrentParent,
+    pub report: Arc<Mutex<CellReport>>,
+    pub stdin: Stdin,
+    pub session: Arc<Session>,
+}
+
+impl Host {
+    fn report(&self) -> std::sync::MutexGuard<'_, CellReport> {
+        self.report.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn parent(&self) -> Option<jupyter_protocol::JupyterMessage> {
+        self.parent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: Request) -> Reply {
+        match request {
+            Request::Display {
+                data,
+                metadata,
+                display_id,
+                update,
+            } => {
+                let media: Media = match serde_json::from_value(Value::Object(data)) {
+                    Ok(media) => media,
+                    Err(e) => return Reply::error("bad_bundle", format!("not a MIME bundle: {e}")),
+                };
+                let parent = self.parent();
+                match (update, display_id) {
+                    (true, Some(id)) => {
+                        let mut content = UpdateDisplayData::new(media, &id);
+                        content.metadata = metadata;
+                        self.iopub.publish(content, parent.as_ref());
+                    }
+                    (true, None) => {
+                        return Reply::error("bad_request", "an update needs a display_id");
+                    }
+                    (false, display_id) => {
+                        let mut content = DisplayData::new(media);
+                        content.metadata = metadata;
+                        content.transient = display_id.map(|id| Transient {
+                            display_id: Some(id),
+                        });
+                        self.iopub.publish(content, parent.as_ref());
+                    }
+                }
+                Reply::ok(Value::Null)
+            }
+            Request::ClearOutput { wait } => {
+                self.iopub.publish(ClearOutput { wait }, self.parent().as_ref());
+                Reply::ok(Value::Null)
+            }
+            Request::Input { prompt, password } => {
+                let allowed = self.report().allow_stdin;
+                match self.parent() {
+                    Some(parent) if allowed => {
+                        match self.stdin.ask(&parent, &prompt, password).await {
+                            Ok(value) => Reply::ok(value),
+                            Err(e) => Reply::error("input_failed", e.to_string()),
+                        }
+                    }
+                    _ => Reply::error(
+                        "input_not_allowed",
+                        "this client does not accept input (allow_stdin is false)",
+                    ),
+                }
+            }
+            Request::CellGuardDropped { cell } => {
+                let mut report = self.report();
+                if cell != 0 && cell == report.token {
+                    report.ended_early = true;
+                }
+                Reply::ok(Value::Null)
+            }
+            Request::Panic { message, location } => {
+                self.report().panic = Some((message, location));
+                Reply::ok(Value::Null)
+            }
+            other => self
+                .session
+                .handle(&other)
+                .unwrap_or_else(|| Reply::error("unsupported", "not answered by this host")),
+        }
+    }
+}
+
+/// Creates the socket's private directory and binds the listener.
+pub fn bind(dir: &Path) -> anyhow::Result<(UnixListener, PathBuf)> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    let path = dir.join("host.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)?;
+    Ok((listener, path))
+}
+
+/// Serves connections until the listener fails.
+pub async fn serve(listener: UnixListener, host: Host) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let host = host.clone();
+                tokio::spawn(async move { serve_connection(stream, host).await });
+            }
+            Err(error) => {
+                eprintln!("playbook: host channel stopped accepting: {error}");
+                return;
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: UnixStream, host: Host) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let reply = match serde_json::from_str::<Request>(&line) {
+            Ok(request) => host.handle(request).await,
+            Err(e) => Reply::error("bad_request", format!("not a host request: {e}")),
+        };
+        let mut text = serde_json::to_string(&reply).unwrap_or_else(|_| "{}".into());
+        text.push('\n');
+        if write.write_all(text.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}

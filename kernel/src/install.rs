@@ -1,0 +1,142 @@
+//! `playbook install`: the kernelspec named `playbook`, laid out the way
+//! `jupyter kernelspec install` does, and the prebuilt cell library (see `cell_cache`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::cell_cache;
+use crate::rust_engine::prelude;
+
+/// The kernelspec's name, display name and files.
+pub const KERNEL_NAME: &str = "playbook";
+pub const DISPLAY_NAME: &str = "Playbook (Rust)";
+const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
+const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
+const LOGO_SVG: &[u8] = include_bytes!("../assets/logo-svg.svg");
+
+/// Where the kernelspec goes.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// `$JUPYTER_DATA_DIR` or `~/.local/share/jupyter`.
+    User,
+    /// `PREFIX/share/jupyter` (a virtualenv, conda env or test venv).
+    Prefix(PathBuf),
+}
+
+/// The `kernels/playbook` directory for `location`.
+pub fn kernelspec_dir(location: &Location) -> anyhow::Result<PathBuf> {
+    let data = match location {
+        Location::Prefix(prefix) => prefix.join("share").join("jupyter"),
+        Location::User => match std::env::var_os("JUPYTER_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let home = std::env::var_os("HOME").context("HOME is not set; use --prefix")?;
+                PathBuf::from(home).join(".local/share/jupyter")
+            }
+        },
+    };
+    Ok(data.join("kernels").join(KERNEL_NAME))
+}
+
+/// The kernel.json for the binary at `exe`.
+pub fn kernel_json(exe: &Path) -> serde_json::Value {
+    json!({
+        "argv": [exe.display().to_string(), "kernel", "--connection-file", "{connection_file}"],
+        "display_name": DISPLAY_NAME,
+        "language": "rust",
+        "interrupt_mode": "message",
+        "metadata": {
+            "debugger": false,
+            "playbook": { "version": env!("CARGO_PKG_VERSION") }
+        }
+    })
+}
+
+/// Writes the kernelspec; returns its directory.
+pub fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathBuf> {
+    let dir = kernelspec_dir(location)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let spec = serde_json::to_string_pretty(&kernel_json(exe))?;
+    std::fs::write(dir.join("kernel.json"), spec + "\n")?;
+    std::fs::write(dir.join("logo-32x32.png"), LOGO_32)?;
+    std::fs::write(dir.join("logo-64x64.png"), LOGO_64)?;
+    std::fs::write(dir.join("logo-svg.svg"), LOGO_SVG)?;
+    Ok(dir)
+}
+
+/// Compiles the cell library once into the template every new kernel copies.
+/// `staging` is where evcxr builds (the process's `EVCXR_TMPDIR`); it is moved into place
+/// only when the build succeeded, so a failed prebuild never leaves a broken template.
+pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
+    let template = cell_cache::template_dir();
+    let started = std::time::Instant::now();
+    let (mut context, outputs) =
+        evcxr::CommandContext::new().map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+    // Show what cargo and the cells print, so a slow or failing prebuild explains itself.
+    for rx in [outputs.stdout, outputs.stderr] {
+        std::thread::spawn(move || {
+            for line in rx {
+                eprintln!("  {line}");
+            }
+        });
+    }
+    context
+        .execute(&prelude(false))
+        .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
+    context
+        .execute("let warm_up = MimeBundle::text(\"ready\"); warm_up.data.len()")
+        .map_err(|e| anyhow::anyhow!("compiling a first cell: {e}"))?;
+    drop(context);
+    if template.exists() {
+        std::fs::remove_dir_all(&template)
+            .with_context(|| format!("removing the old template {}", template.display()))?;
+    }
+    std::fs::rename(staging, &template).with_context(|| {
+        format!("moving {} to {}", staging.display(), template.display())
+    })?;
+    eprintln!(
+        "prebuilt the cell library in {:.1?} into {}",
+        started.elapsed(),
+        template.display()
+    );
+    Ok(template)
+}
+
+/// The staging directory for a prebuild by this process.
+pub fn staging_dir() -> PathBuf {
+    cell_cache::template_dir().with_extension(format!("new-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_json_runs_the_kernel_subcommand() {
+        let spec = kernel_json(Path::new("/opt/bin/playbook"));
+        assert_eq!(spec["argv"][0], "/opt/bin/playbook");
+        assert_eq!(spec["argv"][1], "kernel");
+        assert_eq!(spec["argv"][3], "{connection_file}");
+        assert_eq!(spec["display_name"], "Playbook (Rust)");
+        assert_eq!(spec["interrupt_mode"], "message");
+        assert_eq!(spec["language"], "rust");
+    }
+
+    #[test]
+    fn prefix_layout_matches_jupyter() {
+        let dir = kernelspec_dir(&Location::Prefix("/venv".into())).unwrap();
+        assert_eq!(dir, Path::new("/venv/share/jupyter/kernels/playbook"));
+    }
+
+    #[test]
+    fn write_kernelspec_writes_spec_and_logos() {
+        let prefix = std::env::temp_dir().join(format!("pb-spec-{}", uuid::Uuid::new_v4()));
+        let dir = write_kernelspec(&Location::Prefix(prefix.clone()), Path::new("/bin/pb")).unwrap();
+        for file in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {
+            assert!(dir.join(file).exists(), "{file}");
+        }
+        std::fs::remove_dir_all(prefix).unwrap();
+    }
+}

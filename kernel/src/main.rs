@@ -1,0 +1,29 @@
+//! `playbook`: parses the command line and calls the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use playbook_kernel::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    // The evaluation child is this binary re-executed: it must become evcxr's runtime
+    // before anything else happens.
+    evcxr::runtime_hook();
+    let cli = Cli::parse();
+    let build_dir = cli.evcxr_build_dir();
+    if let Some(dir) = &build_dir {
+        // SAFETY: no other thread exists yet (the async runtime and evcxr start later),
+        // so nothing can read the environment concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("EVCXR_TMPDIR", dir);
+        }
+    }
+    match run(cli, build_dir) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("playbook: {error:#}");
+            ExitCode::from(3)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Rust cells, evaluated by evcxr in a child process, driven from blocking threads.
+//!
+//! The evcxr context starts in the background when the kernel starts (the kernel answers
+//! `kernel_info` and every non-Rust request at once); a Rust cell sent early waits for it.
+//! Every evcxr call runs under `spawn_blocking`, never on a tokio worker.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use evcxr::{CommandContext, EvalCallbacks, EvalContext};
+use tokio::sync::watch;
+
+use crate::cell_cache;
+use crate::compile_errors::render_compilation_errors;
+use crate::iopub::{CurrentParent, IoPub, OutputForwarder};
+
+/// Where the evcxr context is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineState {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+/// The result of evaluating one cell, before the kernel looks at what the host heard.
+#[derive(Debug)]
+pub enum Evaluated {
+    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty).
+    Finished { data: HashMap<String, String> },
+    /// The cell failed in a way evcxr itself reports.
+    Failed {
+        ename: String,
+        evalue: String,
+        traceback: Vec<String>,
+    },
+}
+
+/// What the engine needs to start.
+#[derive(Debug)]
+pub struct StartConfig {
+    pub build_dir: PathBuf,
+    pub host_socket: PathBuf,
+    pub iopub: IoPub,
+    pub parent: CurrentParent,
+}
+
+/// The kernel's handle on the evcxr context.
+#[derive(Clone)]
+pub struct RustEngine {
+    context: Arc<Mutex<Option<CommandContext>>>,
+    state: Arc<watch::Sender<EngineState>>,
+    process: Arc<OnceLock<Arc<Mutex<Child>>>>,
+    forwarder: Arc<OnceLock<OutputForwarder>>,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for RustEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RustEngine")
+            .field("state", &*self.state.borrow())
+            .finish()
+    }
+}
+
+/// The name of the per-cell guard variable (see `playbook::runtime`).
+pub const GUARD_VARIABLE: &str = "_playbook_cell_guard";
+
+/// The evcxr commands and code every context starts with (kernels and the prebuild).
+pub fn prelude(offline: bool) -> String {
+    let lib = cell_cache::library_dir();
+    let lib = lib.canonicalize().unwrap_or(lib);
+    let mut prelude = String::new();
+    if offline {
+        prelude.push_str(":offline 1\n");
+    }
+    prelude.push_str(":opt 0\n");
+    prelude.push_str(&format!(
+        ":dep playbook = {{ path = {:?} }}\n",
+        lib.display().to_string()
+    ));
+    prelude.push_str("use playbook::prelude::*;\n");
+    prelude
+}
+
+impl RustEngine {
+    /// Starts the evcxr context in the background.
+    pub fn start(config: StartConfig) -> RustEngine {
+        let (state, _) = watch::channel(EngineState::Starting);
+        let engine = RustEngine {
+            context: Arc::new(Mutex::new(None)),
+            state: Arc::new(state),
+            process: Arc::new(OnceLock::new()),
+            forwarder: Arc::new(OnceLock::new()),
+            interrupted: Arc::new(AtomicBool::new(false)),
+        };
+        let starting = engine.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let state = match starting.start_blocking(config) {
+                Ok(()) => {
+                    eprintln!("playbook: Rust engine ready in {:.2?}", started.elapsed());
+                    EngineState::Ready
+                }
+                Err(error) => {
+                    eprintln!("playbook: the Rust engine failed to start: {error:#}");
+                    EngineState::Failed(format!("{error:#}"))
+                }
+            };
+            starting.state.send_replace(state);
+        });
+        engine
+    }
+
+    fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
+        let seeded = cell_cache::seed(&config.build_dir)?;
+        let exe = std::env::current_exe()?;
+        let mut command = Command::new(exe);
+        command.env(playbook::protocol::HOST_SOCKET_ENV, &config.host_socket);
+        let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
+            .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+        let mut context = CommandContext::with_eval_context(eval_context);
+        let _ = self.process.set(context.process_handle());
+        let forwarder =
+            OutputForwarder::start(outputs.stdout, outputs.stderr, config.iopub, config.parent);
+        let offline = seeded && std::env::var_os("PLAYBOOK_ONLINE").is_none();
+        context
+            .execute(&prelude(offline))
+            .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+        // Anything the prelude printed belongs to no cell.
+        forwarder.flush();
+        let _ = self.forwarder.set(forwarder);
+        *self.context.lock().unwrap_or_else(|p| p.into_inner()) = Some(context);
+        Ok(())
+    }
+
+    /// Waits until the engine is ready; `Err` carries why it could not start.
+    pub async fn ready(&self) -> Result<(), String> {
+        let mut rx = self.state.subscribe();
+        loop {
+            match &*rx.borrow_and_update() {
+                EngineState::Ready => return Ok(()),
+                EngineState::Failed(why) => return Err(why.clone()),
+                EngineState::Starting => {}
+            }
+            if rx.changed().await.is_err() {
+                return Err("the Rust engine stopped".into());
+            }
+        }
+    }
+
+    /// Whether the engine has started.
+    pub fn is_ready(&self) -> bool {
+        *self.state.borrow() == EngineState::Ready
+    }
+
+    /// Stops the running cell by killing the evaluation process (evcxr restarts it).
+    pub fn interrupt(&self) {
+        if let Some(process) = self.process.get() {
+            self.interrupted.store(true, Ordering::SeqCst);
+            let _ = process.lock().unwrap_or_else(|p| p.into_inner()).kill();
+        }
+    }
+
+    /// Publishes everything the evaluation process printed so far.
+    pub fn flush_output(&self) {
+        if let Some(forwarder) = self.forwarder.get() {
+            forwarder.flush();
+        }
+    }
+
+    /// Evaluates `code` (blocking); `token` arms the cell guard, `input(prompt, password)`
+    /// answers `evcxr_input` prompts.
+    pub fn eval_with_input(
+        &self,
+        code: &str,
+        token: u64,
+        input: &dyn Fn(&str, bool) -> String,
+    ) -> Evaluated {
+        let mut guard = self.context.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(context) = guard.as_mut() else {
+            return failed("EngineNotReady", "the Rust engine has not started");
+        };
+        self.interrupted.store(false, Ordering::SeqCst);
+        let variables_before: Vec<String> = context
+            .variables_and_types()
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| name != GUARD_VARIABLE)
+            .collect();
+        let (prepared, guarded_line) = with_guard(code, token);
+        let mut callbacks = EvalCallbacks {
+            input_reader: &|request| input(&request.prompt, request.is_password),
+        };
+        let result = context.execute_with_callbacks(&prepared, &mut callbacks);
+        drop(guard);
+        self.flush_output();
+        match result {
+            Ok(outputs) => Evaluated::Finished {
+                data: outputs.content_by_mime_type,
+            },
+            Err(evcxr::Error::CompilationErrors(errors)) => {
+                let (evalue, traceback) =
+                    render_compilation_errors(&errors, code, guarded_line.map(|l| (l, guard_prefix(token).len())));
+                Evaluated::Failed {
+                    ename: "CompilationError".into(),
+                    evalue,
+                    traceback,
+                }
+            }
+            Err(evcxr::Error::SubprocessTerminated(message)) => {
+                let lost = describe_lost(&variables_before);
+                if self.interrupted.swap(false, Ordering::SeqCst) {
+                    failed(
+                        "Interrupted",
+                        &format!(
+                            "the cell was interrupted. {lost} Definitions (fn, struct, use) \
+                             and dependencies are kept."
+                        ),
+                    )
+                } else {
+                    failed(
+                        "EvaluationProcessDied",
+                        &format!(
+                            "the process running Rust cells died ({}). {lost} It has been \
+                             restarted; definitions and dependencies are kept.",
+                            message.trim()
+                        ),
+                    )
+                }
+            }
+            Err(evcxr::Error::TypeRedefinedVariablesLost(variables)) => failed(
+                "VariablesLost",
+                &format!(
+                    "a type was redefined, so these variables were lost: {}",
+                    variables.join(", ")
+                ),
+            ),
+            Err(other) => failed("EvcxrError", &other.to_string()),
+        }
+    }
+
+    /// Completions at byte offset `position`, or `None` when the engine is busy or not
+    /// ready (completion must never wait behind a running cell).
+    pub fn completions(&self, code: &str, position: usize) -> Option<evcxr::Completions> {
+        let mut guard = self.context.try_lock().ok()?;
+        guard.as_mut()?.completions(code, position).ok()
+    }
+
+    /// Hover information (plain text, HTML) at byte offset `position`.
+    pub fn inspect(&self, code: &str, position: usize) -> Option<(String, String)> {
+        let mut guard = self.context.try_lock().ok()?;
+        guard.as_mut()?.hover_at(code, position).ok()
+    }
+}
+
+fn failed(ename: &str, evalue: &str) -> Evaluated {
+    Evaluated::Failed {
+        ename: ename.into(),
+        evalue: evalue.into(),
+        traceback: vec![format!("{ename}: {evalue}")],
+    }
+}
+
+fn describe_lost(variables: &[String]) -> String {
+    if variables.is_empty() {
+        "No variables were lost.".into()
+    } else {
+        format!("These variables were lost: {}.", variables.join(", "))
+    }
+}
+
+fn guard_prefix(token: u64) -> String {
+    format!("let {GUARD_VARIABLE} = ::playbook::runtime::CellGuard::new({token}); ")
+}
+
+/// Puts the cell guard at the start of the first line of Rust code (after evcxr commands),
+/// on the same line so the cell's line numbers do not move. Returns the code and the
+/// 1-based line that got the guard, if any.
+pub fn with_guard(code: &str, token: u64) -> (String, Option<usize>) {
+    let mut out = String::with_capacity(code.len() + 80);
+    let mut guarded = None;
+    for (index, line) in code.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let is_code = !trimmed.is_empty()
+            && !trimmed.starts_with(':')
+            && !trimmed.starts_with("#!")
+            && !trimmed.starts_with("//");
+        if guarded.is_none() && is_code {
+            out.push_str(&guard_prefix(token));
+            guarded = Some(index + 1);
+        }
+        out.push_str(line);
+    }
+    (out, guarded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_goes_on_the_first_code_line() {
+        let (code, line) = with_guard(":dep foo\n\nlet x = 1;\nx", 7);
+        assert_eq!(line, Some(3));
+        let lines: Vec<&str> = code.lines().collect();
+        assert_eq!(lines[0], ":dep foo");
+        assert!(lines[2].starts_with("let _playbook_cell_guard = ::playbook::runtime::CellGuard::new(7); let x = 1;"));
+        assert_eq!(lines[3], "x");
+    }
+
+    #[test]
+    fn commands_only_cells_get_no_guard() {
+        let (code, line) = with_guard(":vars\n:opt 1", 1);
+        assert_eq!(line, None);
+        assert_eq!(code, ":vars\n:opt 1");
+    }
+
+    #[test]
+    fn prelude_loads_the_library() {
+        let prelude = prelude(true);
+        assert!(prelude.starts_with(":offline 1\n"));
+        assert!(prelude.contains(":dep playbook = { path = "));
+        assert!(prelude.ends_with("use playbook::prelude::*;\n"));
+    }
+}

@@ -1,0 +1,182 @@
+//! Rich output from cells: MIME bundles shown now, updated in place, or cleared.
+//!
+//! The final expression of a cell renders through evcxr's convention (a type with an
+//! `evcxr_display` method prints `EVCXR_BEGIN_CONTENT mime … EVCXR_END_CONTENT`), which
+//! the kernel turns into `execute_result`. Output shown *while* a cell runs
+//! (`display`, [`DisplayHandle::update`], [`clear_output`]) goes through the host, which
+//! publishes `display_data`, `update_display_data` and `clear_output` on iopub.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::host;
+use crate::protocol::Request;
+
+/// A MIME bundle: one representation of a value per MIME type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MimeBundle {
+    pub data: BTreeMap<String, Value>,
+}
+
+impl MimeBundle {
+    /// A bundle with only `text/plain`.
+    pub fn text(text: impl Into<String>) -> MimeBundle {
+        MimeBundle::default().with("text/plain", text.into())
+    }
+
+    /// Adds (or replaces) the representation for `mime`.
+    pub fn with(mut self, mime: &str, content: impl Into<Value>) -> MimeBundle {
+        self.data.insert(mime.to_owned(), content.into());
+        self
+    }
+
+    /// Adds `text/html`.
+    pub fn with_html(self, html: impl Into<String>) -> MimeBundle {
+        self.with("text/html", html.into())
+    }
+
+    /// Adds `image/svg+xml`.
+    pub fn with_svg(self, svg: impl Into<String>) -> MimeBundle {
+        self.with("image/svg+xml", svg.into())
+    }
+
+    fn to_map(&self) -> Map<String, Value> {
+        self.data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Prints the bundle in evcxr's display convention (used by `evcxr_display`).
+    pub fn evcxr_display(&self) {
+        for (mime, content) in &self.data {
+            let text = match content {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            println!("EVCXR_BEGIN_CONTENT {mime}\n{text}\nEVCXR_END_CONTENT");
+        }
+    }
+}
+
+/// Anything that can show itself as a MIME bundle.
+pub trait Render {
+    /// The value's representations.
+    fn bundle(&self) -> MimeBundle;
+}
+
+impl Render for MimeBundle {
+    fn bundle(&self) -> MimeBundle {
+        self.clone()
+    }
+}
+
+/// HTML to show as the value of a cell or with [`display`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Html(pub String);
+
+impl Html {
+    /// Shows the HTML as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
+    }
+}
+
+impl Render for Html {
+    fn bundle(&self) -> MimeBundle {
+        MimeBundle::text(strip_tags(&self.0)).with_html(self.0.clone())
+    }
+}
+
+/// An SVG image to show as the value of a cell or with [`display`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Svg(pub String);
+
+impl Svg {
+    /// Shows the SVG as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
+    }
+}
+
+impl Render for Svg {
+    fn bundle(&self) -> MimeBundle {
+        MimeBundle::text("<svg image>").with_svg(self.0.clone())
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+static NEXT_DISPLAY: AtomicU64 = AtomicU64::new(1);
+
+/// A piece of output that can be replaced in place while the cell runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayHandle {
+    display_id: String,
+}
+
+impl DisplayHandle {
+    /// The Jupyter `display_id` of this output.
+    pub fn id(&self) -> &str {
+        &self.display_id
+    }
+
+    /// Replaces what this handle shows (`update_display_data`).
+    pub fn update(&self, value: &impl Render) -> Result<()> {
+        send(&value.bundle(), Some(self.display_id.clone()), true)
+    }
+}
+
+fn send(bundle: &MimeBundle, display_id: Option<String>, update: bool) -> Result<()> {
+    host::call::<Value>(&Request::Display {
+        data: bundle.to_map(),
+        metadata: Map::new(),
+        display_id,
+        update,
+    })
+    .map(drop)
+}
+
+/// Shows `value` now (`display_data`) and returns a handle to update it later.
+pub fn display(value: &impl Render) -> Result<DisplayHandle> {
+    let display_id = format!(
+        "playbook-{}-{}",
+        std::process::id(),
+        NEXT_DISPLAY.fetch_add(1, Ordering::Relaxed)
+    );
+    send(&value.bundle(), Some(display_id.clone()), false)?;
+    Ok(DisplayHandle { display_id })
+}
+
+/// Clears the cell's output; with `wait`, only when the next output arrives.
+pub fn clear_output(wait: bool) -> Result<()> {
+    host::call::<Value>(&Request::ClearOutput { wait }).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_has_a_plain_text_fallback() {
+        let bundle = Html("<b>p99</b> is <i>fine</i>".into()).bundle();
+        assert_eq!(bundle.data["text/plain"], "p99 is fine");
+        assert_eq!(bundle.data["text/html"], "<b>p99</b> is <i>fine</i>");
+    }
+}

@@ -1,0 +1,144 @@
+//! The host side of the library (feature `engine`): what the kernel process (or a plain
+//! Rust program) runs on behalf of cells.
+//!
+//! A [`Session`] holds what is in effect for one kernel or one headless run: the source
+//! spec, the default window and the parameters. It answers the engine-level requests of
+//! the host protocol ([`Request::Context`], [`Request::Echo`]); the kernel answers the
+//! Jupyter-level ones (display, input, cell errors) itself.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::Value;
+
+use crate::context::SessionContext;
+use crate::protocol::{Reply, Request};
+
+/// The environment variable naming the default data source.
+pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
+
+/// One session's state, shared by every cell of a kernel.
+#[derive(Debug)]
+pub struct Session {
+    state: Mutex<SessionContext>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::from_env()
+    }
+}
+
+impl Session {
+    /// A session whose source comes from `PLAYBOOK_SOURCE`, when set.
+    pub fn from_env() -> Session {
+        let source = std::env::var(SOURCE_ENV).ok().filter(|s| !s.trim().is_empty());
+        let source_origin = if source.is_some() {
+            SOURCE_ENV.to_owned()
+        } else {
+            format!("not chosen: set {SOURCE_ENV}=cloudwatch or {SOURCE_ENV}=local:DIR")
+        };
+        Session {
+            state: Mutex::new(SessionContext {
+                source,
+                source_origin,
+                window: None,
+                parameters: BTreeMap::new(),
+                host_version: env!("CARGO_PKG_VERSION").to_owned(),
+            }),
+        }
+    }
+
+    /// A snapshot of what is in effect.
+    pub fn context(&self) -> SessionContext {
+        self.lock().clone()
+    }
+
+    /// Sets a parameter (the headless runner and `%params` use this).
+    pub fn set_parameter(&self, name: &str, value: Value) {
+        self.lock().parameters.insert(name.to_owned(), value);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SessionContext> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Answers an engine-level request, or `None` when the request is the host's to
+    /// answer (display, input, cell events).
+    pub fn handle(&self, request: &Request) -> Option<Reply> {
+        match request {
+            Request::Context => Some(Reply::ok(self.context())),
+            Request::Echo { payload } => Some(Reply::ok(payload)),
+            Request::Display { .. }
+            | Request::ClearOutput { .. }
+            | Request::Input { .. }
+            | Request::CellGuardDropped { .. }
+            | Request::Panic { .. } => None,
+        }
+    }
+
+    /// Answers every request in-process, for a plain Rust program with no kernel:
+    /// displays print their `text/plain`, input reads a line from stdin.
+    pub fn handle_standalone(&self, request: &Request) -> Reply {
+        if let Some(reply) = self.handle(request) {
+            return reply;
+        }
+        match request {
+            Request::Display { data, .. } => {
+                if let Some(text) = data.get("text/plain").and_then(Value::as_str) {
+                    println!("{text}");
+                }
+                Reply::ok(Value::Null)
+            }
+            Request::Input { prompt, .. } => {
+                eprint!("{prompt}");
+                let mut line = String::new();
+                match std::io::stdin().lock().read_line(&mut line) {
+                    Ok(_) => Reply::ok(line.trim_end_matches(['\r', '\n'])),
+                    Err(e) => Reply::error("input_failed", format!("reading stdin: {e}")),
+                }
+            }
+            _ => Reply::ok(Value::Null),
+        }
+    }
+}
+
+/// The session of a program that runs the engine in-process.
+pub fn in_process() -> &'static Session {
+    static SESSION: OnceLock<Session> = OnceLock::new();
+    SESSION.get_or_init(Session::from_env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_returns_the_payload() {
+        let session = Session::from_env();
+        let payload = serde_json::json!({"query": "fields @message", "n": 3});
+        assert_eq!(
+            session.handle(&Request::Echo {
+                payload: payload.clone()
+            }),
+            Some(Reply::ok(payload))
+        );
+    }
+
+    #[test]
+    fn context_reports_parameters_set() {
+        let session = Session::from_env();
+        session.set_parameter("service", Value::from("checkout"));
+        let ctx = session.context();
+        assert_eq!(ctx.parameters["service"], "checkout");
+        assert_eq!(ctx.host_version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn display_is_left_to_the_host() {
+        let session = Session::from_env();
+        let request = Request::ClearOutput { wait: false };
+        assert_eq!(session.handle(&request), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! `playbook`: the library that playbook cells use.
+//!
+//! Cells in the **Playbook (Rust)** kernel write `use playbook::prelude::*;` (the kernel
+//! does it for them) and get the light side of this crate: plain result types, display
+//! helpers, checks, and a client that asks the engine hosted by the kernel process for
+//! anything that needs the outside world.
+//!
+//! # Layout
+//! - [`protocol`]: the request/response messages spoken between cells and their host.
+//! - [`host`]: the cell-side client of the host channel (a Unix socket whose path the
+//!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
+//! - [`context`]: what is in effect for this session (source, window, parameters).
+//! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
+//! - [`input`]: asking the person at the notebook a question (`confirm`, `ask`).
+//! - [`runtime`]: the per-cell guard and panic hook the kernel relies on to report
+//!   panics and `?` errors as cell errors.
+//! - `engine` (feature `engine`, linked by the `playbook` binary only): the host side
+//!   that answers those requests. Cells never compile it.
+//! - [`error`]: the library's error type.
+
+pub mod context;
+pub mod display;
+#[cfg(feature = "engine")]
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod input;
+pub mod prelude;
+pub mod protocol;
+pub mod runtime;
+
+pub use error::{Error, Result};
