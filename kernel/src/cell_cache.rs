@@ -49,12 +49,42 @@ pub fn new_kernel_dir() -> PathBuf {
     kernels_dir().join(format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()))
 }
 
+/// Writes the evcxr configuration for a build in `build_dir` and returns its directory
+/// (for `EVCXR_CONFIG_DIR`). Our own file, so a user's `~/.config/evcxr` cannot change how
+/// the kernel compiles: opt-level 0 (cells compile fastest; the prebuilt dependencies were
+/// built the same way) and, when `offline`, no registry look-ups.
+pub fn write_evcxr_config(build_dir: &Path, offline: bool) -> anyhow::Result<PathBuf> {
+    let dir = build_dir.with_extension("config");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmpdir = toml_string(&build_dir.display().to_string());
+    let text = format!("[evcxr]\ntmpdir = {tmpdir}\nopt_level = \"0\"\noffline_mode = {offline}\n");
+    std::fs::write(dir.join("evcxr.toml"), text)?;
+    Ok(dir)
+}
+
+fn toml_string(s: &str) -> String {
+    let escaped: String = s
+        .chars()
+        .flat_map(|c| match c {
+            '"' => vec!['\\', '"'],
+            '\\' => vec!['\\', '\\'],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+/// Whether a prebuilt template exists.
+pub fn has_template() -> bool {
+    template_dir().join("Cargo.toml").exists()
+}
+
 /// Creates `dir`, seeded from the template when there is one; returns whether it was.
 pub fn seed(dir: &Path) -> anyhow::Result<bool> {
     remove_stale_kernel_dirs();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let template = template_dir();
-    if !template.join("Cargo.toml").exists() {
+    if !has_template() {
         return Ok(false);
     }
     let started = Instant::now();
@@ -111,6 +141,20 @@ fn remove_stale_kernel_dirs() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evcxr_config_names_the_build_dir() {
+        let build = std::env::temp_dir().join(format!("pb-cfg-{}", uuid::Uuid::new_v4()));
+        let dir = write_evcxr_config(&build, true).unwrap();
+        let text = std::fs::read_to_string(dir.join("evcxr.toml")).unwrap();
+        assert!(
+            text.contains(&format!("tmpdir = \"{}\"", build.display())),
+            "{text}"
+        );
+        assert!(text.contains("offline_mode = true"));
+        assert!(text.contains("opt_level = \"0\""));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn copy_tree_keeps_contents_and_mtimes() {

@@ -42,8 +42,8 @@ pub struct InstallArgs {
 }
 
 impl Cli {
-    /// The directory evcxr must build in for this command (set as `EVCXR_TMPDIR` before
-    /// any thread starts), if the command runs Rust cells.
+    /// The directory evcxr must build in for this command, if the command runs Rust
+    /// cells (its evcxr configuration is written next to it, see `cell_cache`).
     pub fn evcxr_build_dir(&self) -> Option<PathBuf> {
         match &self.command {
             Command::Kernel { .. } => Some(cell_cache::new_kernel_dir()),
@@ -75,7 +75,11 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             };
             let exe = std::env::current_exe().context("finding this executable")?;
             let dir = install::write_kernelspec(&location, &exe)?;
-            println!("installed kernelspec {} in {}", install::KERNEL_NAME, dir.display());
+            println!(
+                "installed kernelspec {} in {}",
+                install::KERNEL_NAME,
+                dir.display()
+            );
             if let Some(staging) = build_dir {
                 println!("prebuilding the cell library (first time: about a minute)…");
                 let template = install::prebuild(&staging)?;

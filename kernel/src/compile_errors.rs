@@ -33,7 +33,10 @@ pub fn render_compilation_errors(
             } else {
                 start + 1
             };
-            traceback.push(format!("  --> cell line {}, column {start}", span.start_line));
+            traceback.push(format!(
+                "  --> cell line {}, column {start}",
+                span.start_line
+            ));
             if let Some(source) = lines.get(span.start_line.wrapping_sub(1)) {
                 let gutter = span.start_line.to_string();
                 traceback.push(format!("{gutter} | {source}"));

@@ -133,7 +133,12 @@ mod tests {
 
     fn history() -> History {
         let mut h = History::default();
-        for (line, code) in [(1, "let a = 1;"), (2, "a + 1"), (3, "let a = 1;"), (4, "a * 2")] {
+        for (line, code) in [
+            (1, "let a = 1;"),
+            (2, "a + 1"),
+            (3, "let a = 1;"),
+            (4, "a * 2"),
+        ] {
             h.record(line, code, "");
         }
         h

@@ -49,7 +49,10 @@ impl Host {
     }
 
     fn parent(&self) -> Option<jupyter_protocol::JupyterMessage> {
-        self.parent.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.parent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Answers one request.
@@ -87,7 +90,8 @@ impl Host {
                 Reply::ok(Value::Null)
             }
             Request::ClearOutput { wait } => {
-                self.iopub.publish(ClearOutput { wait }, self.parent().as_ref());
+                self.iopub
+                    .publish(ClearOutput { wait }, self.parent().as_ref());
                 Reply::ok(Value::Null)
             }
             Request::Input { prompt, password } => {

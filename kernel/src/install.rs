@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use crate::cell_cache;
-use crate::rust_engine::prelude;
+use crate::rust_engine::{WARM_UP, prelude};
 
 /// The kernelspec's name, display name and files.
 pub const KERNEL_NAME: &str = "playbook";
@@ -72,8 +72,10 @@ pub fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathB
 pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     let template = cell_cache::template_dir();
     let started = std::time::Instant::now();
-    let (mut context, outputs) =
-        evcxr::CommandContext::new().map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+    let (eval_context, outputs) =
+        evcxr::EvalContext::with_subprocess_command(crate::rust_engine::evaluation_command()?)
+            .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+    let mut context = evcxr::CommandContext::with_eval_context(eval_context);
     // Show what cargo and the cells print, so a slow or failing prebuild explains itself.
     for rx in [outputs.stdout, outputs.stderr] {
         std::thread::spawn(move || {
@@ -83,19 +85,19 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
         });
     }
     context
-        .execute(&prelude(false))
+        .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
     context
-        .execute("let warm_up = MimeBundle::text(\"ready\"); warm_up.data.len()")
+        .execute(WARM_UP)
         .map_err(|e| anyhow::anyhow!("compiling a first cell: {e}"))?;
     drop(context);
     if template.exists() {
         std::fs::remove_dir_all(&template)
             .with_context(|| format!("removing the old template {}", template.display()))?;
     }
-    std::fs::rename(staging, &template).with_context(|| {
-        format!("moving {} to {}", staging.display(), template.display())
-    })?;
+    std::fs::rename(staging, &template)
+        .with_context(|| format!("moving {} to {}", staging.display(), template.display()))?;
+    let _ = std::fs::remove_dir_all(staging.with_extension("config"));
     eprintln!(
         "prebuilt the cell library in {:.1?} into {}",
         started.elapsed(),
@@ -106,7 +108,7 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
 
 /// The staging directory for a prebuild by this process.
 pub fn staging_dir() -> PathBuf {
-    cell_cache::template_dir().with_extension(format!("new-{}", std::process::id()))
+    cell_cache::template_dir().with_file_name(format!("template-new-{}", std::process::id()))
 }
 
 #[cfg(test)]
@@ -133,8 +135,14 @@ mod tests {
     #[test]
     fn write_kernelspec_writes_spec_and_logos() {
         let prefix = std::env::temp_dir().join(format!("pb-spec-{}", uuid::Uuid::new_v4()));
-        let dir = write_kernelspec(&Location::Prefix(prefix.clone()), Path::new("/bin/pb")).unwrap();
-        for file in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {
+        let dir =
+            write_kernelspec(&Location::Prefix(prefix.clone()), Path::new("/bin/pb")).unwrap();
+        for file in [
+            "kernel.json",
+            "logo-32x32.png",
+            "logo-64x64.png",
+            "logo-svg.svg",
+        ] {
             assert!(dir.join(file).exists(), "{file}");
         }
         std::fs::remove_dir_all(prefix).unwrap();

@@ -25,7 +25,11 @@ impl IoPub {
     }
 
     /// Publishes `content` as a child of `parent` (or with no parent).
-    pub fn publish(&self, content: impl Into<JupyterMessageContent>, parent: Option<&JupyterMessage>) {
+    pub fn publish(
+        &self,
+        content: impl Into<JupyterMessageContent>,
+        parent: Option<&JupyterMessage>,
+    ) {
         let mut message = JupyterMessage::new(content.into(), parent);
         message.header.username = "playbook".into();
         // iopub messages carry a topic, not the request's routing identities.
@@ -69,16 +73,17 @@ impl OutputForwarder {
         parent: CurrentParent,
     ) -> OutputForwarder {
         let (flush_tx, flush_rx) = crossbeam_channel::unbounded::<Sender<()>>();
-        let forward = move |first: String, rx: &Receiver<String>, stream: fn(&str) -> StreamContent| {
-            let mut text = first;
-            text.push('\n');
-            for line in rx.try_iter().take(BATCH_LINES) {
-                text.push_str(&line);
+        let forward =
+            move |first: String, rx: &Receiver<String>, stream: fn(&str) -> StreamContent| {
+                let mut text = first;
                 text.push('\n');
-            }
-            let parent = parent.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            iopub.publish(stream(&text), parent.as_ref());
-        };
+                for line in rx.try_iter().take(BATCH_LINES) {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+                let parent = parent.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                iopub.publish(stream(&text), parent.as_ref());
+            };
         let spawned = std::thread::Builder::new()
             .name("output-forwarder".into())
             .spawn(move || {

@@ -44,7 +44,9 @@ pub fn judge(code: &str) -> Completeness {
                 }
                 continue;
             }
-            'r' if matches!(next, Some('"') | Some('#')) && !is_ident(chars.get(i.wrapping_sub(1))) => {
+            'r' if matches!(next, Some('"') | Some('#'))
+                && !is_ident(chars.get(i.wrapping_sub(1))) =>
+            {
                 let mut j = i + 1;
                 let mut hashes = 0;
                 while chars.get(j) == Some(&'#') {
@@ -108,7 +110,9 @@ pub fn judge(code: &str) -> Completeness {
         return Completeness::Incomplete("    ".repeat(stack.len()));
     }
     let tail = code.trim_end();
-    let dangling = ["=", "+", "-", "*", "/", ",", ".", "&&", "||", "=>", "->", "::"];
+    let dangling = [
+        "=", "+", "-", "*", "/", ",", ".", "&&", "||", "=>", "->", "::",
+    ];
     if dangling.iter().any(|op| tail.ends_with(op)) && !tail.ends_with("..") {
         return Completeness::Incomplete(String::new());
     }
@@ -153,8 +157,14 @@ mod tests {
     #[test]
     fn incomplete_code_gets_an_indent() {
         assert_eq!(judge("fn f() {"), Completeness::Incomplete("    ".into()));
-        assert_eq!(judge("fn f() {\n  if x {"), Completeness::Incomplete("        ".into()));
-        assert_eq!(judge("let s = \"abc"), Completeness::Incomplete(String::new()));
+        assert_eq!(
+            judge("fn f() {\n  if x {"),
+            Completeness::Incomplete("        ".into())
+        );
+        assert_eq!(
+            judge("let s = \"abc"),
+            Completeness::Incomplete(String::new())
+        );
         assert_eq!(judge("/* open"), Completeness::Incomplete(String::new()));
         assert_eq!(judge("let x ="), Completeness::Incomplete(String::new()));
         assert_eq!(judge("vec![1, 2,"), Completeness::Incomplete("    ".into()));

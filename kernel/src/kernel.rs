@@ -205,6 +205,7 @@ pub async fn run(info: ConnectionInfo, build_dir: PathBuf) -> anyhow::Result<()>
     // Give the shutdown reply and the last iopub messages a moment to leave.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let _ = std::fs::remove_dir_all(build_dir.with_extension("host"));
+    let _ = std::fs::remove_dir_all(build_dir.with_extension("config"));
     let _ = std::fs::remove_dir_all(&build_dir);
     Ok(())
 }

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use playbook_kernel::cli::{Cli, run};
+use playbook_kernel::cell_cache;
+use playbook_kernel::cli::{Cli, Command, run};
 
 fn main() -> ExitCode {
     // The evaluation child is this binary re-executed: it must become evcxr's runtime
@@ -12,11 +13,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let build_dir = cli.evcxr_build_dir();
     if let Some(dir) = &build_dir {
-        // SAFETY: no other thread exists yet (the async runtime and evcxr start later),
-        // so nothing can read the environment concurrently.
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var("EVCXR_TMPDIR", dir);
+        // Kernels start offline when the prebuilt template exists; the prebuild resolves.
+        let offline = matches!(cli.command, Command::Kernel { .. }) && cell_cache::has_template();
+        match cell_cache::write_evcxr_config(dir, offline) {
+            // SAFETY: no other thread exists yet (the async runtime and evcxr start
+            // later), so nothing can read the environment concurrently.
+            #[allow(unsafe_code)]
+            Ok(config) => unsafe { std::env::set_var("EVCXR_CONFIG_DIR", config) },
+            Err(error) => {
+                eprintln!("playbook: {error:#}");
+                return ExitCode::from(3);
+            }
         }
     }
     match run(cli, build_dir) {

@@ -68,21 +68,19 @@ impl std::fmt::Debug for RustEngine {
 /// The name of the per-cell guard variable (see `playbook::runtime`).
 pub const GUARD_VARIABLE: &str = "_playbook_cell_guard";
 
+/// A first cell run in the background at start: it primes rust-analyzer and the build so
+/// the user's first cell costs what a warm cell costs.
+pub const WARM_UP: &str =
+    "let _playbook_ready = MimeBundle::text(\"ready\"); _playbook_ready.data.len()";
+
 /// The evcxr commands and code every context starts with (kernels and the prebuild).
-pub fn prelude(offline: bool) -> String {
+pub fn prelude() -> String {
     let lib = cell_cache::library_dir();
     let lib = lib.canonicalize().unwrap_or(lib);
-    let mut prelude = String::new();
-    if offline {
-        prelude.push_str(":offline 1\n");
-    }
-    prelude.push_str(":opt 0\n");
-    prelude.push_str(&format!(
-        ":dep playbook = {{ path = {:?} }}\n",
+    format!(
+        ":dep playbook = {{ path = {:?} }}\nuse playbook::prelude::*;\n",
         lib.display().to_string()
-    ));
-    prelude.push_str("use playbook::prelude::*;\n");
-    prelude
+    )
 }
 
 impl RustEngine {
@@ -115,20 +113,32 @@ impl RustEngine {
     }
 
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
+        let t = std::time::Instant::now();
         let seeded = cell_cache::seed(&config.build_dir)?;
-        let exe = std::env::current_exe()?;
-        let mut command = Command::new(exe);
+        trace("seed", t);
+        let mut command = evaluation_command()?;
         command.env(playbook::protocol::HOST_SOCKET_ENV, &config.host_socket);
         let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
             .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+        trace("evcxr context", t);
         let mut context = CommandContext::with_eval_context(eval_context);
         let _ = self.process.set(context.process_handle());
         let forwarder =
             OutputForwarder::start(outputs.stdout, outputs.stderr, config.iopub, config.parent);
-        let offline = seeded && std::env::var_os("PLAYBOOK_ONLINE").is_none();
+        if !seeded {
+            eprintln!(
+                "playbook: no prebuilt cell library (run `playbook install`): the first \
+                 start compiles it"
+            );
+        }
         context
-            .execute(&prelude(offline))
+            .execute(&prelude())
             .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+        trace("prelude", t);
+        context
+            .execute(WARM_UP)
+            .map_err(|e| anyhow::anyhow!("running the warm-up cell: {e}"))?;
+        trace("warm-up", t);
         // Anything the prelude printed belongs to no cell.
         forwarder.flush();
         let _ = self.forwarder.set(forwarder);
@@ -196,13 +206,23 @@ impl RustEngine {
         let result = context.execute_with_callbacks(&prepared, &mut callbacks);
         drop(guard);
         self.flush_output();
+        if trace_enabled()
+            && let Ok(outputs) = &result
+        {
+            for phase in &outputs.phases {
+                eprintln!("playbook: trace: {} {:.2?}", phase.name, phase.duration);
+            }
+        }
         match result {
             Ok(outputs) => Evaluated::Finished {
                 data: outputs.content_by_mime_type,
             },
             Err(evcxr::Error::CompilationErrors(errors)) => {
-                let (evalue, traceback) =
-                    render_compilation_errors(&errors, code, guarded_line.map(|l| (l, guard_prefix(token).len())));
+                let (evalue, traceback) = render_compilation_errors(
+                    &errors,
+                    code,
+                    guarded_line.map(|l| (l, guard_prefix(token).len())),
+                );
                 Evaluated::Failed {
                     ename: "CompilationError".into(),
                     evalue,
@@ -252,6 +272,44 @@ impl RustEngine {
     pub fn inspect(&self, code: &str, position: usize) -> Option<(String, String)> {
         let mut guard = self.context.try_lock().ok()?;
         guard.as_mut()?.hover_at(code, position).ok()
+    }
+}
+
+/// The command that starts the evaluation process: this binary again, able to load the
+/// cells' shared objects. Those link the toolchain's `libstd-*.so` dynamically and find it
+/// through a relative RUNPATH that is only right in some directory layouts, so the
+/// toolchain's target library directory is put on `LD_LIBRARY_PATH`.
+pub fn evaluation_command() -> anyhow::Result<Command> {
+    let exe = std::env::current_exe()?;
+    let mut command = Command::new(exe);
+    let output = Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .map_err(|e| anyhow::anyhow!("running rustc (is the Rust toolchain on PATH?): {e}"))?;
+    let libdir = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || libdir.is_empty() {
+        anyhow::bail!(
+            "rustc --print target-libdir failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let mut path = std::ffi::OsString::from(libdir);
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        path.push(":");
+        path.push(existing);
+    }
+    command.env("LD_LIBRARY_PATH", path);
+    Ok(command)
+}
+
+fn trace_enabled() -> bool {
+    std::env::var_os("PLAYBOOK_TRACE").is_some()
+}
+
+/// With `PLAYBOOK_TRACE` set, reports on stderr how long a step took since `since`.
+fn trace(step: &str, since: std::time::Instant) {
+    if trace_enabled() {
+        eprintln!("playbook: trace: {step} done at {:.2?}", since.elapsed());
     }
 }
 
@@ -306,7 +364,9 @@ mod tests {
         assert_eq!(line, Some(3));
         let lines: Vec<&str> = code.lines().collect();
         assert_eq!(lines[0], ":dep foo");
-        assert!(lines[2].starts_with("let _playbook_cell_guard = ::playbook::runtime::CellGuard::new(7); let x = 1;"));
+        assert!(lines[2].starts_with(
+            "let _playbook_cell_guard = ::playbook::runtime::CellGuard::new(7); let x = 1;"
+        ));
         assert_eq!(lines[3], "x");
     }
 
@@ -319,9 +379,8 @@ mod tests {
 
     #[test]
     fn prelude_loads_the_library() {
-        let prelude = prelude(true);
-        assert!(prelude.starts_with(":offline 1\n"));
-        assert!(prelude.contains(":dep playbook = { path = "));
+        let prelude = prelude();
+        assert!(prelude.starts_with(":dep playbook = { path = "));
         assert!(prelude.ends_with("use playbook::prelude::*;\n"));
     }
 }

@@ -3,9 +3,9 @@
 //! error for anything unknown. The same code serves the shell and control channels.
 
 use jupyter_protocol::{
-    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, HelpLink, HistoryReply,
-    InspectReply, InterruptReply, IsCompleteReply, JupyterMessage, JupyterMessageContent,
-    KernelInfoReply, LanguageInfo, Media, MediaType, ReplyStatus, ShutdownReply,
+    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, HelpLink, HistoryReply, InspectReply,
+    InterruptReply, IsCompleteReply, JupyterMessage, JupyterMessageContent, KernelInfoReply,
+    LanguageInfo, Media, MediaType, ReplyStatus, ShutdownReply,
 };
 use serde_json::json;
 
@@ -23,7 +23,10 @@ pub enum After {
 }
 
 /// Answers `message`; `None` when the message takes no reply on its channel.
-pub async fn answer(kernel: &Kernel, message: &JupyterMessage) -> (Option<JupyterMessageContent>, After) {
+pub async fn answer(
+    kernel: &Kernel,
+    message: &JupyterMessage,
+) -> (Option<JupyterMessageContent>, After) {
     use JupyterMessageContent as C;
     let reply: JupyterMessageContent = match &message.content {
         C::KernelInfoRequest(_) => kernel_info().into(),
@@ -62,7 +65,10 @@ pub async fn answer(kernel: &Kernel, message: &JupyterMessage) -> (Option<Jupyte
             InterruptReply::new().into()
         }
         C::UnknownMessage(unknown) if unknown.msg_type.ends_with("_request") => {
-            eprintln!("playbook: answering unsupported {} with an error", unknown.msg_type);
+            eprintln!(
+                "playbook: answering unsupported {} with an error",
+                unknown.msg_type
+            );
             unknown.reply(json!({
                 "status": "error",
                 "ename": "UnsupportedRequest",
@@ -71,7 +77,10 @@ pub async fn answer(kernel: &Kernel, message: &JupyterMessage) -> (Option<Jupyte
             }))
         }
         other => {
-            eprintln!("playbook: ignoring {} on a request channel", other.message_type());
+            eprintln!(
+                "playbook: ignoring {} on a request channel",
+                other.message_type()
+            );
             return (None, After::Continue);
         }
     };
@@ -185,9 +194,9 @@ mod tests {
     #[test]
     fn cursor_positions_are_code_points() {
         let code = "let é = \"日本\"; x";
-        let byte = byte_offset(code, 16);
+        let byte = byte_offset(code, 14);
         assert_eq!(&code[byte..], "x");
-        assert_eq!(char_offset(code, byte), 16);
+        assert_eq!(char_offset(code, byte), 14);
         assert_eq!(byte_offset(code, 1000), code.len());
     }
 

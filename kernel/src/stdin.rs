@@ -93,6 +93,9 @@ impl Stdin {
 
     /// Cancels a pending request (on interrupt).
     pub fn cancel(&self) {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }

@@ -121,16 +121,14 @@ impl Signer {
         };
         let metadata: Value = json(metadata, "metadata")?;
         let raw_content: Value = json(content, "content")?;
-        let content = JupyterMessageContent::from_type_and_content(
-            &header.msg_type,
-            raw_content.clone(),
-        )
-        .unwrap_or_else(|_| {
-            JupyterMessageContent::UnknownMessage(UnknownMessage {
-                msg_type: header.msg_type.clone(),
-                content: raw_content,
-            })
-        });
+        let content =
+            JupyterMessageContent::from_type_and_content(&header.msg_type, raw_content.clone())
+                .unwrap_or_else(|_| {
+                    JupyterMessageContent::UnknownMessage(UnknownMessage {
+                        msg_type: header.msg_type.clone(),
+                        content: raw_content,
+                    })
+                });
         let mut message = JupyterMessage::new(content, None);
         message.header = header;
         message.parent_header = parent_header;
@@ -238,7 +236,10 @@ mod tests {
             Err(WireError::TooFewFrames(1))
         ));
         let none = ZmqMessage::from("hello");
-        assert!(matches!(signer.decode(none), Err(WireError::NoDelimiter(1))));
+        assert!(matches!(
+            signer.decode(none),
+            Err(WireError::NoDelimiter(1))
+        ));
     }
 
     #[test]

@@ -46,6 +46,13 @@ impl fmt::Display for SessionContext {
     }
 }
 
+impl SessionContext {
+    /// Shows the context as a cell's result (its `Display` form).
+    pub fn evcxr_display(&self) {
+        crate::display::MimeBundle::text(self.to_string()).evcxr_display();
+    }
+}
+
 /// Asks the host what source, window and parameters are in effect.
 pub fn context() -> Result<SessionContext> {
     host::call(&Request::Context)

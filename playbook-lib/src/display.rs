@@ -123,6 +123,24 @@ fn strip_tags(html: &str) -> String {
     out
 }
 
+/// Shows any `Debug` value as a cell's result (`text/plain`, like evcxr's own fallback).
+///
+/// evcxr first compiles a cell's final expression as `(expr).evcxr_display()` and, when
+/// that does not compile, compiles the whole cell again with `Debug` formatting. With
+/// this trait in scope (the prelude imports it) the first compilation succeeds for every
+/// `Debug` value, which halves the compile time of such cells. Inherent `evcxr_display`
+/// methods (rich types such as [`Html`]) still take precedence.
+pub trait DebugDisplay {
+    /// Prints the value's `Debug` form in evcxr's display convention.
+    fn evcxr_display(&self);
+}
+
+impl<T: std::fmt::Debug + ?Sized> DebugDisplay for T {
+    fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
+    }
+}
+
 static NEXT_DISPLAY: AtomicU64 = AtomicU64::new(1);
 
 /// A piece of output that can be replaced in place while the cell runs.

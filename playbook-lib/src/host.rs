@@ -25,7 +25,9 @@ static CONNECTION: Mutex<Option<Connection>> = Mutex::new(None);
 
 fn lock() -> MutexGuard<'static, Option<Connection>> {
     // A panic while a request was in flight must not make every later request fail.
-    CONNECTION.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    CONNECTION
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn connect() -> Result<Option<Connection>> {

@@ -30,3 +30,5 @@ pub mod protocol;
 pub mod runtime;
 
 pub use error::{Error, Result};
+/// Re-exported so cells can use them without a `:dep`.
+pub use {chrono, serde_json};

@@ -1,8 +1,8 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
 pub use crate::context::{SessionContext, context, echo};
-pub use crate::display::{
-    DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display,
-};
+pub use crate::display::DebugDisplay as _;
+pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
+pub use serde_json::{Value as Json, json};

@@ -51,7 +51,10 @@ pub enum Reply {
         #[serde(default)]
         value: Value,
     },
-    Error { kind: String, message: String },
+    Error {
+        kind: String,
+        message: String,
+    },
 }
 
 impl Reply {

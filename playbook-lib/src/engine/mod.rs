@@ -33,7 +33,9 @@ impl Default for Session {
 impl Session {
     /// A session whose source comes from `PLAYBOOK_SOURCE`, when set.
     pub fn from_env() -> Session {
-        let source = std::env::var(SOURCE_ENV).ok().filter(|s| !s.trim().is_empty());
+        let source = std::env::var(SOURCE_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty());
         let source_origin = if source.is_some() {
             SOURCE_ENV.to_owned()
         } else {
