@@ -12,7 +12,7 @@ use std::sync::Arc;
 use jupyter_protocol::{
     ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
     ExecutionState, ExpressionResult, JupyterMessage, JupyterMessageContent, Media, ReplyError,
-    ReplyStatus,
+    ReplyStatus, Transient,
 };
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -93,10 +93,10 @@ async fn execute(
     let failed = match &outcome {
         Outcome::Ok(data) => {
             if !request.silent && !data.is_empty() {
-                iopub.publish(
-                    ExecuteResult::new(ExecutionCount::new(count), to_media(data)),
-                    Some(message),
-                );
+                let mut result = ExecuteResult::new(ExecutionCount::new(count), to_media(data));
+                // The spec's `transient` is an object; never send null.
+                result.transient = Some(Transient::default());
+                iopub.publish(result, Some(message));
             }
             if let Some(expressions) = &request.user_expressions
                 && !expressions.is_empty()

@@ -90,6 +90,49 @@ impl History {
     }
 }
 
+/// Reads a history request the way clients really send it: jupyter_client omits `n`
+/// and `unique` for searches and `session` for ranges, which the typed message requires.
+pub fn lenient_request(content: &serde_json::Value) -> Option<HistoryRequest> {
+    let int = |key: &str, default: i64| {
+        content
+            .get(key)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(default)
+    };
+    let flag = |key: &str| {
+        content
+            .get(key)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
+    let n = i32::try_from(int("n", 0)).ok()?;
+    match content.get("hist_access_type")?.as_str()? {
+        "tail" => Some(HistoryRequest::Tail {
+            n,
+            output: flag("output"),
+            raw: flag("raw"),
+        }),
+        "range" => Some(HistoryRequest::Range {
+            session: content
+                .get("session")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|s| i32::try_from(s).ok()),
+            start: i32::try_from(int("start", 0)).ok()?,
+            stop: i32::try_from(int("stop", 0)).ok()?,
+            output: flag("output"),
+            raw: flag("raw"),
+        }),
+        "search" => Some(HistoryRequest::Search {
+            pattern: content.get("pattern")?.as_str()?.to_owned(),
+            unique: flag("unique"),
+            output: flag("output"),
+            raw: flag("raw"),
+            n,
+        }),
+        _ => None,
+    }
+}
+
 fn render<'a>(entries: impl Iterator<Item = &'a Entry>, output: bool) -> Vec<HistoryEntry> {
     entries
         .map(|e| {
@@ -109,13 +152,13 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        if pi < p.len() && p[pi] == '*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
         } else if let Some(s) = star {
             pi = s + 1;
             mark += 1;
@@ -192,10 +235,28 @@ mod tests {
     }
 
     #[test]
+    fn search_without_n_or_unique_is_read() {
+        let request = lenient_request(&serde_json::json!({
+            "hist_access_type": "search", "pattern": "a*", "raw": true, "output": false
+        }));
+        assert!(matches!(
+            request,
+            Some(HistoryRequest::Search {
+                n: 0,
+                unique: false,
+                ..
+            })
+        ));
+        assert!(lenient_request(&serde_json::json!({"hist_access_type": "bogus"})).is_none());
+    }
+
+    #[test]
     fn glob() {
         assert!(glob_match("a*", "a + 1"));
         assert!(glob_match("*+ 1", "a + 1"));
         assert!(glob_match("a ? 1", "a + 1"));
         assert!(!glob_match("b*", "a + 1"));
+        // A `*` in the text must not be taken for the pattern's wildcard.
+        assert!(glob_match("6 *", "6 * 7"));
     }
 }

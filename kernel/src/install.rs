@@ -71,6 +71,14 @@ pub fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathB
 /// only when the build succeeded, so a failed prebuild never leaves a broken template.
 pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     let template = cell_cache::template_dir();
+    let stamp = library_stamp()?;
+    let stamp_file = template.join(".playbook-stamp");
+    if std::fs::read_to_string(&stamp_file).is_ok_and(|old| old == stamp) {
+        let _ = std::fs::remove_dir_all(staging);
+        let _ = std::fs::remove_dir_all(staging.with_extension("config"));
+        eprintln!("the prebuilt cell library is up to date");
+        return Ok(template);
+    }
     let started = std::time::Instant::now();
     let (eval_context, outputs) =
         evcxr::EvalContext::with_subprocess_command(crate::rust_engine::evaluation_command()?)
@@ -91,6 +99,7 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
         .execute(WARM_UP)
         .map_err(|e| anyhow::anyhow!("compiling a first cell: {e}"))?;
     drop(context);
+    std::fs::write(staging.join(".playbook-stamp"), &stamp)?;
     if template.exists() {
         std::fs::remove_dir_all(&template)
             .with_context(|| format!("removing the old template {}", template.display()))?;
@@ -104,6 +113,44 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
         template.display()
     );
     Ok(template)
+}
+
+/// What the template was built from: this binary's version, the library's location and
+/// the newest modification among its sources, and the compiler.
+fn library_stamp() -> anyhow::Result<String> {
+    fn newest(dir: &Path, newest: &mut std::time::SystemTime) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                newest_in(&entry.path(), newest)?;
+            } else {
+                *newest = (*newest).max(entry.metadata()?.modified()?);
+            }
+        }
+        Ok(())
+    }
+    fn newest_in(dir: &Path, out: &mut std::time::SystemTime) -> std::io::Result<()> {
+        newest(dir, out)
+    }
+    let lib = cell_cache::library_dir();
+    let mut latest = std::time::SystemTime::UNIX_EPOCH;
+    newest(&lib.join("src"), &mut latest)
+        .with_context(|| format!("reading the cell library at {}", lib.display()))?;
+    latest = latest.max(std::fs::metadata(lib.join("Cargo.toml"))?.modified()?);
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let nanos = latest
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    Ok(format!(
+        "{} {} {nanos} {rustc}",
+        env!("CARGO_PKG_VERSION"),
+        lib.display()
+    ))
 }
 
 /// The staging directory for a prebuild by this process.

@@ -197,7 +197,7 @@ impl RustEngine {
         let variables_before: Vec<String> = context
             .variables_and_types()
             .map(|(name, _)| name.to_owned())
-            .filter(|name| name != GUARD_VARIABLE)
+            .filter(|name| !name.starts_with("_playbook"))
             .collect();
         let (prepared, guarded_line) = with_guard(code, token);
         let mut callbacks = EvalCallbacks {

@@ -64,6 +64,12 @@ pub async fn answer(
             kernel.interrupt();
             InterruptReply::new().into()
         }
+        C::UnknownMessage(unknown)
+            if unknown.msg_type == "history_request"
+                && let Some(request) = crate::history::lenient_request(&unknown.content) =>
+        {
+            HistoryReply::new(kernel.history().query(&request)).into()
+        }
         C::UnknownMessage(unknown) if unknown.msg_type.ends_with("_request") => {
             eprintln!(
                 "playbook: answering unsupported {} with an error",

@@ -44,8 +44,8 @@ impl Drop for CellGuard {
     }
 }
 
-/// Replaces the process's panic hook with one that reports to the host, then prints the
-/// usual message. Each cell's copy of this crate installs an identical hook, so hooks
+/// Replaces the process's panic hook with one that reports to the host (which shows the
+/// panic as the cell's error), or prints the usual message when the host cannot be told. Each cell's copy of this crate installs an identical hook, so hooks
 /// never stack.
 pub fn install_panic_hook() {
     if !host::has_host() {
@@ -62,10 +62,15 @@ pub fn install_panic_hook() {
         let location = info
             .location()
             .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-        let _ = host::try_request(&Request::Panic {
+        let reported = host::try_request(&Request::Panic {
             message: message.clone(),
             location: location.clone(),
         });
+        if reported.is_some() {
+            // The kernel shows the panic as the cell's error; printing it too would
+            // show it twice.
+            return;
+        }
         let thread = std::thread::current();
         let name = thread.name().unwrap_or("<unnamed>");
         match location {
