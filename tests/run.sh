@@ -18,11 +18,15 @@ step "Python test clients ($VENV)"
 step "rust-src (completion and inspection use it; optional)"
 rustup component add rust-src 2>/dev/null || echo "rust-src unavailable: completion of std items degrades"
 
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --release --all-targets --workspace --locked -- -D warnings
+
 step "cargo build (release)"
-cargo build --release --workspace
+cargo build --release --workspace --locked
 
 step "cargo test"
-cargo test --release --workspace
+cargo test --release --workspace --locked
 
 step "install the kernel into the test venv"
 "$CARGO_TARGET_DIR/release/playbook" install --prefix "$VENV"
