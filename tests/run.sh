@@ -34,4 +34,5 @@ step "install the kernel into the test venv"
 step "end-to-end tests through jupyter_client, jupyter_kernel_test and nbconvert"
 export PATH="$VENV/bin:$PATH"
 export JUPYTER_PLATFORM_DIRS=1
+export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider "$@"

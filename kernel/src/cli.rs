@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::{cell_cache, connection_file, install, kernel};
+use crate::{cell_cache, connection_file, install, kernel, runner};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
@@ -26,6 +26,23 @@ pub enum Command {
     },
     /// Install the `playbook` kernelspec and prebuild the cell library.
     Install(InstallArgs),
+    /// Run a notebook headlessly and write the executed notebook.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The notebook to run.
+    pub notebook: PathBuf,
+    /// Where to write the executed notebook (default: NAME.executed.ipynb next to it).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Keep going after a failing cell (the exit code still says a cell failed).
+    #[arg(long)]
+    pub allow_errors: bool,
+    /// Stop a cell that runs longer than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub cell_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -46,7 +63,7 @@ impl Cli {
     /// cells (its evcxr configuration is written next to it, see `cell_cache`).
     pub fn evcxr_build_dir(&self) -> Option<PathBuf> {
         match &self.command {
-            Command::Kernel { .. } => Some(cell_cache::new_kernel_dir()),
+            Command::Kernel { .. } | Command::Run(_) => Some(cell_cache::new_kernel_dir()),
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
             Command::Install(_) => None,
         }
@@ -67,6 +84,22 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             // Cells may have left threads behind; do not wait for them.
             runtime.shutdown_background();
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            let build_dir = build_dir.context("no build directory for the run")?;
+            let options = runner::RunOptions {
+                notebook: args.notebook,
+                output: args.output,
+                allow_errors: args.allow_errors,
+                cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let code = runtime.block_on(runner::run(options, build_dir))?;
+            runtime.shutdown_background();
+            Ok(code)
         }
         Command::Install(args) => {
             let location = match args.prefix {

@@ -38,7 +38,9 @@ pub async fn run_executor(
         let JupyterMessageContent::ExecuteRequest(request) = &message.content else {
             continue;
         };
-        let failed = execute(&kernel, &message, request, &replier).await;
+        let (reply, failed) = execute_one(&kernel, &message, request).await;
+        replier.reply(reply, &message).await;
+        kernel.iopub.status(ExecutionState::Idle, Some(&message));
         if failed && request.stop_on_error {
             while let Ok(queued) = queue.try_recv() {
                 abort(&kernel, &queued, &replier).await;
@@ -59,13 +61,13 @@ async fn abort(kernel: &Kernel, message: &JupyterMessage, replier: &Replier) {
     kernel.iopub.status(ExecutionState::Idle, Some(message));
 }
 
-/// Executes one request; returns whether it failed.
-async fn execute(
+/// Executes one request: publishes `busy` and the cell's outputs, and returns the reply
+/// and whether the cell failed. The caller sends the reply, then publishes `idle`.
+pub async fn execute_one(
     kernel: &Arc<Kernel>,
     message: &JupyterMessage,
     request: &ExecuteRequest,
-    replier: &Replier,
-) -> bool {
+) -> (ExecuteReply, bool) {
     let iopub = &kernel.iopub;
     iopub.status(ExecutionState::Busy, Some(message));
     let count = if request.store_history && !request.silent {
@@ -129,9 +131,7 @@ async fn execute(
         };
         kernel.history().record(count, &request.code, &output);
     }
-    replier.reply(reply, message).await;
-    iopub.status(ExecutionState::Idle, Some(message));
-    failed
+    (reply, failed)
 }
 
 /// Runs `code` for `message` and interprets what evcxr and the host channel reported.
@@ -159,13 +159,15 @@ async fn run_cell(
     let code = code.to_owned();
     let evaluated = tokio::task::spawn_blocking(move || {
         let reader = |prompt: &str, password: bool| -> String {
-            if !allow_stdin {
-                eprintln!("playbook: input requested but this client does not accept input");
-                return String::new();
+            match &stdin {
+                Some(stdin) if allow_stdin => runtime
+                    .block_on(stdin.ask(&parent, prompt, password))
+                    .unwrap_or_default(),
+                _ => {
+                    eprintln!("playbook: input requested but this client does not accept input");
+                    String::new()
+                }
             }
-            runtime
-                .block_on(stdin.ask(&parent, prompt, password))
-                .unwrap_or_default()
         };
         engine.eval_with_input(&code, token, &reader)
     })

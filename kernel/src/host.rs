@@ -39,7 +39,8 @@ pub struct Host {
     pub iopub: IoPub,
     pub parent: CurrentParent,
     pub report: Arc<Mutex<CellReport>>,
-    pub stdin: Stdin,
+    /// The stdin channel; `None` for headless runs, where nobody can answer.
+    pub stdin: Option<Stdin>,
     pub session: Arc<Session>,
 }
 
@@ -96,9 +97,9 @@ impl Host {
             }
             Request::Input { prompt, password } => {
                 let allowed = self.report().allow_stdin;
-                match self.parent() {
-                    Some(parent) if allowed => {
-                        match self.stdin.ask(&parent, &prompt, password).await {
+                match (self.parent(), &self.stdin) {
+                    (Some(parent), Some(stdin)) if allowed => {
+                        match stdin.ask(&parent, &prompt, password).await {
                             Ok(value) => Reply::ok(value),
                             Err(e) => Reply::error("input_failed", e.to_string()),
                         }

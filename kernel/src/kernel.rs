@@ -5,7 +5,7 @@
 //! Tasks: one receiver per ROUTER channel (shell, control, stdin), the iopub publisher,
 //! the heartbeat echo, the host channel, and the executor that runs cells in order.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -73,9 +73,44 @@ impl Kernel {
         std::mem::take(&mut *self.host.report.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Starts a kernel's shared state: the host channel (in a private directory next to
+    /// `build_dir`) and the Rust engine in the background.
+    pub fn start(
+        iopub: IoPub,
+        build_dir: &Path,
+        stdin: Option<Stdin>,
+    ) -> anyhow::Result<Arc<Kernel>> {
+        let (listener, socket_path) = host::bind(&build_dir.with_extension("host"))?;
+        let host = Host {
+            iopub: iopub.clone(),
+            parent: Arc::default(),
+            report: Arc::default(),
+            stdin,
+            session: Arc::new(Session::from_env()),
+        };
+        tokio::spawn(host::serve(listener, host.clone()));
+        let engine = RustEngine::start(StartConfig {
+            build_dir: build_dir.to_owned(),
+            host_socket: socket_path,
+            iopub: iopub.clone(),
+            parent: host.parent.clone(),
+        });
+        Ok(Arc::new(Kernel {
+            iopub,
+            engine,
+            host,
+            history: Mutex::default(),
+            execution_count: AtomicUsize::new(0),
+            next_token: AtomicU64::new(1),
+            executing: AtomicBool::new(false),
+        }))
+    }
+
     /// Interrupts the running cell, if any (an idle kernel keeps its variables).
     pub fn interrupt(&self) {
-        self.host.stdin.cancel();
+        if let Some(stdin) = &self.host.stdin {
+            stdin.cancel();
+        }
         if self.executing.load(Ordering::SeqCst) {
             self.engine.interrupt();
         }
@@ -138,31 +173,11 @@ pub async fn run(info: ConnectionInfo, build_dir: PathBuf) -> anyhow::Result<()>
     });
     let iopub = IoPub::new(iopub_tx);
     iopub.status(ExecutionState::Starting, None);
-
-    let (listener, socket_path) = host::bind(&build_dir.with_extension("host"))?;
-    let host = Host {
-        iopub: iopub.clone(),
-        parent: Arc::default(),
-        report: Arc::default(),
-        stdin: Stdin::start(stdin_tx, stdin_rx, signer.clone()),
-        session: Arc::new(Session::from_env()),
-    };
-    tokio::spawn(host::serve(listener, host.clone()));
-    let engine = RustEngine::start(StartConfig {
-        build_dir: build_dir.clone(),
-        host_socket: socket_path,
-        iopub: iopub.clone(),
-        parent: host.parent.clone(),
-    });
-    let kernel = Arc::new(Kernel {
+    let kernel = Kernel::start(
         iopub,
-        engine,
-        host,
-        history: Mutex::default(),
-        execution_count: AtomicUsize::new(0),
-        next_token: AtomicU64::new(1),
-        executing: AtomicBool::new(false),
-    });
+        &build_dir,
+        Some(Stdin::start(stdin_tx, stdin_rx, signer.clone())),
+    )?;
 
     let shell_replier = Replier {
         send: Arc::new(tokio::sync::Mutex::new(shell_tx)),
@@ -204,10 +219,15 @@ pub async fn run(info: ConnectionInfo, build_dir: PathBuf) -> anyhow::Result<()>
     stop_rx.recv().await;
     // Give the shutdown reply and the last iopub messages a moment to leave.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    remove_build_dirs(&build_dir);
+    Ok(())
+}
+
+/// Removes a kernel's build directory and the directories kept next to it.
+pub fn remove_build_dirs(build_dir: &Path) {
     let _ = std::fs::remove_dir_all(build_dir.with_extension("host"));
     let _ = std::fs::remove_dir_all(build_dir.with_extension("config"));
-    let _ = std::fs::remove_dir_all(&build_dir);
-    Ok(())
+    let _ = std::fs::remove_dir_all(build_dir);
 }
 
 async fn publish(
@@ -238,7 +258,9 @@ async fn serve_channel(
         let raw = match recv.recv().await {
             Ok(raw) => raw,
             Err(error) => {
+                // Do not spin if the socket keeps failing.
                 eprintln!("playbook: {name} channel receive failed: {error}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             }
         };

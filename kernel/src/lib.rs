@@ -3,7 +3,7 @@
 //! `main.rs` only parses the command line and calls [`cli::run`].
 //!
 //! # Layout
-//! - [`cli`]: subcommands (`kernel`, `install`).
+//! - [`cli`]: subcommands (`kernel`, `install`, `run`).
 //! - [`connection_file`], [`wire`] (framing + HMAC), [`kernel`] (sockets and tasks),
 //!   [`iopub`] (publishing, output forwarding), [`stdin`] (input requests).
 //! - [`shell`]: every request but execute; [`execute`]: the cell executor;
@@ -12,6 +12,8 @@
 //!   [`cell_cache`]: per-kernel build directories seeded from a prebuilt template.
 //! - [`host`]: the host channel cells use to reach the kernel and the engine.
 //! - [`install`]: the kernelspec and the prebuild.
+//! - [`runner`]: `playbook run`, the headless runner; [`notebook`]: notebook files and
+//!   outputs.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; only `playbook-lib` knows data sources.
 
@@ -26,6 +28,8 @@ pub mod install;
 pub mod iopub;
 pub mod is_complete;
 pub mod kernel;
+pub mod notebook;
+pub mod runner;
 pub mod rust_engine;
 pub mod shell;
 pub mod stdin;

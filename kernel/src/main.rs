@@ -14,7 +14,8 @@ fn main() -> ExitCode {
     let build_dir = cli.evcxr_build_dir();
     if let Some(dir) = &build_dir {
         // Kernels start offline when the prebuilt template exists; the prebuild resolves.
-        let offline = matches!(cli.command, Command::Kernel { .. }) && cell_cache::has_template();
+        let offline = matches!(cli.command, Command::Kernel { .. } | Command::Run(_))
+            && cell_cache::has_template();
         match cell_cache::write_evcxr_config(dir, offline) {
             // SAFETY: no other thread exists yet (the async runtime and evcxr start
             // later), so nothing can read the environment concurrently.

@@ -39,7 +39,7 @@ impl Session {
         let source_origin = if source.is_some() {
             SOURCE_ENV.to_owned()
         } else {
-            format!("not chosen: set {SOURCE_ENV}=cloudwatch or {SOURCE_ENV}=local:DIR")
+            format!("set {SOURCE_ENV}=cloudwatch or {SOURCE_ENV}=local:DIR to choose one")
         };
         Session {
             state: Mutex::new(SessionContext {

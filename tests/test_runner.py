@@ -1,0 +1,125 @@
+"""`playbook run`: headless execution, the executed notebook, exit codes, interrupts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+
+from conftest import OUT
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
+
+
+def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([PLAYBOOK, "run", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def code_cells(path: Path) -> list[dict]:
+    nb = json.loads(path.read_text())
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_getting_started_runs_green_and_writes_the_record():
+    OUT.mkdir(exist_ok=True)
+    output = OUT / "getting-started.record.ipynb"
+    done = run(str(ROOT / "notebooks" / "getting-started.ipynb"), "-o", str(output))
+    assert done.returncode == 0, done.stderr[-3000:]
+    nbformat.validate(nbformat.read(output, as_version=4))
+    nb = json.loads(output.read_text())
+    record = nb["metadata"]["playbook"]
+    assert record["status"] == "ok" and record["failures"] == []
+    assert len(record["run_id"]) == 36
+    cells = code_cells(output)
+    assert all(c["metadata"]["playbook"]["status"] == "ok" for c in cells)
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1))
+    text = json.dumps([c["outputs"] for c in cells])
+    assert "p50 = 118 ms" in text
+    assert "slower than 250 ms" in text  # the updated display, not the first one
+    assert "scanning requests" not in text
+    assert "pass" in text
+    # Progress names the steps on stderr.
+    assert "[1/4] Session context" in done.stderr
+    assert "[4/4] Verdict" in done.stderr
+
+
+def test_failing_cell_exits_1_with_a_banner_and_partial_outputs():
+    output = OUT / "kernel-panics.record.ipynb"
+    done = run(str(HERE / "notebooks" / "kernel-panics.ipynb"), "-o", str(output))
+    assert done.returncode == 1, done.stderr[-3000:]
+    nb = json.loads(output.read_text())
+    assert "playbook-error-banner" in nb["cells"][0]["metadata"]["tags"]
+    assert "Panic" in "".join(nb["cells"][0]["source"])
+    cells = code_cells(output)
+    assert cells[0]["metadata"]["playbook"]["status"] == "ok"
+    assert cells[1]["metadata"]["playbook"]["status"] == "failed"
+    assert cells[1]["outputs"][0]["ename"] == "Panic"
+    assert "playbook" not in cells[2]["metadata"]  # never ran
+    assert nb["metadata"]["playbook"]["status"] == "failed"
+
+
+def test_allow_errors_keeps_going_but_still_fails():
+    output = OUT / "kernel-panics.allow-errors.ipynb"
+    done = run(str(HERE / "notebooks" / "kernel-panics.ipynb"), "-o", str(output), "--allow-errors")
+    assert done.returncode == 1
+    cells = code_cells(output)
+    assert "never reached" in json.dumps(cells[2]["outputs"])
+
+
+def test_bad_input_exits_3_with_a_clear_message(tmp_path):
+    done = run(str(tmp_path / "missing.ipynb"))
+    assert done.returncode == 3
+    assert "cannot read" in done.stderr and "missing.ipynb" in done.stderr
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ this is not json")
+    done = run(str(broken))
+    assert done.returncode == 3
+    assert "not a notebook" in done.stderr and "invalid JSON" in done.stderr
+
+
+def test_cell_timeout_stops_the_cell():
+    output = OUT / "slow-step.timeout.ipynb"
+    done = run(str(HERE / "notebooks" / "slow-step.ipynb"), "-o", str(output), "--cell-timeout", "5")
+    assert done.returncode == 1, done.stderr[-3000:]
+    cells = code_cells(output)
+    assert cells[0]["metadata"]["playbook"]["status"] == "ok"
+    assert cells[1]["metadata"]["playbook"]["status"] == "failed"
+    assert "CellTimeout" in done.stderr
+
+
+def test_sigterm_mid_run_leaves_a_valid_partial_record():
+    output = OUT / "slow-step.sigterm.ipynb"
+    if output.exists():
+        output.unlink()
+    proc = subprocess.Popen(
+        [PLAYBOOK, "run", str(HERE / "notebooks" / "slow-step.ipynb"), "-o", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    # Wait until the quick step is recorded, i.e. the slow step is running.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if output.exists():
+            cells = code_cells(output)
+            if cells[0].get("metadata", {}).get("playbook", {}).get("status") == "ok":
+                break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError("the quick step never completed")
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-3000:]
+    nbformat.validate(nbformat.read(output, as_version=4))
+    nb = json.loads(output.read_text())
+    assert nb["metadata"]["playbook"]["status"] == "interrupted"
+    cells = code_cells(output)
+    assert "quick step done" in json.dumps(cells[0]["outputs"])
+    assert cells[1]["metadata"]["playbook"]["status"] == "interrupted"
