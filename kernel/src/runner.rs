@@ -74,6 +74,7 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
     notebook.set_metadata("playbook", record.clone());
     notebook.write_atomic(&output)?;
 
+    let run_started = Instant::now();
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
     let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dir, None)?;
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -97,7 +98,6 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         .filter(|&i| notebook.is_code(i))
         .collect();
     let total = code_cells.len();
-    let run_started = Instant::now();
     let mut failures = Vec::new();
     let mut exit = 0u8;
     for (position, &index) in code_cells.iter().enumerate() {
