@@ -9,6 +9,10 @@ export PLAYBOOK_CACHE="$CACHE"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 VENV="${PLAYBOOK_TEST_VENV:-$CACHE/test-venv}"
 
+# rust-analyzer's crates (inside evcxr) record the CI variable at build time: pin it so
+# local runs and CI share one warm build instead of rebuilding each other's.
+export CI=true
+
 step() { printf '\n== %s\n' "$*"; }
 
 step "Python test clients ($VENV)"

@@ -46,8 +46,47 @@ def test_getting_started_runs_green_and_writes_the_record():
     assert "scanning requests" not in text
     assert "pass" in text
     # Progress names the steps on stderr.
-    assert "[1/4] Session context" in done.stderr
-    assert "[4/4] Verdict" in done.stderr
+    assert "[2/5] Session context" in done.stderr
+    assert "[5/5] Verdict" in done.stderr
+    assert nb["metadata"]["playbook"]["parameters"] == {"given": {}, "resolved": {}}
+
+
+def test_parameters_are_injected_typed_and_recorded():
+    output = OUT / "getting-started.params.ipynb"
+    done = run(str(ROOT / "notebooks" / "getting-started.ipynb"), "-o", str(output),
+               "-p", "p50_threshold_ms=100", "-p", "service=payments")
+    assert done.returncode == 0, done.stderr[-3000:]
+    nb = json.loads(output.read_text())
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    tagged = [i for i, c in enumerate(nb["cells"]) if "parameters" in c["metadata"].get("tags", [])]
+    injected = [i for i, c in enumerate(nb["cells"]) if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected == [tagged[0] + 1]
+    assert "let p50_threshold_ms: f64 = 100.0f64;" in sources[injected[0]]
+    assert 'let service: String = String::from("payments");' in sources[injected[0]]
+    record = nb["metadata"]["playbook"]["parameters"]
+    assert record["given"] == {"p50_threshold_ms": "100", "service": "payments"}
+    assert record["resolved"] == {"p50_threshold_ms": 100.0, "service": "payments"}
+    outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    assert "FAIL" in outputs and "payments" in outputs
+    # Re-running the record replaces the injected cell instead of adding another.
+    again = OUT / "getting-started.params.rerun.ipynb"
+    done = run(str(output), "-o", str(again), "-p", "p50_threshold_ms=200")
+    assert done.returncode == 0, done.stderr[-3000:]
+    nb = json.loads(again.read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "200.0f64" in "".join(injected[0]["source"])
+
+
+def test_bad_parameters_fail_before_anything_runs(tmp_path):
+    notebook = str(ROOT / "notebooks" / "getting-started.ipynb")
+    output = tmp_path / "never-written.ipynb"
+    done = run(notebook, "-o", str(output), "-p", "p50_threshold_ms=abc")
+    assert done.returncode == 3
+    assert "`p50_threshold_ms`" in done.stderr and "not a valid f64" in done.stderr
+    done = run(notebook, "-o", str(output), "-p", "region=eu-west-1")
+    assert done.returncode == 3
+    assert "unknown parameter `region`" in done.stderr and "service, p50_threshold_ms" in done.stderr
+    assert not output.exists()
 
 
 def test_failing_cell_exits_1_with_a_banner_and_partial_outputs():

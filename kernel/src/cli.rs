@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::{cell_cache, connection_file, install, kernel, runner};
+use crate::{cell_cache, connection_file, install, kernel, parameters, runner};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
@@ -43,6 +43,12 @@ pub struct RunArgs {
     /// Stop a cell that runs longer than this many seconds.
     #[arg(long, value_name = "SECS")]
     pub cell_timeout: Option<u64>,
+    /// Set a parameter declared in the cell tagged `parameters` (repeatable).
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+    /// Read parameters from a JSON file ({"NAME": VALUE, …}); -p values win.
+    #[arg(short = 'f', long = "parameters-file", value_name = "PARAMS.json")]
+    pub parameters_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -87,8 +93,20 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         }
         Command::Run(args) => {
             let build_dir = build_dir.context("no build directory for the run")?;
+            let mut given = Vec::new();
+            if let Some(file) = &args.parameters_file {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                given.extend(parameters::from_json_file(&text)?);
+            }
+            for assignment in &args.parameters {
+                let (name, value) = parameters::parse_assignment(assignment)?;
+                given.retain(|(n, _)| n != &name);
+                given.push((name, value));
+            }
             let options = runner::RunOptions {
                 notebook: args.notebook,
+                parameters: given,
                 output: args.output,
                 allow_errors: args.allow_errors,
                 cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use crate::cell_cache;
-use crate::rust_engine::{WARM_UP, prelude};
+use crate::rust_engine::prelude;
 
 /// The kernelspec's name, display name and files.
 pub const KERNEL_NAME: &str = "playbook";
@@ -95,9 +95,6 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     context
         .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
-    context
-        .execute(WARM_UP)
-        .map_err(|e| anyhow::anyhow!("compiling a first cell: {e}"))?;
     drop(context);
     std::fs::write(staging.join(".playbook-stamp"), &stamp)?;
     if template.exists() {

@@ -13,7 +13,7 @@
 //! - [`host`]: the host channel cells use to reach the kernel and the engine.
 //! - [`install`]: the kernelspec and the prebuild.
 //! - [`runner`]: `playbook run`, the headless runner; [`notebook`]: notebook files and
-//!   outputs.
+//!   outputs; [`parameters`]: typed parameter injection (papermill's conventions).
 //!
 //! Only this crate knows ZeroMQ and Jupyter; only `playbook-lib` knows data sources.
 
@@ -29,6 +29,7 @@ pub mod iopub;
 pub mod is_complete;
 pub mod kernel;
 pub mod notebook;
+pub mod parameters;
 pub mod runner;
 pub mod rust_engine;
 pub mod shell;

@@ -157,6 +157,50 @@ impl Notebook {
         }
     }
 
+    /// The tags of cell `index`.
+    pub fn tags(&self, index: usize) -> Vec<String> {
+        self.cells()[index]["metadata"]["tags"]
+            .as_array()
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first cell tagged `tag`.
+    pub fn find_tagged(&self, tag: &str) -> Option<usize> {
+        (0..self.len()).find(|&i| self.tags(i).iter().any(|t| t == tag))
+    }
+
+    /// Removes every cell tagged `tag` (e.g. the parameters injected by an earlier run).
+    pub fn remove_tagged(&mut self, tag: &str) {
+        let keep: Vec<bool> = (0..self.len())
+            .map(|i| !self.tags(i).iter().any(|t| t == tag))
+            .collect();
+        if let Some(cells) = self.doc["cells"].as_array_mut() {
+            let mut flags = keep.into_iter();
+            cells.retain(|_| flags.next().unwrap_or(true));
+        }
+    }
+
+    /// Inserts a code cell before cell `index`.
+    pub fn insert_code(&mut self, index: usize, source: &str, tags: &[&str]) {
+        let cell = json!({
+            "cell_type": "code",
+            "id": uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
+            "metadata": { "tags": tags },
+            "execution_count": null,
+            "outputs": [],
+            "source": source,
+        });
+        if let Some(cells) = self.doc["cells"].as_array_mut() {
+            cells.insert(index.min(cells.len()), cell);
+        }
+    }
+
     /// Inserts a markdown cell before cell `index`.
     pub fn insert_markdown(&mut self, index: usize, source: &str, tags: &[&str]) {
         let cell = json!({

@@ -19,6 +19,7 @@ use crate::execute::execute_one;
 use crate::iopub::IoPub;
 use crate::kernel::{Kernel, remove_build_dirs};
 use crate::notebook::{Notebook, Outputs};
+use crate::parameters;
 
 /// Exit code: a cell failed.
 pub const EXIT_CELL_FAILED: u8 = 1;
@@ -32,6 +33,8 @@ pub struct RunOptions {
     pub output: Option<PathBuf>,
     pub allow_errors: bool,
     pub cell_timeout: Option<Duration>,
+    /// `NAME=VALUE` pairs (from `-p` and `-f`), checked against the `parameters` cell.
+    pub parameters: Vec<(String, String)>,
 }
 
 /// Where the executed notebook goes by default: `NAME.executed.ipynb` next to the input.
@@ -62,6 +65,7 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         .clone()
         .unwrap_or_else(|| default_output(&options.notebook));
     notebook.clear_outputs();
+    let resolved = inject_parameters(&mut notebook, &options.parameters)?;
     let run_id = uuid::Uuid::new_v4().to_string();
     let started = now();
     let mut record = json!({
@@ -70,6 +74,12 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         "tool_version": env!("CARGO_PKG_VERSION"),
         "notebook": options.notebook.display().to_string(),
         "status": "running",
+        "parameters": {
+            "given": options.parameters.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+            "resolved": resolved.iter().map(|r| (r.name.clone(), r.value.clone())).collect::<serde_json::Map<_, _>>(),
+        },
+        "user": std::env::var("USER").unwrap_or_default(),
+        "host": hostname(),
     });
     notebook.set_metadata("playbook", record.clone());
     notebook.write_atomic(&output)?;
@@ -77,6 +87,9 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
     let run_started = Instant::now();
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
     let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dir, None)?;
+    for r in &resolved {
+        kernel.host.session.set_parameter(&r.name, r.value.clone());
+    }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
@@ -222,6 +235,36 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         output.display()
     );
     Ok(ExitCode::from(exit))
+}
+
+/// Checks the given parameters against the `parameters` cell and injects them in a cell
+/// tagged `injected-parameters` right after it (first, when there is none), replacing
+/// the one an earlier run injected.
+fn inject_parameters(
+    notebook: &mut Notebook,
+    given: &[(String, String)],
+) -> anyhow::Result<Vec<parameters::Resolved>> {
+    notebook.remove_tagged("injected-parameters");
+    let cell = notebook.find_tagged("parameters");
+    let declared = cell
+        .map(|i| parameters::declarations(&notebook.source(i)))
+        .unwrap_or_default();
+    let resolved = parameters::resolve(&declared, given)?;
+    if !resolved.is_empty() {
+        let at = cell.map_or(0, |i| i + 1);
+        notebook.insert_code(
+            at,
+            &parameters::injected_source(&resolved),
+            &["injected-parameters"],
+        );
+    }
+    Ok(resolved)
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
 }
 
 fn interrupted_before_start(

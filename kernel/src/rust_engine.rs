@@ -78,7 +78,7 @@ pub fn prelude() -> String {
     let lib = cell_cache::library_dir();
     let lib = lib.canonicalize().unwrap_or(lib);
     format!(
-        ":dep playbook = {{ path = {:?} }}\nuse playbook::prelude::*;\n",
+        ":dep playbook = {{ path = {:?} }}\nuse playbook::prelude::*;\n{WARM_UP}",
         lib.display().to_string()
     )
 }
@@ -131,14 +131,18 @@ impl RustEngine {
                  start compiles it"
             );
         }
-        context
+        let loaded = context
             .execute(&prelude())
             .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+        if trace_enabled() {
+            for phase in &loaded.phases {
+                eprintln!(
+                    "playbook: trace: prelude {} {:.2?}",
+                    phase.name, phase.duration
+                );
+            }
+        }
         trace("prelude", t);
-        context
-            .execute(WARM_UP)
-            .map_err(|e| anyhow::anyhow!("running the warm-up cell: {e}"))?;
-        trace("warm-up", t);
         // Anything the prelude printed belongs to no cell.
         forwarder.flush();
         let _ = self.forwarder.set(forwarder);
@@ -381,6 +385,7 @@ mod tests {
     fn prelude_loads_the_library() {
         let prelude = prelude();
         assert!(prelude.starts_with(":dep playbook = { path = "));
-        assert!(prelude.ends_with("use playbook::prelude::*;\n"));
+        assert!(prelude.contains("use playbook::prelude::*;\n"));
+        assert!(prelude.contains("let _playbook_ready"));
     }
 }

@@ -5,4 +5,5 @@ pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
+pub use chrono::{DateTime, Duration as TimeDelta, Utc};
 pub use serde_json::{Value as Json, json};
