@@ -188,27 +188,25 @@ impl Notebook {
 
     /// Inserts a code cell before cell `index`.
     pub fn insert_code(&mut self, index: usize, source: &str, tags: &[&str]) {
-        let cell = json!({
-            "cell_type": "code",
-            "id": uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
-            "metadata": { "tags": tags },
-            "execution_count": null,
-            "outputs": [],
-            "source": source,
-        });
-        if let Some(cells) = self.doc["cells"].as_array_mut() {
-            cells.insert(index.min(cells.len()), cell);
-        }
+        self.insert_cell(index, "code", source, tags);
     }
 
     /// Inserts a markdown cell before cell `index`.
     pub fn insert_markdown(&mut self, index: usize, source: &str, tags: &[&str]) {
-        let cell = json!({
-            "cell_type": "markdown",
+        self.insert_cell(index, "markdown", source, tags);
+    }
+
+    fn insert_cell(&mut self, index: usize, cell_type: &str, source: &str, tags: &[&str]) {
+        let mut cell = json!({
+            "cell_type": cell_type,
             "id": uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
             "metadata": { "tags": tags },
             "source": source,
         });
+        if cell_type == "code" {
+            cell["execution_count"] = Value::Null;
+            cell["outputs"] = json!([]);
+        }
         if let Some(cells) = self.doc["cells"].as_array_mut() {
             cells.insert(index.min(cells.len()), cell);
         }
