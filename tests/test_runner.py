@@ -162,3 +162,19 @@ def test_sigterm_mid_run_leaves_a_valid_partial_record():
     cells = code_cells(output)
     assert "quick step done" in json.dumps(cells[0]["outputs"])
     assert cells[1]["metadata"]["playbook"]["status"] == "interrupted"
+
+
+def test_secrets_are_masked_in_the_record():
+    output = OUT / "secrets.record.ipynb"
+    done = run(str(HERE / "notebooks" / "secrets.ipynb"), "-o", str(output))
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Outputs are masked; the notebook's own source is the author's and is kept as is.
+    text = json.dumps([c.get("outputs", []) for c in json.loads(output.read_text())["cells"]])
+    for secret in ("AKIAIOSFODNN7EXAMPLE", "hunter2", "pa55word", "abcdef123456789", "sk_live_0123456789"):
+        assert secret not in text, secret
+    assert "[masked by playbook]" in text
+    assert "masked 4 secret(s)" in done.stderr
+    assert "</p>" in text
+    cells = code_cells(output)
+    assert cells[0]["metadata"]["playbook"]["masked_secrets"] == 4
+    assert cells[1]["metadata"]["playbook"]["masked_secrets"] == 2  # text/html and text/plain

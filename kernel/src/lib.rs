@@ -13,7 +13,8 @@
 //! - [`host`]: the host channel cells use to reach the kernel and the engine.
 //! - [`install`]: the kernelspec and the prebuild.
 //! - [`runner`]: `playbook run`, the headless runner; [`notebook`]: notebook files and
-//!   outputs; [`parameters`]: typed parameter injection (papermill's conventions).
+//!   outputs; [`parameters`]: typed parameter injection (papermill's conventions);
+//!   [`redact`]: secrets masked out of records.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; only `playbook-lib` knows data sources.
 
@@ -30,6 +31,7 @@ pub mod is_complete;
 pub mod kernel;
 pub mod notebook;
 pub mod parameters;
+pub mod redact;
 pub mod runner;
 pub mod rust_engine;
 pub mod shell;

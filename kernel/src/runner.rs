@@ -19,7 +19,7 @@ use crate::execute::execute_one;
 use crate::iopub::IoPub;
 use crate::kernel::{Kernel, remove_build_dirs};
 use crate::notebook::{Notebook, Outputs};
-use crate::parameters;
+use crate::{parameters, redact};
 
 /// Exit code: a cell failed.
 pub const EXIT_CELL_FAILED: u8 = 1;
@@ -155,7 +155,11 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
                 }
             }
         };
-        let outputs = collect_outputs(&mut iopub_rx, &message);
+        let mut outputs = collect_outputs(&mut iopub_rx, &message);
+        let masked = redact::redact_outputs(&mut outputs);
+        if masked > 0 {
+            eprintln!("      masked {masked} secret(s) in this cell's output");
+        }
         let count = reply.execution_count.0;
         let end = match (stopped_by, failed) {
             (Some("timeout"), _) => CellEnd::Failed {
@@ -189,6 +193,7 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
                 "end_time": now(),
                 "duration": clock.elapsed().as_secs_f64(),
                 "status": status,
+                "masked_secrets": masked,
             }),
         );
         eprintln!("      {status} in {:.2?}", clock.elapsed());
