@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::{cell_cache, connection_file, install, kernel, parameters, runner};
+use crate::notebook::Notebook;
+use crate::{cell_cache, connection_file, install, kernel, parameters, report, runner};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
@@ -28,6 +29,20 @@ pub enum Command {
     Install(InstallArgs),
     /// Run a notebook headlessly and write the executed notebook.
     Run(RunArgs),
+    /// Summarise an executed notebook (a record) as Markdown or HTML.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The executed notebook (from `playbook run`).
+    pub record: PathBuf,
+    /// md or html (default: from the -o extension, else md).
+    #[arg(long, value_enum)]
+    pub format: Option<report::Format>,
+    /// Where to write the report (default: standard output).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +86,7 @@ impl Cli {
         match &self.command {
             Command::Kernel { .. } | Command::Run(_) => Some(cell_cache::new_kernel_dir()),
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
-            Command::Install(_) => None,
+            Command::Install(_) | Command::Report(_) => None,
         }
     }
 }
@@ -118,6 +133,31 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             let code = runtime.block_on(runner::run(options, build_dir))?;
             runtime.shutdown_background();
             Ok(code)
+        }
+        Command::Report(args) => {
+            let record = Notebook::read(&args.record)?;
+            let format = args.format.unwrap_or_else(|| {
+                let html = args
+                    .output
+                    .as_ref()
+                    .and_then(|o| o.extension())
+                    .is_some_and(|e| e == "html" || e == "htm");
+                if html {
+                    report::Format::Html
+                } else {
+                    report::Format::Md
+                }
+            });
+            let text = report::render(&record, format);
+            match &args.output {
+                Some(path) => {
+                    std::fs::write(path, text)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Install(args) => {
             let location = match args.prefix {

@@ -3,7 +3,7 @@
 //! `main.rs` only parses the command line and calls [`cli::run`].
 //!
 //! # Layout
-//! - [`cli`]: subcommands (`kernel`, `install`, `run`).
+//! - [`cli`]: subcommands (`kernel`, `install`, `run`, `report`).
 //! - [`connection_file`], [`wire`] (framing + HMAC), [`kernel`] (sockets and tasks),
 //!   [`iopub`] (publishing, output forwarding), [`stdin`] (input requests).
 //! - [`shell`]: every request but execute; [`execute`]: the cell executor;
@@ -14,7 +14,7 @@
 //! - [`install`]: the kernelspec and the prebuild.
 //! - [`runner`]: `playbook run`, the headless runner; [`notebook`]: notebook files and
 //!   outputs; [`parameters`]: typed parameter injection (papermill's conventions);
-//!   [`redact`]: secrets masked out of records.
+//!   [`redact`]: secrets masked out of records; [`report`]: `playbook report`.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; only `playbook-lib` knows data sources.
 
@@ -32,6 +32,7 @@ pub mod kernel;
 pub mod notebook;
 pub mod parameters;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod rust_engine;
 pub mod shell;

@@ -10,16 +10,18 @@ use serde_json::{Map, Value, json};
 /// Why a notebook could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum NotebookError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: String,
+        #[source]
         source: std::io::Error,
     },
     #[error("{path} is not a notebook: {why}")]
     Invalid { path: String, why: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: String,
+        #[source]
         source: std::io::Error,
     },
 }
@@ -66,6 +68,16 @@ impl Notebook {
 
     fn cell_mut(&mut self, index: usize) -> Option<&mut Map<String, Value>> {
         self.doc["cells"].get_mut(index)?.as_object_mut()
+    }
+
+    /// Cell `index` as JSON (`cell_type`, `source`, `outputs`, `metadata`, …).
+    pub fn cell(&self, index: usize) -> &Value {
+        &self.cells()[index]
+    }
+
+    /// The notebook's `metadata.<key>`, if set.
+    pub fn metadata(&self, key: &str) -> Option<&Value> {
+        self.doc["metadata"].get(key)
     }
 
     /// Number of cells.

@@ -1,0 +1,266 @@
+//! `playbook report RECORD [--format md|html] [-o FILE]`: a readable incident summary of
+//! an executed notebook — title, run, parameters, step table, and each step's text,
+//! tables and charts. HTML is self-contained (SVG inline); Markdown suits a ticket.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::notebook::Notebook;
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Md,
+    Html,
+}
+
+/// One executed step: a code cell with its name, status and outputs.
+struct Step<'a> {
+    name: String,
+    cell: &'a Value,
+}
+
+/// Renders the report of `record`.
+pub fn render(record: &Notebook, format: Format) -> String {
+    let run = record.metadata("playbook").cloned().unwrap_or(Value::Null);
+    let title = (0..record.len())
+        .filter(|&i| record.cell(i)["cell_type"] == "markdown")
+        .find_map(|i| {
+            record
+                .source(i)
+                .lines()
+                .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_owned()))
+        })
+        .unwrap_or_else(|| "Playbook run".into());
+    let steps: Vec<Step> = (0..record.len())
+        .filter(|&i| record.is_code(i))
+        .filter(|&i| !record.source(i).trim().is_empty())
+        .map(|i| Step {
+            name: record
+                .step_name(i)
+                .unwrap_or_else(|| format!("cell {}", i + 1)),
+            cell: record.cell(i),
+        })
+        .collect();
+    match format {
+        Format::Md => markdown(&title, &run, &steps),
+        Format::Html => html(&title, &run, &steps),
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn status(cell: &Value) -> (String, String) {
+    let meta = &cell["metadata"]["playbook"];
+    let status = meta["status"].as_str().unwrap_or("not run").to_owned();
+    let duration = meta["duration"]
+        .as_f64()
+        .map(|d| format!("{d:.2} s"))
+        .unwrap_or_default();
+    (status, duration)
+}
+
+fn has_outputs(cell: &Value) -> bool {
+    cell["outputs"].as_array().is_some_and(|o| !o.is_empty())
+}
+
+fn run_facts(run: &Value) -> Vec<(&'static str, String)> {
+    let mut facts = Vec::new();
+    for (label, key) in [
+        ("Status", "status"),
+        ("Started", "started"),
+        ("Finished", "finished"),
+        ("Run id", "run_id"),
+        ("Host", "host"),
+        ("User", "user"),
+        ("Tool version", "tool_version"),
+    ] {
+        let value = text(&run[key]);
+        if !value.is_empty() {
+            facts.push((label, value));
+        }
+    }
+    facts
+}
+
+fn parameters(run: &Value) -> Vec<(String, String)> {
+    run["parameters"]["resolved"]
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn markdown(title: &str, run: &Value, steps: &[Step]) -> String {
+    let mut out = format!("# {title}\n\n");
+    for (label, value) in run_facts(run) {
+        let _ = writeln!(out, "- **{label}:** {value}");
+    }
+    let params = parameters(run);
+    if !params.is_empty() {
+        out.push_str("\n## Parameters\n\n| name | value |\n|---|---|\n");
+        for (name, value) in params {
+            let _ = writeln!(out, "| `{name}` | `{value}` |");
+        }
+    }
+    out.push_str("\n## Steps\n\n| # | step | status | duration |\n|---|---|---|---|\n");
+    for (n, step) in steps.iter().enumerate() {
+        let (status, duration) = status(step.cell);
+        let _ = writeln!(out, "| {} | {} | {status} | {duration} |", n + 1, step.name);
+    }
+    for step in steps.iter().filter(|s| has_outputs(s.cell)) {
+        let _ = write!(out, "\n### {}\n\n", step.name);
+        for output in step.cell["outputs"].as_array().into_iter().flatten() {
+            match output["output_type"].as_str() {
+                Some("stream") => {
+                    let _ = write!(out, "```\n{}```\n\n", text(&output["text"]));
+                }
+                Some("error") => {
+                    let _ = write!(
+                        out,
+                        "> **{}:** {}\n\n",
+                        text(&output["ename"]),
+                        text(&output["evalue"])
+                    );
+                }
+                Some(_) => {
+                    let data = &output["data"];
+                    if let Some(html) = data.get("text/html") {
+                        let _ = write!(out, "{}\n\n", text(html).trim());
+                    } else if data.get("image/svg+xml").is_some() {
+                        out.push_str("_(chart: see the HTML report)_\n\n");
+                    } else if let Some(plain) = data.get("text/plain") {
+                        let _ = write!(out, "```\n{}\n```\n\n", text(plain).trim_end());
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html(title: &str, run: &Value, steps: &[Step]) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>{t}</title>\n\
+         <style>body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .6em}}\
+         pre{{background:#f6f8fa;padding:.6em;overflow:auto}}.failed,.interrupted{{color:#b00}}\
+         .ok{{color:#070}}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<ul>\n",
+        t = escape(title)
+    );
+    for (label, value) in run_facts(run) {
+        let _ = writeln!(out, "<li><b>{label}:</b> {}</li>", escape(&value));
+    }
+    out.push_str("</ul>\n");
+    let params = parameters(run);
+    if !params.is_empty() {
+        out.push_str("<h2>Parameters</h2>\n<table>\n<tr><th>name</th><th>value</th></tr>\n");
+        for (name, value) in params {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape(&name),
+                escape(&value)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<h2>Steps</h2>\n<table>\n<tr><th>#</th><th>step</th><th>status</th><th>duration</th></tr>\n");
+    for (n, step) in steps.iter().enumerate() {
+        let (status, duration) = status(step.cell);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"{status}\">{status}</td><td>{duration}</td></tr>",
+            n + 1,
+            escape(&step.name)
+        );
+    }
+    out.push_str("</table>\n");
+    for step in steps.iter().filter(|s| has_outputs(s.cell)) {
+        let _ = writeln!(out, "<h3>{}</h3>", escape(&step.name));
+        for output in step.cell["outputs"].as_array().into_iter().flatten() {
+            match output["output_type"].as_str() {
+                Some("stream") => {
+                    let _ = writeln!(out, "<pre>{}</pre>", escape(&text(&output["text"])));
+                }
+                Some("error") => {
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"failed\"><b>{}:</b> {}</p>",
+                        escape(&text(&output["ename"])),
+                        escape(&text(&output["evalue"]))
+                    );
+                }
+                Some(_) => {
+                    let data = &output["data"];
+                    if let Some(svg) = data.get("image/svg+xml") {
+                        let _ = writeln!(out, "<div>{}</div>", text(svg));
+                    } else if let Some(html) = data.get("text/html") {
+                        let _ = writeln!(out, "<div>{}</div>", text(html));
+                    } else if let Some(plain) = data.get("text/plain") {
+                        let _ = writeln!(out, "<pre>{}</pre>", escape(&text(plain)));
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r##"{"nbformat": 4, "nbformat_minor": 5,
+      "metadata": {"playbook": {"status": "failed", "run_id": "r-1", "started": "2026-11-26T10:00:00Z",
+                   "parameters": {"given": {"n": "3"}, "resolved": {"n": 3}}}},
+      "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Checkout <latency>\nintro"},
+        {"cell_type": "code", "metadata": {"playbook": {"status": "ok", "duration": 0.5}}, "execution_count": 1,
+         "source": "// Fetch\nlet n = 3;", "outputs": [{"output_type": "stream", "name": "stdout", "text": "n = 3\n"}]},
+        {"cell_type": "code", "metadata": {"playbook": {"status": "failed", "duration": 0.25}}, "execution_count": 2,
+         "source": "// Verdict\npanic!()", "outputs": [{"output_type": "error", "ename": "Panic", "evalue": "p99 > 250", "traceback": []}]}
+      ]}"##;
+
+    #[test]
+    fn markdown_report_has_run_parameters_steps_and_outputs() {
+        let md = render(&Notebook::parse(RECORD).unwrap(), Format::Md);
+        assert!(md.starts_with("# Checkout <latency>\n"));
+        assert!(md.contains("- **Status:** failed"));
+        assert!(md.contains("| `n` | `3` |"));
+        assert!(md.contains("| 1 | Fetch | ok | 0.50 s |"));
+        assert!(md.contains("| 2 | Verdict | failed | 0.25 s |"));
+        assert!(md.contains("```\nn = 3\n```"));
+        assert!(md.contains("> **Panic:** p99 > 250"));
+    }
+
+    #[test]
+    fn html_report_escapes_text() {
+        let html = render(&Notebook::parse(RECORD).unwrap(), Format::Html);
+        assert!(html.contains("<h1>Checkout &lt;latency&gt;</h1>"));
+        assert!(html.contains("<td class=\"failed\">failed</td>"));
+        assert!(html.contains("<b>Panic:</b> p99 &gt; 250"));
+        assert!(html.ends_with("</html>\n"));
+    }
+}
