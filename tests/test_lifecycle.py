@@ -73,3 +73,21 @@ def test_nbconvert_stops_on_a_panicking_cell():
     done = run_nbconvert(HERE / "notebooks" / "kernel-panics.ipynb", output)
     assert done.returncode != 0
     assert "Panic" in done.stderr
+
+
+def test_playbooks_also_run_under_nbconvert_and_papermill():
+    """The bundled notebooks stay portable: Jupyter's own tools run them with the kernel."""
+    OUT.mkdir(exist_ok=True)
+    notebook = HERE.parent / "notebooks" / "getting-started.ipynb"
+    done = run_nbconvert(notebook, OUT / "getting-started.nbconvert.ipynb")
+    assert done.returncode == 0, done.stderr[-3000:]
+    output = OUT / "getting-started.papermill.ipynb"
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", str(notebook), str(output),
+         "--start-timeout", "180", "--execution-timeout", "300"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    nb = nbformat.read(output, as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "p50 = 118 ms" in outputs and "pass" in outputs
