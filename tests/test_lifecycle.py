@@ -90,4 +90,4 @@ def test_playbooks_also_run_under_nbconvert_and_papermill():
     assert done.returncode == 0, done.stderr[-3000:]
     nb = nbformat.read(output, as_version=4)
     outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
-    assert "p50 = 118 ms" in outputs and "pass" in outputs
+    assert "p50 = 118 ms" in outputs and "PASS p50 latency" in outputs

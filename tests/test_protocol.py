@@ -267,3 +267,18 @@ def test_is_complete_judges_brackets_and_strings(kernel):
         assert shell_reply(kc, msg_id)["content"]["status"] == status, code
     msg_id = kc.is_complete("fn f() {\n    if x {")
     assert shell_reply(kc, msg_id)["content"]["indent"] == " " * 8
+
+
+def test_checks_show_their_verdict_and_accumulate(kernel):
+    km, kc = kernel
+    reply, messages = execute(kc, 'Check::new("p99 latency").unit("ms").expect_below(312.0, 250.0)')
+    # A failing check is a verdict, not a cell error.
+    assert reply["content"]["status"] == "ok"
+    data = outputs(messages, "execute_result")[0]["data"]
+    assert data["text/plain"] == "FAIL p99 latency: observed 312 ms, expected < 250 ms"
+    assert "<table" in data["text/html"]
+    execute(kc, 'check!("error budget left", 0.4 > 0.1);')
+    reply, messages = execute(kc, "checks()?")
+    text = outputs(messages, "execute_result")[0]["data"]["text/plain"]
+    assert "FAIL p99 latency" in text
+    assert "PASS error budget left: observed true, expected 0.4 > 0.1" in text

@@ -36,13 +36,14 @@ def test_html_report_is_well_formed_and_self_contained():
     html = (GOLDEN / "getting-started.report.html").read_text()
     xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", ""))
     assert "<script" not in html and "http" not in html.split("</head>")[0]
-    assert "FAIL" in html and "payments" in html
+    assert "<h2>Checks</h2>" in html and "FAIL" in html and "payments" in html
 
 
 def test_report_to_stdout_defaults_to_markdown():
     done = subprocess.run([PLAYBOOK, "report", str(RECORD)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("# Getting started with Playbook (Rust)\n")
+    assert "| p50 latency | 118 ms | < 100 ms | **FAIL** |" in done.stdout
     assert "| 6 | Verdict | ok |" in done.stdout
 
 

@@ -44,10 +44,13 @@ def test_getting_started_runs_green_and_writes_the_record():
     assert "p50 = 118 ms" in text
     assert "slower than 250 ms" in text  # the updated display, not the first one
     assert "scanning requests" not in text
-    assert "pass" in text
+    assert "PASS p50 latency: observed 118 ms, expected < 150 ms" in text
+    assert record["checks"] == [{"name": "p50 latency", "verdict": "pass",
+                                 "observed": "118 ms", "expected": "< 150 ms"}]
     # Progress names the steps on stderr.
-    assert "[2/5] Session context" in done.stderr
-    assert "[5/5] Verdict" in done.stderr
+    assert "[2/6] Session context" in done.stderr
+    assert "[5/6] Verdict" in done.stderr
+    assert "check PASS: p50 latency" in done.stderr
     assert nb["metadata"]["playbook"]["parameters"] == {"given": {}, "resolved": {}}
 
 
@@ -55,7 +58,8 @@ def test_parameters_are_injected_typed_and_recorded():
     output = OUT / "getting-started.params.ipynb"
     done = run(str(ROOT / "notebooks" / "getting-started.ipynb"), "-o", str(output),
                "-p", "p50_threshold_ms=100", "-p", "service=payments")
-    assert done.returncode == 0, done.stderr[-3000:]
+    # Every cell ran, but the stricter threshold fails the check: exit 2.
+    assert done.returncode == 2, done.stderr[-3000:]
     nb = json.loads(output.read_text())
     sources = ["".join(c["source"]) for c in nb["cells"]]
     tagged = [i for i, c in enumerate(nb["cells"]) if "parameters" in c["metadata"].get("tags", [])]
@@ -66,12 +70,15 @@ def test_parameters_are_injected_typed_and_recorded():
     record = nb["metadata"]["playbook"]["parameters"]
     assert record["given"] == {"p50_threshold_ms": "100", "service": "payments"}
     assert record["resolved"] == {"p50_threshold_ms": 100.0, "service": "payments"}
+    assert nb["metadata"]["playbook"]["status"] == "check failed"
+    assert nb["metadata"]["playbook"]["checks"][0]["verdict"] == "fail"
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
-    assert "FAIL" in outputs and "payments" in outputs
+    assert "FAIL p50 latency" in outputs and "service payments" in outputs
     # Re-running the record replaces the injected cell instead of adding another.
     again = OUT / "getting-started.params.rerun.ipynb"
     done = run(str(output), "-o", str(again), "-p", "p50_threshold_ms=200")
     assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(again.read_text())["metadata"]["playbook"]["status"] == "ok"
     nb = json.loads(again.read_text())
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert len(injected) == 1 and "200.0f64" in "".join(injected[0]["source"])

@@ -102,10 +102,35 @@ fn parameters(run: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+fn checks(run: &Value) -> Vec<[String; 4]> {
+    run["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            [
+                text(&c["name"]),
+                text(&c["observed"]),
+                text(&c["expected"]),
+                text(&c["verdict"]).to_uppercase(),
+            ]
+        })
+        .collect()
+}
+
 fn markdown(title: &str, run: &Value, steps: &[Step]) -> String {
     let mut out = format!("# {title}\n\n");
     for (label, value) in run_facts(run) {
         let _ = writeln!(out, "- **{label}:** {value}");
+    }
+    let checks = checks(run);
+    if !checks.is_empty() {
+        out.push_str(
+            "\n## Checks\n\n| check | observed | expected | verdict |\n|---|---|---|---|\n",
+        );
+        for [name, observed, expected, verdict] in checks {
+            let _ = writeln!(out, "| {name} | {observed} | {expected} | **{verdict}** |");
+        }
     }
     let params = parameters(run);
     if !params.is_empty() {
@@ -171,6 +196,21 @@ fn html(title: &str, run: &Value, steps: &[Step]) -> String {
         let _ = writeln!(out, "<li><b>{label}:</b> {}</li>", escape(&value));
     }
     out.push_str("</ul>\n");
+    let checks = checks(run);
+    if !checks.is_empty() {
+        out.push_str("<h2>Checks</h2>\n<table>\n<tr><th>check</th><th>observed</th><th>expected</th><th>verdict</th></tr>\n");
+        for [name, observed, expected, verdict] in checks {
+            let class = if verdict == "PASS" { "ok" } else { "failed" };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{verdict}</td></tr>",
+                escape(&name),
+                escape(&observed),
+                escape(&expected)
+            );
+        }
+        out.push_str("</table>\n");
+    }
     let params = parameters(run);
     if !params.is_empty() {
         out.push_str("<h2>Parameters</h2>\n<table>\n<tr><th>name</th><th>value</th></tr>\n");
@@ -234,6 +274,7 @@ mod tests {
 
     const RECORD: &str = r##"{"nbformat": 4, "nbformat_minor": 5,
       "metadata": {"playbook": {"status": "failed", "run_id": "r-1", "started": "2026-11-26T10:00:00Z",
+                   "checks": [{"name": "p99 latency", "verdict": "fail", "observed": "312 ms", "expected": "< 250 ms"}],
                    "parameters": {"given": {"n": "3"}, "resolved": {"n": 3}}}},
       "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": "# Checkout <latency>\nintro"},
@@ -249,6 +290,7 @@ mod tests {
         assert!(md.starts_with("# Checkout <latency>\n"));
         assert!(md.contains("- **Status:** failed"));
         assert!(md.contains("| `n` | `3` |"));
+        assert!(md.contains("| p99 latency | 312 ms | < 250 ms | **FAIL** |"));
         assert!(md.contains("| 1 | Fetch | ok | 0.50 s |"));
         assert!(md.contains("| 2 | Verdict | failed | 0.25 s |"));
         assert!(md.contains("```\nn = 3\n```"));
@@ -260,6 +302,7 @@ mod tests {
         let html = render(&Notebook::parse(RECORD).unwrap(), Format::Html);
         assert!(html.contains("<h1>Checkout &lt;latency&gt;</h1>"));
         assert!(html.contains("<td class=\"failed\">failed</td>"));
+        assert!(html.contains("<td>&lt; 250 ms</td><td class=\"failed\">FAIL</td>"));
         assert!(html.contains("<b>Panic:</b> p99 &gt; 250"));
         assert!(html.ends_with("</html>\n"));
     }

@@ -3,7 +3,8 @@
 //!
 //! The executed notebook is written after every cell (atomically), so an interrupt or a
 //! crash leaves a valid notebook with everything done so far. Exit codes: 0 every cell
-//! ran, 1 a cell failed, 3 bad input, 130 interrupted.
+//! ran and no check failed, 1 a cell failed, 2 a check failed, 3 bad input,
+//! 130 interrupted.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ use crate::{parameters, redact};
 
 /// Exit code: a cell failed.
 pub const EXIT_CELL_FAILED: u8 = 1;
+/// Exit code: every cell ran, but a check failed.
+pub const EXIT_CHECK_FAILED: u8 = 2;
 /// Exit code: interrupted (SIGINT/SIGTERM).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -222,10 +225,24 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         }
         notebook.write_atomic(&output)?;
     }
+    let checks = kernel.host.session.checks();
+    let failed_checks = checks.iter().filter(|c| c["verdict"] == "fail").count();
+    for check in &checks {
+        eprintln!(
+            "check {}: {}",
+            check["verdict"].as_str().unwrap_or("?").to_uppercase(),
+            check["name"].as_str().unwrap_or("?")
+        );
+    }
+    if exit == 0 && failed_checks > 0 {
+        exit = EXIT_CHECK_FAILED;
+    }
+    record["checks"] = Value::Array(checks);
     record["finished"] = json!(now());
     record["duration"] = json!(run_started.elapsed().as_secs_f64());
     record["status"] = json!(match exit {
         0 => "ok",
+        EXIT_CHECK_FAILED => "check failed",
         EXIT_INTERRUPTED => "interrupted",
         _ => "failed",
     });

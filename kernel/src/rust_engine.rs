@@ -68,10 +68,14 @@ impl std::fmt::Debug for RustEngine {
 /// The name of the per-cell guard variable (see `playbook::runtime`).
 pub const GUARD_VARIABLE: &str = "_playbook_cell_guard";
 
-/// A first cell run in the background at start: it primes rust-analyzer and the build so
-/// the user's first cell costs what a warm cell costs.
-pub const WARM_UP: &str =
-    "let _playbook_ready = MimeBundle::text(\"ready\"); _playbook_ready.data.len()";
+/// Run with the prelude, in the same evaluation: a first `let` that primes rust-analyzer
+/// and the build, so the user's first cell costs what a warm cell costs; and a `?`, which
+/// switches evcxr to wrapping cells for `?` from the start. Without that, the first cell
+/// ending in `expr?` is compiled twice and shown with `Debug` instead of its rich display
+/// (evcxr applies its display fallback together with the `?` fix).
+pub const WARM_UP: &str = "let _playbook_ready = MimeBundle::text(\"ready\");\n\
+                           \"0\".parse::<u8>()?;\n\
+                           _playbook_ready.data.len()";
 
 /// The evcxr commands and code every context starts with (kernels and the prebuild).
 pub fn prelude() -> String {

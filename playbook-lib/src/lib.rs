@@ -9,6 +9,7 @@
 //! - [`protocol`]: the request/response messages spoken between cells and their host.
 //! - [`host`]: the cell-side client of the host channel (a Unix socket whose path the
 //!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
+//! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
 //! - [`input`]: asking the person at the notebook a question (`confirm`, `ask`).
@@ -18,6 +19,7 @@
 //!   that answers those requests. Cells never compile it.
 //! - [`error`]: the library's error type.
 
+pub mod check;
 pub mod context;
 pub mod display;
 #[cfg(feature = "engine")]

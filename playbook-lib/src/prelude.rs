@@ -1,5 +1,7 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
+pub use crate::check;
+pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};
 pub use crate::context::{SessionContext, context, echo};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};

@@ -36,6 +36,10 @@ pub enum Request {
     /// The guard of a cell was dropped: at the end of the next cell (normal), or early
     /// (`?` returned an error, or a panic unwound).
     CellGuardDropped { cell: u64 },
+    /// Record a check's result (a serialised `check::CheckResult`).
+    Check { result: Value },
+    /// Every check recorded in this session.
+    Checks,
     /// A panic happened in cell code.
     Panic {
         message: String,

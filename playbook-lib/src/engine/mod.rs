@@ -22,6 +22,7 @@ pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
 #[derive(Debug)]
 pub struct Session {
     state: Mutex<SessionContext>,
+    checks: Mutex<Vec<Value>>,
 }
 
 impl Default for Session {
@@ -49,6 +50,7 @@ impl Session {
                 parameters: BTreeMap::new(),
                 host_version: env!("CARGO_PKG_VERSION").to_owned(),
             }),
+            checks: Mutex::new(Vec::new()),
         }
     }
 
@@ -62,6 +64,14 @@ impl Session {
         self.lock().parameters.insert(name.to_owned(), value);
     }
 
+    /// Every check recorded so far, in order (serialised `check::CheckResult`s).
+    pub fn checks(&self) -> Vec<Value> {
+        self.checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, SessionContext> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -72,6 +82,17 @@ impl Session {
         match request {
             Request::Context => Some(Reply::ok(self.context())),
             Request::Echo { payload } => Some(Reply::ok(payload)),
+            Request::Check { result } => {
+                if serde_json::from_value::<crate::check::CheckResult>(result.clone()).is_err() {
+                    return Some(Reply::error("bad_request", "not a check result"));
+                }
+                self.checks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(result.clone());
+                Some(Reply::ok(Value::Null))
+            }
+            Request::Checks => Some(Reply::ok(self.checks())),
             Request::Display { .. }
             | Request::ClearOutput { .. }
             | Request::Input { .. }
@@ -135,6 +156,28 @@ mod tests {
         let ctx = session.context();
         assert_eq!(ctx.parameters["service"], "checkout");
         assert_eq!(ctx.host_version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn checks_are_kept_in_order() {
+        let session = Session::from_env();
+        for name in ["a", "b"] {
+            let result = serde_json::json!({"name": name, "verdict": "fail", "observed": null, "expected": null});
+            assert_eq!(
+                session.handle(&Request::Check { result }),
+                Some(Reply::ok(Value::Null))
+            );
+        }
+        let bad = Request::Check {
+            result: serde_json::json!({"name": 1}),
+        };
+        assert!(matches!(session.handle(&bad), Some(Reply::Error { .. })));
+        let names: Vec<Value> = session
+            .checks()
+            .into_iter()
+            .map(|c| c["name"].clone())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
     }
 
     #[test]

@@ -1,0 +1,307 @@
+//! Checks: the playbook's verdicts ("p99 latency is back under 250 ms").
+//!
+//! A check compares an observed value with what is expected and records a verdict
+//! (pass, warn, fail) with the host, which keeps every check of the session for the
+//! incident record; `playbook run` exits 2 when a check failed. Each result shows itself
+//! in the cell, and [`checks`] shows the table of all of them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::display::{MimeBundle, Render};
+use crate::error::Result;
+use crate::host;
+use crate::protocol::Request;
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+        })
+    }
+}
+
+/// The outcome of one check, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub verdict: Verdict,
+    /// What was observed (`"312 ms"`), when the check compared a value.
+    pub observed: Option<String>,
+    /// What was expected (`"< 250 ms"`, or the condition's source).
+    pub expected: Option<String>,
+}
+
+/// Builds a check: `Check::new("p99 latency").expect_below(p99, 250.0)`.
+#[derive(Debug, Clone)]
+pub struct Check {
+    name: String,
+    unit: String,
+    warn_only: bool,
+}
+
+impl Check {
+    /// A check named `name`.
+    pub fn new(name: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            unit: String::new(),
+            warn_only: false,
+        }
+    }
+
+    /// Shows values with this unit (`"ms"`, `"%"`).
+    pub fn unit(mut self, unit: impl Into<String>) -> Check {
+        self.unit = unit.into();
+        self
+    }
+
+    /// A failure of this check is only a warning (the run still succeeds).
+    pub fn warn_only(mut self) -> Check {
+        self.warn_only = true;
+        self
+    }
+
+    fn value(&self, v: impl fmt::Display) -> String {
+        if self.unit.is_empty() {
+            v.to_string()
+        } else {
+            format!("{v} {}", self.unit)
+        }
+    }
+
+    fn finish(self, ok: bool, observed: Option<String>, expected: Option<String>) -> CheckResult {
+        let verdict = match (ok, self.warn_only) {
+            (true, _) => Verdict::Pass,
+            (false, true) => Verdict::Warn,
+            (false, false) => Verdict::Fail,
+        };
+        let result = CheckResult {
+            name: self.name,
+            verdict,
+            observed,
+            expected,
+        };
+        record(&result);
+        result
+    }
+
+    /// Passes when `condition` holds; `described` says what was expected.
+    pub fn expect_that(self, condition: bool, described: &str) -> CheckResult {
+        self.finish(
+            condition,
+            Some(condition.to_string()),
+            Some(described.to_owned()),
+        )
+    }
+
+    /// Passes when `condition` holds.
+    pub fn expect(self, condition: bool) -> CheckResult {
+        self.finish(condition, Some(condition.to_string()), Some("true".into()))
+    }
+
+    /// Passes when `observed < threshold`.
+    pub fn expect_below<T: PartialOrd + fmt::Display>(
+        self,
+        observed: T,
+        threshold: T,
+    ) -> CheckResult {
+        let (o, e) = (
+            self.value(&observed),
+            format!("< {}", self.value(&threshold)),
+        );
+        self.finish(observed < threshold, Some(o), Some(e))
+    }
+
+    /// Passes when `observed <= limit`.
+    pub fn expect_at_most<T: PartialOrd + fmt::Display>(
+        self,
+        observed: T,
+        limit: T,
+    ) -> CheckResult {
+        let (o, e) = (self.value(&observed), format!("<= {}", self.value(&limit)));
+        self.finish(observed <= limit, Some(o), Some(e))
+    }
+
+    /// Passes when `observed > threshold`.
+    pub fn expect_above<T: PartialOrd + fmt::Display>(
+        self,
+        observed: T,
+        threshold: T,
+    ) -> CheckResult {
+        let (o, e) = (
+            self.value(&observed),
+            format!("> {}", self.value(&threshold)),
+        );
+        self.finish(observed > threshold, Some(o), Some(e))
+    }
+
+    /// Passes when `observed >= limit`.
+    pub fn expect_at_least<T: PartialOrd + fmt::Display>(
+        self,
+        observed: T,
+        limit: T,
+    ) -> CheckResult {
+        let (o, e) = (self.value(&observed), format!(">= {}", self.value(&limit)));
+        self.finish(observed >= limit, Some(o), Some(e))
+    }
+}
+
+/// `check!("name", condition)`: a check of a boolean condition, described by its source.
+#[macro_export]
+macro_rules! check {
+    ($name:expr, $condition:expr $(,)?) => {
+        $crate::check::Check::new($name).expect_that($condition, stringify!($condition))
+    };
+}
+
+fn record(result: &CheckResult) {
+    let Ok(value) = serde_json::to_value(result) else {
+        return;
+    };
+    if let Err(error) = host::call::<serde_json::Value>(&Request::Check { result: value }) {
+        eprintln!(
+            "playbook: the check {:?} could not be recorded: {error}",
+            result.name
+        );
+    }
+}
+
+/// Every check recorded in this session, in order.
+pub fn checks() -> Result<CheckTable> {
+    host::call(&Request::Checks).map(CheckTable)
+}
+
+/// A table of check results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckTable(pub Vec<CheckResult>);
+
+impl CheckTable {
+    /// Whether any check failed.
+    pub fn any_failed(&self) -> bool {
+        self.0.iter().any(|c| c.verdict == Verdict::Fail)
+    }
+
+    /// Shows the table as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
+    }
+}
+
+fn row_text(c: &CheckResult) -> String {
+    let mut line = format!("{} {}", c.verdict, c.name);
+    if let Some(observed) = &c.observed {
+        line.push_str(&format!(": observed {observed}"));
+    }
+    if let Some(expected) = &c.expected {
+        line.push_str(&format!(", expected {expected}"));
+    }
+    line
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn row_html(c: &CheckResult) -> String {
+    let color = match c.verdict {
+        Verdict::Pass => "#1a7f37",
+        Verdict::Warn => "#9a6700",
+        Verdict::Fail => "#cf222e",
+    };
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td style=\"color:{color};font-weight:bold\">{}</td></tr>",
+        escape(&c.name),
+        escape(c.observed.as_deref().unwrap_or("")),
+        escape(c.expected.as_deref().unwrap_or("")),
+        c.verdict
+    )
+}
+
+const HEADER: &str = "<table class=\"playbook-checks\"><tr><th>check</th><th>observed</th><th>expected</th><th>verdict</th></tr>";
+
+impl Render for CheckResult {
+    fn bundle(&self) -> MimeBundle {
+        MimeBundle::text(row_text(self)).with_html(format!("{HEADER}{}</table>", row_html(self)))
+    }
+}
+
+impl CheckResult {
+    /// Shows the result as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
+    }
+
+    /// Whether the check passed.
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+}
+
+impl Render for CheckTable {
+    fn bundle(&self) -> MimeBundle {
+        let text: Vec<String> = self.0.iter().map(row_text).collect();
+        let rows: String = self.0.iter().map(row_html).collect();
+        let failed = self.0.iter().filter(|c| c.verdict == Verdict::Fail).count();
+        let summary = format!("{} checks, {failed} failed", self.0.len());
+        MimeBundle::text(format!("{summary}\n{}", text.join("\n")))
+            .with_html(format!("<p>{summary}</p>{HEADER}{rows}</table>"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(verdict: Verdict) -> CheckResult {
+        CheckResult {
+            name: "p99 <latency>".into(),
+            verdict,
+            observed: Some("312 ms".into()),
+            expected: Some("< 250 ms".into()),
+        }
+    }
+
+    #[test]
+    fn renders_text_and_escaped_html() {
+        let bundle = result(Verdict::Fail).bundle();
+        assert_eq!(
+            bundle.data["text/plain"],
+            "FAIL p99 <latency>: observed 312 ms, expected < 250 ms"
+        );
+        let html = bundle.data["text/html"].as_str().unwrap();
+        assert!(html.contains("<td>p99 &lt;latency&gt;</td><td>312 ms</td><td>&lt; 250 ms</td>"));
+        assert!(html.contains("#cf222e"));
+    }
+
+    #[test]
+    fn table_summarises_failures() {
+        let table = CheckTable(vec![result(Verdict::Pass), result(Verdict::Fail)]);
+        assert!(table.any_failed());
+        assert!(
+            table.bundle().data["text/plain"]
+                .as_str()
+                .unwrap()
+                .starts_with("2 checks, 1 failed")
+        );
+    }
+
+    #[test]
+    fn verdicts_serialise_lowercase() {
+        assert_eq!(serde_json::to_string(&Verdict::Warn).unwrap(), "\"warn\"");
+    }
+}
