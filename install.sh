@@ -11,6 +11,9 @@ PREFIX=""
 if [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ]; then PREFIX="$2"; fi
 
 CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
+# rust-analyzer's crates (inside evcxr) record CI at build time; pin it like tests/run.sh
+# so every script shares one warm build.
+export CI=true
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 BIN_DIR="${PREFIX:+$PREFIX/bin}"
 BIN_DIR="${BIN_DIR:-$HOME/.local/bin}"

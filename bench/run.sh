@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
+# rust-analyzer's crates (inside evcxr) record CI at build time; pin it like tests/run.sh
+# so every script shares one warm build.
+export CI=true
 export PLAYBOOK_CACHE="$CACHE" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 VENV="${PLAYBOOK_TEST_VENV:-$CACHE/test-venv}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"

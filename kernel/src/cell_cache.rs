@@ -49,6 +49,12 @@ pub fn new_kernel_dir() -> PathBuf {
     kernels_dir().join(format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()))
 }
 
+/// How every cell is compiled (and the template was prebuilt): opt-level 0 compiles
+/// fastest. (evcxr's `allow_static_linking = false`, which would link cells against
+/// dependency dylibs, fails with this toolchain: "only metadata stub found for `dylib`
+/// dependency `core`".)
+pub const EVCXR_SETTINGS: &str = "opt_level = \"0\"\n";
+
 /// Writes the evcxr configuration for a build in `build_dir` and returns its directory
 /// (for `EVCXR_CONFIG_DIR`). Our own file, so a user's `~/.config/evcxr` cannot change how
 /// the kernel compiles: opt-level 0 (cells compile fastest; the prebuilt dependencies were
@@ -57,7 +63,7 @@ pub fn write_evcxr_config(build_dir: &Path, offline: bool) -> anyhow::Result<Pat
     let dir = build_dir.with_extension("config");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmpdir = toml_string(&build_dir.display().to_string());
-    let text = format!("[evcxr]\ntmpdir = {tmpdir}\nopt_level = \"0\"\noffline_mode = {offline}\n");
+    let text = format!("[evcxr]\ntmpdir = {tmpdir}\noffline_mode = {offline}\n{EVCXR_SETTINGS}");
     std::fs::write(dir.join("evcxr.toml"), text)?;
     Ok(dir)
 }

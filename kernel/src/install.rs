@@ -144,9 +144,10 @@ fn library_stamp() -> anyhow::Result<String> {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     Ok(format!(
-        "{} {} {nanos} {rustc}",
+        "{} {} {nanos} {rustc} {}",
         env!("CARGO_PKG_VERSION"),
-        lib.display()
+        lib.display(),
+        cell_cache::EVCXR_SETTINGS.replace('\n', " ")
     ))
 }
 

@@ -112,17 +112,22 @@ impl Check {
         self.finish(condition, Some(condition.to_string()), Some("true".into()))
     }
 
+    fn compare<T: fmt::Display>(self, observed: T, op: &str, bound: T, ok: bool) -> CheckResult {
+        let (o, e) = (
+            self.value(&observed),
+            format!("{op} {}", self.value(&bound)),
+        );
+        self.finish(ok, Some(o), Some(e))
+    }
+
     /// Passes when `observed < threshold`.
     pub fn expect_below<T: PartialOrd + fmt::Display>(
         self,
         observed: T,
         threshold: T,
     ) -> CheckResult {
-        let (o, e) = (
-            self.value(&observed),
-            format!("< {}", self.value(&threshold)),
-        );
-        self.finish(observed < threshold, Some(o), Some(e))
+        let ok = observed < threshold;
+        self.compare(observed, "<", threshold, ok)
     }
 
     /// Passes when `observed <= limit`.
@@ -131,8 +136,8 @@ impl Check {
         observed: T,
         limit: T,
     ) -> CheckResult {
-        let (o, e) = (self.value(&observed), format!("<= {}", self.value(&limit)));
-        self.finish(observed <= limit, Some(o), Some(e))
+        let ok = observed <= limit;
+        self.compare(observed, "<=", limit, ok)
     }
 
     /// Passes when `observed > threshold`.
@@ -141,11 +146,8 @@ impl Check {
         observed: T,
         threshold: T,
     ) -> CheckResult {
-        let (o, e) = (
-            self.value(&observed),
-            format!("> {}", self.value(&threshold)),
-        );
-        self.finish(observed > threshold, Some(o), Some(e))
+        let ok = observed > threshold;
+        self.compare(observed, ">", threshold, ok)
     }
 
     /// Passes when `observed >= limit`.
@@ -154,8 +156,8 @@ impl Check {
         observed: T,
         limit: T,
     ) -> CheckResult {
-        let (o, e) = (self.value(&observed), format!(">= {}", self.value(&limit)));
-        self.finish(observed >= limit, Some(o), Some(e))
+        let ok = observed >= limit;
+        self.compare(observed, ">=", limit, ok)
     }
 }
 
