@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+import xml.dom.minidom
 from pathlib import Path
 
 import nbformat
@@ -48,8 +49,17 @@ def test_getting_started_runs_green_and_writes_the_record():
     assert record["checks"] == [{"name": "p50 latency", "verdict": "pass",
                                  "observed": "118 ms", "expected": "< 150 ms"}]
     # Progress names the steps on stderr.
-    assert "[2/6] Session context" in done.stderr
-    assert "[5/6] Verdict" in done.stderr
+    assert "[2/7] Session context" in done.stderr
+    assert "[6/7] Verdict" in done.stderr
+    # The series renders an SVG chart that is well-formed XML with one line group.
+    svgs = [o["data"]["image/svg+xml"] for c in cells for o in c["outputs"]
+            if "image/svg+xml" in o.get("data", {})]
+    assert len(svgs) == 1
+    svg = "".join(svgs[0]) if isinstance(svgs[0], list) else svgs[0]
+    doc = xml.dom.minidom.parseString(svg)
+    groups = [g for g in doc.getElementsByTagName("g") if g.getAttribute("class") == "series"]
+    assert len(groups) == 1
+    assert "latency (ms): count 20, missing 0" in text
     assert "check PASS: p50 latency" in done.stderr
     assert nb["metadata"]["playbook"]["parameters"] == {"given": {}, "resolved": {}}
 

@@ -9,6 +9,7 @@
 //! - [`protocol`]: the request/response messages spoken between cells and their host.
 //! - [`host`]: the cell-side client of the host channel (a Unix socket whose path the
 //!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
+//! - [`series`]: time series and their summary statistics; [`chart`]: SVG line charts.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
@@ -19,6 +20,7 @@
 //!   that answers those requests. Cells never compile it.
 //! - [`error`]: the library's error type.
 
+pub mod chart;
 pub mod check;
 pub mod context;
 pub mod display;
@@ -30,6 +32,7 @@ pub mod input;
 pub mod prelude;
 pub mod protocol;
 pub mod runtime;
+pub mod series;
 
 pub use error::{Error, Result};
 /// Re-exported so cells can use them without a `:dep`.
