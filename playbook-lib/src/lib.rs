@@ -9,7 +9,8 @@
 //! - [`protocol`]: the request/response messages spoken between cells and their host.
 //! - [`host`]: the cell-side client of the host channel (a Unix socket whose path the
 //!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
-//! - [`series`]: time series and their summary statistics; [`chart`]: SVG line charts.
+//! - [`series`]: time series and their summary statistics; [`transform`]: resample,
+//!   delta, rate, rolling means, joins, top-N; [`chart`]: SVG line charts.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
@@ -33,6 +34,7 @@ pub mod prelude;
 pub mod protocol;
 pub mod runtime;
 pub mod series;
+pub mod transform;
 
 pub use error::{Error, Result};
 /// Re-exported so cells can use them without a `:dep`.

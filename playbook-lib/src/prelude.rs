@@ -9,5 +9,6 @@ pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_out
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
 pub use crate::series::{Series, Summary, percentile};
+pub use crate::transform::{Aggregate, top_n};
 pub use chrono::{DateTime, Duration as TimeDelta, Utc};
 pub use serde_json::{Value as Json, json};
