@@ -10,7 +10,8 @@
 //! - [`host`]: the cell-side client of the host channel (a Unix socket whose path the
 //!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
 //! - [`series`]: time series and their summary statistics; [`transform`]: resample,
-//!   delta, rate, rolling means, joins, top-N; [`chart`]: SVG line charts.
+//!   delta, rate, rolling means, joins, top-N; [`analysis`]: change points and lagged
+//!   correlation; [`chart`]: SVG line charts.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
@@ -21,6 +22,7 @@
 //!   that answers those requests. Cells never compile it.
 //! - [`error`]: the library's error type.
 
+pub mod analysis;
 pub mod chart;
 pub mod check;
 pub mod context;

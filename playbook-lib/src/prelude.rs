@@ -1,5 +1,6 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
+pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::chart::LineChart;
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};

@@ -167,7 +167,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    const T0: i64 = 1_764_151_200; // 2026-11-26T10:00:00Z, a multiple of 300 s
+    const T0: i64 = 1_764_151_200; // 2025-11-26T10:00:00Z, a multiple of 300 s
 
     fn series(points: &[(i64, Option<f64>)]) -> Series {
         Series::from_points(
