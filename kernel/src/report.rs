@@ -68,6 +68,44 @@ fn status(cell: &Value) -> (String, String) {
     (status, duration)
 }
 
+/// One output of a cell, classified once for both formats.
+enum Block {
+    Stream(String),
+    Error {
+        ename: String,
+        evalue: String,
+    },
+    Rich {
+        html: Option<String>,
+        svg: Option<String>,
+        plain: Option<String>,
+    },
+}
+
+fn blocks(cell: &Value) -> Vec<Block> {
+    let get = |data: &Value, mime: &str| data.get(mime).map(text);
+    cell["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|output| match output["output_type"].as_str()? {
+            "stream" => Some(Block::Stream(text(&output["text"]))),
+            "error" => Some(Block::Error {
+                ename: text(&output["ename"]),
+                evalue: text(&output["evalue"]),
+            }),
+            _ => {
+                let data = &output["data"];
+                Some(Block::Rich {
+                    html: get(data, "text/html"),
+                    svg: get(data, "image/svg+xml"),
+                    plain: get(data, "text/plain"),
+                })
+            }
+        })
+        .collect()
+}
+
 fn has_outputs(cell: &Value) -> bool {
     cell["outputs"].as_array().is_some_and(|o| !o.is_empty())
 }
@@ -146,30 +184,28 @@ fn markdown(title: &str, run: &Value, steps: &[Step]) -> String {
     }
     for step in steps.iter().filter(|s| has_outputs(s.cell)) {
         let _ = write!(out, "\n### {}\n\n", step.name);
-        for output in step.cell["outputs"].as_array().into_iter().flatten() {
-            match output["output_type"].as_str() {
-                Some("stream") => {
-                    let _ = write!(out, "```\n{}```\n\n", text(&output["text"]));
+        for block in blocks(step.cell) {
+            match block {
+                Block::Stream(text) => {
+                    let _ = write!(out, "```\n{text}```\n\n");
                 }
-                Some("error") => {
-                    let _ = write!(
-                        out,
-                        "> **{}:** {}\n\n",
-                        text(&output["ename"]),
-                        text(&output["evalue"])
-                    );
+                Block::Error { ename, evalue } => {
+                    let _ = write!(out, "> **{ename}:** {evalue}\n\n");
                 }
-                Some(_) => {
-                    let data = &output["data"];
-                    if let Some(html) = data.get("text/html") {
-                        let _ = write!(out, "{}\n\n", text(html).trim());
-                    } else if data.get("image/svg+xml").is_some() {
-                        out.push_str("_(chart: see the HTML report)_\n\n");
-                    } else if let Some(plain) = data.get("text/plain") {
-                        let _ = write!(out, "```\n{}\n```\n\n", text(plain).trim_end());
-                    }
+                Block::Rich {
+                    html: Some(html), ..
+                } => {
+                    let _ = write!(out, "{}\n\n", html.trim());
                 }
-                None => {}
+                Block::Rich { svg: Some(_), .. } => {
+                    out.push_str("_(chart: see the HTML report)_\n\n");
+                }
+                Block::Rich {
+                    plain: Some(plain), ..
+                } => {
+                    let _ = write!(out, "```\n{}\n```\n\n", plain.trim_end());
+                }
+                Block::Rich { .. } => {}
             }
         }
     }
@@ -237,30 +273,33 @@ fn html(title: &str, run: &Value, steps: &[Step]) -> String {
     out.push_str("</table>\n");
     for step in steps.iter().filter(|s| has_outputs(s.cell)) {
         let _ = writeln!(out, "<h3>{}</h3>", escape(&step.name));
-        for output in step.cell["outputs"].as_array().into_iter().flatten() {
-            match output["output_type"].as_str() {
-                Some("stream") => {
-                    let _ = writeln!(out, "<pre>{}</pre>", escape(&text(&output["text"])));
+        for block in blocks(step.cell) {
+            match block {
+                Block::Stream(text) => {
+                    let _ = writeln!(out, "<pre>{}</pre>", escape(&text));
                 }
-                Some("error") => {
+                Block::Error { ename, evalue } => {
                     let _ = writeln!(
                         out,
                         "<p class=\"failed\"><b>{}:</b> {}</p>",
-                        escape(&text(&output["ename"])),
-                        escape(&text(&output["evalue"]))
+                        escape(&ename),
+                        escape(&evalue)
                     );
                 }
-                Some(_) => {
-                    let data = &output["data"];
-                    if let Some(svg) = data.get("image/svg+xml") {
-                        let _ = writeln!(out, "<div>{}</div>", text(svg));
-                    } else if let Some(html) = data.get("text/html") {
-                        let _ = writeln!(out, "<div>{}</div>", text(html));
-                    } else if let Some(plain) = data.get("text/plain") {
-                        let _ = writeln!(out, "<pre>{}</pre>", escape(&text(plain)));
-                    }
+                Block::Rich {
+                    html: Some(rich), ..
                 }
-                None => {}
+                | Block::Rich {
+                    svg: Some(rich), ..
+                } => {
+                    let _ = writeln!(out, "<div>{rich}</div>");
+                }
+                Block::Rich {
+                    plain: Some(plain), ..
+                } => {
+                    let _ = writeln!(out, "<pre>{}</pre>", escape(&plain));
+                }
+                Block::Rich { .. } => {}
             }
         }
     }

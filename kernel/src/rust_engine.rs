@@ -169,11 +169,6 @@ impl RustEngine {
         }
     }
 
-    /// Whether the engine has started.
-    pub fn is_ready(&self) -> bool {
-        *self.state.borrow() == EngineState::Ready
-    }
-
     /// Stops the running cell by killing the evaluation process (evcxr restarts it).
     pub fn interrupt(&self) {
         if let Some(process) = self.process.get() {

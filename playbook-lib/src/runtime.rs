@@ -26,11 +26,6 @@ impl CellGuard {
         install_panic_hook();
         CellGuard { cell }
     }
-
-    /// The kernel's token for the cell this guard belongs to.
-    pub fn cell(&self) -> u64 {
-        self.cell
-    }
 }
 
 impl Drop for CellGuard {
