@@ -59,6 +59,10 @@ def test_getting_started_runs_green_and_writes_the_record():
     doc = xml.dom.minidom.parseString(svg)
     groups = [g for g in doc.getElementsByTagName("g") if g.getAttribute("class") == "series"]
     assert len(groups) == 1
+    # Frontends prefer HTML to SVG, so the HTML carries the chart too.
+    htmls = [o["data"]["text/html"] for c in cells for o in c["outputs"]
+             if "image/svg+xml" in o.get("data", {})]
+    assert "<svg" in ("".join(htmls[0]) if isinstance(htmls[0], list) else htmls[0])
     assert "latency (ms): count 20, missing 0" in text
     assert "check PASS: p50 latency" in done.stderr
     assert nb["metadata"]["playbook"]["parameters"] == {"given": {}, "resolved": {}}

@@ -165,9 +165,17 @@ impl Render for Summary {
 
 impl Render for Series {
     fn bundle(&self) -> MimeBundle {
+        // Frontends show one representation, and JupyterLab, nbviewer and GitHub prefer
+        // HTML to SVG: the HTML carries the chart too, so it is never hidden.
         let summary = self.summary().bundle();
         let chart = LineChart::new(&self.label).series(self.clone()).svg();
-        summary.with_svg(chart)
+        let html = summary
+            .data
+            .get("text/html")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let html = format!("{html}{chart}");
+        summary.with_html(html).with_svg(chart)
     }
 }
 
