@@ -25,11 +25,14 @@ STARTUP_TIMEOUT = 180
 CELL_TIMEOUT = 120
 
 
-def start_kernel(name: str) -> tuple[KernelManager, Any]:
+def start_kernel(name: str, env: dict | None = None) -> tuple[KernelManager, Any]:
     OUT.mkdir(exist_ok=True)
     log = open(OUT / f"kernel-{name}-{uuid.uuid4().hex[:8]}.log", "w")
     km = KernelManager(kernel_name=KERNEL_NAME)
-    km.start_kernel(stdout=log, stderr=log)
+    if env is None:
+        km.start_kernel(stdout=log, stderr=log)
+    else:
+        km.start_kernel(stdout=log, stderr=log, env=env)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=STARTUP_TIMEOUT)

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::notebook::Notebook;
-use crate::{cell_cache, connection_file, install, kernel, parameters, report, runner};
+use crate::{cell_cache, connection_file, install, kernel, parameters, query_cli, report, runner};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
@@ -31,6 +31,11 @@ pub enum Command {
     Run(RunArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
+    /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
+    #[command(subcommand)]
+    Query(query_cli::QueryCommand),
+    /// Write the bundled "checkout" incident data (or a benchmark log).
+    GenerateData(query_cli::GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -86,7 +91,10 @@ impl Cli {
         match &self.command {
             Command::Kernel { .. } | Command::Run(_) => Some(cell_cache::new_kernel_dir()),
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
-            Command::Install(_) | Command::Report(_) => None,
+            Command::Install(_)
+            | Command::Report(_)
+            | Command::Query(_)
+            | Command::GenerateData(_) => None,
         }
     }
 }
@@ -134,6 +142,8 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             runtime.shutdown_background();
             Ok(code)
         }
+        Command::Query(command) => Ok(query_cli::run(command)),
+        Command::GenerateData(args) => query_cli::generate(&args),
         Command::Report(args) => {
             let record = Notebook::read(&args.record)?;
             let format = args.format.unwrap_or_else(|| {

@@ -144,12 +144,27 @@ async fn run_cell(
     if code.trim().is_empty() {
         return Outcome::Ok(HashMap::new());
     }
+    if let Some(magic) = crate::magics::parse(code) {
+        let magic = match magic {
+            Ok(magic) => magic,
+            Err(message) => return error("MagicSyntaxError", &message),
+        };
+        let session = kernel.host.session.clone();
+        return match tokio::task::spawn_blocking(move || crate::query_cells::run(&session, magic))
+            .await
+        {
+            Ok(Ok(bundle)) => Outcome::Ok(crate::query_cells::to_data(&bundle)),
+            Ok(Err((ename, evalue))) => error(&ename, &evalue),
+            Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),
+        };
+    }
     if let Err(why) = kernel.engine.ready().await {
         return error(
             "EngineFailed",
             &format!("the Rust engine could not start: {why}"),
         );
     }
+    let (bindings, bound_names) = kernel.host.session.binding_prelude(code);
     let token = kernel.begin_cell(message, request.allow_stdin);
     let engine = kernel.engine.clone();
     let stdin = kernel.host.stdin.clone();
@@ -169,7 +184,7 @@ async fn run_cell(
                 }
             }
         };
-        engine.eval_with_input(&code, token, &reader)
+        engine.eval_with_input(&code, token, &bindings, &reader)
     })
     .await;
     let report = kernel.end_cell();
@@ -187,7 +202,13 @@ async fn run_cell(
             evalue,
             traceback,
         }),
-        Ok(Evaluated::Finished { data }) => judge_finished(data, report),
+        Ok(Evaluated::Finished { data }) => {
+            let outcome = judge_finished(data, report);
+            if matches!(outcome, Outcome::Ok(_)) {
+                kernel.host.session.bindings_delivered(&bound_names);
+            }
+            outcome
+        }
     }
 }
 

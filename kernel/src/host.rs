@@ -121,10 +121,14 @@ impl Host {
                 self.report().panic = Some((message, location));
                 Reply::ok(Value::Null)
             }
-            other => self
-                .session
-                .handle(&other)
-                .unwrap_or_else(|| Reply::error("unsupported", "not answered by this host")),
+            other => {
+                // Queries read files or wait on AWS: never on a tokio worker.
+                let session = self.session.clone();
+                tokio::task::spawn_blocking(move || session.handle(&other))
+                    .await
+                    .unwrap_or_else(|e| Some(Reply::error("engine_panicked", e.to_string())))
+                    .unwrap_or_else(|| Reply::error("unsupported", "not answered by this host"))
+            }
         }
     }
 }

@@ -111,6 +111,8 @@ impl Kernel {
         if let Some(stdin) = &self.host.stdin {
             stdin.cancel();
         }
+        // A query cell waiting on a query: stop the query (StopQuery), keep the session.
+        self.host.session.cancel();
         if self.executing.load(Ordering::SeqCst) {
             self.engine.interrupt();
         }

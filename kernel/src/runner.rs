@@ -126,6 +126,7 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
             continue;
         }
         let cell_started = now();
+        let queries_before = kernel.host.session.queries().len();
         let clock = Instant::now();
         let request = ExecuteRequest {
             code,
@@ -188,17 +189,18 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
             CellEnd::Interrupted(_) => "interrupted",
         };
         notebook.set_result(index, outputs, (count > 0).then_some(count));
-        notebook.set_cell_metadata(
-            index,
-            "playbook",
-            json!({
-                "start_time": cell_started,
-                "end_time": now(),
-                "duration": clock.elapsed().as_secs_f64(),
-                "status": status,
-                "masked_secrets": masked,
-            }),
-        );
+        let mut cell_record = json!({
+            "start_time": cell_started,
+            "end_time": now(),
+            "duration": clock.elapsed().as_secs_f64(),
+            "status": status,
+            "masked_secrets": masked,
+        });
+        let cell_queries: Vec<_> = kernel.host.session.queries().split_off(queries_before);
+        if !cell_queries.is_empty() {
+            cell_record["queries"] = json!(cell_queries);
+        }
+        notebook.set_cell_metadata(index, "playbook", cell_record);
         eprintln!("      {status} in {:.2?}", clock.elapsed());
         match end {
             CellEnd::Ok => {}
@@ -238,6 +240,10 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         exit = EXIT_CHECK_FAILED;
     }
     record["checks"] = Value::Array(checks);
+    let context = kernel.host.session.context();
+    record["source"] = json!(context.source);
+    record["window"] = json!(context.window);
+    record["queries"] = json!(kernel.host.session.queries());
     record["finished"] = json!(now());
     record["duration"] = json!(run_started.elapsed().as_secs_f64());
     record["status"] = json!(match exit {

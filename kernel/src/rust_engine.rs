@@ -190,6 +190,7 @@ impl RustEngine {
         &self,
         code: &str,
         token: u64,
+        bindings: &str,
         input: &dyn Fn(&str, bool) -> String,
     ) -> Evaluated {
         let mut guard = self.context.lock().unwrap_or_else(|p| p.into_inner());
@@ -202,7 +203,7 @@ impl RustEngine {
             .map(|(name, _)| name.to_owned())
             .filter(|name| !name.starts_with("_playbook"))
             .collect();
-        let (prepared, guarded_line) = with_guard(code, token);
+        let (prepared, guarded_line) = with_guard(code, token, bindings);
         let mut callbacks = EvalCallbacks {
             input_reader: &|request| input(&request.prompt, request.is_password),
         };
@@ -336,10 +337,11 @@ fn guard_prefix(token: u64) -> String {
     format!("let {GUARD_VARIABLE} = ::playbook::runtime::CellGuard::new({token}); ")
 }
 
-/// Puts the cell guard at the start of the first line of Rust code (after evcxr commands),
-/// on the same line so the cell's line numbers do not move. Returns the code and the
-/// 1-based line that got the guard, if any.
-pub fn with_guard(code: &str, token: u64) -> (String, Option<usize>) {
+/// Puts the cell guard (and the statements that fetch names bound by query cells) at the
+/// start of the first line of Rust code (after evcxr commands), on the same line so the
+/// cell's line numbers do not move. Returns the code and the 1-based line that got the
+/// guard, if any.
+pub fn with_guard(code: &str, token: u64, bindings: &str) -> (String, Option<usize>) {
     let mut out = String::with_capacity(code.len() + 80);
     let mut guarded = None;
     for (index, line) in code.split_inclusive('\n').enumerate() {
@@ -350,6 +352,7 @@ pub fn with_guard(code: &str, token: u64) -> (String, Option<usize>) {
             && !trimmed.starts_with("//");
         if guarded.is_none() && is_code {
             out.push_str(&guard_prefix(token));
+            out.push_str(bindings);
             guarded = Some(index + 1);
         }
         out.push_str(line);
@@ -363,7 +366,7 @@ mod tests {
 
     #[test]
     fn guard_goes_on_the_first_code_line() {
-        let (code, line) = with_guard(":dep foo\n\nlet x = 1;\nx", 7);
+        let (code, line) = with_guard(":dep foo\n\nlet x = 1;\nx", 7, "");
         assert_eq!(line, Some(3));
         let lines: Vec<&str> = code.lines().collect();
         assert_eq!(lines[0], ":dep foo");
@@ -375,7 +378,7 @@ mod tests {
 
     #[test]
     fn commands_only_cells_get_no_guard() {
-        let (code, line) = with_guard(":vars\n:opt 1", 1);
+        let (code, line) = with_guard(":vars\n:opt 1", 1, "");
         assert_eq!(line, None);
         assert_eq!(code, ":vars\n:opt 1");
     }

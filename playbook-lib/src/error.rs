@@ -32,6 +32,10 @@ pub enum Error {
          asked; pass the answer as a parameter instead"
     )]
     InputNotAllowed { prompt: String },
+    /// An argument the library cannot use (a window, a statistic, a query), with what to
+    /// write instead.
+    #[error("{0}")]
+    InvalidInput(String),
 }
 
 /// Result with the library's [`Error`].

@@ -12,6 +12,11 @@
 //! - [`series`]: time series and their summary statistics; [`transform`]: resample,
 //!   delta, rate, rolling means, joins, top-N; [`analysis`]: change points and lagged
 //!   correlation; [`chart`]: SVG line charts.
+//! - [`query`]: metric, Logs Insights and filtered-events queries and the blocking calls
+//!   that run them on the host; [`time_range`]: windows; [`period`]: CloudWatch's period
+//!   rules; [`statistic`]: statistics; [`source`]: source specs; [`record`]: the log of
+//!   every query.
+//! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
@@ -23,6 +28,7 @@
 //! - [`error`]: the library's error type.
 
 pub mod analysis;
+pub mod bindings;
 pub mod chart;
 pub mod check;
 pub mod context;
@@ -32,10 +38,18 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod input;
+pub mod log_table;
+pub mod period;
 pub mod prelude;
 pub mod protocol;
+pub mod query;
+pub mod record;
 pub mod runtime;
 pub mod series;
+pub mod series_set;
+pub mod source;
+pub mod statistic;
+pub mod time_range;
 pub mod transform;
 
 pub use error::{Error, Result};

@@ -9,7 +9,17 @@ pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
+pub use crate::log_table::{Cell, LogTable, QueryStatistics};
+pub use crate::query::{
+    FilterQuery, LogsQuery, MetricQuery, Windowed, fetch_many, filter_log_events, logs_insights,
+    metric, metric_expression, set_window,
+};
+pub use crate::record::{QueryRecord, queries};
 pub use crate::series::{Series, Summary, percentile};
+pub use crate::series_set::SeriesSet;
+pub use crate::source::{Source, set_source};
+pub use crate::statistic::Statistic;
+pub use crate::time_range::TimeRange;
 pub use crate::transform::{Aggregate, top_n};
 pub use chrono::{DateTime, Duration as TimeDelta, Utc};
 pub use serde_json::{Value as Json, json};

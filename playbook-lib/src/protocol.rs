@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::query::{FilterQuery, LogsQuery, MetricQuery, RangeSpec};
+
 /// The environment variable that carries the host socket's path into the evaluation process.
 pub const HOST_SOCKET_ENV: &str = "PLAYBOOK_HOST_SOCKET";
 
@@ -45,6 +47,26 @@ pub enum Request {
         message: String,
         location: Option<String>,
     },
+    /// Fetch metric series (answer: a `SeriesSet`, in query order).
+    Metrics { queries: Vec<MetricQuery> },
+    /// Run a Logs Insights query (answer: a `LogTable`).
+    LogsInsights { query: LogsQuery },
+    /// Filter raw log events (answer: a `LogTable`).
+    FilterLogEvents { query: FilterQuery },
+    /// Log groups whose names start with `prefix` (answer: names).
+    LogGroups {
+        #[serde(default)]
+        prefix: Option<String>,
+    },
+    /// Every query issued so far (answer: `QueryRecord`s).
+    Queries,
+    /// Choose the source (`cloudwatch`, `local:DIR`) for later queries.
+    SetSource { spec: String },
+    /// Set (or with `None` clear) the session's default window (answer: the resolved
+    /// `TimeRange`, or null).
+    SetWindow { window: Option<RangeSpec> },
+    /// The value a query cell bound to `name` (`%%logs errors = …`).
+    Binding { name: String },
 }
 
 /// The host's answer to a [`Request`].

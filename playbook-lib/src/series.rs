@@ -16,6 +16,10 @@ pub struct Series {
     pub unit: Option<String>,
     pub timestamps: Vec<DateTime<Utc>>,
     pub values: Vec<Option<f64>>,
+    /// The query that produced the series, as the record shows it (none for series built
+    /// by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 impl Series {
@@ -26,6 +30,7 @@ impl Series {
             unit: unit.map(str::to_owned),
             timestamps: Vec::new(),
             values: Vec::new(),
+            query: None,
         }
     }
 

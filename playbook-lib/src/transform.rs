@@ -25,6 +25,7 @@ impl Series {
             unit: self.unit.clone(),
             timestamps: self.timestamps.clone(),
             values,
+            query: self.query.clone(),
         }
     }
 

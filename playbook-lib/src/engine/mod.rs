@@ -6,14 +6,28 @@
 //! the host protocol ([`Request::Context`], [`Request::Echo`]); the kernel answers the
 //! Jupyter-level ones (display, input, cell errors) itself.
 
+pub mod backend;
+#[cfg(feature = "cloudwatch")]
+pub mod cloudwatch;
+pub mod datagen;
+pub mod error;
+pub mod insights;
+pub mod local;
+pub mod queries;
+
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
+use crate::bindings::{BoundType, binding_statement};
 use crate::context::SessionContext;
 use crate::protocol::{Reply, Request};
+use crate::record::QueryRecord;
+use crate::time_range::TimeRange;
+use backend::Backend;
+use error::EngineError;
 
 /// The environment variable naming the default data source.
 pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
@@ -23,6 +37,27 @@ pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
 pub struct Session {
     state: Mutex<SessionContext>,
     checks: Mutex<Vec<Value>>,
+    backend: Mutex<Option<Arc<dyn Backend>>>,
+    /// Sources named by single queries (`.source(…)`, `--source`), opened once each.
+    other_backends: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
+    window: Mutex<Option<TimeRange>>,
+    queries: Mutex<Vec<QueryRecord>>,
+    bindings: Mutex<BTreeMap<String, Binding>>,
+}
+
+/// A result bound to a name by a query cell.
+#[derive(Debug, Clone)]
+struct Binding {
+    bound: BoundType,
+    value: Value,
+    /// Not yet brought into a Rust cell since it was (re)bound.
+    pending: bool,
+}
+
+impl std::fmt::Debug for dyn Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Backend({})", self.spec())
+    }
 }
 
 impl Default for Session {
@@ -34,14 +69,7 @@ impl Default for Session {
 impl Session {
     /// A session whose source comes from `PLAYBOOK_SOURCE`, when set.
     pub fn from_env() -> Session {
-        let source = std::env::var(SOURCE_ENV)
-            .ok()
-            .filter(|s| !s.trim().is_empty());
-        let source_origin = if source.is_some() {
-            SOURCE_ENV.to_owned()
-        } else {
-            format!("set {SOURCE_ENV}=cloudwatch or {SOURCE_ENV}=local:DIR to choose one")
-        };
+        let (source, source_origin) = default_source();
         Session {
             state: Mutex::new(SessionContext {
                 source,
@@ -51,6 +79,11 @@ impl Session {
                 host_version: env!("CARGO_PKG_VERSION").to_owned(),
             }),
             checks: Mutex::new(Vec::new()),
+            backend: Mutex::new(None),
+            other_backends: Mutex::new(BTreeMap::new()),
+            window: Mutex::new(None),
+            queries: Mutex::new(Vec::new()),
+            bindings: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -70,6 +103,56 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Binds a query cell's result to `name` for later Rust cells.
+    pub fn bind(&self, name: &str, bound: BoundType, value: Value) {
+        self.bindings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                name.to_owned(),
+                Binding {
+                    bound,
+                    value,
+                    pending: true,
+                },
+            );
+    }
+
+    /// The value bound to `name`.
+    pub fn binding(&self, name: &str) -> Option<Value> {
+        let bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
+        bindings.get(name).map(|b| b.value.clone())
+    }
+
+    /// The statements that bring the pending bound names `code` uses into it, and those
+    /// names (mark them done with [`Session::bindings_delivered`] once the cell ran).
+    pub fn binding_prelude(&self, code: &str) -> (String, Vec<String>) {
+        let bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
+        let mut prelude = String::new();
+        let mut names = Vec::new();
+        if bindings.values().all(|b| !b.pending) {
+            return (prelude, names);
+        }
+        let used = identifiers(code);
+        for (name, binding) in bindings.iter() {
+            if binding.pending && used.contains(name.as_str()) {
+                prelude.push_str(&binding_statement(name, binding.bound));
+                names.push(name.clone());
+            }
+        }
+        (prelude, names)
+    }
+
+    /// The Rust cell that fetched `names` ran: they are variables of the session now.
+    pub fn bindings_delivered(&self, names: &[String]) {
+        let mut bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
+        for name in names {
+            if let Some(binding) = bindings.get_mut(name) {
+                binding.pending = false;
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SessionContext> {
@@ -93,6 +176,21 @@ impl Session {
                 Some(Reply::ok(Value::Null))
             }
             Request::Checks => Some(Reply::ok(self.checks())),
+            Request::Metrics { queries } => Some(answer(self.run_metrics(queries))),
+            Request::LogsInsights { query } => Some(answer(self.run_logs_insights(query))),
+            Request::FilterLogEvents { query } => Some(answer(self.run_filter(query))),
+            Request::LogGroups { prefix } => Some(answer(
+                self.backend().and_then(|b| b.log_groups(prefix.as_deref())),
+            )),
+            Request::Queries => Some(Reply::ok(self.queries())),
+            Request::SetSource { spec } => Some(answer(
+                self.set_source(spec, "set_source").map(|()| self.context()),
+            )),
+            Request::SetWindow { window } => Some(answer(self.set_window(window.as_ref()))),
+            Request::Binding { name } => Some(match self.binding(name) {
+                Some(value) => Reply::ok(value),
+                None => Reply::error("not_bound", format!("no query cell bound `{name}`")),
+            }),
             Request::Display { .. }
             | Request::ClearOutput { .. }
             | Request::Input { .. }
@@ -125,6 +223,100 @@ impl Session {
             _ => Reply::ok(Value::Null),
         }
     }
+}
+
+/// The identifiers a piece of Rust code mentions (outside string literals and comments,
+/// roughly: enough to see which bound names a cell uses).
+fn identifiers(code: &str) -> std::collections::BTreeSet<&str> {
+    let mut found = std::collections::BTreeSet::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        let mut in_string = false;
+        let mut start: Option<usize> = None;
+        let mut previous = '\0';
+        for (i, c) in line.char_indices() {
+            if c == '"' && previous != '\\' {
+                in_string = !in_string;
+            }
+            let part_of_ident = !in_string && (c.is_alphanumeric() || c == '_');
+            match (part_of_ident, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    found.insert(&line[s..i]);
+                    start = None;
+                }
+                _ => {}
+            }
+            previous = c;
+        }
+        if let Some(s) = start {
+            found.insert(&line[s..]);
+        }
+    }
+    found
+}
+
+/// The default source: `PLAYBOOK_SOURCE`, else CloudWatch when a region and credentials
+/// are configured, else none (with a message naming both options).
+fn default_source() -> (Option<String>, String) {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if let Ok(source) = std::env::var(SOURCE_ENV)
+        && !source.trim().is_empty()
+    {
+        return (Some(source), SOURCE_ENV.to_owned());
+    }
+    let region = set("AWS_REGION") || set("AWS_DEFAULT_REGION");
+    let home_credentials = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .is_some_and(|home| {
+            home.join(".aws/credentials").exists() || home.join(".aws/config").exists()
+        });
+    let credentials = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ]
+    .iter()
+    .any(|name| set(name))
+        || home_credentials;
+    if region && credentials {
+        return (
+            Some("cloudwatch".to_owned()),
+            "an AWS region and credentials in the environment".to_owned(),
+        );
+    }
+    (
+        None,
+        format!(
+            "set {SOURCE_ENV}=cloudwatch (with AWS_REGION and credentials) or {SOURCE_ENV}=local:DIR to choose one"
+        ),
+    )
+}
+
+/// A reply carrying a result or the engine's error.
+fn answer<T: serde::Serialize>(result: Result<T, EngineError>) -> Reply {
+    match result {
+        Ok(value) => Reply::ok(value),
+        Err(error) => Reply::error(error.kind(), error.to_string()),
+    }
+}
+
+/// The CloudWatch backend.
+#[cfg(feature = "cloudwatch")]
+pub fn cloudwatch_backend() -> Result<Arc<dyn Backend>, EngineError> {
+    Ok(Arc::new(cloudwatch::CloudWatchSource::open()?))
+}
+
+/// The CloudWatch backend (this build has none).
+#[cfg(not(feature = "cloudwatch"))]
+pub fn cloudwatch_backend() -> Result<Arc<dyn Backend>, EngineError> {
+    Err(EngineError::Unsupported {
+        source_name: "this build of playbook".into(),
+        what: "query CloudWatch".into(),
+        hint: ": it was built without the AWS SDK; use a local source (`local:DIR`)".into(),
+    })
 }
 
 /// The session of a program that runs the engine in-process.

@@ -1,0 +1,64 @@
+//! Names bound by query cells (`%%logs errors = …`): the result stays in the engine the
+//! kernel hosts, and a later Rust cell that uses the name fetches it as a typed value
+//! (the kernel adds `let errors: LogTable = playbook::bindings::fetch("errors")?;` to that
+//! cell, so no query cell waits for a compile).
+
+use serde::de::DeserializeOwned;
+
+use crate::error::Result;
+use crate::host;
+use crate::protocol::Request;
+
+/// The Rust type a bound result has in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundType {
+    LogTable,
+    SeriesSet,
+}
+
+impl BoundType {
+    /// The type's path as a cell writes it.
+    pub fn rust_path(self) -> &'static str {
+        match self {
+            BoundType::LogTable => "::playbook::log_table::LogTable",
+            BoundType::SeriesSet => "::playbook::series_set::SeriesSet",
+        }
+    }
+
+    /// The short name shown to people.
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundType::LogTable => "LogTable",
+            BoundType::SeriesSet => "SeriesSet",
+        }
+    }
+}
+
+/// Fetches the value a query cell bound to `name`.
+pub fn fetch<T: DeserializeOwned>(name: &str) -> Result<T> {
+    host::call(&Request::Binding {
+        name: name.to_owned(),
+    })
+}
+
+/// The statement that brings `name` into a Rust cell.
+pub fn binding_statement(name: &str, bound: BoundType) -> String {
+    format!(
+        "let {name}: {} = ::playbook::bindings::fetch(\"{name}\")?; ",
+        bound.rust_path()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_name_the_full_type_path() {
+        assert_eq!(
+            binding_statement("errors", BoundType::LogTable),
+            "let errors: ::playbook::log_table::LogTable = ::playbook::bindings::fetch(\"errors\")?; "
+        );
+    }
+}

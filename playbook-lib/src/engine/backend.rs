@@ -1,0 +1,102 @@
+//! What a source must answer (`Backend`), and the resolved forms of queries the session
+//! hands it: windows absolute, periods checked, statistics parsed.
+
+use serde_json::Value;
+
+use super::error::EngineError;
+use crate::log_table::LogTable;
+use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery};
+use crate::series::Series;
+use crate::statistic::Statistic;
+use crate::time_range::TimeRange;
+
+/// A metric's namespace, name and dimensions.
+pub type MetricName<'a> = (&'a str, &'a str, &'a [(String, String)]);
+
+/// A metric query ready to run.
+#[derive(Debug, Clone)]
+pub struct ResolvedMetric {
+    pub query: MetricQuery,
+    /// The parsed statistic (`None` for expressions).
+    pub stat: Option<Statistic>,
+    pub window: TimeRange,
+    pub period: u32,
+    /// The label of the series it gives.
+    pub label: String,
+}
+
+impl ResolvedMetric {
+    /// The namespace, metric and dimensions, for a statistic query.
+    pub fn metric(&self) -> Option<MetricName<'_>> {
+        match &self.query.kind {
+            MetricKind::Stat {
+                namespace,
+                metric,
+                dimensions,
+                ..
+            } => Some((namespace, metric, dimensions)),
+            MetricKind::Expression { .. } => None,
+        }
+    }
+}
+
+/// A result with what it cost, for the record.
+#[derive(Debug, Clone)]
+pub struct Outcome<T> {
+    pub value: T,
+    pub api_calls: u32,
+    pub query_ids: Vec<String>,
+    pub notes: Vec<String>,
+    pub statistics: Value,
+}
+
+impl<T> Outcome<T> {
+    /// A result that took `api_calls` calls and nothing else worth recording.
+    pub fn new(value: T, api_calls: u32) -> Outcome<T> {
+        Outcome {
+            value,
+            api_calls,
+            query_ids: Vec::new(),
+            notes: Vec::new(),
+            statistics: Value::Null,
+        }
+    }
+}
+
+/// A source of metrics and logs.
+pub trait Backend: Send + Sync {
+    /// The source spec (`cloudwatch`, `local:DIR`).
+    fn spec(&self) -> String;
+
+    /// The AWS region, for CloudWatch.
+    fn region(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether CloudWatch's data-age period rules apply.
+    fn retention_rules(&self) -> bool;
+
+    /// The series of each query, in order (an expression may give several).
+    fn metrics(&self, queries: &[ResolvedMetric]) -> Result<Outcome<Vec<Series>>, EngineError>;
+
+    /// A Logs Insights query over resolved groups.
+    fn logs_insights(
+        &self,
+        query: &LogsQuery,
+        groups: &[String],
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError>;
+
+    /// Raw events matching a filter pattern.
+    fn filter_log_events(
+        &self,
+        query: &FilterQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError>;
+
+    /// Log group names starting with `prefix`.
+    fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError>;
+
+    /// Stops what is running now (an interrupt): waits end, running queries are stopped.
+    fn cancel(&self) {}
+}

@@ -1,0 +1,300 @@
+//! GetMetricData for many queries: planned into the fewest calls (see [`super::batch`]),
+//! run concurrently under the client-side rate limit, paged with NextToken, and turned
+//! into series with PartialData and service messages kept as notes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{
+    Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StandardUnit, StatusCode,
+};
+use chrono::DateTime;
+use tokio::task::JoinSet;
+
+use super::Shared;
+use super::batch::{Batch, MAX_DATAPOINTS_PER_CALL, plan};
+use super::errors::from_sdk;
+use crate::engine::backend::{Outcome, ResolvedMetric};
+use crate::engine::error::EngineError;
+use crate::query::MetricKind;
+use crate::series::Series;
+
+/// GetMetricData's quota (transactions per second).
+pub const GET_METRIC_DATA_TPS: f64 = 50.0;
+/// The quota when a call includes a Metrics Insights query.
+pub const INSIGHTS_TPS: f64 = 10.0;
+/// Pages one call may follow before the engine gives up (a bound, not a limit ever hit
+/// with valid periods).
+const MAX_PAGES: usize = 200;
+
+/// What one planned call returned.
+struct CallResult {
+    /// Per query index: (label, points), possibly several per query (a GROUP BY).
+    series: Vec<(usize, String, Vec<(i64, f64)>)>,
+    api_calls: u32,
+    notes: Vec<String>,
+}
+
+/// Fetches every query; the series come back in query order (a Metrics Insights query
+/// may give several, in the order the service returned them).
+pub async fn fetch(
+    shared: &Arc<Shared>,
+    queries: &[ResolvedMetric],
+) -> Result<Outcome<Vec<Series>>, EngineError> {
+    let batches = plan(queries);
+    let mut calls = JoinSet::new();
+    for (number, batch) in batches.into_iter().enumerate() {
+        let shared = shared.clone();
+        let requests = batch
+            .queries
+            .iter()
+            .map(|&i| to_request(&queries[i], i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let insights = batch.queries.iter().any(|&i| is_insights(&queries[i]));
+        calls.spawn(async move { (number, call(&shared, &batch, requests, insights).await) });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = calls.join_next().await {
+        let (number, result) = joined
+            .map_err(|e| EngineError::InvalidInput(format!("a GetMetricData call failed: {e}")))?;
+        results.push((number, result?));
+    }
+    results.sort_by_key(|(n, _)| *n);
+    let mut by_query: BTreeMap<usize, Vec<(String, Vec<(i64, f64)>)>> = BTreeMap::new();
+    let mut api_calls = 0;
+    let mut notes = Vec::new();
+    for (_, result) in results {
+        api_calls += result.api_calls;
+        notes.extend(result.notes);
+        for (index, label, points) in result.series {
+            by_query.entry(index).or_default().push((label, points));
+        }
+    }
+    let mut series = Vec::new();
+    for (index, query) in queries.iter().enumerate() {
+        let unit = match &query.query.kind {
+            MetricKind::Stat { unit, .. } => unit.clone(),
+            MetricKind::Expression { .. } => None,
+        };
+        match by_query.remove(&index) {
+            None => series.push(Series::new(query.label.clone(), unit.as_deref())),
+            Some(found) => {
+                for (label, points) in found {
+                    let label = if is_insights(query) || query.metric().is_none() {
+                        label
+                    } else {
+                        query.label.clone()
+                    };
+                    let points = points
+                        .into_iter()
+                        .filter_map(|(t, v)| Some((DateTime::from_timestamp(t, 0)?, Some(v))));
+                    series.push(Series::from_points(label, unit.as_deref(), points));
+                }
+            }
+        }
+    }
+    notes.dedup();
+    let mut outcome = Outcome::new(series, api_calls);
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+fn is_insights(query: &ResolvedMetric) -> bool {
+    matches!(&query.query.kind, MetricKind::Expression { expression } if expression.trim_start().to_ascii_uppercase().starts_with("SELECT"))
+}
+
+/// The request entry for one query, with id `q<index>`.
+pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuery, EngineError> {
+    let bad = |e: aws_sdk_cloudwatch::error::BuildError| {
+        EngineError::InvalidInput(format!("building the GetMetricData query: {e}"))
+    };
+    let period = i32::try_from(query.period).unwrap_or(i32::MAX);
+    let builder = MetricDataQuery::builder()
+        .id(format!("q{index}"))
+        .return_data(true);
+    let builder = match &query.query.kind {
+        MetricKind::Stat {
+            namespace,
+            metric,
+            dimensions,
+            unit,
+            ..
+        } => {
+            let dims = dimensions
+                .iter()
+                .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?;
+            let metric = Metric::builder()
+                .namespace(namespace)
+                .metric_name(metric)
+                .set_dimensions(Some(dims))
+                .build();
+            let stat = query
+                .stat
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "Average".into());
+            let mut stat_builder = MetricStat::builder()
+                .metric(metric)
+                .period(period)
+                .stat(stat);
+            if let Some(unit) = unit {
+                stat_builder = stat_builder.unit(StandardUnit::from(unit.as_str()));
+            }
+            builder
+                .metric_stat(stat_builder.build().map_err(bad)?)
+                .label(&query.label)
+        }
+        MetricKind::Expression { expression } => builder.expression(expression).period(period),
+    };
+    builder.build().map_err(bad)
+}
+
+async fn call(
+    shared: &Shared,
+    batch: &Batch,
+    requests: Vec<MetricDataQuery>,
+    insights: bool,
+) -> Result<CallResult, EngineError> {
+    let mut out = CallResult {
+        series: Vec::new(),
+        api_calls: 0,
+        notes: Vec::new(),
+    };
+    let mut found: BTreeMap<(usize, String), Vec<(i64, f64)>> = BTreeMap::new();
+    let mut order: Vec<(usize, String)> = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        if shared.cancelled.load(Ordering::SeqCst) {
+            return Err(EngineError::Cancelled("GetMetricData".into()));
+        }
+        shared
+            .get_metric_data
+            .acquire(if insights {
+                INSIGHTS_TPS
+            } else {
+                GET_METRIC_DATA_TPS
+            })
+            .await;
+        let response = shared
+            .metrics
+            .get_metric_data()
+            .set_metric_data_queries(Some(requests.clone()))
+            .start_time(AwsTime::from_secs(batch.window.start.timestamp()))
+            .end_time(AwsTime::from_secs(batch.window.end.timestamp()))
+            .scan_by(ScanBy::TimestampAscending)
+            .max_datapoints(i32::try_from(MAX_DATAPOINTS_PER_CALL).unwrap_or(i32::MAX))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetMetricData", "50 TPS (10 TPS with Metrics Insights)", e))?;
+        out.api_calls += 1;
+        for message in response.messages() {
+            out.notes.push(format!(
+                "GetMetricData: {}: {}",
+                message.code().unwrap_or("message"),
+                message.value().unwrap_or("")
+            ));
+        }
+        for result in response.metric_data_results() {
+            let index = result
+                .id()
+                .and_then(|id| id.strip_prefix('q'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(usize::MAX);
+            let label = result.label().unwrap_or_default().to_owned();
+            let key = (index, label.clone());
+            if !found.contains_key(&key) {
+                order.push(key.clone());
+            }
+            let points = found.entry(key).or_default();
+            for (t, v) in result.timestamps().iter().zip(result.values()) {
+                points.push((t.secs(), *v));
+            }
+            match result.status_code() {
+                Some(StatusCode::PartialData) if response.next_token().is_none() => out.notes.push(format!(
+                    "GetMetricData returned partial data for `{label}`: narrow the window or raise the period"
+                )),
+                Some(StatusCode::InternalError) | Some(StatusCode::Forbidden) => out.notes.push(format!(
+                    "GetMetricData could not compute `{label}` ({:?}): {}",
+                    result.status_code(),
+                    result.messages().iter().filter_map(|m| m.value()).collect::<Vec<_>>().join("; ")
+                )),
+                _ => {}
+            }
+        }
+        token = response.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    if token.is_some() {
+        out.notes.push(format!(
+            "GetMetricData still had pages after {MAX_PAGES}: the result is incomplete"
+        ));
+    }
+    for key in order {
+        if let Some(mut points) = found.remove(&key) {
+            points.sort_by_key(|(t, _)| *t);
+            points.dedup_by_key(|(t, _)| *t);
+            out.series.push((key.0, key.1, points));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::{metric, metric_expression};
+    use crate::time_range::TimeRange;
+
+    fn resolved(q: crate::query::MetricQuery) -> ResolvedMetric {
+        let stat = match &q.kind {
+            MetricKind::Stat { stat, .. } => Some(stat.parse().unwrap()),
+            _ => None,
+        };
+        ResolvedMetric {
+            query: q,
+            stat,
+            window: TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T15:00:00Z").unwrap(),
+            period: 60,
+            label: "p99 latency".into(),
+        }
+    }
+
+    #[test]
+    fn stat_queries_carry_metric_dimensions_period_and_stat() {
+        let q = resolved(
+            metric("AWS/ApplicationELB", "TargetResponseTime")
+                .dim("LoadBalancer", "app/x")
+                .stat("p99")
+                .unit("Seconds"),
+        );
+        let request = to_request(&q, 7).unwrap();
+        assert_eq!(request.id(), "q7");
+        assert_eq!(request.label(), Some("p99 latency"));
+        let stat = request.metric_stat().unwrap();
+        assert_eq!(stat.stat(), "p99");
+        assert_eq!(stat.period(), 60);
+        assert_eq!(stat.unit(), Some(&StandardUnit::Seconds));
+        let m = stat.metric().unwrap();
+        assert_eq!(m.namespace(), Some("AWS/ApplicationELB"));
+        assert_eq!(m.dimensions()[0].name(), Some("LoadBalancer"));
+    }
+
+    #[test]
+    fn expressions_and_insights_queries_carry_a_period() {
+        let sql =
+            "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId) GROUP BY InstanceId";
+        let q = resolved(metric_expression(sql));
+        assert!(is_insights(&q));
+        let request = to_request(&q, 0).unwrap();
+        assert_eq!(request.expression(), Some(sql));
+        assert_eq!(request.period(), Some(60));
+        assert!(!is_insights(&resolved(metric_expression("m1 * 100"))));
+    }
+}

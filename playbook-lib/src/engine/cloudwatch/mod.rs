@@ -1,0 +1,196 @@
+//! The CloudWatch source: metrics and logs through the AWS SDK, with one shared client
+//! per service, a client-side rate limiter per API, a gate on concurrent Logs Insights
+//! queries, bounded retries and a deadline on every wait.
+//!
+//! The SDK is async; the engine's callers (the kernel's blocking workers, `playbook
+//! query`) are not, so the source owns a small tokio runtime and waits on it through a
+//! channel (never `block_on` inside another runtime).
+
+pub mod batch;
+pub mod errors;
+pub mod limiter;
+pub mod logs;
+pub mod metrics;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use tokio::sync::Semaphore;
+
+use self::limiter::RateLimiter;
+use super::backend::{Backend, Outcome, ResolvedMetric};
+use super::error::EngineError;
+use crate::log_table::LogTable;
+use crate::query::{FilterQuery, LogsQuery};
+use crate::series::Series;
+use crate::time_range::TimeRange;
+
+/// Concurrent Logs Insights queries allowed by default (the account quota is 30 on many
+/// accounts); `PLAYBOOK_INSIGHTS_CONCURRENCY` changes it.
+pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
+
+/// The shared state of the CloudWatch source.
+pub struct CloudWatchSource {
+    runtime: tokio::runtime::Runtime,
+    shared: Arc<Shared>,
+}
+
+/// What every call shares.
+pub struct Shared {
+    pub metrics: aws_sdk_cloudwatch::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub region: String,
+    pub get_metric_data: RateLimiter,
+    pub logs_calls: RateLimiter,
+    pub insights_gate: Semaphore,
+    /// Set by an interrupt: running waits stop (and StopQuery their queries).
+    pub cancelled: AtomicBool,
+    /// How long a Logs Insights query may run before it is stopped.
+    pub query_timeout: Duration,
+}
+
+impl std::fmt::Debug for CloudWatchSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CloudWatchSource({})", self.shared.region)
+    }
+}
+
+impl CloudWatchSource {
+    /// Loads the AWS configuration (environment, profiles incl. SSO, IMDS,
+    /// `AWS_ENDPOINT_URL`) and builds the clients; fails when no region is configured.
+    pub fn open() -> Result<CloudWatchSource, EngineError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("playbook-aws")
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::InvalidInput(format!("starting the AWS runtime: {e}")))?;
+        let config = wait(&runtime, async {
+            aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(
+                    RetryConfig::standard().with_max_attempts(
+                        std::env::var("AWS_MAX_ATTEMPTS")
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(4),
+                    ),
+                )
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(5))
+                        .operation_attempt_timeout(Duration::from_secs(30))
+                        .operation_timeout(Duration::from_secs(90))
+                        .build(),
+                )
+                .load()
+                .await
+        })?;
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(EngineError::Credentials(
+                "no AWS region: set AWS_REGION (e.g. AWS_REGION=us-east-1) or a region in your \
+                 AWS profile (AWS_PROFILE), or use a local source (PLAYBOOK_SOURCE=local:DIR)"
+                    .into(),
+            ));
+        };
+        let concurrency = std::env::var("PLAYBOOK_INSIGHTS_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_INSIGHTS_CONCURRENCY);
+        let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(900), Duration::from_secs);
+        let shared = Shared {
+            metrics: aws_sdk_cloudwatch::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            region,
+            get_metric_data: RateLimiter::new(),
+            logs_calls: RateLimiter::new(),
+            insights_gate: Semaphore::new(concurrency),
+            cancelled: AtomicBool::new(false),
+            query_timeout,
+        };
+        Ok(CloudWatchSource {
+            runtime,
+            shared: Arc::new(shared),
+        })
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, EngineError>> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.shared.cancelled.store(false, Ordering::SeqCst);
+        wait(&self.runtime, work)?
+    }
+}
+
+/// Runs `work` on `runtime` and waits for it from this (non-async) thread.
+fn wait<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, EngineError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    runtime.spawn(async move {
+        let _ = tx.send(work.await);
+    });
+    rx.recv()
+        .map_err(|_| EngineError::InvalidInput("the AWS runtime stopped".into()))
+}
+
+impl Backend for CloudWatchSource {
+    fn spec(&self) -> String {
+        "cloudwatch".to_owned()
+    }
+
+    fn region(&self) -> Option<String> {
+        Some(self.shared.region.clone())
+    }
+
+    fn retention_rules(&self) -> bool {
+        true
+    }
+
+    fn metrics(&self, queries: &[ResolvedMetric]) -> Result<Outcome<Vec<Series>>, EngineError> {
+        let shared = self.shared.clone();
+        let queries = queries.to_vec();
+        self.run(async move { metrics::fetch(&shared, &queries).await })
+    }
+
+    fn logs_insights(
+        &self,
+        query: &LogsQuery,
+        groups: &[String],
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let shared = self.shared.clone();
+        let (query, groups) = (query.clone(), groups.to_vec());
+        self.run(async move { logs::insights(&shared, &query, &groups, window).await })
+    }
+
+    fn filter_log_events(
+        &self,
+        query: &FilterQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run(async move { logs::filter(&shared, &query, window).await })
+    }
+
+    fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
+        let shared = self.shared.clone();
+        let prefix = prefix.map(str::to_owned);
+        self.run(async move { logs::groups(&shared, prefix.as_deref()).await })
+    }
+
+    fn cancel(&self) {
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,205 @@
+//! Scalar functions usable in `filter`, `fields`, `stats` arguments and `by`.
+//!
+//! Names are matched case-insensitively (`isPresent`, `ispresent`). A missing argument makes
+//! most functions missing too; `ispresent`, `isempty`, `isblank`, `coalesce` and `concat`
+//! (which skips missing parts) are the exceptions. `substr` is 0-based.
+
+use std::borrow::Cow;
+
+use super::value::Val;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    Strlen,
+    ToLower,
+    ToUpper,
+    Concat,
+    Substr,
+    Replace,
+    Trim,
+    Ltrim,
+    Rtrim,
+    StrContains,
+    Abs,
+    Ceil,
+    Floor,
+    Round,
+    Greatest,
+    Least,
+    Log,
+    Sqrt,
+    Pow,
+    IsEmpty,
+    IsBlank,
+    IsPresent,
+    Coalesce,
+    /// `bin(period)`: `@timestamp` rounded down; the parser adds `@timestamp` as argument.
+    Bin,
+    DateFloor,
+    DateCeil,
+    FromMillis,
+    ToMillis,
+}
+
+/// Name, function, fewest and most arguments.
+const TABLE: &[(&str, Func, usize, usize)] = &[
+    ("strlen", Func::Strlen, 1, 1),
+    ("tolower", Func::ToLower, 1, 1),
+    ("toupper", Func::ToUpper, 1, 1),
+    ("concat", Func::Concat, 1, usize::MAX),
+    ("substr", Func::Substr, 2, 3),
+    ("replace", Func::Replace, 3, 3),
+    ("trim", Func::Trim, 1, 1),
+    ("ltrim", Func::Ltrim, 1, 1),
+    ("rtrim", Func::Rtrim, 1, 1),
+    ("strcontains", Func::StrContains, 2, 2),
+    ("abs", Func::Abs, 1, 1),
+    ("ceil", Func::Ceil, 1, 1),
+    ("floor", Func::Floor, 1, 1),
+    ("round", Func::Round, 1, 2),
+    ("greatest", Func::Greatest, 1, usize::MAX),
+    ("least", Func::Least, 1, usize::MAX),
+    ("log", Func::Log, 1, 1),
+    ("sqrt", Func::Sqrt, 1, 1),
+    ("pow", Func::Pow, 2, 2),
+    ("isempty", Func::IsEmpty, 1, 1),
+    ("isblank", Func::IsBlank, 1, 1),
+    ("ispresent", Func::IsPresent, 1, 1),
+    ("coalesce", Func::Coalesce, 1, usize::MAX),
+    ("bin", Func::Bin, 1, 1),
+    ("datefloor", Func::DateFloor, 2, 2),
+    ("dateceil", Func::DateCeil, 2, 2),
+    ("frommillis", Func::FromMillis, 1, 1),
+    ("tomillis", Func::ToMillis, 1, 1),
+];
+
+impl Func {
+    /// The function called `name` (any case) and its arity bounds.
+    pub(crate) fn lookup(name: &str) -> Option<(Func, usize, usize)> {
+        let lower = name.to_ascii_lowercase();
+        TABLE
+            .iter()
+            .find(|(n, ..)| *n == lower)
+            .map(|&(_, f, min, max)| (f, min, max))
+    }
+}
+
+fn num(v: &Option<Val<'_>>) -> Option<f64> {
+    v.as_ref().and_then(Val::num)
+}
+
+fn number(n: f64) -> Option<Val<'static>> {
+    n.is_finite().then_some(Val::Num(n))
+}
+
+/// Maps text, keeping borrowed text borrowed when `f` returns a sub-slice.
+fn map_text<'a>(v: Option<Val<'a>>, f: impl Fn(&str) -> &str) -> Option<Val<'a>> {
+    Some(Val::Str(match v? {
+        Val::Str(Cow::Borrowed(s)) => Cow::Borrowed(f(s)),
+        other => Cow::Owned(f(&other.text()).to_owned()),
+    }))
+}
+
+fn period_floor(t: i64, period: i64) -> i64 {
+    if period <= 0 {
+        t
+    } else {
+        t.saturating_sub(t.rem_euclid(period))
+    }
+}
+
+/// Applies `f` to evaluated arguments (arity was checked by the parser).
+pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a>> {
+    let arg = |i: usize| args.get(i).cloned().flatten();
+    match f {
+        Func::Strlen => Some(Val::Int(arg(0)?.text().chars().count() as i64)),
+        Func::ToLower => Some(Val::Str(Cow::Owned(arg(0)?.text().to_lowercase()))),
+        Func::ToUpper => Some(Val::Str(Cow::Owned(arg(0)?.text().to_uppercase()))),
+        Func::Concat => {
+            let parts: Vec<String> = args
+                .iter()
+                .flatten()
+                .map(|v| v.text().into_owned())
+                .collect();
+            Some(Val::Str(Cow::Owned(parts.concat())))
+        }
+        Func::Substr => {
+            let text = arg(0)?;
+            let start = num(&arg(1))?.max(0.0) as usize;
+            let len = match args.get(2) {
+                Some(v) => Some(num(v)?.max(0.0) as usize),
+                None => None,
+            };
+            map_text(Some(text), |s| {
+                let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
+                let rest = &s[from..];
+                let to = len
+                    .and_then(|n| rest.char_indices().nth(n).map(|(i, _)| i))
+                    .unwrap_or(rest.len());
+                &rest[..to]
+            })
+        }
+        Func::Replace => {
+            let (text, from, to) = (arg(0)?, arg(1)?, arg(2)?);
+            let from = from.text();
+            if from.is_empty() {
+                return Some(text);
+            }
+            Some(Val::Str(Cow::Owned(
+                text.text().replace(from.as_ref(), &to.text()),
+            )))
+        }
+        Func::Trim => map_text(arg(0), str::trim),
+        Func::Ltrim => map_text(arg(0), str::trim_start),
+        Func::Rtrim => map_text(arg(0), str::trim_end),
+        Func::StrContains => {
+            let (text, part) = (arg(0)?, arg(1)?);
+            Some(Val::bool(text.text().contains(part.text().as_ref())))
+        }
+        Func::Abs => number(num(&arg(0))?.abs()),
+        Func::Ceil => number(num(&arg(0))?.ceil()),
+        Func::Floor => number(num(&arg(0))?.floor()),
+        Func::Round => {
+            let x = num(&arg(0))?;
+            match args.get(1) {
+                Some(d) => {
+                    let scale = 10f64.powi(num(d)?.clamp(-15.0, 15.0) as i32);
+                    number((x * scale).round() / scale)
+                }
+                None => number(x.round()),
+            }
+        }
+        Func::Greatest => args
+            .iter()
+            .filter_map(num)
+            .reduce(f64::max)
+            .and_then(number),
+        Func::Least => args
+            .iter()
+            .filter_map(num)
+            .reduce(f64::min)
+            .and_then(number),
+        Func::Log => number(num(&arg(0))?.ln()),
+        Func::Sqrt => number(num(&arg(0))?.sqrt()),
+        Func::Pow => number(num(&arg(0))?.powf(num(&arg(1))?)),
+        Func::IsEmpty => Some(Val::bool(arg(0).is_none_or(|v| v.text().is_empty()))),
+        Func::IsBlank => Some(Val::bool(arg(0).is_none_or(|v| v.text().trim().is_empty()))),
+        Func::IsPresent => Some(Val::bool(arg(0).is_some())),
+        Func::Coalesce => args.iter_mut().find_map(Option::take),
+        Func::Bin | Func::DateFloor => {
+            let t = num(&arg(0))? as i64;
+            Some(Val::Time(period_floor(t, num(&arg(1))? as i64)))
+        }
+        Func::DateCeil => {
+            let (t, p) = (num(&arg(0))? as i64, num(&arg(1))? as i64);
+            let floor = period_floor(t, p);
+            Some(Val::Time(if floor == t {
+                t
+            } else {
+                floor.saturating_add(p)
+            }))
+        }
+        Func::FromMillis => Some(Val::Time(num(&arg(0))? as i64)),
+        Func::ToMillis => Some(Val::Int(num(&arg(0))? as i64)),
+    }
+}

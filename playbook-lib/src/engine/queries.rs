@@ -1,0 +1,359 @@
+//! Running queries for a session: resolve the source and the window, check statistics and
+//! periods, call the backend, and log every query for the incident record.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{TimeDelta, Utc};
+use serde_json::Value;
+
+use super::Session;
+use super::backend::{Backend, Outcome, ResolvedMetric};
+use super::error::EngineError;
+use super::local::LocalSource;
+use crate::log_table::LogTable;
+use crate::period::resolve_period;
+use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery, RangeSpec};
+use crate::record::QueryRecord;
+use crate::series_set::SeriesSet;
+use crate::source::Source;
+use crate::statistic::Statistic;
+use crate::time_range::TimeRange;
+
+/// The window a query gets when neither it nor the session names one (the CloudWatch
+/// console's default).
+pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::hours(3);
+
+/// Opens the backend for a source spec.
+pub fn open_backend(source: &Source) -> Result<Arc<dyn Backend>, EngineError> {
+    match source {
+        Source::Local(dir) => Ok(Arc::new(LocalSource::open(dir)?)),
+        Source::CloudWatch => super::cloudwatch_backend(),
+    }
+}
+
+impl Session {
+    /// The backend of the source in effect, opened once and shared by every cell.
+    pub fn backend(&self) -> Result<Arc<dyn Backend>, EngineError> {
+        let mut slot = self.backend.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(backend) = slot.as_ref() {
+            return Ok(backend.clone());
+        }
+        let spec = self.context().source.ok_or(EngineError::NoSource)?;
+        let source = Source::from_spec(&spec)?;
+        let backend = open_backend(&source)?;
+        *slot = Some(backend.clone());
+        Ok(backend)
+    }
+
+    /// The backend for a query: the one it names, else the session's.
+    pub fn backend_for(&self, spec: Option<&str>) -> Result<Arc<dyn Backend>, EngineError> {
+        let Some(spec) = spec else {
+            return self.backend();
+        };
+        let source = Source::from_spec(spec)?;
+        let key = source.to_string();
+        let mut others = self
+            .other_backends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(backend) = others.get(&key) {
+            return Ok(backend.clone());
+        }
+        let backend = open_backend(&source)?;
+        others.insert(key, backend.clone());
+        Ok(backend)
+    }
+
+    /// Resolves a query's window: its own, else the session's, else the last 3 hours
+    /// (with a note saying so).
+    pub fn resolve_window(
+        &self,
+        spec: Option<&RangeSpec>,
+        notes: &mut Vec<String>,
+    ) -> Result<TimeRange, EngineError> {
+        match spec {
+            Some(RangeSpec::Absolute(range)) => Ok(TimeRange::new(range.start, range.end)?),
+            Some(RangeSpec::Text(text)) => Ok(TimeRange::parse(text)?),
+            None => match *self.window.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some(range) => Ok(range),
+                None => {
+                    let range = TimeRange::last(DEFAULT_WINDOW);
+                    notes.push(format!(
+                        "no window given: used the last 3 hours ({range}); set one with .since(…), %window or set_window(…)"
+                    ));
+                    Ok(range)
+                }
+            },
+        }
+    }
+
+    /// Fetches metric queries as one batch.
+    pub fn run_metrics(&self, queries: &[MetricQuery]) -> Result<SeriesSet, EngineError> {
+        let source = queries.first().and_then(|q| q.source.clone());
+        if queries.iter().any(|q| q.source != source) {
+            return Err(EngineError::InvalidInput(
+                "the queries of one fetch must all use the same source".into(),
+            ));
+        }
+        let backend = self.backend_for(source.as_deref())?;
+        let now = Utc::now();
+        let mut resolved = Vec::with_capacity(queries.len());
+        let mut notes = Vec::new();
+        for query in queries {
+            let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
+            let period = resolve_period(query.period, &window, now, backend.retention_rules());
+            notes.extend(period.note.clone());
+            let (stat, label) = match &query.kind {
+                MetricKind::Stat { metric, stat, .. } => {
+                    let parsed: Statistic = stat.parse()?;
+                    let label = query
+                        .label
+                        .clone()
+                        .unwrap_or_else(|| format!("{metric} {parsed}"));
+                    (Some(parsed), label)
+                }
+                MetricKind::Expression { expression } => (
+                    None,
+                    query.label.clone().unwrap_or_else(|| expression.clone()),
+                ),
+            };
+            resolved.push(ResolvedMetric {
+                query: query.clone(),
+                stat,
+                window,
+                period: period.seconds,
+                label,
+            });
+        }
+        let started = (Utc::now(), Instant::now());
+        let result = backend.metrics(&resolved);
+        let mut records: Vec<QueryRecord> = resolved
+            .iter()
+            .map(|r| {
+                self.record_of(
+                    &*backend,
+                    "metrics",
+                    r.query.describe(),
+                    Some(r.window),
+                    started,
+                )
+            })
+            .collect();
+        for (record, r) in records.iter_mut().zip(&resolved) {
+            record.period = Some(r.period);
+        }
+        match result {
+            Ok(outcome) => {
+                let Outcome {
+                    value: mut series,
+                    api_calls,
+                    notes: more,
+                    ..
+                } = outcome;
+                notes.extend(more);
+                for (i, record) in records.iter_mut().enumerate() {
+                    record.api_calls = if i == 0 { api_calls } else { 0 };
+                    record.results = series.get(i).map_or(0, |s| s.len() as u64);
+                    record.notes = notes.clone();
+                }
+                for (s, r) in series.iter_mut().zip(&resolved) {
+                    s.query = Some(format!(
+                        "{} · {} · period {} s",
+                        r.query.describe(),
+                        r.window,
+                        r.period
+                    ));
+                }
+                self.log(records);
+                Ok(SeriesSet::new(series))
+            }
+            Err(error) => {
+                for record in &mut records {
+                    record.status = "failed".into();
+                    record.error = Some(error.to_string());
+                }
+                self.log(records);
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs a Logs Insights query.
+    pub fn run_logs_insights(&self, query: &LogsQuery) -> Result<LogTable, EngineError> {
+        let backend = self.backend_for(query.source.as_deref())?;
+        let mut notes = Vec::new();
+        let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
+        let mut groups = query.groups.clone();
+        if let Some(prefix) = &query.group_prefix {
+            groups.extend(backend.log_groups(Some(prefix))?);
+        }
+        groups.dedup();
+        if groups.is_empty() {
+            return Err(EngineError::InvalidInput(
+                "a Logs Insights query needs at least one log group (.group(\"/ecs/checkout\") or --group)".into(),
+            ));
+        }
+        if groups.len() > 50 {
+            return Err(EngineError::InvalidInput(format!(
+                "{} log groups: a Logs Insights query covers at most 50; narrow the prefix",
+                groups.len()
+            )));
+        }
+        let started = (Utc::now(), Instant::now());
+        let result = backend.logs_insights(query, &groups, window);
+        let mut record = self.record_of(
+            &*backend,
+            "logs_insights",
+            query.query.clone(),
+            Some(window),
+            started,
+        );
+        record.groups = groups;
+        self.finish_table(record, notes, result)
+    }
+
+    /// Runs a FilterLogEvents query.
+    pub fn run_filter(&self, query: &FilterQuery) -> Result<LogTable, EngineError> {
+        let backend = self.backend_for(query.source.as_deref())?;
+        let mut notes = Vec::new();
+        let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
+        let started = (Utc::now(), Instant::now());
+        let result = backend.filter_log_events(query, window);
+        let text = query.pattern.clone().unwrap_or_default();
+        let mut record =
+            self.record_of(&*backend, "filter_log_events", text, Some(window), started);
+        record.groups = vec![query.group.clone()];
+        self.finish_table(record, notes, result)
+    }
+
+    fn finish_table(
+        &self,
+        mut record: QueryRecord,
+        mut notes: Vec<String>,
+        result: Result<Outcome<LogTable>, EngineError>,
+    ) -> Result<LogTable, EngineError> {
+        match result {
+            Ok(outcome) => {
+                let mut table = outcome.value;
+                notes.extend(outcome.notes);
+                table.notes.extend(notes.iter().cloned());
+                record.api_calls = outcome.api_calls;
+                record.query_ids = outcome.query_ids;
+                record.results = table.len() as u64;
+                record.statistics = if outcome.statistics.is_null() {
+                    serde_json::to_value(table.statistics).unwrap_or(Value::Null)
+                } else {
+                    outcome.statistics
+                };
+                if table.truncated {
+                    record.status = "truncated".into();
+                }
+                if table.query_id.is_none() {
+                    table.query_id = record.query_ids.first().cloned();
+                }
+                record.notes = notes;
+                self.log(vec![record]);
+                Ok(table)
+            }
+            Err(error) => {
+                record.status = "failed".into();
+                record.error = Some(error.to_string());
+                record.notes = notes;
+                self.log(vec![record]);
+                Err(error)
+            }
+        }
+    }
+
+    fn record_of(
+        &self,
+        backend: &dyn Backend,
+        kind: &str,
+        query: String,
+        window: Option<TimeRange>,
+        started: (chrono::DateTime<Utc>, Instant),
+    ) -> QueryRecord {
+        QueryRecord {
+            kind: kind.to_owned(),
+            source: backend.spec(),
+            region: backend.region(),
+            query,
+            groups: Vec::new(),
+            window,
+            period: None,
+            query_ids: Vec::new(),
+            api_calls: 0,
+            status: "ok".into(),
+            results: 0,
+            statistics: Value::Null,
+            notes: Vec::new(),
+            console_url: None,
+            started_at: started.0,
+            duration_ms: u64::try_from(started.1.elapsed().as_millis()).unwrap_or(u64::MAX),
+            error: None,
+        }
+    }
+
+    fn log(&self, records: Vec<QueryRecord>) {
+        self.queries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(records);
+    }
+
+    /// Stops what the sources are running now (an interrupt).
+    pub fn cancel(&self) {
+        if let Some(backend) = self
+            .backend
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            backend.cancel();
+        }
+        for backend in self
+            .other_backends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            backend.cancel();
+        }
+    }
+
+    /// Every query issued so far.
+    pub fn queries(&self) -> Vec<QueryRecord> {
+        self.queries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Chooses the source for later queries (and drops the open one).
+    pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
+        let source = Source::from_spec(spec)?;
+        let backend = open_backend(&source)?;
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        let mut state = self.lock();
+        state.source = Some(source.to_string());
+        state.source_origin = origin.to_owned();
+        Ok(())
+    }
+
+    /// Sets (or clears) the default window.
+    pub fn set_window(&self, spec: Option<&RangeSpec>) -> Result<Option<TimeRange>, EngineError> {
+        let range = match spec {
+            None => None,
+            Some(spec) => Some(self.resolve_window(Some(spec), &mut Vec::new())?),
+        };
+        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = range;
+        self.lock().window = range.map(|r| {
+            (
+                crate::time_range::rfc3339(r.start),
+                crate::time_range::rfc3339(r.end),
+            )
+        });
+        Ok(range)
+    }
+}

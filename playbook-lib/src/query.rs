@@ -1,0 +1,418 @@
+//! The queries cells ask (metrics, Logs Insights, filtered log events), as plain data the
+//! host runs against the source in effect, and the blocking calls that run them.
+//!
+//! ```no_run
+//! use playbook::prelude::*;
+//! # fn main() -> playbook::Result<()> {
+//! let p99 = metric("AWS/ApplicationELB", "TargetResponseTime")
+//!     .dim("LoadBalancer", "app/checkout-alb/5f3c2a1b9d8e7f60")
+//!     .stat("p99")
+//!     .since("3h")
+//!     .fetch()?;
+//! let errors = logs_insights("filter level = 'ERROR' | stats count(*) by route")
+//!     .group("/ecs/checkout")
+//!     .since("3h")
+//!     .run()?;
+//! # Ok(()) }
+//! ```
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::host;
+use crate::log_table::LogTable;
+use crate::protocol::Request;
+use crate::series::Series;
+use crate::series_set::SeriesSet;
+use crate::time_range::TimeRange;
+
+/// The window of a query: absolute, or text the host resolves when it runs the query
+/// (`3h`, `now-2h..now`, `around 2026-11-12T14:05Z ±30m`). None: the session's window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RangeSpec {
+    Absolute(TimeRange),
+    Text(String),
+}
+
+/// Builder methods shared by every query: which window to ask about.
+pub trait Windowed: Sized {
+    /// The query's window slot.
+    fn window_mut(&mut self) -> &mut Option<RangeSpec>;
+
+    /// The query's source slot.
+    fn source_mut(&mut self) -> &mut Option<String>;
+
+    /// Ask this source (`cloudwatch`, `local:DIR`) instead of the session's.
+    fn source(mut self, spec: &str) -> Self {
+        *self.source_mut() = Some(spec.to_owned());
+        self
+    }
+
+    /// The last `duration` (`"3h"`, `"90m"`) or any window text ([`TimeRange::parse`]).
+    fn since(mut self, spec: &str) -> Self {
+        *self.window_mut() = Some(RangeSpec::Text(spec.to_owned()));
+        self
+    }
+
+    /// An absolute window.
+    fn range(mut self, range: TimeRange) -> Self {
+        *self.window_mut() = Some(RangeSpec::Absolute(range));
+        self
+    }
+
+    /// From `start` to `end`, each RFC 3339 or `now-…` text.
+    fn between(mut self, start: &str, end: &str) -> Self {
+        *self.window_mut() = Some(RangeSpec::Text(format!("{start}..{end}")));
+        self
+    }
+
+    /// `width` either side of `instant`.
+    fn around(mut self, instant: DateTime<Utc>, width: TimeDelta) -> Self {
+        *self.window_mut() = Some(RangeSpec::Absolute(TimeRange::around(instant, width)));
+        self
+    }
+}
+
+/// One metric query: a metric with a statistic, or an expression (metric math or a
+/// Metrics Insights `SELECT`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricQuery {
+    #[serde(flatten)]
+    pub kind: MetricKind,
+    /// Seconds per point; None: a default for the window.
+    #[serde(default)]
+    pub period: Option<u32>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub window: Option<RangeSpec>,
+    /// Ask this source (`cloudwatch`, `local:DIR`) instead of the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// What a [`MetricQuery`] asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MetricKind {
+    Stat {
+        namespace: String,
+        metric: String,
+        #[serde(default)]
+        dimensions: Vec<(String, String)>,
+        /// A [`crate::statistic::Statistic`] name, checked when the query runs.
+        stat: String,
+        #[serde(default)]
+        unit: Option<String>,
+    },
+    /// Metric math or Metrics Insights SQL, evaluated by CloudWatch.
+    Expression { expression: String },
+}
+
+/// A metric of `namespace` called `name`, averaged, for the session's window.
+pub fn metric(namespace: &str, name: &str) -> MetricQuery {
+    MetricQuery {
+        kind: MetricKind::Stat {
+            namespace: namespace.to_owned(),
+            metric: name.to_owned(),
+            dimensions: Vec::new(),
+            stat: "Average".to_owned(),
+            unit: None,
+        },
+        period: None,
+        label: None,
+        window: None,
+        source: None,
+    }
+}
+
+/// A metric math expression or a Metrics Insights query
+/// (`SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) GROUP BY InstanceId`).
+pub fn metric_expression(expression: &str) -> MetricQuery {
+    MetricQuery {
+        kind: MetricKind::Expression {
+            expression: expression.to_owned(),
+        },
+        period: None,
+        label: None,
+        window: None,
+        source: None,
+    }
+}
+
+impl Windowed for MetricQuery {
+    fn window_mut(&mut self) -> &mut Option<RangeSpec> {
+        &mut self.window
+    }
+
+    fn source_mut(&mut self) -> &mut Option<String> {
+        &mut self.source
+    }
+}
+
+impl MetricQuery {
+    /// Adds a dimension.
+    pub fn dim(mut self, name: &str, value: &str) -> Self {
+        if let MetricKind::Stat { dimensions, .. } = &mut self.kind {
+            dimensions.push((name.to_owned(), value.to_owned()));
+        }
+        self
+    }
+
+    /// The statistic: `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount`, `p99`, `tm90`, …
+    pub fn stat(mut self, statistic: &str) -> Self {
+        if let MetricKind::Stat { stat, .. } = &mut self.kind {
+            *stat = statistic.to_owned();
+        }
+        self
+    }
+
+    /// Seconds per point (the host adjusts it to CloudWatch's rules and says so).
+    pub fn period(mut self, seconds: u32) -> Self {
+        self.period = Some(seconds);
+        self
+    }
+
+    /// The unit the data was published with.
+    pub fn unit(mut self, name: &str) -> Self {
+        if let MetricKind::Stat { unit, .. } = &mut self.kind {
+            *unit = Some(name.to_owned());
+        }
+        self
+    }
+
+    /// The label of the resulting series.
+    pub fn label(mut self, label: &str) -> Self {
+        self.label = Some(label.to_owned());
+        self
+    }
+
+    /// Fetches the one series this query gives.
+    pub fn fetch(&self) -> Result<Series> {
+        let set = self.fetch_all()?;
+        let label = self.describe();
+        set.into_iter()
+            .next()
+            .ok_or_else(|| crate::Error::InvalidInput(format!("{label} returned no series")))
+    }
+
+    /// Fetches every series this query gives (a Metrics Insights `GROUP BY` gives many).
+    pub fn fetch_all(&self) -> Result<SeriesSet> {
+        fetch_many(std::slice::from_ref(self))
+    }
+
+    /// The query in one line, as records and errors show it.
+    pub fn describe(&self) -> String {
+        let mut text = match &self.kind {
+            MetricKind::Stat {
+                namespace,
+                metric,
+                dimensions,
+                stat,
+                ..
+            } => {
+                let dims: Vec<String> =
+                    dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let mut text = format!("{namespace} {metric}");
+                if !dims.is_empty() {
+                    text.push(' ');
+                    text.push_str(&dims.join(" "));
+                }
+                text.push(' ');
+                text.push_str(stat);
+                text
+            }
+            MetricKind::Expression { expression } => expression.clone(),
+        };
+        if let Some(period) = self.period {
+            text.push_str(&format!(" period={period}"));
+        }
+        text
+    }
+}
+
+/// Fetches many metric queries at once (the host packs them into as few API calls as the
+/// API allows); the series come back in query order.
+pub fn fetch_many(queries: &[MetricQuery]) -> Result<SeriesSet> {
+    host::call(&Request::Metrics {
+        queries: queries.to_vec(),
+    })
+}
+
+/// A Logs Insights query over one or more log groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogsQuery {
+    pub query: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Every group whose name starts with this (discovery), besides `groups`.
+    #[serde(default)]
+    pub group_prefix: Option<String>,
+    #[serde(default)]
+    pub window: Option<RangeSpec>,
+    /// At most this many rows (`limit` in the query text wins).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Ask this source instead of the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A Logs Insights query (`fields @timestamp, @message | filter level = "ERROR"`).
+pub fn logs_insights(query: &str) -> LogsQuery {
+    LogsQuery {
+        query: query.to_owned(),
+        groups: Vec::new(),
+        group_prefix: None,
+        window: None,
+        limit: None,
+        source: None,
+    }
+}
+
+impl Windowed for LogsQuery {
+    fn window_mut(&mut self) -> &mut Option<RangeSpec> {
+        &mut self.window
+    }
+
+    fn source_mut(&mut self) -> &mut Option<String> {
+        &mut self.source
+    }
+}
+
+impl LogsQuery {
+    /// Adds a log group.
+    pub fn group(mut self, name: &str) -> Self {
+        self.groups.push(name.to_owned());
+        self
+    }
+
+    /// Adds every log group whose name starts with `prefix`.
+    pub fn group_prefix(mut self, prefix: &str) -> Self {
+        self.group_prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// At most `rows` rows.
+    pub fn limit(mut self, rows: usize) -> Self {
+        self.limit = Some(rows);
+        self
+    }
+
+    /// Runs the query and waits for its result.
+    pub fn run(&self) -> Result<LogTable> {
+        host::call(&Request::LogsInsights {
+            query: self.clone(),
+        })
+    }
+}
+
+/// Raw log events matching a CloudWatch filter pattern (FilterLogEvents).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterQuery {
+    pub group: String,
+    /// A filter pattern (`ERROR`, `"connection pool"`, `?ERROR ?WARN`, `{ $.level = "ERROR" }`).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub streams: Vec<String>,
+    #[serde(default)]
+    pub window: Option<RangeSpec>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Ask this source instead of the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// The events of `group`, optionally filtered by a pattern.
+pub fn filter_log_events(group: &str) -> FilterQuery {
+    FilterQuery {
+        group: group.to_owned(),
+        pattern: None,
+        streams: Vec::new(),
+        window: None,
+        limit: None,
+        source: None,
+    }
+}
+
+impl Windowed for FilterQuery {
+    fn window_mut(&mut self) -> &mut Option<RangeSpec> {
+        &mut self.window
+    }
+
+    fn source_mut(&mut self) -> &mut Option<String> {
+        &mut self.source
+    }
+}
+
+impl FilterQuery {
+    /// The filter pattern.
+    pub fn pattern(mut self, pattern: &str) -> Self {
+        self.pattern = Some(pattern.to_owned());
+        self
+    }
+
+    /// Only this log stream (may be given several times).
+    pub fn stream(mut self, name: &str) -> Self {
+        self.streams.push(name.to_owned());
+        self
+    }
+
+    /// At most `events` events.
+    pub fn limit(mut self, events: usize) -> Self {
+        self.limit = Some(events);
+        self
+    }
+
+    /// Runs the filter and returns the events (`@timestamp`, `@logStream`, `@message`).
+    pub fn run(&self) -> Result<LogTable> {
+        host::call(&Request::FilterLogEvents {
+            query: self.clone(),
+        })
+    }
+}
+
+/// Sets the session's default window (what queries without their own window use).
+pub fn set_window(spec: &str) -> Result<TimeRange> {
+    host::call(&Request::SetWindow {
+        window: Some(RangeSpec::Text(spec.to_owned())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_queries_describe_themselves() {
+        let q = metric("AWS/ApplicationELB", "TargetResponseTime")
+            .dim("LoadBalancer", "app/x")
+            .stat("p99")
+            .period(60);
+        assert_eq!(
+            q.describe(),
+            "AWS/ApplicationELB TargetResponseTime LoadBalancer=app/x p99 period=60"
+        );
+    }
+
+    #[test]
+    fn queries_travel_as_plain_json() {
+        let q = metric("AWS/EC2", "CPUUtilization")
+            .stat("Maximum")
+            .since("3h");
+        let json = serde_json::to_value(&q).unwrap();
+        assert_eq!(json["kind"], "stat");
+        assert_eq!(json["window"], "3h");
+        let back: MetricQuery = serde_json::from_value(json).unwrap();
+        assert_eq!(back, q);
+        let q = logs_insights("fields @message")
+            .group("/ecs/checkout")
+            .limit(5);
+        let back: LogsQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+        assert_eq!(back, q);
+    }
+}
