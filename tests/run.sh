@@ -30,13 +30,28 @@ step "cargo build (release)"
 cargo build --release --workspace --locked
 
 step "cargo test"
-cargo test --release --workspace --locked
+# The CloudWatch integration test starts moto (tests/aws) with the venv's Python.
+PLAYBOOK_TEST_PYTHON="$VENV/bin/python" PLAYBOOK_REQUIRE_MOTO=1 \
+    cargo test --release --workspace --locked
 
 step "install the kernel into the test venv"
 "$CARGO_TARGET_DIR/release/playbook" install --prefix "$VENV"
 
+step "browser tests: Debian's Chromium and playwright-core (tests/browser)"
+if [ "${PLAYBOOK_SKIP_BROWSER:-}" != 1 ]; then
+    if [ ! -x /usr/bin/chromium ]; then   # tests/test_browser.py drives this one
+        SUDO=""
+        if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    fi
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
+
 step "end-to-end tests through jupyter_client, jupyter_kernel_test and nbconvert"
 export PATH="$VENV/bin:$PATH"
 export JUPYTER_PLATFORM_DIRS=1
+# The venv's kernelspec (this build) wins over one a user install left in ~/.local.
+export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider "$@"

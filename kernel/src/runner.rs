@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use jupyter_protocol::{ExecuteRequest, JupyterMessage, JupyterMessageContent};
 use serde_json::{Value, json};
@@ -41,6 +42,16 @@ pub struct RunOptions {
 }
 
 /// Where the executed notebook goes by default: `NAME.executed.ipynb` next to the input.
+/// `path` made absolute against the current directory (it need not exist yet).
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    Ok(std::env::current_dir()
+        .context("reading the current directory")?
+        .join(path))
+}
+
 pub fn default_output(notebook: &Path) -> PathBuf {
     let stem = notebook
         .file_stem()
@@ -69,6 +80,17 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         .unwrap_or_else(|| default_output(&options.notebook));
     notebook.clear_outputs();
     let resolved = inject_parameters(&mut notebook, &options.parameters)?;
+    // Cells run where the notebook is, as in Jupyter (relative paths such as
+    // `local:data/checkout` mean the same in both).
+    let output = absolute(&output)?;
+    if let Some(dir) = options
+        .notebook
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::env::set_current_dir(dir)
+            .with_context(|| format!("entering the notebook's directory {}", dir.display()))?;
+    }
     let run_id = uuid::Uuid::new_v4().to_string();
     let started = now();
     let mut record = json!({

@@ -16,6 +16,8 @@
 //!   that run them on the host; [`time_range`]: windows; [`period`]: CloudWatch's period
 //!   rules; [`statistic`]: statistics; [`source`]: source specs; [`record`]: the log of
 //!   every query.
+//! - [`baseline`]: "what is normal?" — week-ago baselines, seasonal bands, excursions,
+//!   anomalies, candidate ranking.
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
@@ -28,6 +30,7 @@
 //! - [`error`]: the library's error type.
 
 pub mod analysis;
+pub mod baseline;
 pub mod bindings;
 pub mod chart;
 pub mod check;

@@ -1,6 +1,10 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
+pub use crate::baseline::{
+    Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations,
+    rank_candidates, seasonal_band,
+};
 pub use crate::chart::LineChart;
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};

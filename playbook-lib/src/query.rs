@@ -376,11 +376,36 @@ impl FilterQuery {
     }
 }
 
-/// Sets the session's default window (what queries without their own window use).
-pub fn set_window(spec: &str) -> Result<TimeRange> {
+/// Sets the session's default window (what queries without their own window use): a
+/// `TimeRange`, or text like `"3h"` or `"2026-11-12T13:30:00Z..2026-11-12T15:30:00Z"`.
+pub fn set_window(window: impl Into<RangeSpec>) -> Result<TimeRange> {
     host::call(&Request::SetWindow {
-        window: Some(RangeSpec::Text(spec.to_owned())),
+        window: Some(window.into()),
     })
+}
+
+impl From<&str> for RangeSpec {
+    fn from(text: &str) -> RangeSpec {
+        RangeSpec::Text(text.to_owned())
+    }
+}
+
+impl From<String> for RangeSpec {
+    fn from(text: String) -> RangeSpec {
+        RangeSpec::Text(text)
+    }
+}
+
+impl From<&String> for RangeSpec {
+    fn from(text: &String) -> RangeSpec {
+        RangeSpec::Text(text.clone())
+    }
+}
+
+impl From<TimeRange> for RangeSpec {
+    fn from(range: TimeRange) -> RangeSpec {
+        RangeSpec::Absolute(range)
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,43 @@ Wire details (Smithy "Smithy RPC v2 CBOR protocol" spec and the smithy-rs runtim
 Shapes come from botocore's service model (moto depends on botocore, so it is always
 installed next to moto). Usable in-process (`CborProxy`) or as a script:
 
-    python cbor_proxy.py --listen-port 4567 --upstream http://127.0.0.1:5000
+    python cbor_proxy.py --listen-port 4567 --upstream http://127.0.0.1:5000 \
+        [--throttle-first N] [--slow-insights S]
+
+Test controls, answered by the proxy itself (never forwarded; JSON answers). Throttling
+only affects CloudWatch RPCv2-CBOR requests (`POST .../service/GraniteServiceVersion20100801/
+operation/<Op>` with `smithy-protocol: rpc-v2-cbor`), never Logs or other pass-through:
+- `POST /__proxy/throttle?n=N[&code=Throttling][&status=400]`: the next N such requests
+  get, without reaching moto, HTTP `status` with `smithy-protocol: rpc-v2-cbor`,
+  `Content-Type: application/cbor`, `x-amzn-query-error: <code>;Sender` and the CBOR body
+  `{"__type": <code>, "message": "Rate exceeded"}`. Replaces any earlier setting; `n=0`
+  turns throttling off. Answers `{"remaining": N, "code": ..., "status": ...}`.
+- `GET /__proxy/stats`: `{"cloudwatch_requests": int, "throttled": int,
+  "operations": {"<Op>": int, ...}, "logs_operations": {"<Op>": int, ...}}`: every such
+  CloudWatch request received (throttled ones included), and every CloudWatch Logs request
+  (`POST` with `X-Amz-Target: Logs_20140328.<Op>`, passed through or answered by the proxy
+  as below), since start or the last `POST /__proxy/stats/reset` (which answers the counts
+  it cleared, and leaves throttling, slow-insights and known queries as they are).
+
+CloudWatch Logs Insights (awsJson1_1; moto finishes every query at once and answers 500 to
+StopQuery), so that a client's polling and cancel paths can be tested:
+- The proxy remembers the `queryId` of every StartQuery answered 200 by moto (the reply
+  itself is passed through byte for byte).
+- `POST /__proxy/slow-insights?seconds=S` (float, finite, >= 0): each call replaces the
+  earlier setting; `0` turns it off. While S > 0, a query whose StartQuery reply passed
+  through after this call gets, for the first S seconds after that, its GetQueryResults
+  answered by the proxy: 200, `Content-Type: application/x-amz-json-1.1`,
+  `{"status": "Running", "results": [], "statistics": {"recordsMatched": 0.0,
+  "recordsScanned": 0.0, "bytesScanned": 0.0}}`. After S seconds, or once the setting is
+  replaced or turned off, GetQueryResults passes through to moto again (Complete).
+  Answers `{"seconds": S}`.
+- StopQuery is always answered by the proxy (slow-insights on or off): for a known
+  `queryId`, 200 `{"success": true}` (also when repeated, or after the query completed)
+  and the query is marked stopped, after which every GetQueryResults for it is answered
+  `{"status": "Cancelled", "results": [], "statistics": <zeros as above>}`; for a missing
+  or unknown `queryId`, 400 with `x-amzn-ErrorType: InvalidParameterException` and
+  `{"__type": "InvalidParameterException", "message": ...}`. GetQueryResults for
+  unknown ids, and every other Logs operation, pass through byte for byte.
 """
 
 from __future__ import annotations
@@ -39,10 +75,13 @@ import gzip
 import html
 import http.client
 import json
+import math
 import re
 import sys
 import threading
+import time
 import urllib.parse
+import uuid
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,6 +96,11 @@ CBOR_PATH = re.compile(r"^(?:.*)/service/(?P<service>[^/]+)/operation/(?P<op>[^/
 CBOR_CONTENT_TYPE = "application/cbor"
 PROTOCOL_HEADER = "smithy-protocol"
 PROTOCOL_VALUE = "rpc-v2-cbor"
+CONTROL_PREFIX = "/__proxy/"
+THROTTLE_MESSAGE = "Rate exceeded"
+LOGS_TARGET_PREFIX = "Logs_20140328."
+LOGS_CONTENT_TYPE = "application/x-amz-json-1.1"
+INSIGHTS_STATISTICS = {"recordsMatched": 0.0, "recordsScanned": 0.0, "bytesScanned": 0.0}
 
 # Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded in either direction.
 HOP_BY_HOP = {
@@ -282,17 +326,72 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_Reply(400, [("Content-Type", "text/plain")], f"{exc}\n".encode()))
             self.close_connection = True
             return
-        path = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        path = split.path
+        if path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX):
+            self._send(self._control(path, split.query))
+            return
         match = CBOR_PATH.match(path)
         is_cbor = self.headers.get(PROTOCOL_HEADER, "").strip().lower() == PROTOCOL_VALUE
-        if match and is_cbor and self.command == "POST":
-            try:
-                reply = self._translate(match["service"], match["op"], body)
-            except Exception as exc:
-                reply = cbor_error(500, "InternalFailure", f"cbor_proxy: {exc!r}")
+        target = self.headers.get("X-Amz-Target", "").strip()
+        if self.command == "POST" and not is_cbor and target.startswith(LOGS_TARGET_PREFIX):
+            reply = self._logs(target[len(LOGS_TARGET_PREFIX) :], body)
+        elif match and is_cbor and self.command == "POST":
+            reply = None
+            if match["service"].rsplit(".", 1)[-1] in SERVICES:
+                throttle = self.server.controls.record(match["op"])
+                if throttle is not None:
+                    reply = throttle_error(*throttle)
+            if reply is None:
+                try:
+                    reply = self._translate(match["service"], match["op"], body)
+                except Exception as exc:
+                    reply = cbor_error(500, "InternalFailure", f"cbor_proxy: {exc!r}")
         else:
             reply = self._pass_through(body)
         self._send(reply)
+
+    # -- test controls -------------------------------------------------------------------
+
+    def _control(self, path: str, query: str) -> _Reply:
+        controls = self.server.controls
+        routes = {
+            "/__proxy/throttle": "POST",
+            "/__proxy/stats": "GET",
+            "/__proxy/stats/reset": "POST",
+            "/__proxy/slow-insights": "POST",
+        }
+        path = path.rstrip("/") or path
+        if path not in routes:
+            return _json_reply(404, {"error": f"no such control endpoint: {path}"})
+        if self.command != routes[path]:
+            reply = _json_reply(405, {"error": f"{path} takes {routes[path]}"})
+            reply.headers.append(("Allow", routes[path]))
+            return reply
+        if path == "/__proxy/stats":
+            return _json_reply(200, controls.stats())
+        if path == "/__proxy/stats/reset":
+            return _json_reply(200, controls.reset_stats())
+        params = urllib.parse.parse_qs(query, keep_blank_values=True)
+        if path == "/__proxy/slow-insights":
+            try:
+                seconds = _float_param(params, "seconds")
+                return _json_reply(200, controls.slow_insights(seconds))
+            except ValueError as exc:
+                return _json_reply(400, {"error": str(exc)})
+        try:
+            n = _int_param(params, "n", None)
+            status = _int_param(params, "status", 400)
+            code = params.get("code", ["Throttling"])[-1].strip()
+            if n < 0:
+                raise ValueError("n must be >= 0")
+            if not 400 <= status <= 599:
+                raise ValueError("status must be an error status (400-599)")
+            if not code or not re.fullmatch(r"[\w.#:-]+", code):
+                raise ValueError(f"bad code {code!r}")
+        except ValueError as exc:
+            return _json_reply(400, {"error": str(exc)})
+        return _json_reply(200, controls.throttle(n, code, status))
 
     # -- upstream ------------------------------------------------------------------------
 
@@ -332,6 +431,38 @@ class _Handler(BaseHTTPRequestHandler):
             out = [(k, v) for k, v in out if k.lower() != "content-length"]
             out.append(("Content-Length", str(len(data))))
         return _Reply(status, out, data, reason)
+
+    # -- CloudWatch Logs (awsJson1_1) --------------------------------------------------
+
+    def _logs(self, op: str, body: bytes) -> _Reply:
+        """A Logs request: counted; Insights queries tracked and, where the module
+        docstring says so, answered here; everything else passed through unchanged."""
+        controls = self.server.controls
+        controls.record_logs(op)
+        if op in ("GetQueryResults", "StopQuery"):
+            query_id = _json_member(body, self.headers.get("Content-Encoding", ""), "queryId")
+            if op == "StopQuery":
+                if query_id is not None and controls.stop_query(query_id):
+                    return _logs_reply(200, {"success": True})
+                return _logs_error(
+                    "InvalidParameterException",
+                    f"Query {query_id!r} does not exist"
+                    if query_id is not None
+                    else "queryId is required",
+                )
+            status = controls.query_status(query_id) if query_id is not None else None
+            if status is not None:
+                return _logs_reply(
+                    200,
+                    {"status": status, "results": [], "statistics": dict(INSIGHTS_STATISTICS)},
+                )
+        reply = self._pass_through(body)
+        if op == "StartQuery" and reply.status == 200:
+            encoding = next((v for k, v in reply.headers if k.lower() == "content-encoding"), "")
+            query_id = _json_member(reply.body, encoding, "queryId")
+            if query_id is not None:
+                controls.query_started(query_id)
+        return reply
 
     def _translate(self, service: str, op: str, body: bytes) -> _Reply:
         # "com.amazonaws.cloudwatch.GraniteServiceVersion20100801" is allowed too.
@@ -451,6 +582,190 @@ def cbor_error(
     return _Reply(status, _protocol_headers(body), body)
 
 
+def throttle_error(code: str, status: int) -> _Reply:
+    """What CloudWatch answers when throttling (awsQuery-compatible: the SDK reads the
+    code from `x-amzn-query-error`, and retries `Throttling` as a throttling error)."""
+    reply = cbor_error(status, code, THROTTLE_MESSAGE)
+    reply.headers.append(("x-amzn-query-error", f"{code};Sender"))
+    return reply
+
+
+def _logs_reply(status: int, doc: Any, extra: list[tuple[str, str]] | None = None) -> _Reply:
+    """A CloudWatch Logs (awsJson1_1) answer made by the proxy."""
+    body = json.dumps(doc).encode()
+    headers = [("Content-Type", LOGS_CONTENT_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
+    return _Reply(status, headers + (extra or []), body)
+
+
+def _logs_error(code: str, message: str, status: int = 400) -> _Reply:
+    return _logs_reply(status, {"__type": code, "message": message}, [("x-amzn-ErrorType", code)])
+
+
+def _json_member(body: bytes, encoding: str, name: str) -> str | None:
+    """`body` (an awsJson document, maybe gzip'd/deflated)[name] if it is a string."""
+    try:
+        encoding = encoding.strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        doc = json.loads(body) if body.strip() else {}
+    except (ValueError, OSError, EOFError, zlib.error):  # bad JSON/UTF-8, bad gzip/deflate
+        return None
+    value = doc.get(name) if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _float_param(params: dict[str, list[str]], name: str) -> float:
+    values = params.get(name)
+    if not values:
+        raise ValueError(f"missing query parameter {name!r}")
+    try:
+        value = float(values[-1])
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {values[-1]!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {values[-1]!r}")
+    return value
+
+
+def _json_reply(status: int, doc: Any) -> _Reply:
+    body = (json.dumps(doc, sort_keys=True) + "\n").encode()
+    return _Reply(status, [("Content-Type", "application/json")], body)
+
+
+def _int_param(params: dict[str, list[str]], name: str, default: int | None) -> int:
+    values = params.get(name)
+    if not values:
+        if default is None:
+            raise ValueError(f"missing query parameter {name!r}")
+        return default
+    try:
+        return int(values[-1])
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {values[-1]!r}") from None
+
+
+class _Query:
+    """A Logs Insights query seen passing through (StartQuery answered 200)."""
+
+    __slots__ = ("generation", "started", "stopped")
+
+    def __init__(self, started: float, generation: int) -> None:
+        self.started = started  # time.monotonic() when its StartQuery reply passed
+        self.generation = generation  # the slow-insights setting in force then
+        self.stopped = False
+
+
+class ProxyControls:
+    """Throttling and request counters for CloudWatch RPCv2-CBOR requests, Logs request
+    counters and the Logs Insights slow-query/StopQuery simulation (thread-safe: the
+    server handles each connection on its own thread)."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._remaining = 0
+        self._code = "Throttling"
+        self._status = 400
+        self._requests = 0
+        self._throttled = 0
+        self._operations: collections.Counter[str] = collections.Counter()
+        self._logs_operations: collections.Counter[str] = collections.Counter()
+        self._slow_seconds = 0.0
+        self._slow_generation = 0  # bumped by every slow_insights() call
+        self._queries: dict[str, _Query] = {}
+
+    # -- Logs ----------------------------------------------------------------------------
+
+    def record_logs(self, op: str) -> None:
+        """Counts one CloudWatch Logs request."""
+        with self._lock:
+            self._logs_operations[op] += 1
+
+    def slow_insights(self, seconds: float) -> dict[str, Any]:
+        """Queries started from now on report Running for `seconds` (replacing any
+        earlier setting, whose queries are no longer held back; 0: off)."""
+        seconds = float(seconds)
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("seconds must be a finite number >= 0")
+        with self._lock:
+            self._slow_seconds = seconds
+            self._slow_generation += 1
+            return {"seconds": seconds}
+
+    def query_started(self, query_id: str) -> None:
+        with self._lock:
+            self._queries[query_id] = _Query(self._clock(), self._slow_generation)
+
+    def query_status(self, query_id: str) -> str | None:
+        """What the proxy answers to GetQueryResults for `query_id` ("Cancelled" or
+        "Running"), or None to pass it through to moto."""
+        with self._lock:
+            query = self._queries.get(query_id)
+            if query is None:
+                return None
+            if query.stopped:
+                return "Cancelled"
+            if (
+                query.generation == self._slow_generation
+                and self._slow_seconds > 0
+                and self._clock() - query.started < self._slow_seconds
+            ):
+                return "Running"
+            return None
+
+    def stop_query(self, query_id: str) -> bool:
+        """Marks a known query stopped; False for an unknown one."""
+        with self._lock:
+            query = self._queries.get(query_id)
+            if query is None:
+                return False
+            query.stopped = True
+            return True
+
+    def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
+        """Throttles the next `n` requests (replacing any earlier setting; 0: off)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        with self._lock:
+            self._remaining, self._code, self._status = n, code, status
+            return {"remaining": n, "code": code, "status": status}
+
+    def record(self, op: str) -> tuple[str, int] | None:
+        """Counts one request; returns (code, status) when it is to be throttled."""
+        with self._lock:
+            self._requests += 1
+            self._operations[op] += 1
+            if self._remaining <= 0:
+                return None
+            self._remaining -= 1
+            self._throttled += 1
+            return self._code, self._status
+
+    def _stats(self) -> dict[str, Any]:
+        return {
+            "cloudwatch_requests": self._requests,
+            "throttled": self._throttled,
+            "operations": dict(self._operations),
+            "logs_operations": dict(self._logs_operations),
+        }
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return self._stats()
+
+    def reset_stats(self) -> dict[str, Any]:
+        """Zeroes the counters (throttling, slow-insights and the known queries are left
+        as they are); returns the old counts."""
+        with self._lock:
+            old = self._stats()
+            self._requests = self._throttled = 0
+            self._operations.clear()
+            self._logs_operations.clear()
+            return old
+
+
 def _error_shape(model: Any, error_type: str):
     if model is None:
         return None
@@ -485,6 +800,7 @@ class _ProxyServer(ThreadingHTTPServer):
         self.verbose = verbose
         self.timeout_s = timeout_s
         self.recent: collections.deque[str] = collections.deque(maxlen=500)
+        self.controls = ProxyControls()
 
 
 class CborProxy:
@@ -495,6 +811,8 @@ class CborProxy:
     >>> proxy.stop()
 
     `recent` holds the last 500 access-log lines (useful when a test fails).
+    `throttle()`, `slow_insights()`, `stats()` and `reset_stats()` do in-process what the
+    `/__proxy/...` endpoints do over HTTP (see the module docstring).
     """
 
     def __init__(
@@ -519,6 +837,18 @@ class CborProxy:
     @property
     def recent(self) -> list[str]:
         return list(self._server.recent)
+
+    def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
+        return self._server.controls.throttle(n, code, status)
+
+    def slow_insights(self, seconds: float) -> dict[str, Any]:
+        return self._server.controls.slow_insights(seconds)
+
+    def stats(self) -> dict[str, Any]:
+        return self._server.controls.stats()
+
+    def reset_stats(self) -> dict[str, Any]:
+        return self._server.controls.reset_stats()
 
     def start(self) -> CborProxy:
         self._thread = threading.Thread(
@@ -552,8 +882,36 @@ def main(argv: list[str] | None = None) -> int:
         "--upstream", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000"
     )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    parser.add_argument(
+        "--throttle-first",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer the first N CloudWatch RPCv2-CBOR requests with a throttling error",
+    )
+    parser.add_argument(
+        "--throttle-code", default="Throttling", help="error code for --throttle-first"
+    )
+    parser.add_argument(
+        "--throttle-status", type=int, default=400, help="HTTP status for --throttle-first"
+    )
+    parser.add_argument(
+        "--slow-insights",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="Logs Insights queries report Running for their first S seconds",
+    )
     args = parser.parse_args(argv)
+    if args.throttle_first < 0:
+        parser.error("--throttle-first must be >= 0")
+    if not math.isfinite(args.slow_insights) or args.slow_insights < 0:
+        parser.error("--slow-insights must be a finite number >= 0")
     proxy = CborProxy(args.upstream, args.listen_host, args.listen_port, verbose=not args.quiet)
+    if args.throttle_first:
+        proxy.throttle(args.throttle_first, args.throttle_code, args.throttle_status)
+    if args.slow_insights:
+        proxy.slow_insights(args.slow_insights)
     print(f"cbor_proxy listening on {proxy.url} -> {args.upstream}", flush=True)
     try:
         proxy.serve_forever()

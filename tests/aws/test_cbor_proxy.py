@@ -16,8 +16,11 @@ import json
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +113,34 @@ def tag1_float_count(raw: bytes) -> int:
 
 
 @pytest.fixture
-def aws(moto: MotoEndpoint) -> MotoEndpoint:  # noqa: F811
+def aws(moto: MotoEndpoint) -> Iterator[MotoEndpoint]:  # noqa: F811
     moto.reset()
-    return moto
+    moto.proxy.throttle(0)
+    moto.proxy.slow_insights(0)
+    moto.proxy.reset_stats()
+    yield moto
+    moto.proxy.throttle(0)  # never leak throttling into the next test
+    moto.proxy.slow_insights(0)
+
+
+def control(endpoint: str, method: str, path: str) -> tuple[int, Any]:
+    """One call to the proxy's own /__proxy/... endpoints; (status, decoded JSON)."""
+    request = urllib.request.Request(
+        endpoint + path, data=b"" if method == "POST" else None, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def assert_throttled(reply: Reply, code: str = "Throttling", status: int = 400) -> None:
+    assert reply.status == status
+    assert reply.headers["content-type"] == "application/cbor"
+    assert reply.headers["smithy-protocol"] == "rpc-v2-cbor"
+    assert reply.headers["x-amzn-query-error"] == f"{code};Sender"
+    assert reply.body == {"__type": code, "message": "Rate exceeded"}
 
 
 def put_sample(aws: MotoEndpoint, when: dt.datetime, namespace: str = "Playbook/Test") -> None:
@@ -472,12 +500,309 @@ def test_logs_pass_through(aws: MotoEndpoint) -> None:
     assert json.loads(body)["__type"] == "ResourceAlreadyExistsException"
 
 
+# -- CloudWatch Logs Insights: slow queries and StopQuery --------------------------------
+
+ZERO_STATISTICS = {"recordsMatched": 0.0, "recordsScanned": 0.0, "bytesScanned": 0.0}
+RUNNING = {"status": "Running", "results": [], "statistics": ZERO_STATISTICS}
+CANCELLED = {"status": "Cancelled", "results": [], "statistics": ZERO_STATISTICS}
+QUERY = "fields @timestamp, @message | sort @timestamp desc"
+
+
+def logs_client(endpoint: str):
+    boto3 = pytest.importorskip("boto3")
+    import botocore.config
+
+    return boto3.client(
+        "logs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+
+
+def _start_query_raw(endpoint: str, group: str) -> str:
+    now = int(time.time())
+    status, _, body = _logs(
+        endpoint,
+        "StartQuery",
+        {"logGroupName": group, "startTime": now - 3600, "endTime": now + 60, "queryString": QUERY},
+    )
+    assert status == 200, body
+    return json.loads(body)["queryId"]
+
+
+def _put_log_sample(logs, group: str = "/insights") -> list[str]:
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now_ms = int(time.time() * 1000)
+    messages = ["first", "second", "third"]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[
+            {"timestamp": now_ms - 1000 * (len(messages) - i), "message": m}
+            for i, m in enumerate(messages)
+        ],
+    )
+    return messages
+
+
+def _start_query(logs, group: str = "/insights") -> str:
+    now = int(time.time())
+    return logs.start_query(
+        logGroupName=group, startTime=now - 3600, endTime=now + 60, queryString=QUERY
+    )["queryId"]
+
+
+def _results(logs, query_id: str) -> dict:
+    result = logs.get_query_results(queryId=query_id)
+    result.pop("ResponseMetadata")
+    return result
+
+
+def test_slow_insights_running_stop_cancelled_then_complete(aws: MotoEndpoint) -> None:
+    import botocore.exceptions
+
+    logs = logs_client(aws.url)
+    messages = _put_log_sample(logs)
+    assert control(aws.url, "POST", "/__proxy/slow-insights?seconds=30") == (
+        200,
+        {"seconds": 30.0},
+    )
+
+    # A slow query reports Running, in awsJson1_1, as the proxy's own answer ...
+    stopped = _start_query(logs)
+    assert _results(logs, stopped) == RUNNING
+    status, headers, body = _logs(aws.url, "GetQueryResults", {"queryId": stopped})
+    assert status == 200 and json.loads(body) == RUNNING
+    assert headers["Content-Type"] == "application/x-amz-json-1.1"
+    # ... until stopped (moto itself answers 500 to StopQuery): then Cancelled, for good.
+    assert _logs(aws.moto_url, "StopQuery", {"queryId": stopped})[0] == 500
+    stop = logs.stop_query(queryId=stopped)
+    assert stop["success"] is True and stop["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert _results(logs, stopped) == CANCELLED
+    assert logs.stop_query(queryId=stopped)["success"] is True  # idempotent
+
+    # Another slow query, released by turning slow-insights off: moto's answer, unchanged.
+    released = _start_query(logs)
+    assert _results(logs, released) == RUNNING
+    assert control(aws.url, "POST", "/__proxy/slow-insights?seconds=0") == (200, {"seconds": 0.0})
+    complete = _results(logs, released)
+    assert complete["status"] == "Complete"
+    rows = [{f["field"]: f["value"] for f in row} for row in complete["results"]]
+    assert [r["@message"] for r in rows] == messages[::-1]
+    via_proxy = _logs(aws.url, "GetQueryResults", {"queryId": released})
+    direct = _logs(aws.moto_url, "GetQueryResults", {"queryId": released})
+    assert via_proxy[0] == direct[0] == 200 and via_proxy[2] == direct[2]  # byte for byte
+    assert _results(logs, stopped) == CANCELLED  # a stopped query stays stopped
+
+    # Unknown (or missing) ids: InvalidParameterException, as awsJson1_1 errors go.
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        logs.stop_query(queryId="no-such-query")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "no-such-query" in err.value.response["Error"]["Message"]
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    status, headers, body = _logs(aws.url, "StopQuery", {})
+    assert status == 400 and json.loads(body)["__type"] == "InvalidParameterException"
+    assert headers["x-amzn-ErrorType"] == "InvalidParameterException"
+
+    assert aws.proxy.stats()["logs_operations"] == {
+        "CreateLogGroup": 1,
+        "CreateLogStream": 1,
+        "PutLogEvents": 1,
+        "StartQuery": 2,
+        "GetQueryResults": 7,  # the direct calls to moto are not counted
+        "StopQuery": 4,
+    }
+    assert aws.proxy.stats()["operations"] == {}  # CloudWatch counters are apart
+    cleared = control(aws.url, "POST", "/__proxy/stats/reset")[1]
+    assert cleared["logs_operations"]["StopQuery"] == 4
+    assert control(aws.url, "GET", "/__proxy/stats")[1]["logs_operations"] == {}
+    # Resetting the counters forgets no query.
+    assert _results(logs, stopped) == CANCELLED
+
+
+def test_slow_insights_window(aws: MotoEndpoint) -> None:
+    logs = logs_client(aws.url)
+    _put_log_sample(logs)
+    before = _start_query(logs)  # started while off: never held back
+    aws.proxy.slow_insights(0.8)
+    held = _start_query(logs)
+    began = time.monotonic()
+    assert _results(logs, before)["status"] == "Complete"
+    assert _results(logs, held) == RUNNING
+    while time.monotonic() - began < 0.8:
+        time.sleep(0.05)
+    assert _results(logs, held)["status"] == "Complete"  # the window is over
+
+    # A new setting replaces the old one: earlier queries are no longer held back.
+    aws.proxy.slow_insights(30)
+    first = _start_query(logs)
+    assert _results(logs, first) == RUNNING
+    aws.proxy.slow_insights(30)
+    second = _start_query(logs)
+    assert _results(logs, first)["status"] == "Complete"
+    assert _results(logs, second) == RUNNING
+
+    # StopQuery is answered with slow-insights off too (moto would answer 500).
+    aws.proxy.slow_insights(0)
+    assert logs.stop_query(queryId=before)["success"] is True
+    assert _results(logs, before) == CANCELLED
+
+
+def test_slow_insights_endpoint_errors(aws: MotoEndpoint) -> None:
+    for query in ("", "?seconds=", "?seconds=x", "?seconds=-1", "?seconds=inf", "?seconds=nan"):
+        status, body = control(aws.url, "POST", "/__proxy/slow-insights" + query)
+        assert status == 400 and "error" in body, query
+    assert control(aws.url, "GET", "/__proxy/slow-insights?seconds=1")[0] == 405
+    # None of that turned it on.
+    assert _logs(aws.url, "CreateLogGroup", {"logGroupName": "/e"})[0] == 200
+    query_id = _start_query_raw(aws.url, "/e")
+    status, _, body = _logs(aws.url, "GetQueryResults", {"queryId": query_id})
+    assert status == 200 and json.loads(body)["status"] == "Complete"
+
+
+def test_slow_insights_is_thread_safe(aws: MotoEndpoint) -> None:
+    assert _logs(aws.url, "CreateLogGroup", {"logGroupName": "/t"})[0] == 200
+    aws.proxy.slow_insights(30)
+
+    def run(i: int) -> tuple[str, str]:
+        query_id = _start_query_raw(aws.url, "/t")
+        seen = json.loads(_logs(aws.url, "GetQueryResults", {"queryId": query_id})[2])["status"]
+        if i % 2:
+            assert _logs(aws.url, "StopQuery", {"queryId": query_id})[0] == 200
+        after = json.loads(_logs(aws.url, "GetQueryResults", {"queryId": query_id})[2])["status"]
+        return seen, after
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(run, range(24)))
+    assert outcomes == [("Running", "Cancelled" if i % 2 else "Running") for i in range(24)]
+    assert aws.proxy.stats()["logs_operations"] == {
+        "CreateLogGroup": 1,
+        "StartQuery": 24,
+        "GetQueryResults": 48,
+        "StopQuery": 12,
+    }
+
+
 def test_moto_api_pass_through_and_reset(aws: MotoEndpoint) -> None:
     put_sample(aws, dt.datetime.now(UTC))
     assert ok(rpc(aws.url, "ListMetrics", {}))["Metrics"]
     with urllib.request.urlopen(aws.url + "/moto-api/reset", data=b"", timeout=30) as resp:
         assert resp.status == 200
     assert ok(rpc(aws.url, "ListMetrics", {}))["Metrics"] == []
+
+
+def test_throttle_endpoint(aws: MotoEndpoint) -> None:
+    assert control(aws.url, "POST", "/__proxy/throttle?n=2") == (
+        200,
+        {"remaining": 2, "code": "Throttling", "status": 400},
+    )
+    # Logs (awsJson pass-through) and /moto-api are not throttled; Logs are counted apart.
+    assert _logs(aws.url, "CreateLogGroup", {"logGroupName": "/t"})[0] == 200
+    with urllib.request.urlopen(aws.url + "/moto-api/data.json", timeout=30) as resp:
+        assert resp.status == 200
+    url = urllib.parse.urlsplit(aws.url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:  # throttled replies keep the connection usable (the SDK pools connections)
+        assert_throttled(rpc(aws.url, "PutMetricData", {"Namespace": "T"}, conn=conn))
+        assert_throttled(rpc(aws.url, "ListMetrics", {}, conn=conn))
+        assert ok(rpc(aws.url, "ListMetrics", {}, conn=conn)) == {"Metrics": []}
+    finally:
+        conn.close()
+    # The throttled PutMetricData never reached moto: a real one does.
+    put_sample(aws, dt.datetime.now(UTC))
+    assert ok(rpc(aws.url, "ListMetrics", {}))["Metrics"]
+    assert control(aws.url, "GET", "/__proxy/stats") == (
+        200,
+        {
+            "cloudwatch_requests": 5,
+            "throttled": 2,
+            "operations": {"PutMetricData": 2, "ListMetrics": 3},
+            "logs_operations": {"CreateLogGroup": 1},
+        },
+    )
+
+    # code and status; a new setting replaces the old one; n=0 turns it off.
+    control(aws.url, "POST", "/__proxy/throttle?n=5")
+    assert control(aws.url, "POST", "/__proxy/throttle?n=1&code=ThrottlingException&status=429")[
+        1
+    ] == {"remaining": 1, "code": "ThrottlingException", "status": 429}
+    assert_throttled(rpc(aws.url, "ListMetrics", {}), "ThrottlingException", 429)
+    assert ok(rpc(aws.url, "ListMetrics", {}))["Metrics"]
+    control(aws.url, "POST", "/__proxy/throttle?n=3")
+    assert control(aws.url, "POST", "/__proxy/throttle?n=0")[0] == 200
+    assert ok(rpc(aws.url, "ListMetrics", {}))["Metrics"]
+
+    status, cleared = control(aws.url, "POST", "/__proxy/stats/reset")
+    assert status == 200 and cleared["cloudwatch_requests"] == 8 and cleared["throttled"] == 3
+    assert cleared["logs_operations"] == {"CreateLogGroup": 1}
+    assert control(aws.url, "GET", "/__proxy/stats")[1] == {
+        "cloudwatch_requests": 0,
+        "throttled": 0,
+        "operations": {},
+        "logs_operations": {},
+    }
+
+
+def test_throttle_endpoint_errors(aws: MotoEndpoint) -> None:
+    for query in ("", "?n=x", "?n=-1", "?n=1&status=200", "?n=1&status=x", "?n=1&code="):
+        status, body = control(aws.url, "POST", "/__proxy/throttle" + query)
+        assert status == 400 and "error" in body, query
+    assert control(aws.url, "GET", "/__proxy/throttle?n=1")[0] == 405
+    assert control(aws.url, "POST", "/__proxy/stats")[0] == 405
+    assert control(aws.url, "GET", "/__proxy/nope")[0] == 404
+    # None of that turned throttling on.
+    assert ok(rpc(aws.url, "ListMetrics", {})) == {"Metrics": []}
+
+
+def test_throttle_is_thread_safe(aws: MotoEndpoint) -> None:
+    aws.proxy.throttle(10)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: rpc(aws.url, "ListMetrics", {}), range(30)))
+    assert sorted(r.status for r in replies) == [200] * 20 + [400] * 10
+    assert aws.proxy.stats() == {
+        "cloudwatch_requests": 30,
+        "throttled": 10,
+        "operations": {"ListMetrics": 30},
+        "logs_operations": {},
+    }
+
+
+def test_botocore_retries_through_throttling(aws: MotoEndpoint, monkeypatch) -> None:
+    """A real SDK classifies the throttled reply as retryable (by the
+    `x-amzn-query-error` code) and gets through once the throttling stops."""
+    boto3 = pytest.importorskip("boto3")
+    import botocore.config
+    import botocore.exceptions
+    import botocore.model
+
+    monkeypatch.setattr(
+        botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", ("smithy-rpc-v2-cbor", "json")
+    )
+
+    def client(attempts: int):
+        return boto3.client(
+            "cloudwatch",
+            endpoint_url=aws.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=botocore.config.Config(retries={"mode": "standard", "max_attempts": attempts}),
+        )
+
+    aws.proxy.throttle(1)
+    assert client(3).list_metrics()["Metrics"] == []
+    assert aws.proxy.stats()["operations"] == {"ListMetrics": 2}
+
+    aws.proxy.throttle(5)
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        client(1).list_metrics()
+    assert err.value.response["Error"]["Code"] == "Throttling"
+    assert err.value.response["Error"]["Message"] == "Rate exceeded"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_env(aws: MotoEndpoint) -> None:
@@ -545,6 +870,59 @@ def test_runs_as_a_script(aws: MotoEndpoint) -> None:
                     raise
                 time.sleep(0.1)
         assert ok(reply) == {"Metrics": []}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_script_throttle_first(aws: MotoEndpoint) -> None:
+    port = _free_port()
+    script = Path(__file__).with_name("cbor_proxy.py")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "--listen-port",
+            str(port),
+            "--upstream",
+            aws.moto_url,
+            "--quiet",
+            "--throttle-first",
+            "2",
+            "--slow-insights",
+            "30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert "listening on" in proc.stdout.readline()
+        deadline = time.monotonic() + 10
+        while True:  # wait on a control endpoint: a CBOR probe would use up the throttle
+            try:
+                status, stats = control(url, "GET", "/__proxy/stats")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert (status, stats["cloudwatch_requests"]) == (200, 0)
+        assert_throttled(rpc(url, "ListMetrics", {}))
+        assert_throttled(rpc(url, "DescribeAlarms", {}))
+        assert ok(rpc(url, "ListMetrics", {})) == {"Metrics": []}
+        # --slow-insights: queries report Running (Logs are never throttled).
+        assert _logs(url, "CreateLogGroup", {"logGroupName": "/script"})[0] == 200
+        query_id = _start_query_raw(url, "/script")
+        status, _, body = _logs(url, "GetQueryResults", {"queryId": query_id})
+        assert (status, json.loads(body)) == (200, RUNNING)
+        assert control(url, "GET", "/__proxy/stats")[1] == {
+            "cloudwatch_requests": 3,
+            "throttled": 2,
+            "operations": {"ListMetrics": 2, "DescribeAlarms": 1},
+            "logs_operations": {"CreateLogGroup": 1, "StartQuery": 1, "GetQueryResults": 1},
+        }
     finally:
         proc.terminate()
         proc.wait(timeout=10)

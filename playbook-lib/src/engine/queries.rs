@@ -330,6 +330,15 @@ impl Session {
             .clone()
     }
 
+    /// Uses `backend` for later queries (tests, and programs that build their own).
+    pub fn use_backend(&self, backend: Arc<dyn Backend>) {
+        let spec = backend.spec();
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        let mut state = self.lock();
+        state.source = Some(spec);
+        state.source_origin = "use_backend".to_owned();
+    }
+
     /// Chooses the source for later queries (and drops the open one).
     pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
         let source = Source::from_spec(spec)?;

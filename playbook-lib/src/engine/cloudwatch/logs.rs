@@ -83,9 +83,9 @@ pub async fn insights(
             .await
             .map_err(|e| from_sdk("GetQueryResults", "5 TPS", e))?;
         api_calls += 1;
-        let status = response.status().cloned().unwrap_or(QueryStatus::Unknown);
+        let status = response.status().cloned();
         match status {
-            QueryStatus::Complete => {
+            Some(QueryStatus::Complete) => {
                 let mut table = to_table(query, response.results(), window);
                 let stats = response.statistics();
                 table.statistics = QueryStatistics {
@@ -111,7 +111,9 @@ pub async fn insights(
                 }
                 return Ok(outcome);
             }
-            QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout => {
+            Some(
+                status @ (QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout),
+            ) => {
                 return Err(EngineError::Service {
                     api: "GetQueryResults",
                     code: status.as_str().to_owned(),
@@ -139,10 +141,11 @@ pub fn to_table(query: &LogsQuery, rows: &[Vec<ResultField>], window: TimeRange)
     let mut columns: Vec<String> = Vec::new();
     for row in rows {
         for field in row {
-            if let Some(name) = field.field() {
-                if name != "@ptr" && !columns.iter().any(|c| c == name) {
-                    columns.push(name.to_owned());
-                }
+            if let Some(name) = field.field()
+                && name != "@ptr"
+                && !columns.iter().any(|c| c == name)
+            {
+                columns.push(name.to_owned());
             }
         }
     }

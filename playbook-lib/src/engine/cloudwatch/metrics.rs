@@ -29,10 +29,13 @@ pub const INSIGHTS_TPS: f64 = 10.0;
 /// with valid periods).
 const MAX_PAGES: usize = 200;
 
+/// Points as (epoch seconds, value).
+type Points = Vec<(i64, f64)>;
+
 /// What one planned call returned.
 struct CallResult {
     /// Per query index: (label, points), possibly several per query (a GROUP BY).
-    series: Vec<(usize, String, Vec<(i64, f64)>)>,
+    series: Vec<(usize, String, Points)>,
     api_calls: u32,
     notes: Vec<String>,
 }
@@ -62,7 +65,7 @@ pub async fn fetch(
         results.push((number, result?));
     }
     results.sort_by_key(|(n, _)| *n);
-    let mut by_query: BTreeMap<usize, Vec<(String, Vec<(i64, f64)>)>> = BTreeMap::new();
+    let mut by_query: BTreeMap<usize, Vec<(String, Points)>> = BTreeMap::new();
     let mut api_calls = 0;
     let mut notes = Vec::new();
     for (_, result) in results {
@@ -107,9 +110,6 @@ fn is_insights(query: &ResolvedMetric) -> bool {
 
 /// The request entry for one query, with id `q<index>`.
 pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuery, EngineError> {
-    let bad = |e: aws_sdk_cloudwatch::error::BuildError| {
-        EngineError::InvalidInput(format!("building the GetMetricData query: {e}"))
-    };
     let period = i32::try_from(query.period).unwrap_or(i32::MAX);
     let builder = MetricDataQuery::builder()
         .id(format!("q{index}"))
@@ -125,8 +125,7 @@ pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuer
             let dims = dimensions
                 .iter()
                 .map(|(k, v)| Dimension::builder().name(k).value(v).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(bad)?;
+                .collect::<Vec<_>>();
             let metric = Metric::builder()
                 .namespace(namespace)
                 .metric_name(metric)
@@ -145,12 +144,12 @@ pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuer
                 stat_builder = stat_builder.unit(StandardUnit::from(unit.as_str()));
             }
             builder
-                .metric_stat(stat_builder.build().map_err(bad)?)
+                .metric_stat(stat_builder.build())
                 .label(&query.label)
         }
         MetricKind::Expression { expression } => builder.expression(expression).period(period),
     };
-    builder.build().map_err(bad)
+    Ok(builder.build())
 }
 
 async fn call(
@@ -164,7 +163,7 @@ async fn call(
         api_calls: 0,
         notes: Vec::new(),
     };
-    let mut found: BTreeMap<(usize, String), Vec<(i64, f64)>> = BTreeMap::new();
+    let mut found: BTreeMap<(usize, String), Points> = BTreeMap::new();
     let mut order: Vec<(usize, String)> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -275,11 +274,11 @@ mod tests {
                 .unit("Seconds"),
         );
         let request = to_request(&q, 7).unwrap();
-        assert_eq!(request.id(), "q7");
+        assert_eq!(request.id(), Some("q7"));
         assert_eq!(request.label(), Some("p99 latency"));
         let stat = request.metric_stat().unwrap();
-        assert_eq!(stat.stat(), "p99");
-        assert_eq!(stat.period(), 60);
+        assert_eq!(stat.stat(), Some("p99"));
+        assert_eq!(stat.period(), Some(60));
         assert_eq!(stat.unit(), Some(&StandardUnit::Seconds));
         let m = stat.metric().unwrap();
         assert_eq!(m.namespace(), Some("AWS/ApplicationELB"));

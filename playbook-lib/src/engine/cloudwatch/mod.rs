@@ -64,12 +64,7 @@ impl CloudWatchSource {
     /// Loads the AWS configuration (environment, profiles incl. SSO, IMDS,
     /// `AWS_ENDPOINT_URL`) and builds the clients; fails when no region is configured.
     pub fn open() -> Result<CloudWatchSource, EngineError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("playbook-aws")
-            .enable_all()
-            .build()
-            .map_err(|e| EngineError::InvalidInput(format!("starting the AWS runtime: {e}")))?;
+        let runtime = new_runtime()?;
         let config = wait(&runtime, async {
             aws_config::defaults(BehaviorVersion::latest())
                 .retry_config(
@@ -90,6 +85,20 @@ impl CloudWatchSource {
                 .load()
                 .await
         })?;
+        CloudWatchSource::with_config(runtime, &config)
+    }
+
+    /// A source with an explicit SDK configuration (tests point it at a local endpoint).
+    pub fn from_sdk_config(
+        config: &aws_config::SdkConfig,
+    ) -> Result<CloudWatchSource, EngineError> {
+        CloudWatchSource::with_config(new_runtime()?, config)
+    }
+
+    fn with_config(
+        runtime: tokio::runtime::Runtime,
+        config: &aws_config::SdkConfig,
+    ) -> Result<CloudWatchSource, EngineError> {
         let Some(region) = config.region().map(|r| r.to_string()) else {
             return Err(EngineError::Credentials(
                 "no AWS region: set AWS_REGION (e.g. AWS_REGION=us-east-1) or a region in your \
@@ -107,8 +116,8 @@ impl CloudWatchSource {
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(900), Duration::from_secs);
         let shared = Shared {
-            metrics: aws_sdk_cloudwatch::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            metrics: aws_sdk_cloudwatch::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
             region,
             get_metric_data: RateLimiter::new(),
             logs_calls: RateLimiter::new(),
@@ -129,6 +138,15 @@ impl CloudWatchSource {
         self.shared.cancelled.store(false, Ordering::SeqCst);
         wait(&self.runtime, work)?
     }
+}
+
+fn new_runtime() -> Result<tokio::runtime::Runtime, EngineError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("playbook-aws")
+        .enable_all()
+        .build()
+        .map_err(|e| EngineError::InvalidInput(format!("starting the AWS runtime: {e}")))
 }
 
 /// Runs `work` on `runtime` and waits for it from this (non-async) thread.

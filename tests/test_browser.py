@@ -1,0 +1,235 @@
+"""JupyterLab renders the kernel's output: a real browser (Debian's headless Chromium,
+driven by playwright-core from tests/browser) runs a notebook in a real JupyterLab.
+
+tests/run.sh installs Chromium, JupyterLab (tests/requirements.txt) and playwright-core
+(`npm ci --prefix tests/browser`); this module installs nothing. Set
+PLAYBOOK_SKIP_BROWSER=1 to skip it. JupyterLab's log (and so the kernel's output) goes to
+tests/out/jupyterlab.log, the browser script's to tests/out/browser-<notebook>.log, the
+screenshots to tests/out/jupyterlab-<notebook>.png.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "out"
+BROWSER = ROOT / "tests" / "browser"
+SPEC = BROWSER / "lab.spec.mjs"
+CHROMIUM = "/usr/bin/chromium"
+KERNEL_NAME = "playbook"
+
+# Notebooks (relative to the repository root, JupyterLab's root) run in the browser.
+NOTEBOOKS = ["notebooks/getting-started.ipynb"]
+
+# Ceilings, not performance assertions: the script waits up to 10 minutes for the cells.
+SERVER_START_TIMEOUT = 120
+SPEC_TIMEOUT = 15 * 60
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PLAYBOOK_SKIP_BROWSER") == "1", reason="PLAYBOOK_SKIP_BROWSER=1"
+)
+
+# JupyterLab user settings for a quiet, deterministic session: no news or update toasts,
+# no autosave (the notebook in the work tree must not be rewritten with outputs), and
+# every cell rendered (no windowing), so the DOM holds every output.
+USER_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+        "doNotDisturbMode": True,
+    },
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jupyter() -> str:
+    """The `jupyter` of the Python running the tests (the test venv)."""
+    path = Path(sys.executable).parent / "jupyter"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: install tests/requirements.txt (jupyterlab) into this venv")
+    return str(path)
+
+
+def get_json(url: str, timeout: float = 5) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.load(response)
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"({path} unreadable)"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A JupyterLab server on a free loopback port; yields (base URL, token)."""
+    node = shutil.which("node")
+    missing = [what for what, ok in [(CHROMIUM, os.access(CHROMIUM, os.X_OK)), ("node", node)] if not ok]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not found: tests/run.sh installs Debian's chromium; "
+            "node comes with the machine (set PLAYBOOK_SKIP_BROWSER=1 to skip browser tests)"
+        )
+    if not (BROWSER / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("playwright-core missing: run `npm ci --prefix tests/browser` (tests/run.sh does)")
+
+    OUT.mkdir(exist_ok=True)
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="playbook-lab-") as tmp:
+        tmp = Path(tmp)
+        settings = tmp / "user-settings"
+        for plugin, values in USER_SETTINGS.items():
+            file = settings / f"{plugin}.jupyterlab-settings"
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(json.dumps(values))
+        (tmp / "workspaces").mkdir()
+        env = dict(os.environ)
+        # Isolated from the user's Jupyter config, data and runtime files: a kernelspec
+        # installed for the user (~/.local/share/jupyter) would shadow the venv's, which
+        # is the one under test (sys.prefix is still on the data path).
+        env["JUPYTER_CONFIG_DIR"] = str(tmp / "config")
+        env["JUPYTER_DATA_DIR"] = str(tmp / "data")
+        env["JUPYTER_RUNTIME_DIR"] = str(tmp / "runtime")
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        cmd = [
+            jupyter(),
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={ROOT}",
+            "--ServerApp.terminals_enabled=False",
+            "--LabApp.news_url=None",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+            # JupyterLab checkpoints a notebook when it opens it: not into the work tree.
+            f"--FileCheckpoints.root_dir={tmp / 'checkpoints'}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")  # CI and these machines run as root
+        log_path = OUT / "jupyterlab.log"
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"jupyter lab exited with {server.returncode}:\n{tail(log_path)}")
+                try:
+                    get_json(f"{base}api/status?token={token}")
+                    break
+                except (urllib.error.URLError, OSError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab not answering after {SERVER_START_TIMEOUT}s:\n{tail(log_path)}")
+                time.sleep(0.5)
+            specs = get_json(f"{base}api/kernelspecs?token={token}")["kernelspecs"]
+            if KERNEL_NAME not in specs:
+                pytest.fail(
+                    f"kernelspec {KERNEL_NAME!r} not visible to JupyterLab (has {sorted(specs)}): "
+                    "tests/run.sh installs it into the test venv"
+                )
+            argv0 = specs[KERNEL_NAME]["spec"]["argv"][0]
+            expected = os.environ.get("PLAYBOOK_BIN")
+            if expected and Path(argv0).resolve() != Path(expected).resolve():
+                pytest.fail(f"kernelspec {KERNEL_NAME!r} runs {argv0}, not PLAYBOOK_BIN={expected}")
+            yield base, token
+        finally:
+            stop_server(server, base, token)
+
+
+def stop_server(server: subprocess.Popen, base: str, token: str) -> None:
+    """Asks the server to shut down (it stops its kernels), then makes sure it has."""
+    if server.poll() is None:
+        try:
+            request = urllib.request.Request(f"{base}api/shutdown?token={token}", method="POST")
+            urllib.request.urlopen(request, timeout=10).close()
+        except (urllib.error.URLError, OSError):
+            pass
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    # Whatever the server started and left behind (its own session, started above).
+    try:
+        os.killpg(server.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_jupyterlab_renders_notebook(lab, notebook):
+    base, token = lab
+    name = Path(notebook).stem
+    screenshot = OUT / f"jupyterlab-{name}.png"
+    screenshot.unlink(missing_ok=True)
+    before = digest(ROOT / notebook)
+    log_path = OUT / f"browser-{name}.log"
+    env = dict(os.environ, LAB_URL=f"{base}lab?token={token}", NOTEBOOK=notebook, OUT_DIR=str(OUT))
+    with open(log_path, "w") as log:
+        try:
+            result = subprocess.run(
+                ["node", str(SPEC)],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=SPEC_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{SPEC.name} still running after {SPEC_TIMEOUT}s:\n{tail(log_path)}")
+    output = log_path.read_text(errors="replace")
+    assert result.returncode == 0, (
+        f"{SPEC.name} failed on {notebook} (exit {result.returncode}); screenshot {screenshot}, "
+        f"server log {OUT / 'jupyterlab.log'}:\n{output[-6000:]}"
+    )
+    assert screenshot.is_file() and screenshot.stat().st_size > 0, f"no screenshot at {screenshot}:\n{output}"
+    assert digest(ROOT / notebook) == before, f"JupyterLab rewrote {notebook} (autosave should be off)"

@@ -1,0 +1,160 @@
+"""The CloudWatch source end to end: the `playbook` binary and a kernel talking to moto
+(behind the RPCv2-CBOR proxy) through the real Rust SDK. Data is seeded here with boto3
+straight into moto; only what moto can evaluate is asserted (fields/sort/limit, plain
+statistics)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+
+from aws.moto_fixture import moto  # noqa: F401  (session fixture)
+from conftest import execute, outputs, start_kernel, stop_kernel
+
+BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
+GROUP = "/ecs/checkout"
+
+
+def start_time() -> datetime:
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(hours=3)
+
+
+@pytest.fixture(scope="module")
+def seeded(moto):  # noqa: F811
+    moto.reset()
+    kwargs = dict(endpoint_url=moto.moto_url, region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+    logs = boto3.client("logs", **kwargs)
+    cw = boto3.client("cloudwatch", **kwargs)
+    t0 = start_time()
+    logs.create_log_group(logGroupName=GROUP)
+    logs.create_log_stream(logGroupName=GROUP, logStreamName="web-1")
+    events = [
+        {"timestamp": int((t0 + timedelta(seconds=30 * i)).timestamp() * 1000),
+         "message": json.dumps({"level": "ERROR" if i % 5 == 0 else "INFO", "n": i})}
+        for i in range(40)
+    ]
+    logs.put_log_events(logGroupName=GROUP, logStreamName="web-1", logEvents=events)
+    cw.put_metric_data(Namespace="Checkout", MetricData=[
+        {"MetricName": "OrdersPlaced", "Dimensions": [{"Name": "Service", "Value": "checkout"}],
+         "Timestamp": t0 + timedelta(minutes=i), "Value": float(10 + i), "Unit": "Count"}
+        for i in range(30)
+    ])
+    return moto, t0, events
+
+
+def env_for(moto) -> dict:  # noqa: F811
+    env = moto.environ()
+    env["PLAYBOOK_SOURCE"] = "cloudwatch"
+    env["AWS_MAX_ATTEMPTS"] = "1"
+    return env
+
+
+def window(t0: datetime) -> list[str]:
+    end = t0 + timedelta(hours=1)
+    return ["--start", t0.strftime("%Y-%m-%dT%H:%M:%SZ"), "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ")]
+
+
+def test_query_logs_and_metrics_from_a_shell(seeded):
+    moto, t0, events = seeded
+    env = env_for(moto)
+    done = subprocess.run(
+        [BIN, "query", "logs", "--group", GROUP, *window(t0), "--json",
+         "fields @timestamp, @message | sort @timestamp desc | limit 3"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    table = json.loads(done.stdout)
+    assert [json.loads(row[1])["n"] for row in table["rows"]] == [39, 38, 37]
+    assert table["query_id"]
+
+    done = subprocess.run(
+        [BIN, "query", "metrics", "--namespace", "Checkout", "--metric", "OrdersPlaced",
+         "--dim", "Service=checkout", "--stat", "Sum", "--period", "600", *window(t0), "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    series = json.loads(done.stdout)[0]
+    # Minutes 0-29 hold 10..39: ten-minute sums of 10..19, 20..29, 30..39.
+    assert series["values"] == [145.0, 245.0, 345.0]
+    # GetMetricData does not return units (only a query that names one gets it back).
+    assert series["unit"] is None
+
+
+def test_missing_region_says_what_to_set(seeded):
+    moto, t0, _ = seeded
+    env = env_for(moto)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [BIN, "query", "logs", "--group", GROUP, *window(t0), "fields @message"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "no AWS region: set AWS_REGION" in done.stderr
+
+
+def test_logs_cell_against_moto_binds_a_table(seeded):
+    moto, t0, events = seeded
+    km, kc = start_kernel("cloudwatch", env=env_for(moto))
+    try:
+        start, _, end = window(t0)[1], None, window(t0)[3]
+        reply, messages = execute(
+            kc, f"%%logs latest = --group {GROUP} --start {start} --end {end}\n"
+                "fields @timestamp, @message | sort @timestamp desc | limit 4")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        text = outputs(messages, "execute_result")[0]["data"]["text/plain"]
+        assert "4 rows" in text and "query id" in text, text
+        reply, messages = execute(kc, 'latest.text(0, "@message").unwrap().to_string()')
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert '\\"n\\": 39' in outputs(messages, "execute_result")[0]["data"]["text/plain"]
+        reply, messages = execute(kc, f"%%logs --group /no/such --start {start} --end {end}\nfields @message")
+        assert reply["content"]["ename"] == "QueryError"
+        assert "ResourceNotFoundException" in reply["content"]["evalue"]
+    finally:
+        stop_kernel(km, kc)
+
+
+def proxy(moto, path: str, method: str = "POST") -> dict:  # noqa: F811
+    import urllib.request
+    request = urllib.request.Request(moto.url + path, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_interrupting_a_slow_logs_cell_stops_the_query(seeded):
+    moto, t0, _ = seeded
+    km, kc = start_kernel("cloudwatch-interrupt", env=env_for(moto))
+    try:
+        reply, _ = execute(kc, "let kept = 41;")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        proxy(moto, "/__proxy/slow-insights?seconds=60")
+        proxy(moto, "/__proxy/stats/reset")
+        start, end = window(t0)[1], window(t0)[3]
+        msg_id = kc.execute(f"%%logs --group {GROUP} --start {start} --end {end}\nfields @message | limit 5")
+        import time
+        time.sleep(3)
+        began = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
+        assert time.monotonic() - began < 15, "the cell returns promptly after the interrupt"
+        content = reply["content"]
+        assert content["status"] == "error"
+        assert content["ename"] == "QueryCancelled", content
+        assert "stopped with StopQuery" in content["evalue"], content["evalue"]
+        stats = proxy(moto, "/__proxy/stats", method="GET")
+        assert stats["logs_operations"].get("StopQuery", 0) >= 1, stats
+        # Nothing else in the session was lost.
+        reply, messages = execute(kc, "kept + 1")
+        assert outputs(messages, "execute_result")[0]["data"]["text/plain"] == "42"
+    finally:
+        proxy(moto, "/__proxy/slow-insights?seconds=0")
+        stop_kernel(km, kc)

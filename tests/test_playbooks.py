@@ -1,0 +1,105 @@
+"""The bundled playbooks run green on the bundled data with `playbook run`, and their
+records hold what an incident record must: the resolved window, every query, the
+verdicts. The post-deployment playbook fails as a CI gate (exit 2) on the bad deploy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import OUT
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
+PLAYBOOKS = ["latency-spike", "error-spike", "post-deploy", "what-is-normal"]
+
+
+_RUNS: dict[tuple, tuple[subprocess.CompletedProcess, dict]] = {}
+
+
+def run(name: str, *params: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """Runs a playbook once per parameter set (tests share the record)."""
+    key = (name, params)
+    if key not in _RUNS:
+        _RUNS[key] = _run(name, *params)
+    return _RUNS[key]
+
+
+def _run(name: str, *params: str) -> tuple[subprocess.CompletedProcess, dict]:
+    OUT.mkdir(exist_ok=True)
+    record = OUT / f"{name}-{abs(hash(params)) % 10_000}.record.ipynb"
+    args = [BIN, "run", str(NOTEBOOKS / f"{name}.ipynb"), "-o", str(record)]
+    for p in params:
+        args += ["-p", p]
+    env = dict(os.environ)
+    env.pop("PLAYBOOK_SOURCE", None)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=900, env=env)
+    return done, json.loads(record.read_text())
+
+
+def errors_in(record: dict) -> list[str]:
+    return [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for cell in record["cells"] if cell["cell_type"] == "code"
+        for o in cell.get("outputs", []) if o["output_type"] == "error"
+    ]
+
+
+@pytest.mark.parametrize("name", PLAYBOOKS)
+def test_each_playbook_runs_green_on_the_bundled_data(name):
+    done, record = run(name)
+    assert done.returncode == 0, f"{done.stderr[-3000:]}\n{errors_in(record)}"
+    meta = record["metadata"]["playbook"]
+    assert meta["status"] == "ok"
+    assert meta["checks"], "a playbook states checks"
+    assert all(c["verdict"] in ("pass", "warn") for c in meta["checks"]), meta["checks"]
+    assert meta["source"].startswith("local:")
+    assert meta["queries"], "the record lists the queries"
+    for query in meta["queries"]:
+        assert query["window"]["start"].endswith("Z") and query["window"]["end"].endswith("Z")
+        assert query["status"] in ("ok", "truncated"), query
+    svgs = [o for c in record["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+            if "image/svg+xml" in o.get("data", {}) or "<svg" in str(o.get("data", {}).get("text/html", ""))]
+    assert svgs, "charts render without a kernel (SVG in the record)"
+
+
+def test_the_incident_record_states_window_queries_and_verdicts():
+    done, record = run("latency-spike")
+    assert done.returncode == 0, done.stderr[-3000:]
+    meta = record["metadata"]["playbook"]
+    assert meta["window"] == ["2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z"]
+    kinds = {q["kind"] for q in meta["queries"]}
+    assert {"metrics", "logs_insights"} <= kinds
+    insights = [q for q in meta["queries"] if q["kind"] == "logs_insights"]
+    assert any("filter level = \"ERROR\"" in q["query"] for q in insights)
+    assert any(q["groups"] == ["/deploys/checkout"] for q in insights)
+    names = {c["name"]: c["verdict"] for c in meta["checks"]}
+    assert names["p99 latency is back under target"] == "pass"
+    assert names["a deploy preceded the spike"] == "pass"
+    # Each query cell keeps its own queries in its metadata.
+    per_cell = [c["metadata"]["playbook"].get("queries", []) for c in record["cells"] if c["cell_type"] == "code"]
+    assert sum(len(q) for q in per_cell) == len(meta["queries"])
+    assert "checks" in done.stderr.lower() or "check PASS" in done.stderr
+
+
+def test_what_moved_first_is_the_database():
+    done, record = run("latency-spike")
+    text = "".join(
+        "".join(o.get("text", "")) for c in record["cells"] if c["cell_type"] == "code"
+        for o in c.get("outputs", []) if o["output_type"] == "stream"
+    )
+    onsets = [line for line in text.splitlines() if "leaves its recent range" in line]
+    assert onsets and "db connections" in onsets[0], onsets
+
+
+def test_post_deploy_gate_fails_on_the_bad_deploy():
+    done, record = run("post-deploy", "deploy_time=2026-11-12T14:05:00Z")
+    assert done.returncode == 2, done.stderr[-3000:]
+    verdicts = {c["name"]: c["verdict"] for c in record["metadata"]["playbook"]["checks"]}
+    assert verdicts["5xx rate after the deploy"] == "fail"
+    assert verdicts["database connections (saturation)"] == "fail"
