@@ -239,6 +239,25 @@ pub fn anomalies(series: &Series, window: usize, threshold: f64) -> Vec<Anomaly>
     out
 }
 
+/// The start of a sustained departure: the first anomaly (as in [`anomalies`]) followed by
+/// at least `sustain - 1` more anomalies on the next points, in the same direction. A single
+/// noisy point is not an onset.
+pub fn onset(series: &Series, window: usize, threshold: f64, sustain: usize) -> Option<Anomaly> {
+    let points: Vec<DateTime<Utc>> = series.points().map(|(t, _)| t).collect();
+    let flagged = anomalies(series, window, threshold);
+    let index_of = |at: DateTime<Utc>| points.iter().position(|t| *t == at);
+    let sustain = sustain.max(1);
+    flagged.iter().enumerate().find_map(|(i, first)| {
+        let start = index_of(first.at)?;
+        let run = flagged[i..]
+            .iter()
+            .take(sustain)
+            .enumerate()
+            .all(|(k, a)| index_of(a.at) == Some(start + k) && a.z.signum() == first.z.signum());
+        (run && flagged.len() >= i + sustain).then(|| first.clone())
+    })
+}
+
 /// Candidates ranked by how well they explain `target` (strongest |r| first, at their
 /// best lag within `max_lag` points); candidates with too little overlap are left out.
 pub fn rank_candidates(target: &Series, candidates: &[Series], max_lag: usize) -> Ranking {
@@ -289,6 +308,13 @@ impl Render for Ranking {
         MimeBundle::text(text.join("\n")).with_html(format!(
             "<table><tr><th>#</th><th>candidate</th><th>r</th><th>lead (+) / lag (−)</th></tr>{rows}</table>"
         ))
+    }
+}
+
+impl Ranking {
+    /// Shows the ranking as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
     }
 }
 

@@ -3,7 +3,7 @@
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::baseline::{
     Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations,
-    rank_candidates, seasonal_band,
+    onset, rank_candidates, seasonal_band,
 };
 pub use crate::chart::LineChart;
 pub use crate::check;
@@ -25,5 +25,5 @@ pub use crate::source::{Source, set_source};
 pub use crate::statistic::Statistic;
 pub use crate::time_range::TimeRange;
 pub use crate::transform::{Aggregate, top_n};
-pub use chrono::{DateTime, Duration as TimeDelta, Utc};
+pub use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
 pub use serde_json::{Value as Json, json};

@@ -111,3 +111,17 @@ fn durations_read_naturally() {
     assert_eq!(describe(TimeDelta::days(1)), "1 day");
     assert_eq!(describe(TimeDelta::hours(6)), "6 h");
 }
+
+#[test]
+fn an_onset_needs_a_sustained_departure() {
+    // A lone spike at 20 is noise; the level shift from 30 on is the onset.
+    let series = hourly("db", start(), 48, |h| match h {
+        20 => 40.0,
+        h if h >= 30 => 80.0 + (h % 2) as f64,
+        _ => 10.0 + (h % 3) as f64,
+    });
+    assert_eq!(anomalies(&series, 12, 4.0)[0].at, start() + TimeDelta::hours(20));
+    let found = onset(&series, 12, 4.0, 3).unwrap();
+    assert_eq!(found.at, start() + TimeDelta::hours(30));
+    assert!(onset(&hourly("flat", start(), 48, |_| 5.0), 12, 4.0, 3).is_none());
+}
