@@ -69,6 +69,10 @@ pub struct RunArgs {
     /// Read parameters from a JSON file ({"NAME": VALUE, …}); -p values win.
     #[arg(short = 'f', long = "parameters-file", value_name = "PARAMS.json")]
     pub parameters_file: Option<PathBuf>,
+    /// The data source: `cloudwatch` or `local:DIR` (also the notebook's `source`
+    /// parameter when it declares one).
+    #[arg(long, env = "PLAYBOOK_SOURCE")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +137,7 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
                 output: args.output,
                 allow_errors: args.allow_errors,
                 cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+                source: args.source,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

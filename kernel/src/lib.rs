@@ -32,6 +32,7 @@ pub mod kernel;
 pub mod magics;
 pub mod notebook;
 pub mod parameters;
+pub mod progress;
 pub mod query_cells;
 pub mod query_cli;
 pub mod redact;

@@ -126,7 +126,52 @@ fn run_facts(run: &Value) -> Vec<(&'static str, String)> {
             facts.push((label, value));
         }
     }
+    if let Some(source) = run["source"].as_str() {
+        facts.push(("Source", source.to_owned()));
+    }
+    if let Some([start, end]) = run["window"].as_array().map(Vec::as_slice) {
+        facts.push(("Window", format!("{} .. {} (UTC)", text(start), text(end))));
+    }
     facts
+}
+
+/// One row per query of the run: kind, window, the query, results, status, console link.
+struct QueryRow {
+    kind: String,
+    source: String,
+    window: String,
+    query: String,
+    results: String,
+    status: String,
+    link: Option<String>,
+}
+
+fn queries(run: &Value) -> Vec<QueryRow> {
+    run["queries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            let mut query = text(&q["query"]).replace('\n', " ");
+            if let Some(groups) = q["groups"].as_array().filter(|g| !g.is_empty()) {
+                let names: Vec<String> = groups.iter().map(text).collect();
+                query = format!("[{}] {query}", names.join(", "));
+            }
+            QueryRow {
+                kind: text(&q["kind"]),
+                source: text(&q["source"]),
+                window: format!(
+                    "{} .. {}",
+                    text(&q["window"]["start"]),
+                    text(&q["window"]["end"])
+                ),
+                query,
+                results: text(&q["results"]),
+                status: text(&q["status"]),
+                link: q["console_url"].as_str().map(str::to_owned),
+            }
+        })
+        .collect()
 }
 
 fn parameters(run: &Value) -> Vec<(String, String)> {
@@ -175,6 +220,27 @@ fn markdown(title: &str, run: &Value, steps: &[Step]) -> String {
         out.push_str("\n## Parameters\n\n| name | value |\n|---|---|\n");
         for (name, value) in params {
             let _ = writeln!(out, "| `{name}` | `{value}` |");
+        }
+    }
+    let rows = queries(run);
+    if !rows.is_empty() {
+        out.push_str("\n## Queries\n\n| # | kind | window | query | results | status |\n|---|---|---|---|---|---|\n");
+        for (n, q) in rows.iter().enumerate() {
+            let query = q.query.replace('|', "\\|");
+            let query = match &q.link {
+                Some(link) => format!("[`{query}`]({link})"),
+                None => format!("`{query}`"),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} ({}) | {} | {query} | {} | {} |",
+                n + 1,
+                q.kind,
+                q.source,
+                q.window,
+                q.results,
+                q.status
+            );
         }
     }
     out.push_str("\n## Steps\n\n| # | step | status | duration |\n|---|---|---|---|\n");
@@ -260,6 +326,31 @@ fn html(title: &str, run: &Value, steps: &[Step]) -> String {
         }
         out.push_str("</table>\n");
     }
+    let rows = queries(run);
+    if !rows.is_empty() {
+        out.push_str("<h2>Queries</h2>\n<table>\n<tr><th>#</th><th>kind</th><th>window</th><th>query</th><th>results</th><th>status</th></tr>\n");
+        for (n, q) in rows.iter().enumerate() {
+            let query = match &q.link {
+                Some(link) => format!(
+                    "<a href=\"{}\"><code>{}</code></a>",
+                    escape(link),
+                    escape(&q.query)
+                ),
+                None => format!("<code>{}</code>", escape(&q.query)),
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{} ({})</td><td>{}</td><td>{query}</td><td>{}</td><td>{}</td></tr>",
+                n + 1,
+                escape(&q.kind),
+                escape(&q.source),
+                escape(&q.window),
+                escape(&q.results),
+                escape(&q.status)
+            );
+        }
+        out.push_str("</table>\n");
+    }
     out.push_str("<h2>Steps</h2>\n<table>\n<tr><th>#</th><th>step</th><th>status</th><th>duration</th></tr>\n");
     for (n, step) in steps.iter().enumerate() {
         let (status, duration) = status(step.cell);
@@ -314,7 +405,12 @@ mod tests {
     const RECORD: &str = r##"{"nbformat": 4, "nbformat_minor": 5,
       "metadata": {"playbook": {"status": "failed", "run_id": "r-1", "started": "2026-11-26T10:00:00Z",
                    "checks": [{"name": "p99 latency", "verdict": "fail", "observed": "312 ms", "expected": "< 250 ms"}],
-                   "parameters": {"given": {"n": "3"}, "resolved": {"n": 3}}}},
+                   "parameters": {"given": {"n": "3"}, "resolved": {"n": 3}},
+                   "source": "cloudwatch", "window": ["2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z"],
+                   "queries": [{"kind": "logs_insights", "source": "cloudwatch", "query": "fields @message | limit 5",
+                                "groups": ["/ecs/checkout"], "results": 5, "status": "ok",
+                                "window": {"start": "2026-11-12T13:30:00Z", "end": "2026-11-12T15:30:00Z"},
+                                "console_url": "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#x&y"}]}},
       "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": "# Checkout <latency>\nintro"},
         {"cell_type": "code", "metadata": {"playbook": {"status": "ok", "duration": 0.5}}, "execution_count": 1,
@@ -334,6 +430,10 @@ mod tests {
         assert!(md.contains("| 2 | Verdict | failed | 0.25 s |"));
         assert!(md.contains("```\nn = 3\n```"));
         assert!(md.contains("> **Panic:** p99 > 250"));
+        assert!(md.contains("- **Window:** 2026-11-12T13:30:00Z .. 2026-11-12T15:30:00Z (UTC)"));
+        assert!(md.contains(
+            "| 1 | logs_insights (cloudwatch) | 2026-11-12T13:30:00Z .. 2026-11-12T15:30:00Z | [`[/ecs/checkout] fields @message \\| limit 5`](https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#x&y) | 5 | ok |"
+        ), "{md}");
     }
 
     #[test]
@@ -343,6 +443,7 @@ mod tests {
         assert!(html.contains("<td class=\"failed\">failed</td>"));
         assert!(html.contains("<td>&lt; 250 ms</td><td class=\"failed\">FAIL</td>"));
         assert!(html.contains("<b>Panic:</b> p99 &gt; 250"));
+        assert!(html.contains("<a href=\"https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#x&amp;y\"><code>[/ecs/checkout] fields @message | limit 5</code></a>"), "{html}");
         assert!(html.ends_with("</html>\n"));
     }
 }

@@ -21,6 +21,7 @@ use crate::execute::execute_one;
 use crate::iopub::IoPub;
 use crate::kernel::{Kernel, remove_build_dirs};
 use crate::notebook::{Notebook, Outputs};
+use crate::progress::Progress;
 use crate::{parameters, redact};
 
 /// Exit code: a cell failed.
@@ -39,9 +40,16 @@ pub struct RunOptions {
     pub cell_timeout: Option<Duration>,
     /// `NAME=VALUE` pairs (from `-p` and `-f`), checked against the `parameters` cell.
     pub parameters: Vec<(String, String)>,
+    /// The source for the run (`--source`): the session's source, and the notebook's
+    /// `source` parameter when it declares one and `-p source=…` is not given.
+    pub source: Option<String>,
 }
 
-/// Where the executed notebook goes by default: `NAME.executed.ipynb` next to the input.
+/// Plain-line progress reports each step's result; the bar shows only failures.
+fn progress_lines_wanted(progress: &Progress) -> bool {
+    !progress.is_bar()
+}
+
 /// `path` made absolute against the current directory (it need not exist yet).
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     if path.is_absolute() {
@@ -52,6 +60,7 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
         .join(path))
 }
 
+/// Where the executed notebook goes by default: `NAME.executed.ipynb` next to the input.
 pub fn default_output(notebook: &Path) -> PathBuf {
     let stem = notebook
         .file_stem()
@@ -79,7 +88,18 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         .clone()
         .unwrap_or_else(|| default_output(&options.notebook));
     notebook.clear_outputs();
-    let resolved = inject_parameters(&mut notebook, &options.parameters)?;
+    let mut given = options.parameters.clone();
+    if let Some(source) = &options.source {
+        playbook::source::Source::from_spec(source)?;
+        let declares_source = notebook
+            .find_tagged("parameters")
+            .map(|i| parameters::declarations(&notebook.source(i)))
+            .is_some_and(|d| d.iter().any(|p| p.name == "source"));
+        if declares_source && !given.iter().any(|(n, _)| n == "source") {
+            given.push(("source".to_owned(), source.clone()));
+        }
+    }
+    let resolved = inject_parameters(&mut notebook, &given)?;
     // Cells run where the notebook is, as in Jupyter (relative paths such as
     // `local:data/checkout` mean the same in both).
     let output = absolute(&output)?;
@@ -115,6 +135,9 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
     for r in &resolved {
         kernel.host.session.set_parameter(&r.name, r.value.clone());
     }
+    if let Some(source) = &options.source {
+        kernel.host.session.set_source(source, "--source")?;
+    }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
@@ -138,12 +161,13 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
     let total = code_cells.len();
     let mut failures = Vec::new();
     let mut exit = 0u8;
+    let progress = Progress::new(total);
     for (position, &index) in code_cells.iter().enumerate() {
         let code = notebook.source(index);
         let step = notebook
             .step_name(index)
             .unwrap_or_else(|| format!("cell {}", index + 1));
-        eprintln!("[{}/{total}] {step}", position + 1);
+        progress.step(position, &step);
         if code.trim().is_empty() {
             continue;
         }
@@ -184,7 +208,9 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         let mut outputs = collect_outputs(&mut iopub_rx, &message);
         let masked = redact::redact_outputs(&mut outputs);
         if masked > 0 {
-            eprintln!("      masked {masked} secret(s) in this cell's output");
+            progress.line(&format!(
+                "      masked {masked} secret(s) in this cell's output"
+            ));
         }
         let count = reply.execution_count.0;
         let end = match (stopped_by, failed) {
@@ -223,11 +249,15 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
             cell_record["queries"] = json!(cell_queries);
         }
         notebook.set_cell_metadata(index, "playbook", cell_record);
-        eprintln!("      {status} in {:.2?}", clock.elapsed());
+        if progress_lines_wanted(&progress) {
+            progress.line(&format!("      {status} in {:.2?}", clock.elapsed()));
+        } else if status != "ok" {
+            progress.line(&format!("[{}/{total}] {step}: {status}", position + 1));
+        }
         match end {
             CellEnd::Ok => {}
             CellEnd::Failed { ename, evalue } => {
-                eprintln!("      {ename}: {evalue}");
+                progress.line(&format!("      {ename}: {evalue}"));
                 failures.push(json!({"cell": index + 1, "ename": ename, "evalue": evalue}));
                 exit = EXIT_CELL_FAILED;
                 if !options.allow_errors {
@@ -249,6 +279,7 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
         }
         notebook.write_atomic(&output)?;
     }
+    progress.finish();
     let checks = kernel.host.session.checks();
     let failed_checks = checks.iter().filter(|c| c["verdict"] == "fail").count();
     for check in &checks {

@@ -249,11 +249,10 @@ pub fn onset(series: &Series, window: usize, threshold: f64, sustain: usize) -> 
     let sustain = sustain.max(1);
     flagged.iter().enumerate().find_map(|(i, first)| {
         let start = index_of(first.at)?;
-        let run = flagged[i..]
-            .iter()
-            .take(sustain)
-            .enumerate()
-            .all(|(k, a)| index_of(a.at) == Some(start + k) && a.z.signum() == first.z.signum());
+        let run =
+            flagged[i..].iter().take(sustain).enumerate().all(|(k, a)| {
+                index_of(a.at) == Some(start + k) && a.z.signum() == first.z.signum()
+            });
         (run && flagged.len() >= i + sustain).then(|| first.clone())
     })
 }

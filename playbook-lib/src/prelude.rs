@@ -2,8 +2,8 @@
 
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::baseline::{
-    Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations,
-    onset, rank_candidates, seasonal_band,
+    Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations, onset,
+    rank_candidates, seasonal_band,
 };
 pub use crate::chart::LineChart;
 pub use crate::check;

@@ -287,6 +287,8 @@ fn cloudwatch_through_the_sdk_against_moto() {
     let record = session.queries().last().cloned().expect("record");
     assert_eq!(record.kind, "logs_insights");
     assert_eq!(record.query_ids.len(), 1);
+    let link = record.console_url.as_deref().expect("console link");
+    assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
 
     let errors = filter_log_events(group).pattern("ERROR").range(window);
     let remote = session.run_filter(&errors).expect("filter on moto");

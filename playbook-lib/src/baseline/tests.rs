@@ -120,7 +120,10 @@ fn an_onset_needs_a_sustained_departure() {
         h if h >= 30 => 80.0 + (h % 2) as f64,
         _ => 10.0 + (h % 3) as f64,
     });
-    assert_eq!(anomalies(&series, 12, 4.0)[0].at, start() + TimeDelta::hours(20));
+    assert_eq!(
+        anomalies(&series, 12, 4.0)[0].at,
+        start() + TimeDelta::hours(20)
+    );
     let found = onset(&series, 12, 4.0, 3).unwrap();
     assert_eq!(found.at, start() + TimeDelta::hours(30));
     assert!(onset(&hourly("flat", start(), 48, |_| 5.0), 12, 4.0, 3).is_none());

@@ -9,6 +9,7 @@
 pub mod backend;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
+pub mod console;
 pub mod datagen;
 pub mod error;
 pub mod insights;

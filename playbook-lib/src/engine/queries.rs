@@ -142,6 +142,25 @@ impl Session {
             .collect();
         for (record, r) in records.iter_mut().zip(&resolved) {
             record.period = Some(r.period);
+            if let Some(region) = backend.region() {
+                let expression = match &r.query.kind {
+                    MetricKind::Expression { expression } => Some(expression.as_str()),
+                    MetricKind::Stat { .. } => None,
+                };
+                let stat = r
+                    .stat
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "Average".into());
+                record.console_url = Some(super::console::metric_url(
+                    &region,
+                    r.metric(),
+                    expression,
+                    &stat,
+                    r.period,
+                    &r.window,
+                ));
+            }
         }
         match result {
             Ok(outcome) => {
@@ -209,6 +228,14 @@ impl Session {
             Some(window),
             started,
         );
+        if let Some(region) = backend.region() {
+            record.console_url = Some(super::console::logs_insights_url(
+                &region,
+                &query.query,
+                &groups,
+                &window,
+            ));
+        }
         record.groups = groups;
         self.finish_table(record, notes, result)
     }
