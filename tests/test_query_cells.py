@@ -170,3 +170,24 @@ def test_query_metrics_and_errors_from_a_shell():
     done = run_cli("logs", "--source", "s3://x", "--group", "g", "--since", "1h", "fields @message")
     assert done.returncode == 1
     assert "use `cloudwatch` or `local:DIR`" in done.stderr
+
+
+def test_alarms_cell_gives_the_alarm_timeline(qkernel):
+    _, kc = qkernel
+    reply, messages = execute(kc, "%%alarms fired = --start 2026-11-12T13:30:00Z --end 2026-11-12T15:30:00Z")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    text = result_of(messages)["text/plain"]
+    assert "checkout-p99-latency-high: OK → ALARM" in text, text
+    assert "checkout-p99-latency-high: ALARM → OK" in text, text
+    reply, messages = execute(kc, 'fired.first_alarm("checkout-p99-latency-high").unwrap().to_rfc3339()')
+    assert reply["content"]["status"] == "ok", reply["content"]
+    # The p99 alarm needs 3 breaching minutes: the first at 14:15 from the data.
+    first = result_of(messages)["text/plain"].strip('"')
+    assert first.startswith("2026-11-12T14:1"), first
+
+
+def test_query_alarms_from_a_shell_filters_by_state():
+    done = run_cli("alarms", "--source", SOURCE, "--start", START, "--end", END, "--state", "ALARM", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["alarms"] == [], "every alarm is OK again by 15:00"

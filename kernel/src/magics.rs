@@ -6,6 +6,8 @@
 //!   `SELECT …` or metric math, or one compact spec per line
 //!   (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/x p99`);
 //! - `%%events [NAME =] --group G [--pattern P] [--since …]`: FilterLogEvents;
+//! - `%%alarms [NAME =] [--state ALARM] [--prefix P] [--since …]`: alarms and their state
+//!   changes in the window;
 //! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
 //!   `%params`, `%queries`.
 
@@ -27,6 +29,10 @@ pub enum Magic {
     Events {
         bind: Option<String>,
         args: EventsArgs,
+    },
+    Alarms {
+        bind: Option<String>,
+        args: AlarmsArgs,
     },
     /// One or more line magics, run in order.
     Lines(Vec<LineMagic>),
@@ -106,6 +112,20 @@ pub struct EventsArgs {
     pub window: WindowArgs,
 }
 
+/// `%%alarms` options.
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "%%alarms", no_binary_name = true, disable_help_flag = true)]
+pub struct AlarmsArgs {
+    /// Only alarms in this state now (OK, ALARM, INSUFFICIENT_DATA).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only alarms whose names start with this.
+    #[arg(long)]
+    pub prefix: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
 /// Recognises a magic cell: `None` for Rust code, `Some(Err)` for a magic that does not
 /// parse (the message says how to write it).
 pub fn parse(code: &str) -> Option<Result<Magic, String>> {
@@ -163,8 +183,12 @@ fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
             let args = EventsArgs::try_parse_from(words).map_err(clap_error)?;
             Ok(Magic::Events { bind, args })
         }
+        "alarms" => {
+            let args = AlarmsArgs::try_parse_from(words).map_err(clap_error)?;
+            Ok(Magic::Alarms { bind, args })
+        }
         other => Err(format!(
-            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics and %%events"
+            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events and %%alarms"
         )),
     }
 }
@@ -281,6 +305,18 @@ mod tests {
         assert!(err.contains("unbalanced quotes"), "{err}");
         let err = parse("%frobnicate").unwrap().unwrap_err();
         assert!(err.contains("unknown line magic"), "{err}");
+    }
+
+    #[test]
+    fn alarms_cells_take_state_and_window() {
+        let Some(Ok(Magic::Alarms { bind, args })) =
+            parse("%%alarms timeline = --state ALARM --since 6h")
+        else {
+            panic!("not an alarms cell")
+        };
+        assert_eq!(bind.as_deref(), Some("timeline"));
+        assert_eq!(args.state.as_deref(), Some("ALARM"));
+        assert_eq!(args.window.window().as_deref(), Some("6h"));
     }
 
     #[test]

@@ -63,6 +63,20 @@ pub fn run(session: &Session, magic: Magic) -> MagicResult {
                 table.bundle(),
             ))
         }
+        Magic::Alarms { bind, args } => {
+            let mut q = playbook::alarms::alarms();
+            q.state = args.state.map(|s| s.to_ascii_uppercase());
+            q.prefix = args.prefix;
+            (q.window, q.source) = window_and_source(&args.window);
+            let report = session.run_alarms(&q).map_err(failed)?;
+            Ok(bound(
+                session,
+                bind,
+                BoundType::AlarmReport,
+                &report,
+                report.bundle(),
+            ))
+        }
         Magic::Metrics { bind, args, body } => {
             let (window, source) = window_and_source(&args.window);
             let mut queries =

@@ -80,6 +80,17 @@ pub enum QueryCommand {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Alarms and their state changes in the window.
+    Alarms {
+        #[command(flatten)]
+        common: Common,
+        /// Only alarms in this state now (OK, ALARM, INSUFFICIENT_DATA).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only alarms whose names start with this.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
     /// List log groups.
     Groups {
         #[command(flatten)]
@@ -96,6 +107,7 @@ impl QueryCommand {
             QueryCommand::Logs { common, .. }
             | QueryCommand::Metrics { common, .. }
             | QueryCommand::Events { common, .. }
+            | QueryCommand::Alarms { common, .. }
             | QueryCommand::Groups { common, .. } => common,
         }
     }
@@ -173,6 +185,26 @@ fn execute(command: &QueryCommand) -> Result<(), EngineError> {
             q.window = window;
             let set = session.run_metrics(&[q])?;
             print_series(&set, common.json);
+        }
+        QueryCommand::Alarms { state, prefix, .. } => {
+            let mut q = playbook::alarms::alarms();
+            q.state = state.as_ref().map(|s| s.to_ascii_uppercase());
+            q.prefix = prefix.clone();
+            q.window = window;
+            let report = session.run_alarms(&q)?;
+            if common.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else if let Some(text) = report
+                .bundle()
+                .data
+                .get("text/plain")
+                .and_then(|v| v.as_str())
+            {
+                println!("{text}");
+            }
         }
         QueryCommand::Groups { prefix, .. } => {
             let groups = session.backend()?.log_groups(prefix.as_deref())?;

@@ -15,6 +15,7 @@ use crate::protocol::Request;
 pub enum BoundType {
     LogTable,
     SeriesSet,
+    AlarmReport,
 }
 
 impl BoundType {
@@ -23,6 +24,7 @@ impl BoundType {
         match self {
             BoundType::LogTable => "::playbook::log_table::LogTable",
             BoundType::SeriesSet => "::playbook::series_set::SeriesSet",
+            BoundType::AlarmReport => "::playbook::alarms::AlarmReport",
         }
     }
 
@@ -31,6 +33,7 @@ impl BoundType {
         match self {
             BoundType::LogTable => "LogTable",
             BoundType::SeriesSet => "SeriesSet",
+            BoundType::AlarmReport => "AlarmReport",
         }
     }
 }

@@ -18,6 +18,7 @@
 //!   every query.
 //! - [`baseline`]: "what is normal?" — week-ago baselines, seasonal bands, excursions,
 //!   anomalies, candidate ranking.
+//! - [`alarms`]: alarms and their state changes in a window (the alarm timeline).
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
@@ -29,6 +30,7 @@
 //!   that answers those requests. Cells never compile it.
 //! - [`error`]: the library's error type.
 
+pub mod alarms;
 pub mod analysis;
 pub mod baseline;
 pub mod bindings;

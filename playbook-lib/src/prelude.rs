@@ -1,5 +1,6 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
+pub use crate::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery, alarms};
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::baseline::{
     Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations, onset,

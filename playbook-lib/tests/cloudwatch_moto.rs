@@ -310,6 +310,50 @@ fn cloudwatch_through_the_sdk_against_moto() {
         "{text}"
     );
 
+    // Alarms: DescribeAlarms through the SDK (moto has no alarm history: a note says so).
+    runtime.block_on(async {
+        cw.put_metric_alarm()
+            .alarm_name("checkout-latency-high")
+            .namespace("Playbook/Test")
+            .metric_name("Latency")
+            .dimensions(
+                Dimension::builder()
+                    .name("Service")
+                    .value("checkout")
+                    .build(),
+            )
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
+            .period(60)
+            .evaluation_periods(3)
+            .threshold(30.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .expect("alarm");
+        cw.set_alarm_state()
+            .alarm_name("checkout-latency-high")
+            .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+            .state_reason("test")
+            .send()
+            .await
+            .expect("state");
+    });
+    let report = session
+        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(window))
+        .expect("alarms");
+    assert_eq!(report.alarms.len(), 1);
+    assert_eq!(report.alarms[0].name, "checkout-latency-high");
+    assert_eq!(report.alarms[0].state, "ALARM");
+    assert!(
+        report.alarms[0]
+            .condition
+            .contains("Latency Maximum > 30 for 3 of 3 × 60 s"),
+        "{:?}",
+        report.alarms[0]
+    );
+
     // Throttling: two throttled calls are retried; more than the attempts give a clear error.
     let answer = control(&moto.url, "/__proxy/throttle?n=2");
     assert!(

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::error::EngineError;
+use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::log_table::LogTable;
 use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery};
 use crate::series::Series;
@@ -96,6 +97,20 @@ pub trait Backend: Send + Sync {
 
     /// Log group names starting with `prefix`.
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError>;
+
+    /// Alarms and their state changes in `window`.
+    fn alarms(
+        &self,
+        query: &AlarmsQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<AlarmReport>, EngineError> {
+        let _ = (query, window);
+        Err(EngineError::Unsupported {
+            source_name: self.spec(),
+            what: "list alarms".into(),
+            hint: String::new(),
+        })
+    }
 
     /// Stops what is running now (an interrupt): waits end, running queries are stopped.
     fn cancel(&self) {}

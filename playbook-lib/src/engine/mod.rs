@@ -184,6 +184,7 @@ impl Session {
                 self.backend().and_then(|b| b.log_groups(prefix.as_deref())),
             )),
             Request::Queries => Some(Reply::ok(self.queries())),
+            Request::Alarms { query } => Some(answer(self.run_alarms(query))),
             Request::SetSource { spec } => Some(answer(
                 self.set_source(spec, "set_source").map(|()| self.context()),
             )),

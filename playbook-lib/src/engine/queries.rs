@@ -11,6 +11,7 @@ use super::Session;
 use super::backend::{Backend, Outcome, ResolvedMetric};
 use super::error::EngineError;
 use super::local::LocalSource;
+use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::log_table::LogTable;
 use crate::period::resolve_period;
 use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery, RangeSpec};
@@ -252,6 +253,48 @@ impl Session {
             self.record_of(&*backend, "filter_log_events", text, Some(window), started);
         record.groups = vec![query.group.clone()];
         self.finish_table(record, notes, result)
+    }
+
+    /// Alarms and their state changes in the window.
+    pub fn run_alarms(&self, query: &AlarmsQuery) -> Result<AlarmReport, EngineError> {
+        let backend = self.backend_for(query.source.as_deref())?;
+        let mut notes = Vec::new();
+        let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
+        let started = (Utc::now(), Instant::now());
+        let result = backend.alarms(query, window);
+        let text = match (&query.state, &query.prefix) {
+            (None, None) => "all alarms".to_owned(),
+            (state, prefix) => format!(
+                "alarms{}{}",
+                state
+                    .as_ref()
+                    .map(|s| format!(" in {s}"))
+                    .unwrap_or_default(),
+                prefix
+                    .as_ref()
+                    .map(|p| format!(" named {p}*"))
+                    .unwrap_or_default()
+            ),
+        };
+        let mut record = self.record_of(&*backend, "alarms", text, Some(window), started);
+        match result {
+            Ok(outcome) => {
+                let mut report = outcome.value;
+                notes.extend(outcome.notes);
+                report.notes.extend(notes.iter().cloned());
+                record.api_calls = outcome.api_calls;
+                record.results = (report.alarms.len() + report.changes.len()) as u64;
+                record.notes = report.notes.clone();
+                self.log(vec![record]);
+                Ok(report)
+            }
+            Err(error) => {
+                record.status = "failed".into();
+                record.error = Some(error.to_string());
+                self.log(vec![record]);
+                Err(error)
+            }
+        }
     }
 
     fn finish_table(

@@ -6,6 +6,7 @@
 //! query`) are not, so the source owns a small tokio runtime and waits on it through a
 //! channel (never `block_on` inside another runtime).
 
+pub mod alarms;
 pub mod batch;
 pub mod errors;
 pub mod limiter;
@@ -206,6 +207,16 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let prefix = prefix.map(str::to_owned);
         self.run(async move { logs::groups(&shared, prefix.as_deref()).await })
+    }
+
+    fn alarms(
+        &self,
+        query: &crate::alarms::AlarmsQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<crate::alarms::AlarmReport>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run(async move { alarms::report(&shared, &query, window).await })
     }
 
     fn cancel(&self) {

@@ -10,6 +10,7 @@
 //! (`rng.rs`) addressed by `(seed, stream, minute)`, UTC only, fixed gzip headers, no wall
 //! clock and no hash-map iteration.
 
+mod alarms;
 mod bench;
 mod dblog;
 mod errors;
@@ -124,6 +125,7 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         )?;
         summary.log_events += logs::write_deploys(&mut files, &model, metrics_window)?;
         summary.log_events += dblog::write(&mut files, &model, options.seed, log_window)?;
+        alarms::write(&mut files, &scenario)?;
     }
     summary.files = files.written;
     summary.bytes = files.bytes;

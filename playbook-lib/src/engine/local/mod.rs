@@ -3,6 +3,7 @@
 //! in `notebooks/data/README.md`: `DIR/metrics/*.csv|*.jsonl[.gz]` and
 //! `DIR/logs/<group>/<stream>.jsonl|.log[.gz]`.
 
+pub mod alarms;
 pub mod files;
 pub mod filter_pattern;
 pub mod logs;
@@ -256,6 +257,23 @@ impl Backend for LocalSource {
             bytes_scanned: bytes as f64,
         };
         Ok(Outcome::new(table, 0))
+    }
+
+    fn alarms(
+        &self,
+        query: &crate::alarms::AlarmsQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<crate::alarms::AlarmReport>, EngineError> {
+        let defs = alarms::definitions(&self.dir)?;
+        let mut report = alarms::evaluate(&defs, self.store()?, query, window)?;
+        if defs.is_empty() {
+            report.notes.push(format!(
+                "{} defines no alarms (put definitions in {}/alarms.json)",
+                self.spec(),
+                self.dir.display()
+            ));
+        }
+        Ok(Outcome::new(report, 0))
     }
 
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {

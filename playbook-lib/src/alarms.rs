@@ -1,0 +1,246 @@
+//! Alarms and their state changes in a window — the alarm timeline of an incident
+//! (DescribeAlarms and DescribeAlarmHistory on CloudWatch; alarm definitions evaluated
+//! over the metrics on a local source).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::chart::{LineChart, escape};
+use crate::display::{MimeBundle, Render};
+use crate::error::Result;
+use crate::host;
+use crate::protocol::Request;
+use crate::query::{RangeSpec, Windowed};
+use crate::time_range::{TimeRange, rfc3339};
+
+/// Which alarms to ask about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlarmsQuery {
+    /// Only alarms in this state now (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only alarms whose names start with this.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub window: Option<RangeSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Every alarm (see the builder methods to narrow it down).
+pub fn alarms() -> AlarmsQuery {
+    AlarmsQuery::default()
+}
+
+impl Windowed for AlarmsQuery {
+    fn window_mut(&mut self) -> &mut Option<RangeSpec> {
+        &mut self.window
+    }
+
+    fn source_mut(&mut self) -> &mut Option<String> {
+        &mut self.source
+    }
+}
+
+impl AlarmsQuery {
+    /// Only alarms in `state` now.
+    pub fn state(mut self, state: &str) -> Self {
+        self.state = Some(state.to_ascii_uppercase());
+        self
+    }
+
+    /// Only alarms whose names start with `prefix`.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// The alarms and their state changes in the window.
+    pub fn run(&self) -> Result<AlarmReport> {
+        host::call(&Request::Alarms {
+            query: self.clone(),
+        })
+    }
+}
+
+/// An alarm as it stands at the end of the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    pub state: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `AWS/ApplicationELB TargetResponseTime p99 > 1` and the like.
+    pub condition: String,
+    #[serde(default)]
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// One state change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmChange {
+    pub at: DateTime<Utc>,
+    pub alarm: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Alarms and their timeline in a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmReport {
+    pub window: TimeRange,
+    pub alarms: Vec<Alarm>,
+    /// State changes in the window, oldest first.
+    pub changes: Vec<AlarmChange>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl AlarmReport {
+    /// Draws each state change on `chart` as an annotation (`alarm → ALARM`).
+    pub fn annotate(&self, mut chart: LineChart) -> LineChart {
+        for change in &self.changes {
+            chart = chart.annotate(change.at, &format!("{} → {}", change.alarm, change.to));
+        }
+        chart
+    }
+
+    /// When `alarm` first went into ALARM in the window.
+    pub fn first_alarm(&self, alarm: &str) -> Option<DateTime<Utc>> {
+        self.changes
+            .iter()
+            .find(|c| c.alarm == alarm && c.to == "ALARM")
+            .map(|c| c.at)
+    }
+
+    /// Shows the report as the cell's result.
+    pub fn evcxr_display(&self) {
+        self.bundle().evcxr_display();
+    }
+}
+
+impl Render for AlarmReport {
+    fn bundle(&self) -> MimeBundle {
+        let mut text = vec![format!("{} alarms · {}", self.alarms.len(), self.window)];
+        for a in &self.alarms {
+            text.push(format!("{:<18} {}  ({})", a.state, a.name, a.condition));
+        }
+        if !self.changes.is_empty() {
+            text.push("state changes:".to_owned());
+        }
+        for c in &self.changes {
+            text.push(format!(
+                "{}  {}: {} → {}",
+                rfc3339(c.at),
+                c.alarm,
+                c.from,
+                c.to
+            ));
+        }
+        text.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        let alarms: String = self
+            .alarms
+            .iter()
+            .map(|a| {
+                let colour = match a.state.as_str() {
+                    "ALARM" => "#b00",
+                    "OK" => "#070",
+                    _ => "#777",
+                };
+                format!(
+                    "<tr><td>{}</td><td style=\"color:{colour}\"><b>{}</b></td><td><code>{}</code></td></tr>",
+                    escape(&a.name),
+                    escape(&a.state),
+                    escape(&a.condition)
+                )
+            })
+            .collect();
+        let changes: String = self
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{} → <b>{}</b></td><td>{}</td></tr>",
+                    rfc3339(c.at),
+                    escape(&c.alarm),
+                    escape(&c.from),
+                    escape(&c.to),
+                    escape(c.reason.as_deref().unwrap_or(""))
+                )
+            })
+            .collect();
+        let mut html = format!(
+            "<table><tr><th>alarm</th><th>state</th><th>condition</th></tr>{alarms}</table>"
+        );
+        if !changes.is_empty() {
+            html.push_str(&format!(
+                "<p>State changes in {}:</p><table><tr><th>at</th><th>alarm</th><th>change</th><th>reason</th></tr>{changes}</table>",
+                escape(&self.window.to_string())
+            ));
+        }
+        for note in &self.notes {
+            html.push_str(&format!("<p><small>note: {}</small></p>", escape(note)));
+        }
+        MimeBundle::text(text.join("\n")).with_html(html)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> AlarmReport {
+        let window = TimeRange::parse("2026-11-12T13:30:00Z..2026-11-12T15:30:00Z").unwrap();
+        AlarmReport {
+            window,
+            alarms: vec![Alarm {
+                name: "checkout-p99".into(),
+                state: "OK".into(),
+                reason: None,
+                condition: "TargetResponseTime p99 > 1".into(),
+                updated: None,
+            }],
+            changes: vec![
+                AlarmChange {
+                    at: window.start + chrono::TimeDelta::minutes(42),
+                    alarm: "checkout-p99".into(),
+                    from: "OK".into(),
+                    to: "ALARM".into(),
+                    reason: None,
+                },
+                AlarmChange {
+                    at: window.start + chrono::TimeDelta::minutes(80),
+                    alarm: "checkout-p99".into(),
+                    from: "ALARM".into(),
+                    to: "OK".into(),
+                    reason: None,
+                },
+            ],
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_timeline_renders_and_annotates() {
+        let r = report();
+        let text = r.bundle().data["text/plain"].as_str().unwrap().to_owned();
+        assert!(
+            text.contains("2026-11-12T14:12:00Z  checkout-p99: OK → ALARM"),
+            "{text}"
+        );
+        assert_eq!(
+            r.first_alarm("checkout-p99"),
+            Some(r.window.start + chrono::TimeDelta::minutes(42))
+        );
+        let series = crate::series::Series::from_points(
+            "p99",
+            None,
+            (0..120).map(|m| (r.window.start + chrono::TimeDelta::minutes(m), Some(1.0))),
+        );
+        let svg = r.annotate(LineChart::new("x").series(series)).svg();
+        assert!(svg.contains("checkout-p99 → ALARM"), "{svg}");
+    }
+}
