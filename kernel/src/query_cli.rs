@@ -80,6 +80,18 @@ pub enum QueryCommand {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Metrics that exist (ListMetrics): NAMESPACE [--metric M] [--dim K=V | --dim K]…
+    ListMetrics {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        namespace: String,
+        #[arg(long)]
+        metric: Option<String>,
+        /// NAME=VALUE, or NAME for any value (repeatable).
+        #[arg(long = "dim", value_name = "NAME[=VALUE]")]
+        dims: Vec<String>,
+    },
     /// Alarms and their state changes in the window.
     Alarms {
         #[command(flatten)]
@@ -108,6 +120,7 @@ impl QueryCommand {
             | QueryCommand::Metrics { common, .. }
             | QueryCommand::Events { common, .. }
             | QueryCommand::Alarms { common, .. }
+            | QueryCommand::ListMetrics { common, .. }
             | QueryCommand::Groups { common, .. } => common,
         }
     }
@@ -185,6 +198,40 @@ fn execute(command: &QueryCommand) -> Result<(), EngineError> {
             q.window = window;
             let set = session.run_metrics(&[q])?;
             print_series(&set, common.json);
+        }
+        QueryCommand::ListMetrics {
+            namespace,
+            metric: name,
+            dims,
+            ..
+        } => {
+            let mut search = playbook::query::list_metrics(namespace);
+            if let Some(name) = name {
+                search = search.metric(name);
+            }
+            for dim in dims {
+                search = match dim.split_once('=') {
+                    Some((k, v)) => search.dim(k, v),
+                    None => search.has_dim(dim),
+                };
+            }
+            let found = session.run_list_metrics(&search)?;
+            if common.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&found).unwrap_or_default()
+                );
+            } else {
+                for id in &found {
+                    let dims: Vec<String> = id
+                        .dimensions
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    println!("{} {} {}", id.namespace, id.metric, dims.join(" "));
+                }
+                eprintln!("{} metrics", found.len());
+            }
         }
         QueryCommand::Alarms { state, prefix, .. } => {
             let mut q = playbook::alarms::alarms();

@@ -37,6 +37,7 @@ pub mod bindings;
 pub mod chart;
 pub mod check;
 pub mod context;
+pub mod discovery;
 pub mod display;
 #[cfg(feature = "engine")]
 pub mod engine;
@@ -44,6 +45,7 @@ pub mod error;
 pub mod host;
 pub mod input;
 pub mod log_table;
+pub mod logs_query;
 pub mod period;
 pub mod prelude;
 pub mod protocol;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::alarms::AlarmsQuery;
-use crate::query::{FilterQuery, LogsQuery, MetricQuery, RangeSpec};
+use crate::query::{FilterQuery, LogsQuery, MetricQuery, MetricSearch, RangeSpec};
 
 /// The environment variable that carries the host socket's path into the evaluation process.
 pub const HOST_SOCKET_ENV: &str = "PLAYBOOK_HOST_SOCKET";
@@ -66,6 +66,8 @@ pub enum Request {
     /// Set (or with `None` clear) the session's default window (answer: the resolved
     /// `TimeRange`, or null).
     SetWindow { window: Option<RangeSpec> },
+    /// Metrics that exist (answer: sorted `MetricId`s).
+    ListMetrics { search: MetricSearch },
     /// Alarms and their state changes in a window (answer: an `AlarmReport`).
     Alarms { query: AlarmsQuery },
     /// The value a query cell bound to `name` (`%%logs errors = …`).

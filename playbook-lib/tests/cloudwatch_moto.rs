@@ -204,6 +204,16 @@ fn cloudwatch_through_the_sdk_against_moto() {
     assert_eq!(fleet[1000].values, vec![Some(1000.0)]);
     let calls: u32 = session.queries()[2..].iter().map(|r| r.api_calls).sum();
     assert_eq!(calls, 3);
+    // Discovery: every instance, once each, whatever moto's duplicates.
+    let instances = session
+        .run_list_metrics(
+            &playbook::query::list_metrics("Playbook/Fleet")
+                .metric("CPUUtilization")
+                .has_dim("InstanceId"),
+        )
+        .expect("list metrics");
+    assert_eq!(instances.len(), 1234);
+    assert_eq!(instances[7].dimension("InstanceId"), Some("i-0007"));
 
     // Logs: the same events in moto and in a local directory give the same rows.
     let group = "/ecs/checkout-test";

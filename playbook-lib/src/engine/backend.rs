@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::error::EngineError;
 use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::log_table::LogTable;
-use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery};
+use crate::query::{FilterQuery, LogsQuery, MetricId, MetricKind, MetricQuery, MetricSearch};
 use crate::series::Series;
 use crate::statistic::Statistic;
 use crate::time_range::TimeRange;
@@ -97,6 +97,9 @@ pub trait Backend: Send + Sync {
 
     /// Log group names starting with `prefix`.
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError>;
+
+    /// The metrics matching `search`.
+    fn list_metrics(&self, search: &MetricSearch) -> Result<Outcome<Vec<MetricId>>, EngineError>;
 
     /// Alarms and their state changes in `window`.
     fn alarms(

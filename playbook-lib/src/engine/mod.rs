@@ -15,6 +15,7 @@ pub mod error;
 pub mod insights;
 pub mod local;
 pub mod queries;
+pub mod sources;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -185,6 +186,7 @@ impl Session {
             )),
             Request::Queries => Some(Reply::ok(self.queries())),
             Request::Alarms { query } => Some(answer(self.run_alarms(query))),
+            Request::ListMetrics { search } => Some(answer(self.run_list_metrics(search))),
             Request::SetSource { spec } => Some(answer(
                 self.set_source(spec, "set_source").map(|()| self.context()),
             )),

@@ -1,7 +1,6 @@
 //! Running queries for a session: resolve the source and the window, check statistics and
 //! periods, call the backend, and log every query for the incident record.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
@@ -10,14 +9,14 @@ use serde_json::Value;
 use super::Session;
 use super::backend::{Backend, Outcome, ResolvedMetric};
 use super::error::EngineError;
-use super::local::LocalSource;
 use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::log_table::LogTable;
 use crate::period::resolve_period;
-use crate::query::{FilterQuery, LogsQuery, MetricKind, MetricQuery, RangeSpec};
+use crate::query::{
+    FilterQuery, LogsQuery, MetricId, MetricKind, MetricQuery, MetricSearch, RangeSpec,
+};
 use crate::record::QueryRecord;
 use crate::series_set::SeriesSet;
-use crate::source::Source;
 use crate::statistic::Statistic;
 use crate::time_range::TimeRange;
 
@@ -25,47 +24,7 @@ use crate::time_range::TimeRange;
 /// console's default).
 pub const DEFAULT_WINDOW: TimeDelta = TimeDelta::hours(3);
 
-/// Opens the backend for a source spec.
-pub fn open_backend(source: &Source) -> Result<Arc<dyn Backend>, EngineError> {
-    match source {
-        Source::Local(dir) => Ok(Arc::new(LocalSource::open(dir)?)),
-        Source::CloudWatch => super::cloudwatch_backend(),
-    }
-}
-
 impl Session {
-    /// The backend of the source in effect, opened once and shared by every cell.
-    pub fn backend(&self) -> Result<Arc<dyn Backend>, EngineError> {
-        let mut slot = self.backend.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(backend) = slot.as_ref() {
-            return Ok(backend.clone());
-        }
-        let spec = self.context().source.ok_or(EngineError::NoSource)?;
-        let source = Source::from_spec(&spec)?;
-        let backend = open_backend(&source)?;
-        *slot = Some(backend.clone());
-        Ok(backend)
-    }
-
-    /// The backend for a query: the one it names, else the session's.
-    pub fn backend_for(&self, spec: Option<&str>) -> Result<Arc<dyn Backend>, EngineError> {
-        let Some(spec) = spec else {
-            return self.backend();
-        };
-        let source = Source::from_spec(spec)?;
-        let key = source.to_string();
-        let mut others = self
-            .other_backends
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(backend) = others.get(&key) {
-            return Ok(backend.clone());
-        }
-        let backend = open_backend(&source)?;
-        others.insert(key, backend.clone());
-        Ok(backend)
-    }
-
     /// Resolves a query's window: its own, else the session's, else the last 3 hours
     /// (with a note saying so).
     pub fn resolve_window(
@@ -255,6 +214,41 @@ impl Session {
         self.finish_table(record, notes, result)
     }
 
+    /// The metrics that exist and match `search`.
+    pub fn run_list_metrics(&self, search: &MetricSearch) -> Result<Vec<MetricId>, EngineError> {
+        let backend = self.backend_for(search.source.as_deref())?;
+        let started = (Utc::now(), Instant::now());
+        let text = format!(
+            "{} {}{}",
+            search.namespace.as_deref().unwrap_or("*"),
+            search.metric.as_deref().unwrap_or("*"),
+            search
+                .dimensions
+                .iter()
+                .map(|(k, v)| format!(" {k}={}", v.as_deref().unwrap_or("*")))
+                .collect::<String>()
+        );
+        let result = backend.list_metrics(search);
+        let mut record = self.record_of(&*backend, "list_metrics", text, None, started);
+        match result {
+            Ok(outcome) => {
+                let mut found = outcome.value;
+                found.sort();
+                found.dedup();
+                record.api_calls = outcome.api_calls;
+                record.results = found.len() as u64;
+                self.log(vec![record]);
+                Ok(found)
+            }
+            Err(error) => {
+                record.status = "failed".into();
+                record.error = Some(error.to_string());
+                self.log(vec![record]);
+                Err(error)
+            }
+        }
+    }
+
     /// Alarms and their state changes in the window.
     pub fn run_alarms(&self, query: &AlarmsQuery) -> Result<AlarmReport, EngineError> {
         let backend = self.backend_for(query.source.as_deref())?;
@@ -372,67 +366,11 @@ impl Session {
             .extend(records);
     }
 
-    /// Stops what the sources are running now (an interrupt).
-    pub fn cancel(&self) {
-        if let Some(backend) = self
-            .backend
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            backend.cancel();
-        }
-        for backend in self
-            .other_backends
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-        {
-            backend.cancel();
-        }
-    }
-
     /// Every query issued so far.
     pub fn queries(&self) -> Vec<QueryRecord> {
         self.queries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-    }
-
-    /// Uses `backend` for later queries (tests, and programs that build their own).
-    pub fn use_backend(&self, backend: Arc<dyn Backend>) {
-        let spec = backend.spec();
-        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
-        let mut state = self.lock();
-        state.source = Some(spec);
-        state.source_origin = "use_backend".to_owned();
-    }
-
-    /// Chooses the source for later queries (and drops the open one).
-    pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
-        let source = Source::from_spec(spec)?;
-        let backend = open_backend(&source)?;
-        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
-        let mut state = self.lock();
-        state.source = Some(source.to_string());
-        state.source_origin = origin.to_owned();
-        Ok(())
-    }
-
-    /// Sets (or clears) the default window.
-    pub fn set_window(&self, spec: Option<&RangeSpec>) -> Result<Option<TimeRange>, EngineError> {
-        let range = match spec {
-            None => None,
-            Some(spec) => Some(self.resolve_window(Some(spec), &mut Vec::new())?),
-        };
-        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = range;
-        self.lock().window = range.map(|r| {
-            (
-                crate::time_range::rfc3339(r.start),
-                crate::time_range::rfc3339(r.end),
-            )
-        });
-        Ok(range)
     }
 }

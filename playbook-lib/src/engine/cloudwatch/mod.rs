@@ -209,6 +209,15 @@ impl Backend for CloudWatchSource {
         self.run(async move { logs::groups(&shared, prefix.as_deref()).await })
     }
 
+    fn list_metrics(
+        &self,
+        search: &crate::query::MetricSearch,
+    ) -> Result<Outcome<Vec<crate::query::MetricId>>, EngineError> {
+        let shared = self.shared.clone();
+        let search = search.clone();
+        self.run(async move { metrics::list(&shared, &search).await })
+    }
+
     fn alarms(
         &self,
         query: &crate::alarms::AlarmsQuery,

@@ -259,6 +259,23 @@ impl Backend for LocalSource {
         Ok(Outcome::new(table, 0))
     }
 
+    fn list_metrics(
+        &self,
+        search: &crate::query::MetricSearch,
+    ) -> Result<Outcome<Vec<crate::query::MetricId>>, EngineError> {
+        let found: Vec<crate::query::MetricId> = self
+            .store()?
+            .keys()
+            .map(|k| crate::query::MetricId {
+                namespace: k.namespace.clone(),
+                metric: k.metric.clone(),
+                dimensions: k.dimensions.clone(),
+            })
+            .filter(|id| search.matches(id))
+            .collect();
+        Ok(Outcome::new(found, 0))
+    }
+
     fn alarms(
         &self,
         query: &crate::alarms::AlarmsQuery,

@@ -139,6 +139,21 @@ fn unknown_groups_and_metrics_say_what_exists() {
             .between(WINDOW.0, WINDOW.1)])
         .unwrap();
     assert_eq!(set[0].values, vec![Some(5.0)]);
+    let found = session
+        .run_list_metrics(&crate::query::list_metrics("Checkout").has_dim("Service"))
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].dimension("Service"), Some("checkout"));
+    assert_eq!(
+        found[0].query("Sum").describe(),
+        "Checkout Orders Service=checkout Sum"
+    );
+    assert!(
+        session
+            .run_list_metrics(&crate::query::list_metrics("Checkout").dim("Service", "payments"))
+            .unwrap()
+            .is_empty()
+    );
     assert!(set[0].query.as_deref().unwrap().contains("period 60 s"));
     std::fs::remove_dir_all(dir).unwrap();
 }

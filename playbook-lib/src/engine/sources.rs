@@ -1,0 +1,111 @@
+//! Which source a session's queries go to: opening backends once and sharing them,
+//! choosing the source (`set_source`, `%source`, `--source`), the default window, and
+//! stopping what the sources run on an interrupt.
+
+use std::sync::Arc;
+
+use super::Session;
+use super::backend::Backend;
+use super::error::EngineError;
+use super::local::LocalSource;
+use crate::query::RangeSpec;
+use crate::source::Source;
+use crate::time_range::TimeRange;
+
+/// Opens the backend for a source spec.
+pub fn open_backend(source: &Source) -> Result<Arc<dyn Backend>, EngineError> {
+    match source {
+        Source::Local(dir) => Ok(Arc::new(LocalSource::open(dir)?)),
+        Source::CloudWatch => super::cloudwatch_backend(),
+    }
+}
+
+impl Session {
+    /// The backend of the source in effect, opened once and shared by every cell.
+    pub fn backend(&self) -> Result<Arc<dyn Backend>, EngineError> {
+        let mut slot = self.backend.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(backend) = slot.as_ref() {
+            return Ok(backend.clone());
+        }
+        let spec = self.context().source.ok_or(EngineError::NoSource)?;
+        let source = Source::from_spec(&spec)?;
+        let backend = open_backend(&source)?;
+        *slot = Some(backend.clone());
+        Ok(backend)
+    }
+
+    /// The backend for a query: the one it names, else the session's.
+    pub fn backend_for(&self, spec: Option<&str>) -> Result<Arc<dyn Backend>, EngineError> {
+        let Some(spec) = spec else {
+            return self.backend();
+        };
+        let source = Source::from_spec(spec)?;
+        let key = source.to_string();
+        let mut others = self
+            .other_backends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(backend) = others.get(&key) {
+            return Ok(backend.clone());
+        }
+        let backend = open_backend(&source)?;
+        others.insert(key, backend.clone());
+        Ok(backend)
+    }
+
+    /// Stops what the sources are running now (an interrupt).
+    pub fn cancel(&self) {
+        if let Some(backend) = self
+            .backend
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            backend.cancel();
+        }
+        for backend in self
+            .other_backends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            backend.cancel();
+        }
+    }
+
+    /// Uses `backend` for later queries (tests, and programs that build their own).
+    pub fn use_backend(&self, backend: Arc<dyn Backend>) {
+        let spec = backend.spec();
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        let mut state = self.lock();
+        state.source = Some(spec);
+        state.source_origin = "use_backend".to_owned();
+    }
+
+    /// Chooses the source for later queries (and drops the open one).
+    pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
+        let source = Source::from_spec(spec)?;
+        let backend = open_backend(&source)?;
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        let mut state = self.lock();
+        state.source = Some(source.to_string());
+        state.source_origin = origin.to_owned();
+        Ok(())
+    }
+
+    /// Sets (or clears) the default window.
+    pub fn set_window(&self, spec: Option<&RangeSpec>) -> Result<Option<TimeRange>, EngineError> {
+        let range = match spec {
+            None => None,
+            Some(spec) => Some(self.resolve_window(Some(spec), &mut Vec::new())?),
+        };
+        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = range;
+        self.lock().window = range.map(|r| {
+            (
+                crate::time_range::rfc3339(r.start),
+                crate::time_range::rfc3339(r.end),
+            )
+        });
+        Ok(range)
+    }
+}
