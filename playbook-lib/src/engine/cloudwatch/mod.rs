@@ -8,6 +8,7 @@
 
 pub mod alarms;
 pub mod batch;
+pub mod discovery;
 pub mod errors;
 pub mod limiter;
 pub mod logs;
@@ -215,7 +216,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<Vec<crate::query::MetricId>>, EngineError> {
         let shared = self.shared.clone();
         let search = search.clone();
-        self.run(async move { metrics::list(&shared, &search).await })
+        self.run(async move { discovery::list(&shared, &search).await })
     }
 
     fn alarms(
