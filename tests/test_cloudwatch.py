@@ -158,3 +158,20 @@ def test_interrupting_a_slow_logs_cell_stops_the_query(seeded):
     finally:
         proxy(moto, "/__proxy/slow-insights?seconds=0")
         stop_kernel(km, kc)
+
+
+def test_credentials_never_reach_the_evaluation_process(seeded):
+    moto, t0, _ = seeded
+    km, kc = start_kernel("cloudwatch-secrets", env=env_for(moto))
+    try:
+        reply, messages = execute(
+            kc, 'format!("{:?} {:?}", std::env::var("AWS_SECRET_ACCESS_KEY").ok(), std::env::var("AWS_REGION").ok())')
+        assert reply["content"]["status"] == "ok", reply["content"]
+        text = outputs(messages, "execute_result")[0]["data"]["text/plain"]
+        assert text.startswith('"None Some('), text
+        # …while the engine, in the kernel process, still reaches CloudWatch with them.
+        start, end = window(t0)[1], window(t0)[3]
+        reply, _ = execute(kc, f"%%logs --group {GROUP} --start {start} --end {end}\nfields @message | limit 1")
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        stop_kernel(km, kc)

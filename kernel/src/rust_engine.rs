@@ -303,8 +303,20 @@ pub fn evaluation_command() -> anyhow::Result<Command> {
         path.push(existing);
     }
     command.env("LD_LIBRARY_PATH", path);
+    // The engine (in this process) holds the AWS credentials; cells never need them.
+    for name in SECRET_VARIABLES {
+        command.env_remove(name);
+    }
     Ok(command)
 }
+
+/// Credentials in the environment that the evaluation process does not inherit.
+pub const SECRET_VARIABLES: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
 
 fn trace_enabled() -> bool {
     std::env::var_os("PLAYBOOK_TRACE").is_some()
