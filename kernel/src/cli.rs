@@ -66,8 +66,13 @@ pub struct RunArgs {
     /// Set a parameter declared in the cell tagged `parameters` (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
-    /// Read parameters from a JSON file ({"NAME": VALUE, …}); -p values win.
-    #[arg(short = 'f', long = "parameters-file", value_name = "PARAMS.json")]
+    /// Read parameters from a JSON ({"NAME": VALUE, …}) or YAML (`NAME: VALUE`, by a
+    /// .yaml/.yml name) file; -p values win.
+    #[arg(
+        short = 'f',
+        long = "parameters-file",
+        value_name = "PARAMS.json|.yaml"
+    )]
     pub parameters_file: Option<PathBuf>,
     /// The data source: `cloudwatch` or `local:DIR` (also the notebook's `source`
     /// parameter when it declares one).
@@ -124,7 +129,12 @@ pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             if let Some(file) = &args.parameters_file {
                 let text = std::fs::read_to_string(file)
                     .with_context(|| format!("reading {}", file.display()))?;
-                given.extend(parameters::from_json_file(&text)?);
+                let yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                given.extend(if yaml {
+                    parameters::from_yaml_file(&text)?
+                } else {
+                    parameters::from_json_file(&text)?
+                });
             }
             for assignment in &args.parameters {
                 let (name, value) = parameters::parse_assignment(assignment)?;

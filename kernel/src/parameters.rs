@@ -96,6 +96,55 @@ pub fn from_json_file(text: &str) -> Result<Vec<(String, String)>, ParameterErro
         .collect())
 }
 
+/// Reads a YAML parameters file (`NAME: VALUE` per line; lists as YAML sequences).
+pub fn from_yaml_file(text: &str) -> Result<Vec<(String, String)>, ParameterError> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let docs = YamlLoader::load_from_str(text)
+        .map_err(|e| ParameterError::File(format!("invalid YAML: {e}")))?;
+    let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
+        return Err(ParameterError::File(
+            "expected a YAML mapping of NAME: VALUE".into(),
+        ));
+    };
+    fn scalar(value: &Yaml) -> Option<Value> {
+        match value {
+            Yaml::String(s) => Some(Value::String(s.clone())),
+            Yaml::Integer(i) => Some(Value::from(*i)),
+            Yaml::Real(r) => r.parse::<f64>().ok().map(Value::from),
+            Yaml::Boolean(b) => Some(Value::Bool(*b)),
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    for (key, value) in map {
+        let Some(Value::String(name)) = scalar(&key) else {
+            return Err(ParameterError::File(format!(
+                "{key:?} is not a parameter name"
+            )));
+        };
+        let text = match &value {
+            Yaml::Array(items) => {
+                let items: Option<Vec<Value>> = items.iter().map(scalar).collect();
+                let items = items.ok_or_else(|| {
+                    ParameterError::File(format!("`{name}`: a list may hold only plain values"))
+                })?;
+                Value::Array(items).to_string()
+            }
+            other => match scalar(other) {
+                Some(Value::String(s)) => s,
+                Some(v) => v.to_string(),
+                None => {
+                    return Err(ParameterError::File(format!(
+                        "`{name}`: expected a plain value or a list"
+                    )));
+                }
+            },
+        };
+        out.push((name, text));
+    }
+    Ok(out)
+}
+
 /// A parameter's value, checked, as Rust code and as JSON for the record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -357,5 +406,43 @@ mod tests {
             given(&[("service", "checkout"), ("window_minutes", "30")])
         );
         assert!(from_json_file("[1]").is_err());
+    }
+
+    #[test]
+    fn yaml_parameter_files_give_the_same_pairs_as_json() {
+        let yaml = "service: checkout\nwindow_minutes: 90\nthreshold: 0.25\ndry_run: true\nstart: 2026-11-12T14:05:00Z\nregions:\n  - eu-west-1\n  - us-east-1\n";
+        let pairs = from_yaml_file(yaml).unwrap();
+        assert_eq!(
+            pairs,
+            [
+                ("service".to_owned(), "checkout".to_owned()),
+                ("window_minutes".to_owned(), "90".to_owned()),
+                ("threshold".to_owned(), "0.25".to_owned()),
+                ("dry_run".to_owned(), "true".to_owned()),
+                ("start".to_owned(), "2026-11-12T14:05:00Z".to_owned()),
+                (
+                    "regions".to_owned(),
+                    r#"["eu-west-1","us-east-1"]"#.to_owned()
+                ),
+            ]
+        );
+        assert!(
+            from_yaml_file("- just\n- a list\n")
+                .unwrap_err()
+                .to_string()
+                .contains("expected a YAML mapping")
+        );
+        assert!(
+            from_yaml_file("a: [\n")
+                .unwrap_err()
+                .to_string()
+                .contains("invalid YAML")
+        );
+        assert!(
+            from_yaml_file("a:\n  b: 1\n")
+                .unwrap_err()
+                .to_string()
+                .contains("`a`: expected a plain value")
+        );
     }
 }

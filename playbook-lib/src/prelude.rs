@@ -16,8 +16,9 @@ pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
 pub use crate::query::{
-    FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, fetch_many,
-    filter_log_events, list_metrics, logs_insights, metric, metric_expression, set_window,
+    FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
+    fetch_many, filter_log_events, list_metrics, logs_insights, metric, metric_expression,
+    set_window,
 };
 pub use crate::record::{QueryRecord, queries};
 pub use crate::series::{Series, Summary, percentile};

@@ -92,6 +92,12 @@ pub struct MetricQuery {
     /// Ask this source (`cloudwatch`, `local:DIR`) instead of the session's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The id metric math refers to (`m1` in `m1 * 100`); a lowercase letter first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Fetched only as an input of an expression, not returned.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// What a [`MetricQuery`] asks for.
@@ -126,6 +132,8 @@ pub fn metric(namespace: &str, name: &str) -> MetricQuery {
         label: None,
         window: None,
         source: None,
+        id: None,
+        hidden: false,
     }
 }
 
@@ -140,6 +148,8 @@ pub fn metric_expression(expression: &str) -> MetricQuery {
         label: None,
         window: None,
         source: None,
+        id: None,
+        hidden: false,
     }
 }
 
@@ -190,6 +200,19 @@ impl MetricQuery {
         self
     }
 
+    /// The id expressions use to refer to this query (`m1`): a lowercase letter, then
+    /// letters, digits or `_`.
+    pub fn id(mut self, id: &str) -> Self {
+        self.id = Some(id.to_owned());
+        self
+    }
+
+    /// Fetch it only as an input of an expression in the same `fetch_many`.
+    pub fn hidden(mut self) -> Self {
+        self.hidden = true;
+        self
+    }
+
     /// Fetches the one series this query gives.
     pub fn fetch(&self) -> Result<Series> {
         let set = self.fetch_all()?;
@@ -232,6 +255,22 @@ impl MetricQuery {
         }
         text
     }
+}
+
+/// The metric and CloudWatch's anomaly detection band around it (`ANOMALY_DETECTION_BAND`,
+/// `stdevs` wide): for `fetch_many`, which returns the metric first, then the band's bounds.
+/// Only CloudWatch computes the band (it needs the anomaly detection model of the metric).
+pub fn anomaly_band(query: &MetricQuery, stdevs: f64) -> Vec<MetricQuery> {
+    let id = query.id.clone().unwrap_or_else(|| "band_input".to_owned());
+    let mut band = metric_expression(&format!("ANOMALY_DETECTION_BAND({id}, {stdevs})"));
+    band.window = query.window.clone();
+    band.period = query.period;
+    band.source = query.source.clone();
+    band.label = Some(format!(
+        "{} expected range",
+        query.label.clone().unwrap_or_else(|| query.describe())
+    ));
+    vec![query.clone().id(&id), band]
 }
 
 /// Fetches many metric queries at once (the host packs them into as few API calls as the

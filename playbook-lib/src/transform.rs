@@ -107,6 +107,24 @@ impl Series {
         self.derived(format!("{} (rolling mean of {window})", self.label), values)
     }
 
+    /// The `p`-th percentile (linear interpolation, as [`crate::series::percentile`]) of the
+    /// present values among the last `window` points, at each point; missing where the
+    /// window holds none.
+    pub fn rolling_percentile(&self, window: usize, p: f64) -> Series {
+        let window = window.max(1);
+        let values = (0..self.len())
+            .map(|i| {
+                let present: Vec<f64> = self.values[i.saturating_sub(window - 1)..=i]
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .collect();
+                crate::series::percentile(&present, p)
+            })
+            .collect();
+        self.derived(format!("{} (rolling p{p} of {window})", self.label), values)
+    }
+
     /// The instants both series have, with both values (either may be missing).
     pub fn join(&self, other: &Series) -> Vec<(DateTime<Utc>, Option<f64>, Option<f64>)> {
         let theirs: BTreeMap<DateTime<Utc>, Option<f64>> = other
@@ -261,5 +279,31 @@ mod tests {
         let top = top_n(&[quiet, empty, busy], 2, |s| s.max);
         let labels: Vec<&str> = top.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(labels, ["busy", "quiet"]);
+    }
+
+    #[test]
+    fn rolling_percentiles_use_the_points_in_the_window() {
+        let s = series(&[
+            (0, Some(1.0)),
+            (1, Some(9.0)),
+            (2, None),
+            (3, Some(5.0)),
+            (4, None),
+            (5, None),
+        ]);
+        let p50 = s.rolling_percentile(3, 50.0);
+        assert_eq!(
+            p50.values,
+            vec![
+                Some(1.0),
+                Some(5.0),
+                Some(5.0),
+                Some(7.0),
+                Some(5.0),
+                Some(5.0)
+            ]
+        );
+        assert_eq!(s.rolling_percentile(1, 50.0).values[2], None);
+        assert_eq!(p50.label, "x (rolling p50 of 3)");
     }
 }

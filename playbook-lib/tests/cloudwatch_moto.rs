@@ -306,6 +306,18 @@ fn cloudwatch_through_the_sdk_against_moto() {
     assert_eq!(remote.len(), 5);
     assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
 
+    // One stream without a pattern is read with GetLogEvents, oldest first.
+    let stream = filter_log_events(group)
+        .stream("web-1")
+        .limit(7)
+        .range(window);
+    let remote = session.run_filter(&stream).expect("get log events on moto");
+    let here = local.run_filter(&stream).expect("stream locally");
+    assert_eq!(remote.len(), 7);
+    assert!(remote.truncated && here.truncated);
+    assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
+    assert_eq!(remote.query, format!("events of {group}/web-1"));
+
     // A group that does not exist: the service's code and message are kept.
     let err = session
         .run_logs_insights(

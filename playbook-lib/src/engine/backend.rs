@@ -77,8 +77,10 @@ pub trait Backend: Send + Sync {
     /// Whether CloudWatch's data-age period rules apply.
     fn retention_rules(&self) -> bool;
 
-    /// The series of each query, in order (an expression may give several).
-    fn metrics(&self, queries: &[ResolvedMetric]) -> Result<Outcome<Vec<Series>>, EngineError>;
+    /// The series of each query, in query order: one for a metric, none for a hidden
+    /// input, several for a Metrics Insights `GROUP BY` or a band.
+    fn metrics(&self, queries: &[ResolvedMetric])
+    -> Result<Outcome<Vec<Vec<Series>>>, EngineError>;
 
     /// A Logs Insights query over resolved groups.
     fn logs_insights(

@@ -125,24 +125,28 @@ impl Session {
         match result {
             Ok(outcome) => {
                 let Outcome {
-                    value: mut series,
+                    value: per_query,
                     api_calls,
                     notes: more,
                     ..
                 } = outcome;
                 notes.extend(more);
+                let mut series = Vec::new();
                 for (i, record) in records.iter_mut().enumerate() {
+                    let of_query = per_query.get(i).cloned().unwrap_or_default();
                     record.api_calls = if i == 0 { api_calls } else { 0 };
-                    record.results = series.get(i).map_or(0, |s| s.len() as u64);
+                    record.results = of_query.iter().map(|s| s.len() as u64).sum();
                     record.notes = notes.clone();
-                }
-                for (s, r) in series.iter_mut().zip(&resolved) {
-                    s.query = Some(format!(
-                        "{} · {} · period {} s",
-                        r.query.describe(),
-                        r.window,
-                        r.period
-                    ));
+                    let r = &resolved[i];
+                    for mut s in of_query {
+                        s.query = Some(format!(
+                            "{} · {} · period {} s",
+                            r.query.describe(),
+                            r.window,
+                            r.period
+                        ));
+                        series.push(s);
+                    }
                 }
                 self.log(records);
                 Ok(SeriesSet::new(series))

@@ -175,6 +175,9 @@ pub async fn filter(
     window: TimeRange,
 ) -> Result<Outcome<LogTable>, EngineError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if let ([stream], None) = (query.streams.as_slice(), &query.pattern) {
+        return super::events::read_stream(shared, query, stream, window, limit).await;
+    }
     let deadline = Instant::now() + shared.query_timeout;
     let mut rows = Vec::new();
     let mut token: Option<String> = None;

@@ -45,7 +45,7 @@ struct CallResult {
 pub async fn fetch(
     shared: &Arc<Shared>,
     queries: &[ResolvedMetric],
-) -> Result<Outcome<Vec<Series>>, EngineError> {
+) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
     let batches = plan(queries);
     let mut calls = JoinSet::new();
     for (number, batch) in batches.into_iter().enumerate() {
@@ -56,7 +56,21 @@ pub async fn fetch(
             .map(|&i| to_request(&queries[i], i))
             .collect::<Result<Vec<_>, _>>()?;
         let insights = batch.queries.iter().any(|&i| is_insights(&queries[i]));
-        calls.spawn(async move { (number, call(&shared, &batch, requests, insights).await) });
+        let mut ids = std::collections::HashMap::new();
+        for &i in &batch.queries {
+            if ids.insert(request_id(&queries[i], i), i).is_some() {
+                return Err(EngineError::InvalidInput(format!(
+                    "two metric queries share the id `{}`: ids must be unique within a fetch",
+                    request_id(&queries[i], i)
+                )));
+            }
+        }
+        calls.spawn(async move {
+            (
+                number,
+                call(&shared, &batch, requests, insights, &ids).await,
+            )
+        });
     }
     let mut results = Vec::new();
     while let Some(joined) = calls.join_next().await {
@@ -81,8 +95,10 @@ pub async fn fetch(
             MetricKind::Stat { unit, .. } => unit.clone(),
             MetricKind::Expression { .. } => None,
         };
+        let mut of_query = Vec::new();
         match by_query.remove(&index) {
-            None => series.push(Series::new(query.label.clone(), unit.as_deref())),
+            None if query.query.hidden => {}
+            None => of_query.push(Series::new(query.label.clone(), unit.as_deref())),
             Some(found) => {
                 for (label, points) in found {
                     let label = if is_insights(query) || query.metric().is_none() {
@@ -93,10 +109,11 @@ pub async fn fetch(
                     let points = points
                         .into_iter()
                         .filter_map(|(t, v)| Some((DateTime::from_timestamp(t, 0)?, Some(v))));
-                    series.push(Series::from_points(label, unit.as_deref(), points));
+                    of_query.push(Series::from_points(label, unit.as_deref(), points));
                 }
             }
         }
+        series.push(of_query);
     }
     notes.dedup();
     let mut outcome = Outcome::new(series, api_calls);
@@ -108,12 +125,21 @@ fn is_insights(query: &ResolvedMetric) -> bool {
     matches!(&query.query.kind, MetricKind::Expression { expression } if expression.trim_start().to_ascii_uppercase().starts_with("SELECT"))
 }
 
-/// The request entry for one query, with id `q<index>`.
+/// The id of a query in a request: the one it was given, else `q<index>`.
+pub fn request_id(query: &ResolvedMetric, index: usize) -> String {
+    query
+        .query
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("q{index}"))
+}
+
+/// The request entry for one query (id: its own, else `q<index>`).
 pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuery, EngineError> {
     let period = i32::try_from(query.period).unwrap_or(i32::MAX);
     let builder = MetricDataQuery::builder()
-        .id(format!("q{index}"))
-        .return_data(true);
+        .id(request_id(query, index))
+        .return_data(!query.query.hidden);
     let builder = match &query.query.kind {
         MetricKind::Stat {
             namespace,
@@ -147,7 +173,19 @@ pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuer
                 .metric_stat(stat_builder.build())
                 .label(&query.label)
         }
-        MetricKind::Expression { expression } => builder.expression(expression).period(period),
+        MetricKind::Expression { expression } => {
+            let builder = builder.expression(expression).period(period);
+            // A band gives two series (its bounds): one label would merge them.
+            if expression
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("ANOMALY_DETECTION_BAND")
+            {
+                builder
+            } else {
+                builder.label(&query.label)
+            }
+        }
     };
     Ok(builder.build())
 }
@@ -157,6 +195,7 @@ async fn call(
     batch: &Batch,
     requests: Vec<MetricDataQuery>,
     insights: bool,
+    ids: &std::collections::HashMap<String, usize>,
 ) -> Result<CallResult, EngineError> {
     let mut out = CallResult {
         series: Vec::new(),
@@ -201,8 +240,7 @@ async fn call(
         for result in response.metric_data_results() {
             let index = result
                 .id()
-                .and_then(|id| id.strip_prefix('q'))
-                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|id| ids.get(id).copied())
                 .unwrap_or(usize::MAX);
             let label = result.label().unwrap_or_default().to_owned();
             let key = (index, label.clone());
@@ -283,6 +321,30 @@ mod tests {
         let m = stat.metric().unwrap();
         assert_eq!(m.namespace(), Some("AWS/ApplicationELB"));
         assert_eq!(m.dimensions()[0].name(), Some("LoadBalancer"));
+    }
+
+    #[test]
+    fn explicit_ids_and_hidden_inputs_reach_the_request() {
+        let input = resolved(
+            metric("AWS/EC2", "CPUUtilization")
+                .stat("Average")
+                .id("m1")
+                .hidden(),
+        );
+        let request = to_request(&input, 3).unwrap();
+        assert_eq!(request.id(), Some("m1"));
+        assert_eq!(request.return_data(), Some(false));
+        let pair =
+            crate::query::anomaly_band(&metric("AWS/EC2", "CPUUtilization").label("cpu"), 2.0);
+        assert_eq!(pair.len(), 2);
+        assert_eq!(pair[0].id.as_deref(), Some("band_input"));
+        let band = to_request(&resolved(pair[1].clone()), 1).unwrap();
+        assert_eq!(
+            band.expression(),
+            Some("ANOMALY_DETECTION_BAND(band_input, 2)")
+        );
+        assert_eq!(band.id(), Some("q1"));
+        assert_eq!(band.label(), None, "the service labels the band's bounds");
     }
 
     #[test]

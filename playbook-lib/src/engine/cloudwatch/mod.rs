@@ -10,6 +10,7 @@ pub mod alarms;
 pub mod batch;
 pub mod discovery;
 pub mod errors;
+pub mod events;
 pub mod limiter;
 pub mod logs;
 pub mod metrics;
@@ -177,7 +178,10 @@ impl Backend for CloudWatchSource {
         true
     }
 
-    fn metrics(&self, queries: &[ResolvedMetric]) -> Result<Outcome<Vec<Series>>, EngineError> {
+    fn metrics(
+        &self,
+        queries: &[ResolvedMetric],
+    ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
         let shared = self.shared.clone();
         let queries = queries.to_vec();
         self.run(async move { metrics::fetch(&shared, &queries).await })

@@ -110,7 +110,10 @@ impl Backend for LocalSource {
         false
     }
 
-    fn metrics(&self, queries: &[ResolvedMetric]) -> Result<Outcome<Vec<Series>>, EngineError> {
+    fn metrics(
+        &self,
+        queries: &[ResolvedMetric],
+    ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
         let store = self.store()?;
         let mut series = Vec::with_capacity(queries.len());
         let mut notes = Vec::new();
@@ -125,16 +128,20 @@ impl Backend for LocalSource {
                             .into(),
                 });
             }
+            if query.query.hidden {
+                series.push(Vec::new());
+                continue;
+            }
             match store.query(query) {
                 Some(found) => {
                     if found.is_empty() {
                         notes.extend(self.span_note(&query.window));
                     }
-                    series.push(found);
+                    series.push(vec![found]);
                 }
                 None => {
                     notes.push(missing_metric_note(store, query, &self.spec()));
-                    series.push(Series::new(query.label.clone(), None));
+                    series.push(vec![Series::new(query.label.clone(), None)]);
                 }
             }
         }

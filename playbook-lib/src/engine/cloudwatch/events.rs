@@ -1,0 +1,94 @@
+//! Reading one log stream in order (GetLogEvents): what FilterLogEvents without a pattern
+//! on a single stream becomes, since it reads the stream directly instead of searching the
+//! group. Pages forward until the service returns the same token twice (its end marker).
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use chrono::DateTime;
+
+use super::Shared;
+use super::errors::from_sdk;
+use crate::engine::backend::Outcome;
+use crate::engine::error::EngineError;
+use crate::log_table::LogTable;
+use crate::logs_query::FilterQuery;
+use crate::time_range::TimeRange;
+
+/// Pages one read may follow.
+const MAX_PAGES: usize = 1_000;
+/// The engine's pace for GetLogEvents (quota: 25 TPS).
+const GET_LOG_EVENTS_TPS: f64 = 10.0;
+
+/// The events of `stream` in `window`, oldest first, at most `limit`.
+pub async fn read_stream(
+    shared: &Shared,
+    query: &FilterQuery,
+    stream: &str,
+    window: TimeRange,
+    limit: usize,
+) -> Result<Outcome<LogTable>, EngineError> {
+    let deadline = Instant::now() + shared.query_timeout;
+    let mut rows = Vec::new();
+    let mut token: Option<String> = None;
+    let mut api_calls = 0;
+    let mut truncated = false;
+    for _ in 0..MAX_PAGES {
+        if shared.cancelled.load(Ordering::SeqCst) {
+            return Err(EngineError::Cancelled("GetLogEvents".into()));
+        }
+        if Instant::now() >= deadline {
+            return Err(EngineError::Timeout {
+                what: "GetLogEvents".into(),
+                seconds: shared.query_timeout.as_secs(),
+                hint: ": narrow the window".into(),
+            });
+        }
+        shared.logs_calls.acquire(GET_LOG_EVENTS_TPS).await;
+        let response = shared
+            .logs
+            .get_log_events()
+            .log_group_name(&query.group)
+            .log_stream_name(stream)
+            .start_time(window.start.timestamp_millis())
+            .end_time(window.end.timestamp_millis())
+            .start_from_head(true)
+            .limit(i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetLogEvents", "25 TPS", e))?;
+        api_calls += 1;
+        for event in response.events() {
+            let time = event
+                .timestamp()
+                .and_then(DateTime::from_timestamp_millis)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+            rows.push(vec![
+                time,
+                Some(stream.to_owned()),
+                event.message().map(str::to_owned),
+            ]);
+        }
+        let next = response.next_forward_token().map(str::to_owned);
+        if rows.len() >= limit {
+            truncated = !response.events().is_empty() && next != token;
+            rows.truncate(limit);
+            break;
+        }
+        if next.is_none() || next == token || response.events().is_empty() {
+            break;
+        }
+        token = next;
+    }
+    let mut table = LogTable::new(
+        vec!["@timestamp".into(), "@logStream".into(), "@message".into()],
+        format!("events of {}/{stream}", query.group),
+    );
+    table.rows = rows;
+    table.groups = vec![query.group.clone()];
+    table.window = Some(window);
+    table.truncated = truncated;
+    table.statistics.records_matched = table.len() as f64;
+    Ok(Outcome::new(table, api_calls))
+}
