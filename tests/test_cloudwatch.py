@@ -175,3 +175,24 @@ def test_credentials_never_reach_the_evaluation_process(seeded):
         assert reply["content"]["status"] == "ok", reply["content"]
     finally:
         stop_kernel(km, kc)
+
+
+def test_a_running_logs_query_shows_its_progress_in_place(seeded):
+    moto, t0, _ = seeded
+    km, kc = start_kernel("cloudwatch-progress", env=env_for(moto))
+    try:
+        proxy(moto, "/__proxy/slow-insights?seconds=3")
+        start, end = window(t0)[1], window(t0)[3]
+        reply, messages = execute(kc, f"%%logs --group {GROUP} --start {start} --end {end}\nfields @message | limit 2")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        shown = outputs(messages, "display_data")
+        updates = outputs(messages, "update_display_data")
+        assert len(shown) == 1, messages
+        display_id = shown[0]["transient"]["display_id"]
+        assert "Logs Insights query" in shown[0]["data"]["text/plain"] and "Running" in shown[0]["data"]["text/plain"]
+        assert updates and all(u["transient"]["display_id"] == display_id for u in updates)
+        assert updates[-1]["data"]["text/plain"].startswith("query finished after")
+        assert "2 rows" in outputs(messages, "execute_result")[0]["data"]["text/plain"]
+    finally:
+        proxy(moto, "/__proxy/slow-insights?seconds=0")
+        stop_kernel(km, kc)

@@ -150,9 +150,13 @@ async fn run_cell(
             Err(message) => return error("MagicSyntaxError", &message),
         };
         let session = kernel.host.session.clone();
-        return match tokio::task::spawn_blocking(move || crate::query_cells::run(&session, magic))
-            .await
-        {
+        let progress = crate::query_cells::Progress::new(kernel.iopub.clone(), message.clone());
+        session.set_progress(Some(progress.sink()));
+        let outcome =
+            tokio::task::spawn_blocking(move || crate::query_cells::run(&session, magic)).await;
+        kernel.host.session.set_progress(None);
+        progress.finish(matches!(outcome, Ok(Ok(_))));
+        return match outcome {
             Ok(Ok(bundle)) => Outcome::Ok(crate::query_cells::to_data(&bundle)),
             Ok(Err((ename, evalue))) => error(&ename, &evalue),
             Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),

@@ -3,6 +3,13 @@
 //! for later Rust cells. No compile, no evaluation process.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use jupyter_protocol::{
+    DisplayData, JupyterMessage, Media, MediaType, Transient, UpdateDisplayData,
+};
+use playbook::engine::backend::ProgressSink;
 
 use playbook::bindings::BoundType;
 use playbook::display::{MimeBundle, Render};
@@ -14,6 +21,66 @@ use playbook::query::{
 use serde_json::Value;
 
 use crate::magics::{LineMagic, Magic, WindowArgs};
+
+/// A running query's progress, shown in the cell's output and updated in place.
+#[derive(Clone)]
+pub struct Progress {
+    iopub: crate::iopub::IoPub,
+    parent: JupyterMessage,
+    display_id: String,
+    /// Whether a line is shown yet, and when the query started.
+    state: Arc<Mutex<(bool, Instant)>>,
+}
+
+impl Progress {
+    /// Progress for the cell `parent` is running.
+    pub fn new(iopub: crate::iopub::IoPub, parent: JupyterMessage) -> Progress {
+        Progress {
+            iopub,
+            parent,
+            display_id: format!("playbook-progress-{}", uuid::Uuid::new_v4()),
+            state: Arc::new(Mutex::new((false, Instant::now()))),
+        }
+    }
+
+    fn show(&self, text: &str) {
+        let media = Media::new(vec![MediaType::Plain(text.to_owned())]);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.0 {
+            let update = UpdateDisplayData::new(media, &self.display_id);
+            self.iopub.publish(update, Some(&self.parent));
+        } else {
+            let mut display = DisplayData::new(media);
+            display.transient = Some(Transient {
+                display_id: Some(self.display_id.clone()),
+            });
+            self.iopub.publish(display, Some(&self.parent));
+            state.0 = true;
+        }
+    }
+
+    /// The sink the engine reports to.
+    pub fn sink(&self) -> ProgressSink {
+        let progress = self.clone();
+        Arc::new(move |text: &str| progress.show(text))
+    }
+
+    /// The query is over: a progress line shown earlier says how it ended.
+    pub fn finish(&self, ok: bool) {
+        let (shown, started) = *self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if shown {
+            let how = if ok {
+                "finished"
+            } else {
+                "ended without a result"
+            };
+            self.show(&format!(
+                "query {how} after {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
+        }
+    }
+}
 
 /// What a magic cell gives: a MIME bundle, or an error name and message.
 pub type MagicResult = Result<MimeBundle, (String, String)>;

@@ -64,6 +64,9 @@ impl<T> Outcome<T> {
     }
 }
 
+/// Where a long query reports how it is going (a line of text, replaced by the next).
+pub type ProgressSink = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A source of metrics and logs.
 pub trait Backend: Send + Sync {
     /// The source spec (`cloudwatch`, `local:DIR`).
@@ -119,4 +122,9 @@ pub trait Backend: Send + Sync {
 
     /// Stops what is running now (an interrupt): waits end, running queries are stopped.
     fn cancel(&self) {}
+
+    /// Where the next queries report progress (None: nowhere).
+    fn set_progress(&self, sink: Option<ProgressSink>) {
+        let _ = sink;
+    }
 }

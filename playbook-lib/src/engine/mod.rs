@@ -45,6 +45,17 @@ pub struct Session {
     window: Mutex<Option<TimeRange>>,
     queries: Mutex<Vec<QueryRecord>>,
     bindings: Mutex<BTreeMap<String, Binding>>,
+    progress: Mutex<Option<ProgressSlot>>,
+}
+
+/// The progress sink in effect (a closure: shown by name only).
+#[derive(Clone)]
+struct ProgressSlot(backend::ProgressSink);
+
+impl std::fmt::Debug for ProgressSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
 }
 
 /// A result bound to a name by a query cell.
@@ -86,6 +97,7 @@ impl Session {
             window: Mutex::new(None),
             queries: Mutex::new(Vec::new()),
             bindings: Mutex::new(BTreeMap::new()),
+            progress: Mutex::new(None),
         }
     }
 
@@ -105,6 +117,21 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Where long queries report progress from now on (the kernel shows it in the running
+    /// cell's output, updated in place); None: nowhere.
+    pub fn set_progress(&self, sink: Option<backend::ProgressSink>) {
+        *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = sink.map(ProgressSlot);
+    }
+
+    /// The progress sink in effect.
+    pub fn progress(&self) -> Option<backend::ProgressSink> {
+        self.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|slot| slot.0.clone())
     }
 
     /// Binds a query cell's result to `name` for later Rust cells.

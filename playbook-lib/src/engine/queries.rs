@@ -184,7 +184,9 @@ impl Session {
             )));
         }
         let started = (Utc::now(), Instant::now());
+        backend.set_progress(self.progress());
         let result = backend.logs_insights(query, &groups, window);
+        backend.set_progress(None);
         let mut record = self.record_of(
             &*backend,
             "logs_insights",

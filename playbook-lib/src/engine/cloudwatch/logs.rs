@@ -59,6 +59,7 @@ pub async fn insights(
         .to_owned();
     let mut api_calls = 1;
     let mut pause = Duration::from_millis(200);
+    let started_at = Instant::now();
     loop {
         if shared.cancelled.load(Ordering::SeqCst) {
             let note = stop(shared, &id).await;
@@ -121,6 +122,14 @@ pub async fn insights(
                 });
             }
             _ => {
+                let stats = response.statistics();
+                shared.report(&format!(
+                    "Logs Insights query {id}: {} · {:.0} records scanned, {:.0} matched · {:.1} s",
+                    status.as_ref().map_or("Unknown", |s| s.as_str()),
+                    stats.map_or(0.0, |s| s.records_scanned()),
+                    stats.map_or(0.0, |s| s.records_matched()),
+                    started_at.elapsed().as_secs_f64()
+                ));
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }

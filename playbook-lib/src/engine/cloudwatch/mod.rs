@@ -55,6 +55,22 @@ pub struct Shared {
     pub cancelled: AtomicBool,
     /// How long a Logs Insights query may run before it is stopped.
     pub query_timeout: Duration,
+    /// Where a running query reports progress.
+    pub progress: std::sync::Mutex<Option<super::backend::ProgressSink>>,
+}
+
+impl Shared {
+    /// Reports progress, if someone listens.
+    pub fn report(&self, text: &str) {
+        let sink = self
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(sink) = sink {
+            sink(text);
+        }
+    }
 }
 
 impl std::fmt::Debug for CloudWatchSource {
@@ -127,6 +143,7 @@ impl CloudWatchSource {
             insights_gate: Semaphore::new(concurrency),
             cancelled: AtomicBool::new(false),
             query_timeout,
+            progress: std::sync::Mutex::new(None),
         };
         Ok(CloudWatchSource {
             runtime,
@@ -231,6 +248,14 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let query = query.clone();
         self.run(async move { alarms::report(&shared, &query, window).await })
+    }
+
+    fn set_progress(&self, sink: Option<super::backend::ProgressSink>) {
+        *self
+            .shared
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = sink;
     }
 
     fn cancel(&self) {
