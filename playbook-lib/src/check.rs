@@ -75,8 +75,9 @@ impl Check {
     }
 
     fn value(&self, v: impl fmt::Display) -> String {
+        let v = tidy(&v.to_string());
         if self.unit.is_empty() {
-            v.to_string()
+            v
         } else {
             format!("{v} {}", self.unit)
         }
@@ -158,6 +159,24 @@ impl Check {
     ) -> CheckResult {
         let ok = observed >= limit;
         self.compare(observed, ">=", limit, ok)
+    }
+}
+
+/// A number as people read it in a verdict: at most 4 decimals, trailing zeros dropped
+/// (`0.10452961672473868` → `0.1045`, `0.5062500000000001` → `0.5063`); other text as is.
+fn tidy(text: &str) -> String {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && text.contains('.') => {
+            let rounded = format!("{v:.4}");
+            let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
+            if trimmed == "0" || trimmed == "-0" {
+                // Keep small values visible rather than rounding them to zero.
+                format!("{v:.3e}")
+            } else {
+                trimmed.to_owned()
+            }
+        }
+        _ => text.to_owned(),
     }
 }
 
@@ -305,5 +324,15 @@ mod tests {
     #[test]
     fn verdicts_serialise_lowercase() {
         assert_eq!(serde_json::to_string(&Verdict::Warn).unwrap(), "\"warn\"");
+    }
+
+    #[test]
+    fn verdict_numbers_are_tidy() {
+        assert_eq!(tidy("0.10452961672473868"), "0.1045");
+        assert_eq!(tidy("0.5062500000000001"), "0.5063");
+        assert_eq!(tidy("312"), "312");
+        assert_eq!(tidy("2.5"), "2.5");
+        assert_eq!(tidy("0.00001234"), "1.234e-5");
+        assert_eq!(tidy("true"), "true");
     }
 }
