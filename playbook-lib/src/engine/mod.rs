@@ -7,6 +7,7 @@
 //! Jupyter-level ones (display, input, cell errors) itself.
 
 pub mod backend;
+pub mod bindings;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
 pub mod console;
@@ -23,7 +24,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
-use crate::bindings::{BoundType, binding_statement};
 use crate::context::SessionContext;
 use crate::protocol::{Reply, Request};
 use crate::record::QueryRecord;
@@ -44,7 +44,7 @@ pub struct Session {
     other_backends: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
     window: Mutex<Option<TimeRange>>,
     queries: Mutex<Vec<QueryRecord>>,
-    bindings: Mutex<BTreeMap<String, Binding>>,
+    bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
 }
 
@@ -56,15 +56,6 @@ impl std::fmt::Debug for ProgressSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ProgressSink")
     }
-}
-
-/// A result bound to a name by a query cell.
-#[derive(Debug, Clone)]
-struct Binding {
-    bound: BoundType,
-    value: Value,
-    /// Not yet brought into a Rust cell since it was (re)bound.
-    pending: bool,
 }
 
 impl std::fmt::Debug for dyn Backend {
@@ -82,7 +73,7 @@ impl Default for Session {
 impl Session {
     /// A session whose source comes from `PLAYBOOK_SOURCE`, when set.
     pub fn from_env() -> Session {
-        let (source, source_origin) = default_source();
+        let (source, source_origin) = sources::default_source();
         Session {
             state: Mutex::new(SessionContext {
                 source,
@@ -132,56 +123,6 @@ impl Session {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .map(|slot| slot.0.clone())
-    }
-
-    /// Binds a query cell's result to `name` for later Rust cells.
-    pub fn bind(&self, name: &str, bound: BoundType, value: Value) {
-        self.bindings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                name.to_owned(),
-                Binding {
-                    bound,
-                    value,
-                    pending: true,
-                },
-            );
-    }
-
-    /// The value bound to `name`.
-    pub fn binding(&self, name: &str) -> Option<Value> {
-        let bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
-        bindings.get(name).map(|b| b.value.clone())
-    }
-
-    /// The statements that bring the pending bound names `code` uses into it, and those
-    /// names (mark them done with [`Session::bindings_delivered`] once the cell ran).
-    pub fn binding_prelude(&self, code: &str) -> (String, Vec<String>) {
-        let bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
-        let mut prelude = String::new();
-        let mut names = Vec::new();
-        if bindings.values().all(|b| !b.pending) {
-            return (prelude, names);
-        }
-        let used = identifiers(code);
-        for (name, binding) in bindings.iter() {
-            if binding.pending && used.contains(name.as_str()) {
-                prelude.push_str(&binding_statement(name, binding.bound));
-                names.push(name.clone());
-            }
-        }
-        (prelude, names)
-    }
-
-    /// The Rust cell that fetched `names` ran: they are variables of the session now.
-    pub fn bindings_delivered(&self, names: &[String]) {
-        let mut bindings = self.bindings.lock().unwrap_or_else(|p| p.into_inner());
-        for name in names {
-            if let Some(binding) = bindings.get_mut(name) {
-                binding.pending = false;
-            }
-        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SessionContext> {
@@ -254,76 +195,6 @@ impl Session {
             _ => Reply::ok(Value::Null),
         }
     }
-}
-
-/// The identifiers a piece of Rust code mentions (outside string literals and comments,
-/// roughly: enough to see which bound names a cell uses).
-fn identifiers(code: &str) -> std::collections::BTreeSet<&str> {
-    let mut found = std::collections::BTreeSet::new();
-    for line in code.lines() {
-        let line = line.split("//").next().unwrap_or("");
-        let mut in_string = false;
-        let mut start: Option<usize> = None;
-        let mut previous = '\0';
-        for (i, c) in line.char_indices() {
-            if c == '"' && previous != '\\' {
-                in_string = !in_string;
-            }
-            let part_of_ident = !in_string && (c.is_alphanumeric() || c == '_');
-            match (part_of_ident, start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    found.insert(&line[s..i]);
-                    start = None;
-                }
-                _ => {}
-            }
-            previous = c;
-        }
-        if let Some(s) = start {
-            found.insert(&line[s..]);
-        }
-    }
-    found
-}
-
-/// The default source: `PLAYBOOK_SOURCE`, else CloudWatch when a region and credentials
-/// are configured, else none (with a message naming both options).
-fn default_source() -> (Option<String>, String) {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-    if let Ok(source) = std::env::var(SOURCE_ENV)
-        && !source.trim().is_empty()
-    {
-        return (Some(source), SOURCE_ENV.to_owned());
-    }
-    let region = set("AWS_REGION") || set("AWS_DEFAULT_REGION");
-    let home_credentials = std::env::var_os("HOME")
-        .map(std::path::PathBuf::from)
-        .is_some_and(|home| {
-            home.join(".aws/credentials").exists() || home.join(".aws/config").exists()
-        });
-    let credentials = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    ]
-    .iter()
-    .any(|name| set(name))
-        || home_credentials;
-    if region && credentials {
-        return (
-            Some("cloudwatch".to_owned()),
-            "an AWS region and credentials in the environment".to_owned(),
-        );
-    }
-    (
-        None,
-        format!(
-            "set {SOURCE_ENV}=cloudwatch (with AWS_REGION and credentials) or {SOURCE_ENV}=local:DIR to choose one"
-        ),
-    )
 }
 
 /// A reply carrying a result or the engine's error.

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::Session;
 use super::backend::Backend;
 use super::error::EngineError;
 use super::local::LocalSource;
+use super::{SOURCE_ENV, Session};
 use crate::query::RangeSpec;
 use crate::source::Source;
 use crate::time_range::TimeRange;
@@ -108,4 +108,43 @@ impl Session {
         });
         Ok(range)
     }
+}
+
+/// The default source: `PLAYBOOK_SOURCE`, else CloudWatch when a region and credentials
+/// are configured, else none (with a message naming both options).
+pub fn default_source() -> (Option<String>, String) {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if let Ok(source) = std::env::var(SOURCE_ENV)
+        && !source.trim().is_empty()
+    {
+        return (Some(source), SOURCE_ENV.to_owned());
+    }
+    let region = set("AWS_REGION") || set("AWS_DEFAULT_REGION");
+    let home_credentials = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .is_some_and(|home| {
+            home.join(".aws/credentials").exists() || home.join(".aws/config").exists()
+        });
+    let credentials = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ]
+    .iter()
+    .any(|name| set(name))
+        || home_credentials;
+    if region && credentials {
+        return (
+            Some("cloudwatch".to_owned()),
+            "an AWS region and credentials in the environment".to_owned(),
+        );
+    }
+    (
+        None,
+        format!(
+            "set {SOURCE_ENV}=cloudwatch (with AWS_REGION and credentials) or {SOURCE_ENV}=local:DIR to choose one"
+        ),
+    )
 }
