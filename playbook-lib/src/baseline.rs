@@ -8,9 +8,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Lagged, lagged_correlation};
-use crate::chart::{LineChart, escape};
 use crate::context::context;
-use crate::display::{MimeBundle, Render};
 use crate::error::{Error, Result};
 use crate::query::{MetricQuery, RangeSpec, fetch_many};
 use crate::series::{Series, percentile};
@@ -274,103 +272,7 @@ pub struct Ranking {
     pub ranked: Vec<Lagged>,
 }
 
-impl Render for Ranking {
-    fn bundle(&self) -> MimeBundle {
-        let text: Vec<String> = self
-            .ranked
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                format!(
-                    "{}. {} r = {:.2}, lag {} s",
-                    i + 1,
-                    l.candidate,
-                    l.r,
-                    l.lag_seconds
-                )
-            })
-            .collect();
-        let rows: String = self
-            .ranked
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{} s</td></tr>",
-                    i + 1,
-                    escape(&l.candidate),
-                    l.r,
-                    l.lag_seconds
-                )
-            })
-            .collect();
-        MimeBundle::text(text.join("\n")).with_html(format!(
-            "<table><tr><th>#</th><th>candidate</th><th>r</th><th>lead (+) / lag (−)</th></tr>{rows}</table>"
-        ))
-    }
-}
-
-impl Ranking {
-    /// Shows the ranking as the cell's result.
-    pub fn evcxr_display(&self) {
-        self.bundle().evcxr_display();
-    }
-}
-
-impl Band {
-    /// The band's bounds as series (for charts and arithmetic).
-    pub fn bounds(&self) -> (Series, Series) {
-        let make = |label: &str, values: &[Option<f64>]| {
-            let points = self.timestamps.iter().copied().zip(values.iter().copied());
-            Series::from_points(label, None, points)
-        };
-        (make("lower", &self.lower), make("upper", &self.upper))
-    }
-
-    /// A chart of `series` over this band, with its excursions marked.
-    pub fn chart(&self, series: &Series) -> LineChart {
-        let (lower, upper) = self.bounds();
-        let mut chart = LineChart::new(&series.label)
-            .band(&self.label, &lower, &upper)
-            .series(series.clone());
-        for e in deviations(series, self) {
-            let label = match e.times_normal {
-                Some(x) => format!("{:.1}× normal, z {:.1}", x, e.z),
-                None => format!("z {:.1}", e.z),
-            };
-            chart = chart.mark(e.peak_at, e.peak, &label);
-        }
-        chart
-    }
-}
-
-impl Render for Vec<Excursion> {
-    fn bundle(&self) -> MimeBundle {
-        if self.is_empty() {
-            return MimeBundle::text("no excursions: the series stays inside its normal range");
-        }
-        let lines: Vec<String> = self
-            .iter()
-            .map(|e| {
-                let times = e
-                    .times_normal
-                    .map(|x| format!("{x:.1}× normal, "))
-                    .unwrap_or_default();
-                format!(
-                    "{} {} .. {} ({} points): peak {:.4} at {} ({times}z {:.1})",
-                    e.direction,
-                    crate::time_range::rfc3339(e.start),
-                    crate::time_range::rfc3339(e.end),
-                    e.points,
-                    e.peak,
-                    crate::time_range::rfc3339(e.peak_at),
-                    e.z
-                )
-            })
-            .collect();
-        MimeBundle::text(lines.join("\n"))
-    }
-}
+mod render;
 
 #[cfg(test)]
 mod tests;
