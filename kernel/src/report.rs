@@ -129,6 +129,15 @@ fn run_facts(run: &Value) -> Vec<(&'static str, String)> {
     if let Some(source) = run["source"].as_str() {
         facts.push(("Source", source.to_owned()));
     }
+    for (label, key) in [
+        ("Region", "region"),
+        ("Account", "account"),
+        ("Endpoint", "endpoint"),
+    ] {
+        if let Some(value) = run[key].as_str() {
+            facts.push((label, value.to_owned()));
+        }
+    }
     if let Some([start, end]) = run["window"].as_array().map(Vec::as_slice) {
         facts.push(("Window", format!("{} .. {} (UTC)", text(start), text(end))));
     }

@@ -296,7 +296,13 @@ pub async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Exit
     let context = kernel.host.session.context();
     record["source"] = json!(context.source);
     record["window"] = json!(context.window);
-    record["queries"] = json!(kernel.host.session.queries());
+    let queries = kernel.host.session.queries();
+    if let Some(aws) = queries.iter().find(|q| q.region.is_some()) {
+        record["region"] = json!(aws.region);
+        record["account"] = json!(aws.account);
+        record["endpoint"] = json!(aws.endpoint);
+    }
+    record["queries"] = json!(queries);
     record["finished"] = json!(now());
     record["duration"] = json!(run_started.elapsed().as_secs_f64());
     record["status"] = json!(match exit {

@@ -19,6 +19,12 @@ pub struct QueryRecord {
     pub source: String,
     #[serde(default)]
     pub region: Option<String>,
+    /// The AWS account, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The endpoint, when not the service's default (`AWS_ENDPOINT_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     /// The query in one line (a Logs Insights query, a metric and statistic, an expression).
     pub query: String,
     /// Log groups, for log queries.

@@ -188,6 +188,9 @@ fn cloudwatch_through_the_sdk_against_moto() {
     );
     assert_eq!(records[0].source, "cloudwatch");
     assert_eq!(records[0].region.as_deref(), Some("us-east-1"));
+    // moto's STS answers with its fixed test account.
+    assert_eq!(records[0].account.as_deref(), Some("123456789012"));
+    assert_eq!(records[0].endpoint.as_deref(), Some(moto.url.as_str()));
 
     // 1,234 series over three hours at 60 s: exactly three GetMetricData calls.
     let queries: Vec<_> = (0..1234)

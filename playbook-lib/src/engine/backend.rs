@@ -77,6 +77,16 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// The AWS account id, when it is known (STS GetCallerIdentity, asked once).
+    fn account(&self) -> Option<String> {
+        None
+    }
+
+    /// The endpoint queries go to, when it is not the default (`AWS_ENDPOINT_URL`).
+    fn endpoint(&self) -> Option<String> {
+        None
+    }
+
     /// Whether CloudWatch's data-age period rules apply.
     fn retention_rules(&self) -> bool;
 

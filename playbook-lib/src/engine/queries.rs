@@ -348,6 +348,8 @@ impl Session {
             kind: kind.to_owned(),
             source: backend.spec(),
             region: backend.region(),
+            account: backend.account(),
+            endpoint: backend.endpoint(),
             query,
             groups: Vec::new(),
             window,

@@ -47,6 +47,11 @@ pub struct CloudWatchSource {
 pub struct Shared {
     pub metrics: aws_sdk_cloudwatch::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The account id, asked once (None inside: unknown).
+    pub account: std::sync::OnceLock<Option<String>>,
+    /// The endpoint override, if any.
+    pub endpoint: Option<String>,
     pub region: String,
     pub get_metric_data: RateLimiter,
     pub logs_calls: RateLimiter,
@@ -137,6 +142,9 @@ impl CloudWatchSource {
         let shared = Shared {
             metrics: aws_sdk_cloudwatch::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            account: std::sync::OnceLock::new(),
+            endpoint: config.endpoint_url().map(str::to_owned),
             region,
             get_metric_data: RateLimiter::new(),
             logs_calls: RateLimiter::new(),
@@ -193,6 +201,28 @@ impl Backend for CloudWatchSource {
 
     fn retention_rules(&self) -> bool {
         true
+    }
+
+    fn account(&self) -> Option<String> {
+        if let Some(known) = self.shared.account.get() {
+            return known.clone();
+        }
+        let shared = self.shared.clone();
+        // Best effort, bounded: the record says "unknown" rather than waiting.
+        let asked = wait(&self.runtime, async move {
+            let call = shared.sts.get_caller_identity().send();
+            match tokio::time::timeout(Duration::from_secs(5), call).await {
+                Ok(Ok(identity)) => identity.account().map(str::to_owned),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten();
+        self.shared.account.get_or_init(|| asked).clone()
+    }
+
+    fn endpoint(&self) -> Option<String> {
+        self.shared.endpoint.clone()
     }
 
     fn metrics(
