@@ -12,21 +12,14 @@ use playbook::log_table::LogTable;
 use playbook::query::{RangeSpec, filter_log_events, logs_insights, metric};
 use playbook::series_set::SeriesSet;
 
-/// Where and when to ask.
+use crate::magics::WindowArgs;
+
+/// Where and when to ask (the same options as the query cells), and how to print.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// `cloudwatch` or `local:DIR`.
-    #[arg(long, env = "PLAYBOOK_SOURCE")]
-    pub source: Option<String>,
-    /// The last DURATION (`3h`, `90m`), or any window text (`now-2h..now`).
-    #[arg(long, conflicts_with_all = ["start", "end"])]
-    pub since: Option<String>,
-    /// Window start (RFC 3339 or `now-2h`); needs --end.
-    #[arg(long, requires = "end")]
-    pub start: Option<String>,
-    /// Window end (RFC 3339 or `now`); needs --start.
-    #[arg(long, requires = "start")]
-    pub end: Option<String>,
+    /// `--source` (else `PLAYBOOK_SOURCE`), `--since`, or `--start` and `--end`.
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Print the result as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -126,14 +119,6 @@ impl QueryCommand {
     }
 }
 
-fn window(common: &Common) -> Option<RangeSpec> {
-    match (&common.since, &common.start, &common.end) {
-        (Some(since), _, _) => Some(RangeSpec::Text(since.clone())),
-        (None, Some(start), Some(end)) => Some(RangeSpec::Text(format!("{start}..{end}"))),
-        _ => None,
-    }
-}
-
 /// Runs `playbook query …`: 0 with a result, 1 when the query failed (the error says why).
 pub fn run(command: QueryCommand) -> ExitCode {
     match execute(&command) {
@@ -148,10 +133,10 @@ pub fn run(command: QueryCommand) -> ExitCode {
 fn execute(command: &QueryCommand) -> Result<(), EngineError> {
     let session = Session::from_env();
     let common = command.common();
-    if let Some(spec) = &common.source {
+    if let Some(spec) = &common.window.source {
         session.set_source(spec, "--source")?;
     }
-    let window = window(common);
+    let window = common.window.window().map(RangeSpec::Text);
     match command {
         QueryCommand::Logs {
             groups,

@@ -19,6 +19,15 @@ pub enum Aggregate {
 }
 
 impl Series {
+    /// The present values among the `window` points ending at point `i`.
+    fn present_before(&self, i: usize, window: usize) -> Vec<f64> {
+        self.values[i.saturating_sub(window.max(1) - 1)..=i]
+            .iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     fn derived(&self, label: String, values: Vec<Option<f64>>) -> Series {
         Series {
             label,
@@ -96,11 +105,7 @@ impl Series {
         let window = window.max(1);
         let values = (0..self.len())
             .map(|i| {
-                let present: Vec<f64> = self.values[i.saturating_sub(window - 1)..=i]
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .collect();
+                let present = self.present_before(i, window);
                 (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
             })
             .collect();
@@ -113,14 +118,7 @@ impl Series {
     pub fn rolling_percentile(&self, window: usize, p: f64) -> Series {
         let window = window.max(1);
         let values = (0..self.len())
-            .map(|i| {
-                let present: Vec<f64> = self.values[i.saturating_sub(window - 1)..=i]
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .collect();
-                crate::series::percentile(&present, p)
-            })
+            .map(|i| crate::series::percentile(&self.present_before(i, window), p))
             .collect();
         self.derived(format!("{} (rolling p{p} of {window})", self.label), values)
     }

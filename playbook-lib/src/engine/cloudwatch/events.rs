@@ -20,6 +20,58 @@ const MAX_PAGES: usize = 1_000;
 /// The engine's pace for GetLogEvents (quota: 25 TPS).
 const GET_LOG_EVENTS_TPS: f64 = 10.0;
 
+/// Stops a paging loop when the query was cancelled or ran past its deadline.
+pub fn still_wanted(
+    shared: &Shared,
+    api: &str,
+    deadline: Instant,
+    hint: &str,
+) -> Result<(), EngineError> {
+    if shared.cancelled.load(Ordering::SeqCst) {
+        return Err(EngineError::Cancelled(api.to_owned()));
+    }
+    if Instant::now() >= deadline {
+        return Err(EngineError::Timeout {
+            what: api.to_owned(),
+            seconds: shared.query_timeout.as_secs(),
+            hint: hint.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// One event as a row: `@timestamp` (as Logs Insights writes it), `@logStream`, `@message`.
+pub fn event_row(
+    timestamp_ms: Option<i64>,
+    stream: Option<&str>,
+    message: Option<&str>,
+) -> Vec<Option<String>> {
+    let time = timestamp_ms
+        .and_then(DateTime::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+    vec![time, stream.map(str::to_owned), message.map(str::to_owned)]
+}
+
+/// Raw events as a table of `@timestamp`, `@logStream`, `@message`.
+pub fn events_table(
+    query: String,
+    group: &str,
+    rows: Vec<Vec<Option<String>>>,
+    window: TimeRange,
+    truncated: bool,
+) -> LogTable {
+    let mut table = LogTable::new(
+        vec!["@timestamp".into(), "@logStream".into(), "@message".into()],
+        query,
+    );
+    table.rows = rows;
+    table.groups = vec![group.to_owned()];
+    table.window = Some(window);
+    table.truncated = truncated;
+    table.statistics.records_matched = table.len() as f64;
+    table
+}
+
 /// The events of `stream` in `window`, oldest first, at most `limit`.
 pub async fn read_stream(
     shared: &Shared,
@@ -34,16 +86,7 @@ pub async fn read_stream(
     let mut api_calls = 0;
     let mut truncated = false;
     for _ in 0..MAX_PAGES {
-        if shared.cancelled.load(Ordering::SeqCst) {
-            return Err(EngineError::Cancelled("GetLogEvents".into()));
-        }
-        if Instant::now() >= deadline {
-            return Err(EngineError::Timeout {
-                what: "GetLogEvents".into(),
-                seconds: shared.query_timeout.as_secs(),
-                hint: ": narrow the window".into(),
-            });
-        }
+        still_wanted(shared, "GetLogEvents", deadline, ": narrow the window")?;
         shared.logs_calls.acquire(GET_LOG_EVENTS_TPS).await;
         let response = shared
             .logs
@@ -60,15 +103,7 @@ pub async fn read_stream(
             .map_err(|e| from_sdk("GetLogEvents", "25 TPS", e))?;
         api_calls += 1;
         for event in response.events() {
-            let time = event
-                .timestamp()
-                .and_then(DateTime::from_timestamp_millis)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
-            rows.push(vec![
-                time,
-                Some(stream.to_owned()),
-                event.message().map(str::to_owned),
-            ]);
+            rows.push(event_row(event.timestamp(), Some(stream), event.message()));
         }
         let next = response.next_forward_token().map(str::to_owned);
         if rows.len() >= limit {
@@ -81,14 +116,12 @@ pub async fn read_stream(
         }
         token = next;
     }
-    let mut table = LogTable::new(
-        vec!["@timestamp".into(), "@logStream".into(), "@message".into()],
+    let table = events_table(
         format!("events of {}/{stream}", query.group),
+        &query.group,
+        rows,
+        window,
+        truncated,
     );
-    table.rows = rows;
-    table.groups = vec![query.group.clone()];
-    table.window = Some(window);
-    table.truncated = truncated;
-    table.statistics.records_matched = table.len() as f64;
     Ok(Outcome::new(table, api_calls))
 }

@@ -6,11 +6,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
-use chrono::DateTime;
 use serde_json::json;
 
 use super::Shared;
 use super::errors::from_sdk;
+use super::events::{event_row, events_table, still_wanted};
 use crate::engine::backend::Outcome;
 use crate::engine::error::EngineError;
 use crate::log_table::{LogTable, QueryStatistics};
@@ -193,16 +193,12 @@ pub async fn filter(
     let mut api_calls = 0;
     let mut truncated = false;
     for _ in 0..MAX_PAGES {
-        if shared.cancelled.load(Ordering::SeqCst) {
-            return Err(EngineError::Cancelled("FilterLogEvents".into()));
-        }
-        if Instant::now() >= deadline {
-            return Err(EngineError::Timeout {
-                what: "FilterLogEvents".into(),
-                seconds: shared.query_timeout.as_secs(),
-                hint: ": narrow the window or the pattern".into(),
-            });
-        }
+        still_wanted(
+            shared,
+            "FilterLogEvents",
+            deadline,
+            ": narrow the window or the pattern",
+        )?;
         shared.logs_calls.acquire(LOGS_TPS).await;
         let streams = (!query.streams.is_empty()).then(|| query.streams.clone());
         let response = shared
@@ -220,15 +216,11 @@ pub async fn filter(
             .map_err(|e| from_sdk("FilterLogEvents", "10 TPS", e))?;
         api_calls += 1;
         for event in response.events() {
-            let time = event
-                .timestamp()
-                .and_then(DateTime::from_timestamp_millis)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
-            rows.push(vec![
-                time,
-                event.log_stream_name().map(str::to_owned),
-                event.message().map(str::to_owned),
-            ]);
+            rows.push(event_row(
+                event.timestamp(),
+                event.log_stream_name(),
+                event.message(),
+            ));
         }
         token = response.next_token().map(str::to_owned);
         if rows.len() >= limit {
@@ -240,18 +232,16 @@ pub async fn filter(
             break;
         }
     }
-    let mut table = LogTable::new(
-        vec!["@timestamp".into(), "@logStream".into(), "@message".into()],
+    let table = events_table(
         format!(
             "filter {}",
             query.pattern.as_deref().unwrap_or("(all events)")
         ),
+        &query.group,
+        rows,
+        window,
+        truncated,
     );
-    table.rows = rows;
-    table.groups = vec![query.group.clone()];
-    table.window = Some(window);
-    table.truncated = truncated;
-    table.statistics.records_matched = table.len() as f64;
     Ok(Outcome::new(table, api_calls))
 }
 
