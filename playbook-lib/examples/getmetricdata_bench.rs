@@ -30,17 +30,15 @@ fn main() {
 }
 
 #[cfg(feature = "engine")]
+#[path = "../tests/support/moto.rs"]
+mod moto;
+
+#[cfg(feature = "engine")]
 mod bench {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpStream;
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
+    use super::moto;
     use std::sync::Arc;
     use std::time::Instant;
 
-    use aws_config::BehaviorVersion;
-    use aws_config::retry::RetryConfig;
-    use aws_sdk_cloudwatch::config::Credentials;
     use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
     use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
     use chrono::{DateTime, TimeDelta, Utc};
@@ -51,47 +49,9 @@ mod bench {
 
     const NAMESPACE: &str = "Playbook/Bench";
 
-    struct Moto {
-        server: Child,
-        url: String,
-    }
-
-    impl Drop for Moto {
-        fn drop(&mut self) {
-            drop(self.server.stdin.take());
-            let _ = self.server.wait();
-        }
-    }
-
-    fn start_moto(python: &str) -> Moto {
-        let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests");
-        let mut server = Command::new(python)
-            .args(["-m", "aws.serve"])
-            .current_dir(&tests_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("starting python -m aws.serve");
-        let mut line = String::new();
-        BufReader::new(server.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("reading the endpoint");
-        let endpoint: serde_json::Value = serde_json::from_str(&line).expect("endpoint JSON");
-        let url = endpoint["url"].as_str().expect("url").to_owned();
-        Moto { server, url }
-    }
-
     /// One HTTP request to the proxy's control API; returns the JSON body.
     fn control(url: &str, method: &str, path: &str) -> serde_json::Value {
-        let address = url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).expect("proxy");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .expect("write");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("read");
+        let answer = moto::control(url, method, path);
         let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
         serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"))
     }
@@ -106,18 +66,6 @@ mod bench {
         (
             s["operations"]["GetMetricData"].as_u64().unwrap_or(0),
             s["cloudwatch_requests"].as_u64().unwrap_or(0),
-        )
-    }
-
-    fn sdk_config(url: &str) -> aws_config::SdkConfig {
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(
-            aws_config::defaults(BehaviorVersion::latest())
-                .endpoint_url(url)
-                .region(aws_config::Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "bench"))
-                .retry_config(RetryConfig::standard().with_max_attempts(3))
-                .load(),
         )
     }
 
@@ -173,8 +121,8 @@ mod bench {
         let args = args();
         let python = std::env::var("PLAYBOOK_TEST_PYTHON")
             .expect("set PLAYBOOK_TEST_PYTHON to a Python with moto[server] and cbor2");
-        let moto = start_moto(&python);
-        let config = sdk_config(&moto.url);
+        let moto = moto::start(std::ffi::OsStr::new(&python));
+        let config = moto::sdk_config(&moto.url, 3);
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let cw = aws_sdk_cloudwatch::Client::new(&config);
 

@@ -8,15 +8,11 @@
 
 #![cfg(feature = "engine")]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+#[path = "support/moto.rs"]
+mod moto;
+
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_sdk_cloudwatch::config::Credentials;
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -27,19 +23,7 @@ use playbook::engine::local::LocalSource;
 use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
 use playbook::time_range::TimeRange;
 
-struct Moto {
-    server: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        drop(self.server.stdin.take());
-        let _ = self.server.wait();
-    }
-}
-
-fn start_moto() -> Option<Moto> {
+fn start_moto() -> Option<moto::Moto> {
     let Some(python) = std::env::var_os("PLAYBOOK_TEST_PYTHON") else {
         assert!(
             std::env::var_os("PLAYBOOK_REQUIRE_MOTO").is_none(),
@@ -50,33 +34,7 @@ fn start_moto() -> Option<Moto> {
         );
         return None;
     };
-    let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests");
-    let mut server = Command::new(python)
-        .args(["-m", "aws.serve"])
-        .current_dir(&tests_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starting python -m aws.serve");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("reading the endpoint");
-    let endpoint: serde_json::Value = serde_json::from_str(&line).expect("endpoint JSON");
-    let url = endpoint["url"].as_str().expect("url").to_owned();
-    Some(Moto { server, url })
-}
-
-fn sdk_config(url: &str, attempts: u32) -> aws_config::SdkConfig {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(
-        aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(url)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
-            .load(),
-    )
+    Some(moto::start(&python))
 }
 
 fn session_for(config: &aws_config::SdkConfig) -> Session {
@@ -93,23 +51,10 @@ fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp((now - 3 * 3600) / 3600 * 3600, 0).expect("t0")
 }
 
-fn control(url: &str, path: &str) -> String {
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).expect("proxy");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    answer
-}
-
 #[test]
 fn cloudwatch_through_the_sdk_against_moto() {
     let Some(moto) = start_moto() else { return };
-    let config = sdk_config(&moto.url, 3);
+    let config = moto::sdk_config(&moto.url, 3);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let cw = aws_sdk_cloudwatch::Client::new(&config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
@@ -380,7 +325,7 @@ fn cloudwatch_through_the_sdk_against_moto() {
     );
 
     // Throttling: two throttled calls are retried; more than the attempts give a clear error.
-    let answer = control(&moto.url, "/__proxy/throttle?n=2");
+    let answer = moto::control(&moto.url, "POST", "/__proxy/throttle?n=2");
     assert!(
         answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
         "{answer}"
@@ -389,11 +334,11 @@ fn cloudwatch_through_the_sdk_against_moto() {
         .run_metrics(&[latency.clone().stat("Sum").period(60)])
         .expect("retried");
     assert_eq!(set[0].values.len(), 60);
-    control(&moto.url, "/__proxy/throttle?n=10");
+    moto::control(&moto.url, "POST", "/__proxy/throttle?n=10");
     let err = session
         .run_metrics(&[latency.stat("Sum").period(60)])
         .expect_err("throttled");
-    control(&moto.url, "/__proxy/throttle?n=0");
+    moto::control(&moto.url, "POST", "/__proxy/throttle?n=0");
     assert_eq!(err.kind(), "throttled", "{err}");
     assert!(
         err.to_string().contains("GetMetricData is throttled"),
