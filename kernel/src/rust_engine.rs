@@ -68,23 +68,42 @@ impl std::fmt::Debug for RustEngine {
 /// The name of the per-cell guard variable (see `playbook::runtime`).
 pub const GUARD_VARIABLE: &str = "_playbook_cell_guard";
 
-/// Run with the prelude, in the same evaluation: a first `let` that primes rust-analyzer
-/// and the build, so the user's first cell costs what a warm cell costs; and a `?`, which
-/// switches evcxr to wrapping cells for `?` from the start. Without that, the first cell
-/// ending in `expr?` is compiled twice and shown with `Debug` instead of its rich display
-/// (evcxr applies its display fallback together with the `?` fix).
-pub const WARM_UP: &str = "let _playbook_ready = MimeBundle::text(\"ready\");\n\
+/// Run with the prelude, in the same evaluation: a first `let`, so the user's first cell
+/// costs what a warm cell costs; and a `?`, which switches evcxr to wrapping cells for `?`
+/// from the start. Without that, the first cell ending in `expr?` is compiled twice and
+/// shown with `Debug` instead of its rich display (evcxr applies its display fallback
+/// together with the `?` fix). The `let` is typed, so it needs no rust-analyzer, and the
+/// variable it leaves is a `usize`: every later cell stores and restores it, and a plain
+/// type costs the least to compile.
+pub const WARM_UP: &str = "let _playbook_ready: usize = MimeBundle::text(\"ready\").data.len();\n\
                            \"0\".parse::<u8>()?;\n\
-                           _playbook_ready.data.len()";
+                           _playbook_ready";
 
-/// The evcxr commands and code every context starts with (kernels and the prebuild).
-pub fn prelude() -> String {
+/// What rust-analyzer (inside evcxr, for the types of new variables) analyses in the
+/// background while the prelude compiles: its first analysis of the sysroot and the
+/// library takes seconds, and cells that define variables meanwhile do not wait for it
+/// (their variables' types are worked out for the next cell, see `vendor/evcxr`).
+pub const PRIME: &str = "use playbook::prelude::*;\n\
+                         let _playbook_prime = MimeBundle::text(\"x\").data.len();";
+
+/// The evcxr command that makes the library a dependency of cells.
+pub fn prelude_dependency() -> String {
     let lib = cell_cache::library_dir();
     let lib = lib.canonicalize().unwrap_or(lib);
     format!(
-        ":dep playbook = {{ path = {:?} }}\nuse playbook::prelude::*;\n{WARM_UP}",
+        ":dep playbook = {{ path = {:?} }}",
         lib.display().to_string()
     )
+}
+
+/// The code every context starts with, after [`prelude_dependency`].
+pub fn prelude_code() -> String {
+    format!("use playbook::prelude::*;\n{WARM_UP}")
+}
+
+/// The evcxr commands and code every context starts with (the prebuild runs it whole).
+pub fn prelude() -> String {
+    format!("{}\n{}", prelude_dependency(), prelude_code())
 }
 
 impl RustEngine {
@@ -135,8 +154,16 @@ impl RustEngine {
                  start compiles it"
             );
         }
+        context
+            .execute(&prelude_dependency())
+            .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+        trace("dependency", t);
+        if let Err(error) = context.prime_analysis(PRIME) {
+            // Only slower: the first cell that needs a type starts the analysis itself.
+            eprintln!("playbook: could not start rust-analyzer in the background: {error}");
+        }
         let loaded = context
-            .execute(&prelude())
+            .execute(&prelude_code())
             .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
         if trace_enabled() {
             for phase in &loaded.phases {
@@ -346,7 +373,11 @@ fn describe_lost(variables: &[String]) -> String {
 }
 
 fn guard_prefix(token: u64) -> String {
-    format!("let {GUARD_VARIABLE} = ::playbook::runtime::CellGuard::new({token}); ")
+    // Typed, so a cell that declares no untyped variable needs no rust-analyzer.
+    format!(
+        "let {GUARD_VARIABLE}: ::playbook::runtime::CellGuard = \
+         ::playbook::runtime::CellGuard::new({token}); "
+    )
 }
 
 /// Puts the cell guard (and the statements that fetch names bound by query cells) at the
@@ -383,7 +414,8 @@ mod tests {
         let lines: Vec<&str> = code.lines().collect();
         assert_eq!(lines[0], ":dep foo");
         assert!(lines[2].starts_with(
-            "let _playbook_cell_guard = ::playbook::runtime::CellGuard::new(7); let x = 1;"
+            "let _playbook_cell_guard: ::playbook::runtime::CellGuard = \
+             ::playbook::runtime::CellGuard::new(7); let x = 1;"
         ));
         assert_eq!(lines[3], "x");
     }

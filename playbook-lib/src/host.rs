@@ -87,14 +87,33 @@ pub fn request(request: &Request) -> Result<Reply> {
     }
 }
 
-/// Like [`request`], but never waits for the connection lock: used from the panic hook,
-/// which may run while this thread is in the middle of a request.
-pub(crate) fn try_request(request: &Request) -> Option<Reply> {
-    let mut guard = CONNECTION.try_lock().ok()?;
+/// Sends a request already written as one line of JSON and waits for the host's reply
+/// line, without serde (see `runtime`). With `wait` false it gives up rather than wait
+/// for the connection (the panic hook may run while this thread holds it). `false` when
+/// the host could not be told.
+pub(crate) fn notify(line: &str, wait: bool) -> bool {
+    let mut guard = match CONNECTION.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) if wait => lock(),
+        Err(std::sync::TryLockError::WouldBlock) => return false,
+    };
     if guard.is_none() {
-        *guard = connect().ok()?;
+        *guard = connect().ok().flatten();
     }
-    exchange(guard.as_mut()?, request).ok()
+    let Some(conn) = guard.as_mut() else {
+        return false;
+    };
+    let mut answer = String::new();
+    let told = conn
+        .writer
+        .write_all(format!("{line}\n").as_bytes())
+        .is_ok()
+        && matches!(conn.reader.read_line(&mut answer), Ok(read) if read > 0);
+    if !told {
+        *guard = None;
+    }
+    told
 }
 
 /// Sends `request` and decodes a successful reply's value as `T`.

@@ -2,7 +2,7 @@
 //!
 //! evcxr catches a panic in cell code and an error returned through `?` at the top level
 //! of a cell, prints it, and reports success. The kernel therefore starts every Rust cell
-//! with `let _playbook_cell_guard = ::playbook::runtime::CellGuard::new(TOKEN);`:
+//! with `let _playbook_cell_guard: CellGuard = ::playbook::runtime::CellGuard::new(TOKEN);`:
 //! - when the cell completes, the guard is stored with the cell's other variables and
 //!   lives on (it is dropped during a later cell, with another token);
 //! - when `?` returns early or a panic unwinds, the guard is dropped *during its own
@@ -10,9 +10,15 @@
 //!
 //! The guard also installs a panic hook that reports the panic's message and location.
 //! Every message is sent synchronously, so the host knows before evcxr answers.
+//!
+//! Every cell links this code, so it writes its two requests by hand instead of through
+//! serde: that keeps serde's code out of each cell's shared object, a quarter of a warm
+//! trivial cell's time (linking). The host parses them as ordinary
+//! [`Request`](crate::protocol::Request)s (tested below).
+
+use std::fmt::Write;
 
 use crate::host;
-use crate::protocol::Request;
 
 /// Reports to the host when a cell ends early (see the module docs).
 #[derive(Debug)]
@@ -30,18 +36,15 @@ impl CellGuard {
 
 impl Drop for CellGuard {
     fn drop(&mut self) {
-        let request = Request::CellGuardDropped { cell: self.cell };
-        if std::thread::panicking() {
-            let _ = host::try_request(&request);
-        } else {
-            let _ = host::request(&request);
-        }
+        let line = format!("{{\"op\":\"cell_guard_dropped\",\"cell\":{}}}", self.cell);
+        // While unwinding, never wait for the connection (this thread may hold it).
+        host::notify(&line, !std::thread::panicking());
     }
 }
 
 /// Replaces the process's panic hook with one that reports to the host (which shows the
-/// panic as the cell's error), or prints the usual message when the host cannot be told. Each cell's copy of this crate installs an identical hook, so hooks
-/// never stack.
+/// panic as the cell's error), or prints the usual message when the host cannot be told.
+/// Each cell's copy of this crate installs an identical hook, so hooks never stack.
 pub fn install_panic_hook() {
     if !host::has_host() {
         return;
@@ -57,11 +60,7 @@ pub fn install_panic_hook() {
         let location = info
             .location()
             .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-        let reported = host::try_request(&Request::Panic {
-            message: message.clone(),
-            location: location.clone(),
-        });
-        if reported.is_some() {
+        if host::notify(&panic_line(&message, location.as_deref()), false) {
             // The kernel shows the panic as the cell's error; printing it too would
             // show it twice.
             return;
@@ -73,4 +72,65 @@ pub fn install_panic_hook() {
             None => eprintln!("thread '{name}' panicked:\n{message}"),
         }
     }));
+}
+
+/// `Request::Panic` as one line of JSON.
+fn panic_line(message: &str, location: Option<&str>) -> String {
+    let location = location.map_or_else(|| "null".to_owned(), json_string);
+    format!(
+        "{{\"op\":\"panic\",\"message\":{},\"location\":{location}}}",
+        json_string(message)
+    )
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Request;
+
+    #[test]
+    fn hand_written_requests_parse_as_the_host_parses_them() {
+        let nasty = "boom \"quoted\" \\ back\nline\r\t\u{1} é 日本 \u{7f}";
+        let parsed: Request = serde_json::from_str(&panic_line(nasty, Some("src/lib.rs:3:5")))
+            .expect("a valid panic request");
+        assert_eq!(
+            parsed,
+            Request::Panic {
+                message: nasty.into(),
+                location: Some("src/lib.rs:3:5".into())
+            }
+        );
+        let parsed: Request = serde_json::from_str(&panic_line("x", None)).unwrap();
+        assert_eq!(
+            parsed,
+            Request::Panic {
+                message: "x".into(),
+                location: None
+            }
+        );
+        let line = format!("{{\"op\":\"cell_guard_dropped\",\"cell\":{}}}", 42);
+        let parsed: Request = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed, Request::CellGuardDropped { cell: 42 });
+    }
 }
