@@ -84,7 +84,8 @@ pub const WARM_UP: &str = "let _playbook_ready: usize = MimeBundle::text(\"ready
 /// library takes seconds, and cells that define variables meanwhile do not wait for it
 /// (their variables' types are worked out for the next cell, see `vendor/evcxr`).
 pub const PRIME: &str = "use playbook::prelude::*;\n\
-                         let _playbook_prime = MimeBundle::text(\"x\").data.len();";
+                         let _playbook_prime = MimeBundle::text(\"x\").data.len();\n\
+                         _playbook_prime";
 
 /// The evcxr command that makes the library a dependency of cells.
 pub fn prelude_dependency() -> String {
@@ -154,6 +155,7 @@ impl RustEngine {
                  start compiles it"
             );
         }
+        context.add_nameable_types(playbook::prelude::nameable_types());
         context
             .execute(&prelude_dependency())
             .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
@@ -165,6 +167,7 @@ impl RustEngine {
         let loaded = context
             .execute(&prelude_code())
             .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+
         if trace_enabled() {
             for phase in &loaded.phases {
                 eprintln!(

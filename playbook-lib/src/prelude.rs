@@ -29,3 +29,94 @@ pub use crate::time_range::TimeRange;
 pub use crate::transform::{Aggregate, top_n};
 pub use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
 pub use serde_json::{Value as Json, json};
+
+/// The prelude's types as `std::any::type_name` names them (without generic arguments),
+/// each with the path a cell can write. The kernel gives them to evcxr, so a cell's
+/// variable of one of these types is kept, with its type, before rust-analyzer has
+/// analysed the library (the first seconds of a kernel).
+pub fn nameable_types() -> Vec<(String, String)> {
+    fn definition<T: ?Sized>() -> String {
+        let name = std::any::type_name::<T>();
+        name.split('<').next().unwrap_or(name).to_owned()
+    }
+    macro_rules! nameable {
+        ($($name:ident $(<$($arg:ty),*>)?),* $(,)?) => {
+            vec![$((
+                definition::<$name $(<$($arg),*>)?>(),
+                concat!("::playbook::prelude::", stringify!($name)).to_owned(),
+            )),*]
+        };
+    }
+    nameable![
+        Alarm,
+        AlarmChange,
+        AlarmReport,
+        AlarmsQuery,
+        ChangePoint,
+        Lagged,
+        Anomaly,
+        Band,
+        Excursion,
+        Ranking,
+        Seasonality,
+        LineChart,
+        Check,
+        CheckResult,
+        CheckTable,
+        Verdict,
+        SessionContext,
+        DisplayHandle,
+        Html,
+        MimeBundle,
+        Svg,
+        PlaybookError,
+        Cell,
+        LogTable,
+        QueryStatistics,
+        FilterQuery,
+        LogsQuery,
+        MetricId,
+        MetricQuery,
+        MetricSearch,
+        QueryRecord,
+        Series,
+        Summary,
+        SeriesSet,
+        Source,
+        Statistic,
+        TimeRange,
+        Aggregate,
+        DateTime<Utc>,
+        Utc,
+        TimeDelta,
+        Json,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameable_types_map_definition_paths_to_prelude_paths() {
+        let types: std::collections::HashMap<String, String> =
+            nameable_types().into_iter().collect();
+        assert_eq!(
+            types["playbook::series::Series"],
+            "::playbook::prelude::Series"
+        );
+        assert_eq!(
+            types["chrono::datetime::DateTime"],
+            "::playbook::prelude::DateTime"
+        );
+        assert_eq!(
+            types["chrono::offset::utc::Utc"],
+            "::playbook::prelude::Utc"
+        );
+        assert_eq!(
+            types["serde_json::value::Value"],
+            "::playbook::prelude::Json"
+        );
+        assert!(types.keys().all(|path| !path.contains('<')));
+    }
+}

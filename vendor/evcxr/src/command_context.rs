@@ -81,6 +81,11 @@ impl CommandContext {
         self.eval_context.process_handle()
     }
 
+    /// playbook patch: see `EvalContext::add_nameable_types`.
+    pub fn add_nameable_types(&mut self, types: impl IntoIterator<Item = (String, String)>) {
+        self.eval_context.add_nameable_types(types);
+    }
+
     /// playbook patch: see `EvalContext::prime_analysis`.
     pub fn prime_analysis(&mut self, user_code: &str) -> Result<(), Error> {
         self.eval_context.prime_analysis(user_code)

@@ -65,6 +65,10 @@ pub struct EvalContext {
     pending_types: Vec<deferred_types::PendingTypes>,
     /// playbook patch: messages to the user about deferred types.
     stderr_sender: crossbeam_channel::Sender<String>,
+    /// playbook patch: the types the evaluation process reported for deferred variables.
+    runtime_types: HashMap<String, String>,
+    /// playbook patch: how to write types named by `std::any::type_name`.
+    nameable_types: HashMap<String, String>,
     initial_config: Config,
 }
 
@@ -458,6 +462,8 @@ impl EvalContext {
             analyzer: std::sync::Arc::new(std::sync::Mutex::new(analyzer)),
             pending_types: Vec::new(),
             stderr_sender,
+            runtime_types: HashMap::new(),
+            nameable_types: deferred_types::std_nameable_types(),
             initial_config,
         };
         let outputs = EvalContextOutputs {
@@ -978,6 +984,12 @@ impl EvalContext {
                 line.strip_prefix(evcxr_internal_runtime::VARIABLE_CHANGED_TYPE)
             {
                 lost_variables.push(variable_name.to_owned());
+            } else if let Some(report) = line.strip_prefix(evcxr_internal_runtime::VARIABLE_TYPE) {
+                // playbook patch: see `deferred_types`.
+                if let Some((name, type_name)) = report.split_once('=') {
+                    self.runtime_types
+                        .insert(name.to_owned(), type_name.to_owned());
+                }
             } else if let Some(captures) = MIME_OUTPUT.captures(&line) {
                 let mime_type = captures[1].to_owned();
                 let mut content = String::new();
@@ -1775,12 +1787,19 @@ impl ContextState {
             if var_state.move_state == move_state {
                 statements.pack_variable(
                     var_name.clone(),
-                    format!(
-                        // Note, we use stringify instead of quoting ourselves since it results in
-                        // better errors if the user forgets to close a double-quote in their code.
-                        "evcxr_variable_store.put_variable::<{}>(stringify!({var_name}), {var_name});",
-                        var_state.type_name
-                    ),
+                    if var_state.type_name.is_empty() {
+                        // playbook patch: the type is being worked out (`deferred_types`).
+                        format!(
+                            "evcxr_variable_store.put_variable_reporting(stringify!({var_name}), {var_name});"
+                        )
+                    } else {
+                        format!(
+                            // Note, we use stringify instead of quoting ourselves since it results in
+                            // better errors if the user forgets to close a double-quote in their code.
+                            "evcxr_variable_store.put_variable::<{}>(stringify!({var_name}), {var_name});",
+                            var_state.type_name
+                        )
+                    },
                 );
             }
         }

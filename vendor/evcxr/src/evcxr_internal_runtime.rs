@@ -11,6 +11,8 @@
 
 pub const VARIABLE_CHANGED_TYPE: &str = "EVCXR_VARIABLE_CHANGED_TYPE:";
 pub const USER_ERROR_OCCURRED: &str = "EVCXR_ERROR_OCCURRED";
+/// playbook patch: `EVCXR_VARIABLE_TYPE:name=type` (see `put_variable_reporting`).
+pub const VARIABLE_TYPE: &str = "EVCXR_VARIABLE_TYPE:";
 
 pub struct VariableStore {
     variables: std::collections::HashMap<String, Box<dyn std::any::Any + 'static>>,
@@ -25,6 +27,13 @@ impl VariableStore {
 
     pub fn put_variable<T: 'static>(&mut self, name: &str, value: T) {
         self.variables.insert(name.to_owned(), Box::new(value));
+    }
+
+    /// playbook patch: stores a variable whose type evcxr does not know yet, and says
+    /// what the type is (`std::any::type_name`).
+    pub fn put_variable_reporting<T: 'static>(&mut self, name: &str, value: T) {
+        println!("{VARIABLE_TYPE}{name}={}", std::any::type_name::<T>());
+        self.put_variable(name, value);
     }
 
     pub fn check_variable<T: 'static>(&mut self, name: &str) -> bool {

@@ -182,10 +182,12 @@ impl RustAnalyzer {
                     let Some(body) = function.body() else {
                         continue;
                     };
+                    let started = std::time::Instant::now();
                     let module = sema
                         .scope(function.syntax())
                         .map(|scope| scope.module())
                         .unwrap();
+                    crate::trace_step("rust-analyzer: scope", started);
                     for statement in body.statements() {
                         if let ast::Stmt::LetStmt(let_stmt) = statement
                             && let Some(pat) = let_stmt.pat()

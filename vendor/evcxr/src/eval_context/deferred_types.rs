@@ -11,6 +11,11 @@
 //! own thread; the next evaluation (or completion, or hover) waits for that answer first.
 //! A variable whose type cannot be named (a closure, an unknown type) is then dropped,
 //! with a message on stderr, as evcxr would have refused it in the first place.
+//!
+//! The evaluation process also reports each such variable's `std::any::type_name`. When
+//! every path in it is one we know how to write (primitives, common std types, and what
+//! the embedder adds with `add_nameable_types`), the next cell uses that and does not wait
+//! for rust-analyzer at all.
 
 use super::ContextState;
 use super::EvalContext;
@@ -19,6 +24,8 @@ use crate::errors::Error;
 use crate::rust_analyzer::RustAnalyzer;
 use crate::rust_analyzer::TypeName;
 use crate::rust_analyzer::VariableInfo;
+use once_cell::sync::Lazy;
+use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -36,6 +43,68 @@ pub(super) fn lock(analyzer: &SharedAnalyzer) -> MutexGuard<'_, RustAnalyzer> {
     analyzer
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Lowers the priority of the calling thread: background analysis yields the CPU to the
+/// compilation of cells (on Linux the nice value is per thread).
+fn yield_to_cells() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; `0` names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+/// How to write the std types `std::any::type_name` names by their definition paths.
+pub(super) fn std_nameable_types() -> HashMap<String, String> {
+    [
+        ("alloc::string::String", "::std::string::String"),
+        ("alloc::vec::Vec", "::std::vec::Vec"),
+        ("alloc::boxed::Box", "::std::boxed::Box"),
+        ("alloc::sync::Arc", "::std::sync::Arc"),
+        ("alloc::rc::Rc", "::std::rc::Rc"),
+        ("core::option::Option", "::std::option::Option"),
+        ("core::result::Result", "::std::result::Result"),
+        ("core::time::Duration", "::std::time::Duration"),
+        ("core::cell::RefCell", "::std::cell::RefCell"),
+        ("std::path::PathBuf", "::std::path::PathBuf"),
+        ("std::collections::hash::map::HashMap", "::std::collections::HashMap"),
+        ("std::collections::hash::set::HashSet", "::std::collections::HashSet"),
+        ("alloc::collections::btree::map::BTreeMap", "::std::collections::BTreeMap"),
+        ("alloc::collections::btree::set::BTreeSet", "::std::collections::BTreeSet"),
+        ("alloc::collections::vec_deque::VecDeque", "::std::collections::VecDeque"),
+    ]
+    .into_iter()
+    .map(|(by, path)| (by.to_owned(), path.to_owned()))
+    .collect()
+}
+
+/// `type_name` (from `std::any::type_name`) as a type a cell can write, when every path
+/// in it is a primitive or in `known`.
+pub(super) fn nameable(type_name: &str, known: &HashMap<String, String>) -> Option<String> {
+    static PATH: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*").expect("valid regex")
+    });
+    const PRIMITIVES: [&str; 18] = [
+        "bool", "char", "str", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
+        "u64", "u128", "usize", "f32", "f64", "mut",
+    ];
+    if type_name.contains('{') {
+        return None; // closures, and other types only the compiler can name
+    }
+    let mut written = String::with_capacity(type_name.len() * 2);
+    let mut last = 0;
+    for path in PATH.find_iter(type_name) {
+        written.push_str(&type_name[last..path.start()]);
+        if PRIMITIVES.contains(&path.as_str()) {
+            written.push_str(path.as_str());
+        } else {
+            written.push_str(known.get(path.as_str())?);
+        }
+        last = path.end();
+    }
+    written.push_str(&type_name[last..]);
+    crate::rust_analyzer::is_type_valid(&written).then_some(written)
 }
 
 /// Types being worked out in the background for the variables `names`.
@@ -64,6 +133,7 @@ impl EvalContext {
         let job = std::thread::Builder::new()
             .name("rust-analyzer".into())
             .spawn(move || {
+                yield_to_cells();
                 let started = std::time::Instant::now();
                 let mut analyzer = lock(&analyzer);
                 analyzer.set_source(analysis_code)?;
@@ -89,6 +159,7 @@ impl EvalContext {
         std::thread::Builder::new()
             .name("rust-analyzer".into())
             .spawn(move || {
+                yield_to_cells();
                 let started = std::time::Instant::now();
                 let mut analyzer = lock(&analyzer);
                 if analyzer.set_source(analysis_code).is_ok() {
@@ -99,10 +170,39 @@ impl EvalContext {
         Ok(())
     }
 
+    /// Says how to write more types named by `std::any::type_name`: pairs of the name
+    /// without generic arguments (`mycrate::module::Type`) and a path cells can write
+    /// (`::mycrate::Type`).
+    pub fn add_nameable_types(&mut self, types: impl IntoIterator<Item = (String, String)>) {
+        self.nameable_types.extend(types);
+    }
+
     /// Waits for the types worked out in the background and gives them to the variables
     /// (in the committed state and in `state`, the caller's copy of it).
     pub(super) fn resolve_pending_types(&mut self, state: &mut ContextState) {
-        for pending in std::mem::take(&mut self.pending_types) {
+        let runtime_types = std::mem::take(&mut self.runtime_types);
+        for mut pending in std::mem::take(&mut self.pending_types) {
+            // Variables of a cell that failed were never kept: nothing to wait for.
+            pending
+                .names
+                .retain(|name| self.committed_state.is_waiting_for_type(name));
+            // What the evaluation process reported, when we can write it: no waiting.
+            pending.names.retain(|name| {
+                let Some(type_name) = runtime_types
+                    .get(name)
+                    .and_then(|reported| nameable(reported, &self.nameable_types))
+                else {
+                    return true;
+                };
+                let type_name = Ok(type_name);
+                self.committed_state.set_deferred_type(name, &type_name);
+                state.set_deferred_type(name, &type_name);
+                false
+            });
+            if pending.names.is_empty() {
+                // The analysis finishes in the background; nothing waits for it.
+                continue;
+            }
             let started = std::time::Instant::now();
             let found = match pending.job.join() {
                 Ok(Ok(found)) => found,
@@ -139,6 +239,13 @@ impl EvalContext {
 }
 
 impl ContextState {
+    /// Whether `name` is a variable whose type is still being worked out.
+    fn is_waiting_for_type(&self, name: &str) -> bool {
+        [&self.variable_states, &self.stored_variable_states]
+            .iter()
+            .any(|states| states.get(name).is_some_and(|s| s.type_name.is_empty()))
+    }
+
     /// Gives `name` the type worked out for it, or forgets it (`Err`). Only a variable
     /// still waiting for its type is touched (a later cell may have redefined it).
     /// Whether it was waiting.
