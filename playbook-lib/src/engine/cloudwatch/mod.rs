@@ -39,8 +39,19 @@ pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
 
 /// The shared state of the CloudWatch source.
 pub struct CloudWatchSource {
-    runtime: tokio::runtime::Runtime,
+    /// `None` only while dropping (see `Drop`).
+    runtime: Option<tokio::runtime::Runtime>,
     shared: Arc<Shared>,
+}
+
+impl Drop for CloudWatchSource {
+    /// A tokio runtime dropped from inside an async context (the headless runner drops
+    /// its session there) panics; shutting it down in the background never does.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// What every call shares.
@@ -154,7 +165,7 @@ impl CloudWatchSource {
             progress: std::sync::Mutex::new(None),
         };
         Ok(CloudWatchSource {
-            runtime,
+            runtime: Some(runtime),
             shared: Arc::new(shared),
         })
     }
@@ -164,7 +175,13 @@ impl CloudWatchSource {
         work: impl Future<Output = Result<T, EngineError>> + Send + 'static,
     ) -> Result<T, EngineError> {
         self.shared.cancelled.store(false, Ordering::SeqCst);
-        wait(&self.runtime, work)?
+        wait(self.runtime(), work)?
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the runtime is only taken when dropping"))
     }
 }
 
@@ -209,7 +226,7 @@ impl Backend for CloudWatchSource {
         }
         let shared = self.shared.clone();
         // Best effort, bounded: the record says "unknown" rather than waiting.
-        let asked = wait(&self.runtime, async move {
+        let asked = wait(self.runtime(), async move {
             let call = shared.sts.get_caller_identity().send();
             match tokio::time::timeout(Duration::from_secs(5), call).await {
                 Ok(Ok(identity)) => identity.account().map(str::to_owned),
@@ -290,5 +307,23 @@ impl Backend for CloudWatchSource {
 
     fn cancel(&self) {
         self.shared.cancelled.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropping_the_source_inside_an_async_context_does_not_panic() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let source = CloudWatchSource::from_sdk_config(&config).expect("a source");
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        outer.block_on(async move { drop(source) });
     }
 }
