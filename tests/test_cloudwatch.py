@@ -196,3 +196,31 @@ def test_a_running_logs_query_shows_its_progress_in_place(seeded):
     finally:
         proxy(moto, "/__proxy/slow-insights?seconds=0")
         stop_kernel(km, kc)
+
+
+def test_headless_run_on_cloudwatch_stops_cleanly_when_a_cell_fails(seeded, tmp_path):
+    """The CloudWatch source owns a tokio runtime; `playbook run` used to drop it inside
+    its own async context on the way out, which panicked after writing the record."""
+    moto, t0, _ = seeded
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": f'%%logs errors = --group {GROUP} --start {t0:%Y-%m-%dT%H:%M:%SZ} --end '
+                       f'{t0 + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}\nfilter level = "ERROR"'},
+            {"cell_type": "code", "id": "b", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": 'println!("{} errors", errors.len());\npanic!("the step failed")'},
+        ],
+        "metadata": {"kernelspec": {"name": "playbook", "display_name": "Playbook (Rust)", "language": "rust"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    path = tmp_path / "failing.ipynb"
+    path.write_text(json.dumps(notebook))
+    done = subprocess.run([BIN, "run", str(path), "-o", str(tmp_path / "out.ipynb")],
+                          capture_output=True, text=True, env=env_for(moto), timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "Cannot drop a runtime" not in done.stderr, done.stderr
+    assert "thread 'tokio" not in done.stderr, done.stderr
+    record = json.loads((tmp_path / "out.ipynb").read_text())
+    failed = next(c for c in record["cells"] if c.get("id") == "b")
+    # The bound table reached the failing cell (moto's Logs Insights ignores `filter`).
+    assert " errors" in "".join("".join(o.get("text", "")) for o in failed["outputs"])
