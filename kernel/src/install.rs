@@ -95,7 +95,14 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     context
         .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
+    // evcxr falls back to `cargo check` to explain a variable it cannot keep (a closure,
+    // a type it cannot name): prebuild the dependencies' check-mode metadata too, or the
+    // first such cell of every kernel compiles them (about 3.5 s here).
+    context
+        .check("let _playbook_check = 1;")
+        .map_err(|e| anyhow::anyhow!("checking the playbook library for cells: {e}"))?;
     drop(context);
+    remove_library_incremental_caches(staging);
     std::fs::write(staging.join(".playbook-stamp"), &stamp)?;
     if template.exists() {
         std::fs::remove_dir_all(&template)
@@ -114,6 +121,30 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
 
 /// What the template was built from: this binary's version, the library's location and
 /// the newest modification among its sources, and the compiler.
+/// Removes cargo's incremental caches of the library and its path dependencies from a
+/// prebuilt build directory: the template is rebuilt whenever the library changes, so
+/// kernels never recompile it, and every kernel copies the template at start (these
+/// caches were half of it, about 48 MB).
+fn remove_library_incremental_caches(build_dir: &Path) {
+    let Ok(targets) = std::fs::read_dir(build_dir.join("target")) else {
+        return;
+    };
+    for target in targets.flatten() {
+        let Ok(caches) = std::fs::read_dir(target.path().join("debug").join("incremental")) else {
+            continue;
+        };
+        for cache in caches.flatten() {
+            if !cache.file_name().to_string_lossy().starts_with("ctx-") {
+                let _ = std::fs::remove_dir_all(cache.path());
+            }
+        }
+    }
+}
+
+/// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
+/// 3: without the library's incremental caches).
+const TEMPLATE_LAYOUT: u32 = 3;
+
 fn library_stamp() -> anyhow::Result<String> {
     fn newest(dir: &Path, newest: &mut std::time::SystemTime) -> std::io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
@@ -143,11 +174,14 @@ fn library_stamp() -> anyhow::Result<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
+    // What the template holds also changes with the prelude and with how it is built
+    // (`TEMPLATE_LAYOUT`): a change to either rebuilds it.
     Ok(format!(
-        "{} {} {nanos} {rustc} {}",
+        "{} {} {nanos} {rustc} {} layout {TEMPLATE_LAYOUT} {}",
         env!("CARGO_PKG_VERSION"),
         lib.display(),
-        cell_cache::EVCXR_SETTINGS.replace('\n', " ")
+        cell_cache::EVCXR_SETTINGS.replace('\n', " "),
+        crate::rust_engine::prelude().replace('\n', " ")
     ))
 }
 
