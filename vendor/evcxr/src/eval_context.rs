@@ -69,6 +69,8 @@ pub struct EvalContext {
     runtime_types: HashMap<String, String>,
     /// playbook patch: how to write types named by `std::any::type_name`.
     nameable_types: HashMap<String, String>,
+    /// playbook patch: when the context evaluates (the warm-up analysis waits for a pause).
+    activity: std::sync::Arc<deferred_types::Activity>,
     initial_config: Config,
 }
 
@@ -464,6 +466,7 @@ impl EvalContext {
             stderr_sender,
             runtime_types: HashMap::new(),
             nameable_types: deferred_types::std_nameable_types(),
+            activity: Default::default(),
             initial_config,
         };
         let outputs = EvalContextOutputs {
@@ -531,6 +534,7 @@ impl EvalContext {
         code_info: &UserCodeInfo,
         callbacks: &mut EvalCallbacks,
     ) -> Result<EvalOutputs, Error> {
+        let _busy = self.activity.begin();
         self.resolve_pending_types(&mut state);
         if user_code.is_empty()
             && !self

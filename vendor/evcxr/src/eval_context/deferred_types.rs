@@ -107,6 +107,50 @@ pub(super) fn nameable(type_name: &str, known: &HashMap<String, String>) -> Opti
     crate::rust_analyzer::is_type_valid(&written).then_some(written)
 }
 
+/// Whether the context is evaluating, and since when it is not: the background analysis
+/// that only warms rust-analyzer up waits for a pause, so it never slows a running cell.
+#[derive(Default)]
+pub(super) struct Activity {
+    busy: std::sync::atomic::AtomicBool,
+    since: Mutex<Option<std::time::Instant>>,
+}
+
+/// How long the context must have been idle before the warm-up analysis starts.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(150);
+
+impl Activity {
+    /// Marks the context busy until the guard is dropped.
+    pub(super) fn begin(self: &Arc<Self>) -> ActivityGuard {
+        self.busy.store(true, std::sync::atomic::Ordering::SeqCst);
+        ActivityGuard(Arc::clone(self))
+    }
+
+    fn wait_until_quiet(&self) {
+        loop {
+            let quiet_for = if self.busy.load(std::sync::atomic::Ordering::SeqCst) {
+                None
+            } else {
+                let since = *self.since.lock().unwrap_or_else(|p| p.into_inner());
+                Some(since.map_or(QUIET, |since| since.elapsed()))
+            };
+            match quiet_for {
+                Some(quiet_for) if quiet_for >= QUIET => return,
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    }
+}
+
+/// Keeps the context marked busy (see [`Activity::begin`]).
+pub(super) struct ActivityGuard(Arc<Activity>);
+
+impl Drop for ActivityGuard {
+    fn drop(&mut self) {
+        *self.0.since.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        self.0.busy.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Types being worked out in the background for the variables `names`.
 pub(super) struct PendingTypes {
     job: JoinHandle<anyhow::Result<HashMap<String, VariableInfo>>>,
@@ -147,7 +191,9 @@ impl EvalContext {
 
     /// Has rust-analyzer load the crate graph and analyse `user_code` (for example a `let`
     /// using the dependencies) in the background, so the types of the first cells are
-    /// ready sooner. Nothing waits for it but rust-analyzer's next user.
+    /// ready sooner. Nothing waits for it but rust-analyzer's next user. It starts once
+    /// the context has been idle for a moment (a cell that needs a type sooner starts its
+    /// own analysis at once, see `defer_types`).
     pub fn prime_analysis(&mut self, user_code: &str) -> Result<(), Error> {
         let mut state = self.state();
         self.resolve_pending_types(&mut state);
@@ -156,10 +202,12 @@ impl EvalContext {
         self.write_cargo_toml(&state)?;
         let analysis_code = state.analysis_code(user_code).code_string();
         let analyzer = Arc::clone(&self.analyzer);
+        let activity = Arc::clone(&self.activity);
         std::thread::Builder::new()
             .name("rust-analyzer".into())
             .spawn(move || {
                 yield_to_cells();
+                activity.wait_until_quiet();
                 let started = std::time::Instant::now();
                 let mut analyzer = lock(&analyzer);
                 if analyzer.set_source(analysis_code).is_ok() {
