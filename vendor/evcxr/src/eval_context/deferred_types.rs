@@ -13,9 +13,9 @@
 //! with a message on stderr, as evcxr would have refused it in the first place.
 //!
 //! The evaluation process also reports each such variable's `std::any::type_name`. When
-//! every path in it is one we know how to write (primitives, common std types, and what
-//! the embedder adds with `add_nameable_types`), the next cell uses that and does not wait
-//! for rust-analyzer at all.
+//! every path in it is one we know how to write (primitives, common std types, types the
+//! cells defined, and what the embedder adds with `add_nameable_types`), the next cell
+//! uses that and does not wait for rust-analyzer at all.
 
 use super::ContextState;
 use super::EvalContext;
@@ -98,6 +98,14 @@ pub(super) fn nameable(type_name: &str, known: &HashMap<String, String>) -> Opti
         written.push_str(&type_name[last..path.start()]);
         if PRIMITIVES.contains(&path.as_str()) {
             written.push_str(path.as_str());
+        } else if let Some(item) = path
+            .as_str()
+            .strip_prefix("ctx::")
+            .filter(|item| !item.contains("::"))
+        {
+            // A type the cells defined: evcxr keeps their items at the crate's root.
+            written.push_str("crate::");
+            written.push_str(item);
         } else {
             written.push_str(known.get(path.as_str())?);
         }
