@@ -9,24 +9,14 @@
 #   papermill bench/notebooks/trivial-python.ipynb -k python3   (6 trivial Python cells)
 # Goal: `playbook run` of the trivial notebook no slower than papermill + ipykernel.
 # Installs papermill and ipykernel into the test venv when missing.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 ROUNDS="${1:-5}"
-CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
-PB="${PB:-$CACHE/target/release/playbook}"
-VENV="${PLAYBOOK_TEST_VENV:-$CACHE/test-venv}"
-[ -x "$PB" ] || { echo "no playbook binary at $PB (cargo build --release -p playbook-kernel)" >&2; exit 1; }
-[ -x "$VENV/bin/papermill" ] && "$VENV/bin/python" -c 'import ipykernel' 2>/dev/null ||
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check papermill ipykernel
-export JUPYTER_PATH="$VENV/share/jupyter" JUPYTER_PLATFORM_DIRS=1
-specs="$("$VENV/bin/jupyter" kernelspec list 2>/dev/null || true)"
-grep -q '^ *python3 ' <<<"$specs" || "$VENV/bin/python" -m ipykernel install --prefix "$VENV" >/dev/null
-grep -q '^ *playbook ' <<<"$specs" || "$PB" install --prefix "$VENV" >/dev/null
+need_binary
+venv_has papermill ipykernel || venv_install papermill ipykernel
+kernelspecs
 
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/playbook-headless.XXXXXX")"
 trap 'rm -rf "$OUT"' EXIT
-now() { date +%s.%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 run() { # NAME CMD... : appends the wall time to $OUT/NAME.times
   local name=$1 t0 t1; shift
   t0=$(now)

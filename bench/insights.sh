@@ -12,19 +12,12 @@
 #       vs jq -r '"\(.route)\t\(.latency_ms)"' | sort | awk (nearest-rank p99 per route)
 # checks that both tools give the same answer, and reports MB/s, the ratio to jq (goal
 # >= 3x) and the max RSS (/usr/bin/time -v) at both sizes (goal: flat as the file grows).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SIZE_MB="${1:-1024}"
 ROUNDS="${2:-3}"
-CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
-PB="${PB:-$CACHE/target/release/playbook}"
-[ -x "$PB" ] || { echo "no playbook binary at $PB (cargo build --release -p playbook-kernel)" >&2; exit 1; }
-
-need() { command -v "$1" >/dev/null 2>&1 || [ -x "$2" ]; }
-if ! need jq /usr/bin/jq || ! [ -x /usr/bin/time ]; then
-  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
-  $sudo_ apt-get install -y jq time >/dev/null
-fi
+need_binary
+apt_install jq jq
+apt_install /usr/bin/time time   # GNU time, for -v (max RSS)
 
 WORK="$CACHE/bench/insights.$$"
 mkdir -p "$WORK"
@@ -43,8 +36,6 @@ AWK_P99='{ if ($1 != r) { flush(); r = $1; n = 0 } v[n++] = $2 }
          function flush() { if (n) { k = int(n * 0.99); if (k < n * 0.99) k++; print r "\t" v[k - 1] } }
          END { flush() }'
 
-now() { date +%s.%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Runs "$@" under /usr/bin/time -v; prints "wall_seconds max_rss_kb"; stdout to $OUT.
 timed() {
   local t0 t1

@@ -163,10 +163,7 @@ def cli_query_ms(runs: int) -> float:
 
 def seed_moto(aws) -> tuple[str, str]:
     """A log group with EVENTS events over the last 50 minutes, straight into moto."""
-    import boto3
-
-    logs = boto3.client("logs", endpoint_url=aws.moto_url, region_name=aws.env["AWS_REGION"],
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    logs = aws.client("logs")
     logs.create_log_group(logGroupName=GROUP)
     logs.create_log_stream(logGroupName=GROUP, logStreamName="web-1")
     end = datetime.now(timezone.utc).replace(microsecond=0)

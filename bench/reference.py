@@ -30,9 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from aws.moto_fixture import moto_endpoint  # noqa: E402
-
-import boto3  # noqa: E402
+from aws.moto_fixture import MotoEndpoint, moto_endpoint  # noqa: E402
 
 DATA = ROOT / "notebooks" / "data" / "checkout"
 START, END = "2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z"
@@ -46,10 +44,8 @@ def iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed(aws, shift: timedelta) -> dict:
-    kwargs = dict(endpoint_url=aws.moto_url, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
-    cloudwatch, logs = boto3.client("cloudwatch", **kwargs), boto3.client("logs", **kwargs)
+def seed(aws: MotoEndpoint, shift: timedelta) -> dict:
+    cloudwatch, logs = aws.client("cloudwatch"), aws.client("logs")
     start, end = ts(START), ts(END)
     dims = lambda row: [{"Name": "LoadBalancer", "Value": row["LoadBalancer"]},  # noqa: E731
                         {"Name": "TargetGroup", "Value": row["TargetGroup"]}]

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real `playbook` kernel started through jupyter_client.
+"""Shared fixtures: a real `playbook` kernel started through jupyter_client, and the
+session-wide local AWS endpoint `moto` (moto + the CBOR proxy, from aws/moto_fixture.py).
 
 The kernelspec is installed into the test venv by tests/run.sh. Kernel output goes to a
 log file under tests/out/ (never to the test's own pipes, so an orphaned kernel cannot
@@ -16,6 +17,9 @@ from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
+
+# The `moto` fixture, for every test module (tests/aws/moto_fixture.py).
+pytest_plugins = ["aws.moto_fixture"]
 
 OUT = Path(__file__).parent / "out"
 KERNEL_NAME = "playbook"

@@ -10,14 +10,13 @@ import os
 import subprocess
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
-from aws.moto_fixture import moto  # noqa: F401  (session fixture)
 from conftest import execute, outputs, start_kernel, stop_kernel
 
 BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 GROUP = "/ecs/checkout"
+CLOUDWATCH = {"PLAYBOOK_SOURCE": "cloudwatch"}  # every run here: moto.playbook_env(**CLOUDWATCH)
 
 
 def start_time() -> datetime:
@@ -26,12 +25,10 @@ def start_time() -> datetime:
 
 
 @pytest.fixture(scope="module")
-def seeded(moto):  # noqa: F811
+def seeded(moto):
     moto.reset()
-    kwargs = dict(endpoint_url=moto.moto_url, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
-    logs = boto3.client("logs", **kwargs)
-    cw = boto3.client("cloudwatch", **kwargs)
+    logs = moto.client("logs")
+    cw = moto.client("cloudwatch")
     t0 = start_time()
     logs.create_log_group(logGroupName=GROUP)
     logs.create_log_stream(logGroupName=GROUP, logStreamName="web-1")
@@ -49,13 +46,6 @@ def seeded(moto):  # noqa: F811
     return moto, t0, events
 
 
-def env_for(moto) -> dict:  # noqa: F811
-    env = moto.environ()
-    env["PLAYBOOK_SOURCE"] = "cloudwatch"
-    env["AWS_MAX_ATTEMPTS"] = "1"
-    return env
-
-
 def window(t0: datetime) -> list[str]:
     end = t0 + timedelta(hours=1)
     return ["--start", t0.strftime("%Y-%m-%dT%H:%M:%SZ"), "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ")]
@@ -63,7 +53,7 @@ def window(t0: datetime) -> list[str]:
 
 def test_query_logs_and_metrics_from_a_shell(seeded):
     moto, t0, events = seeded
-    env = env_for(moto)
+    env = moto.playbook_env(**CLOUDWATCH)
     done = subprocess.run(
         [BIN, "query", "logs", "--group", GROUP, *window(t0), "--json",
          "fields @timestamp, @message | sort @timestamp desc | limit 3"],
@@ -89,7 +79,7 @@ def test_query_logs_and_metrics_from_a_shell(seeded):
 
 def test_missing_region_says_what_to_set(seeded):
     moto, t0, _ = seeded
-    env = env_for(moto)
+    env = moto.playbook_env(**CLOUDWATCH)
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         env.pop(name, None)
     done = subprocess.run(
@@ -102,7 +92,7 @@ def test_missing_region_says_what_to_set(seeded):
 
 def test_logs_cell_against_moto_binds_a_table(seeded):
     moto, t0, events = seeded
-    km, kc = start_kernel("cloudwatch", env=env_for(moto))
+    km, kc = start_kernel("cloudwatch", env=moto.playbook_env(**CLOUDWATCH))
     try:
         start, _, end = window(t0)[1], None, window(t0)[3]
         reply, messages = execute(
@@ -121,7 +111,7 @@ def test_logs_cell_against_moto_binds_a_table(seeded):
         stop_kernel(km, kc)
 
 
-def proxy(moto, path: str, method: str = "POST") -> dict:  # noqa: F811
+def proxy(moto, path: str, method: str = "POST") -> dict:
     import urllib.request
     request = urllib.request.Request(moto.url + path, method=method, data=b"" if method == "POST" else None)
     with urllib.request.urlopen(request, timeout=10) as answer:
@@ -130,7 +120,7 @@ def proxy(moto, path: str, method: str = "POST") -> dict:  # noqa: F811
 
 def test_interrupting_a_slow_logs_cell_stops_the_query(seeded):
     moto, t0, _ = seeded
-    km, kc = start_kernel("cloudwatch-interrupt", env=env_for(moto))
+    km, kc = start_kernel("cloudwatch-interrupt", env=moto.playbook_env(**CLOUDWATCH))
     try:
         reply, _ = execute(kc, "let kept = 41;")
         assert reply["content"]["status"] == "ok", reply["content"]
@@ -162,7 +152,7 @@ def test_interrupting_a_slow_logs_cell_stops_the_query(seeded):
 
 def test_credentials_never_reach_the_evaluation_process(seeded):
     moto, t0, _ = seeded
-    km, kc = start_kernel("cloudwatch-secrets", env=env_for(moto))
+    km, kc = start_kernel("cloudwatch-secrets", env=moto.playbook_env(**CLOUDWATCH))
     try:
         reply, messages = execute(
             kc, 'format!("{:?} {:?}", std::env::var("AWS_SECRET_ACCESS_KEY").ok(), std::env::var("AWS_REGION").ok())')
@@ -179,7 +169,7 @@ def test_credentials_never_reach_the_evaluation_process(seeded):
 
 def test_a_running_logs_query_shows_its_progress_in_place(seeded):
     moto, t0, _ = seeded
-    km, kc = start_kernel("cloudwatch-progress", env=env_for(moto))
+    km, kc = start_kernel("cloudwatch-progress", env=moto.playbook_env(**CLOUDWATCH))
     try:
         proxy(moto, "/__proxy/slow-insights?seconds=3")
         start, end = window(t0)[1], window(t0)[3]
@@ -216,7 +206,7 @@ def test_headless_run_on_cloudwatch_stops_cleanly_when_a_cell_fails(seeded, tmp_
     path = tmp_path / "failing.ipynb"
     path.write_text(json.dumps(notebook))
     done = subprocess.run([BIN, "run", str(path), "-o", str(tmp_path / "out.ipynb")],
-                          capture_output=True, text=True, env=env_for(moto), timeout=300)
+                          capture_output=True, text=True, env=moto.playbook_env(**CLOUDWATCH), timeout=300)
     assert done.returncode == 1, done.stderr
     assert "Cannot drop a runtime" not in done.stderr, done.stderr
     assert "thread 'tokio" not in done.stderr, done.stderr

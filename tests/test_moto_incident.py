@@ -14,10 +14,7 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import boto3
 import pytest
-
-from aws.moto_fixture import moto  # noqa: F401  (session fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "notebooks" / "data" / "checkout"
@@ -42,12 +39,10 @@ def iso(at: datetime) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(moto):  # noqa: F811
+def seeded(moto):
     moto.reset()
-    kwargs = dict(endpoint_url=moto.moto_url, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
-    logs = boto3.client("logs", **kwargs)
-    cw = boto3.client("cloudwatch", **kwargs)
+    logs = moto.client("logs")
+    cw = moto.client("cloudwatch")
     group = "/deploys/checkout"
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="pipeline")
@@ -69,9 +64,7 @@ def seeded(moto):  # noqa: F811
                                             {"Name": "TargetGroup", "Value": row["TargetGroup"]}]})
     for i in range(0, len(data), 500):
         cw.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data[i:i + 500])
-    env = moto.environ()
-    env["AWS_MAX_ATTEMPTS"] = "1"
-    return env, len(events), len(data)
+    return moto.playbook_env(), len(events), len(data)
 
 
 def query(env: dict, source: str, *args: str) -> dict:

@@ -72,7 +72,9 @@ def test_the_incident_record_states_window_queries_and_verdicts():
     done, record = run("latency-spike")
     assert done.returncode == 0, done.stderr[-3000:]
     meta = record["metadata"]["playbook"]
-    assert meta["window"] == ["2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z"]
+    # The session window is a TimeRange, written like every query's window (records
+    # before the typed RunRecord wrote a [start, end] pair; `playbook report` reads both).
+    assert meta["window"] == {"start": "2026-11-12T13:30:00Z", "end": "2026-11-12T15:30:00Z"}
     kinds = {q["kind"] for q in meta["queries"]}
     assert {"metrics", "logs_insights"} <= kinds
     insights = [q for q in meta["queries"] if q["kind"] == "logs_insights"]

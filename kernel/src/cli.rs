@@ -1,4 +1,5 @@
-//! The `playbook` command line: one subcommand per job, each a thin call into the library.
+//! The `playbook` command line: one subcommand per job, each a thin call into the library,
+//! and the exit-code contract (`crate::exit`) applied to everything, usage errors included.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,19 +7,24 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::notebook::Notebook;
-use crate::{cell_cache, connection_file, install, kernel, parameters, query_cli, report, runner};
+use crate::cells::cell_cache;
+use crate::exit::Exit;
+use crate::headless::notebook::Notebook;
+use crate::headless::{parameters, report, runner};
+use crate::jupyter::connection_file;
+use crate::queries::cli as query_cli;
+use crate::{install, server};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
 #[command(name = "playbook", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Run the Jupyter kernel (what kernel.json starts).
     Kernel {
         /// The connection file written by the Jupyter client.
@@ -35,37 +41,41 @@ pub enum Command {
     #[command(subcommand)]
     Query(query_cli::QueryCommand),
     /// Write the bundled "checkout" incident data (or a benchmark log).
-    GenerateData(query_cli::GenerateArgs),
+    GenerateData(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+struct ReportArgs {
     /// The executed notebook (from `playbook run`).
-    pub record: PathBuf,
+    record: PathBuf,
     /// md or html (default: from the -o extension, else md).
     #[arg(long, value_enum)]
-    pub format: Option<report::Format>,
+    format: Option<report::Format>,
     /// Where to write the report (default: standard output).
     #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+struct RunArgs {
     /// The notebook to run.
-    pub notebook: PathBuf,
+    notebook: PathBuf,
     /// Where to write the executed notebook (default: NAME.executed.ipynb next to it).
     #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
+    output: Option<PathBuf>,
     /// Keep going after a failing cell (the exit code still says a cell failed).
     #[arg(long)]
-    pub allow_errors: bool,
+    allow_errors: bool,
     /// Stop a cell that runs longer than this many seconds.
     #[arg(long, value_name = "SECS")]
-    pub cell_timeout: Option<u64>,
+    cell_timeout: Option<u64>,
+    /// Keep at most this many bytes of each cell's output in the record (0: all); what is
+    /// left out is counted in a note.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::notebook::DEFAULT_MAX_OUTPUT_BYTES)]
+    max_output_bytes: usize,
     /// Set a parameter declared in the cell tagged `parameters` (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
-    pub parameters: Vec<String>,
+    parameters: Vec<String>,
     /// Read parameters from a JSON ({"NAME": VALUE, …}) or YAML (`NAME: VALUE`, by a
     /// .yaml/.yml name) file; -p values win.
     #[arg(
@@ -73,30 +83,30 @@ pub struct RunArgs {
         long = "parameters-file",
         value_name = "PARAMS.json|.yaml"
     )]
-    pub parameters_file: Option<PathBuf>,
+    parameters_file: Option<PathBuf>,
     /// The data source: `cloudwatch` or `local:DIR` (also the notebook's `source`
     /// parameter when it declares one).
     #[arg(long, env = "PLAYBOOK_SOURCE")]
-    pub source: Option<String>,
+    source: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+struct InstallArgs {
     /// Install for this user (the default): $JUPYTER_DATA_DIR or ~/.local/share/jupyter.
     #[arg(long, conflicts_with = "prefix")]
-    pub user: bool,
+    user: bool,
     /// Install into PREFIX/share/jupyter (a virtualenv or conda env).
     #[arg(long)]
-    pub prefix: Option<PathBuf>,
+    prefix: Option<PathBuf>,
     /// Only write the kernelspec; do not prebuild the cell library.
     #[arg(long)]
-    pub no_prebuild: bool,
+    no_prebuild: bool,
 }
 
 impl Cli {
     /// The directory evcxr must build in for this command, if the command runs Rust
     /// cells (its evcxr configuration is written next to it, see `cell_cache`).
-    pub fn evcxr_build_dir(&self) -> Option<PathBuf> {
+    fn evcxr_build_dir(&self) -> Option<PathBuf> {
         match &self.command {
             Command::Kernel { .. } | Command::Run(_) => Some(cell_cache::new_kernel_dir()),
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
@@ -108,100 +118,181 @@ impl Cli {
     }
 }
 
+/// The whole program after `evcxr::runtime_hook()`: parses the command line (a usage error
+/// is bad input, exit 3, on every subcommand), prepares evcxr's configuration for
+/// commands that run cells, and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let build_dir = cli.evcxr_build_dir();
+    if let Some(dir) = &build_dir {
+        // Kernels start offline when the prebuilt template exists; the prebuild resolves.
+        let offline = matches!(cli.command, Command::Kernel { .. } | Command::Run(_))
+            && cell_cache::has_template();
+        match cell_cache::write_evcxr_config(dir, offline) {
+            // SAFETY: no other thread exists yet (the async runtime and evcxr start
+            // later), so nothing can read the environment concurrently.
+            #[allow(unsafe_code)]
+            Ok(config) => unsafe { std::env::set_var("EVCXR_CONFIG_DIR", config) },
+            Err(error) => {
+                eprintln!("playbook: {error:#}");
+                return Exit::BadInput.into();
+            }
+        }
+    }
+    match run(cli, build_dir) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("playbook: {error:#}");
+            Exit::BadInput.into()
+        }
+    }
+}
+
+/// `--help` and `--version` print and succeed; anything else clap refuses is bad input.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            Exit::Ok.into()
+        }
+        _ => {
+            let _ = error.print();
+            Exit::BadInput.into()
+        }
+    }
+}
+
 /// Runs the parsed command; `build_dir` is what [`Cli::evcxr_build_dir`] returned.
-pub fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Kernel { connection_file } => {
             let info = connection_file::read(&connection_file)?;
             let build_dir = build_dir.context("no build directory for the kernel")?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            runtime.block_on(kernel::run(info, build_dir))?;
-            // Cells may have left threads behind; do not wait for them.
-            runtime.shutdown_background();
-            Ok(ExitCode::SUCCESS)
+            block_on(server::run(info, build_dir))??;
+            Ok(Exit::Ok.into())
         }
-        Command::Run(args) => {
-            let build_dir = build_dir.context("no build directory for the run")?;
-            let mut given = Vec::new();
-            if let Some(file) = &args.parameters_file {
-                let text = std::fs::read_to_string(file)
-                    .with_context(|| format!("reading {}", file.display()))?;
-                let yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
-                given.extend(if yaml {
-                    parameters::from_yaml_file(&text)?
-                } else {
-                    parameters::from_json_file(&text)?
-                });
-            }
-            for assignment in &args.parameters {
-                let (name, value) = parameters::parse_assignment(assignment)?;
-                given.retain(|(n, _)| n != &name);
-                given.push((name, value));
-            }
-            let options = runner::RunOptions {
-                notebook: args.notebook,
-                parameters: given,
-                output: args.output,
-                allow_errors: args.allow_errors,
-                cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
-                source: args.source,
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            let code = runtime.block_on(runner::run(options, build_dir))?;
-            runtime.shutdown_background();
-            Ok(code)
-        }
+        Command::Run(args) => run_notebook(args, build_dir),
         Command::Query(command) => Ok(query_cli::run(command)),
-        Command::GenerateData(args) => query_cli::generate(&args),
-        Command::Report(args) => {
-            let record = Notebook::read(&args.record)?;
-            let format = args.format.unwrap_or_else(|| {
-                let html = args
-                    .output
-                    .as_ref()
-                    .and_then(|o| o.extension())
-                    .is_some_and(|e| e == "html" || e == "htm");
-                if html {
-                    report::Format::Html
-                } else {
-                    report::Format::Md
-                }
-            });
-            let text = report::render(&record, format);
-            match &args.output {
-                Some(path) => {
-                    std::fs::write(path, text)
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => print!("{text}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Install(args) => {
-            let location = match args.prefix {
-                Some(prefix) => install::Location::Prefix(prefix),
-                None => install::Location::User,
-            };
-            let exe = std::env::current_exe().context("finding this executable")?;
-            let dir = install::write_kernelspec(&location, &exe)?;
-            println!(
-                "installed kernelspec {} in {}",
-                install::KERNEL_NAME,
-                dir.display()
-            );
-            if let Some(staging) = build_dir {
-                println!("prebuilding the cell library (first time: about a minute)…");
-                let template = install::prebuild(&staging)?;
-                println!("cell library prebuilt in {}", template.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::GenerateData(args) => generate(&args),
+        Command::Report(args) => write_report(&args),
+        Command::Install(args) => install(args, build_dir),
     }
+}
+
+/// The stack of the runtime's threads, where queries are evaluated (`spawn_blocking`):
+/// sized for the deepest query the parsers accept (a tree of `MAX_TREE_DEPTH` levels needs
+/// well under 1 MiB; see `playbook-insights`' tests), with room to spare.
+const THREAD_STACK: usize = 8 << 20;
+
+/// Runs `future` on a multi-threaded runtime, then leaves without waiting for threads
+/// cells may have left behind.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(THREAD_STACK)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let value = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(value)
+}
+
+fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let build_dir = build_dir.context("no build directory for the run")?;
+    let given = parameters::given(args.parameters_file.as_deref(), &args.parameters)?;
+    let options = runner::RunOptions {
+        notebook: args.notebook,
+        parameters: given,
+        output: args.output,
+        allow_errors: args.allow_errors,
+        cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+        max_output_bytes: args.max_output_bytes,
+        source: args.source,
+    };
+    block_on(runner::run(options, build_dir))?
+}
+
+fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let record = Notebook::read(&args.record)?;
+    let format = args.format.unwrap_or_else(|| {
+        let html = args
+            .output
+            .as_ref()
+            .and_then(|o| o.extension())
+            .is_some_and(|e| e == "html" || e == "htm");
+        if html {
+            report::Format::Html
+        } else {
+            report::Format::Md
+        }
+    });
+    let text = report::render(&record, format);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(Exit::Ok.into())
+}
+
+fn install(args: InstallArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let location = match args.prefix {
+        Some(prefix) => install::Location::Prefix(prefix),
+        None => install::Location::User,
+    };
+    let exe = std::env::current_exe().context("finding this executable")?;
+    let dir = install::write_kernelspec(&location, &exe)?;
+    println!(
+        "installed kernelspec {} in {}",
+        install::KERNEL_NAME,
+        dir.display()
+    );
+    if let Some(staging) = build_dir {
+        println!("prebuilding the cell library (first time: about a minute)…");
+        let template = install::prebuild(&staging)?;
+        println!("cell library prebuilt in {}", template.display());
+    }
+    Ok(Exit::Ok.into())
+}
+
+/// `playbook generate-data`: options of the bundled data generator.
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Where to write (a local source directory: metrics/ and logs/ go under it).
+    out_dir: PathBuf,
+    /// Days of metrics, ending with the incident day.
+    #[arg(long, default_value_t = 14)]
+    days: u32,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Instead of the dataset, write one JSON Lines log of about this many bytes (benchmarks).
+    #[arg(long, value_name = "BYTES")]
+    bench_bytes: Option<u64>,
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    let options = playbook_datagen::Options {
+        out_dir: args.out_dir.clone(),
+        days: args.days,
+        seed: args.seed,
+        bench_bytes: args.bench_bytes,
+        ..playbook_datagen::Options::default()
+    };
+    let summary = playbook_datagen::generate(&options)
+        .with_context(|| format!("generating data into {}", args.out_dir.display()))?;
+    println!(
+        "wrote {} files ({} bytes): {} metric datapoints, {} log events under {}",
+        summary.files.len(),
+        summary.bytes,
+        summary.metric_points,
+        summary.log_events,
+        args.out_dir.display()
+    );
+    Ok(Exit::Ok.into())
 }

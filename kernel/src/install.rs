@@ -6,19 +6,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::json;
 
-use crate::cell_cache;
-use crate::rust_engine::prelude;
+use crate::cells::cell_cache;
+use crate::cells::rust_engine::prelude;
 
 /// The kernelspec's name, display name and files.
-pub const KERNEL_NAME: &str = "playbook";
-pub const DISPLAY_NAME: &str = "Playbook (Rust)";
+pub(crate) const KERNEL_NAME: &str = "playbook";
+pub(crate) const DISPLAY_NAME: &str = "Playbook (Rust)";
 const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
 const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
 const LOGO_SVG: &[u8] = include_bytes!("../assets/logo-svg.svg");
 
 /// Where the kernelspec goes.
 #[derive(Debug, Clone)]
-pub enum Location {
+pub(crate) enum Location {
     /// `$JUPYTER_DATA_DIR` or `~/.local/share/jupyter`.
     User,
     /// `PREFIX/share/jupyter` (a virtualenv, conda env or test venv).
@@ -26,7 +26,7 @@ pub enum Location {
 }
 
 /// The `kernels/playbook` directory for `location`.
-pub fn kernelspec_dir(location: &Location) -> anyhow::Result<PathBuf> {
+pub(crate) fn kernelspec_dir(location: &Location) -> anyhow::Result<PathBuf> {
     let data = match location {
         Location::Prefix(prefix) => prefix.join("share").join("jupyter"),
         Location::User => match std::env::var_os("JUPYTER_DATA_DIR") {
@@ -41,7 +41,7 @@ pub fn kernelspec_dir(location: &Location) -> anyhow::Result<PathBuf> {
 }
 
 /// The kernel.json for the binary at `exe`.
-pub fn kernel_json(exe: &Path) -> serde_json::Value {
+pub(crate) fn kernel_json(exe: &Path) -> serde_json::Value {
     json!({
         "argv": [exe.display().to_string(), "kernel", "--connection-file", "{connection_file}"],
         "display_name": DISPLAY_NAME,
@@ -55,7 +55,7 @@ pub fn kernel_json(exe: &Path) -> serde_json::Value {
 }
 
 /// Writes the kernelspec; returns its directory.
-pub fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathBuf> {
     let dir = kernelspec_dir(location)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let spec = serde_json::to_string_pretty(&kernel_json(exe))?;
@@ -69,7 +69,7 @@ pub fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathB
 /// Compiles the cell library once into the template every new kernel copies.
 /// `staging` is where evcxr builds (the process's `EVCXR_TMPDIR`); it is moved into place
 /// only when the build succeeded, so a failed prebuild never leaves a broken template.
-pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     let template = cell_cache::template_dir();
     let stamp = library_stamp()?;
     let stamp_file = template.join(".playbook-stamp");
@@ -80,9 +80,10 @@ pub fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
         return Ok(template);
     }
     let started = std::time::Instant::now();
-    let (eval_context, outputs) =
-        evcxr::EvalContext::with_subprocess_command(crate::rust_engine::evaluation_command()?)
-            .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+    let (eval_context, outputs) = evcxr::EvalContext::with_subprocess_command(
+        crate::cells::rust_engine::evaluation_command()?,
+    )
+    .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
     let mut context = evcxr::CommandContext::with_eval_context(eval_context);
     // Show what cargo and the cells print, so a slow or failing prebuild explains itself.
     for rx in [outputs.stdout, outputs.stderr] {
@@ -181,12 +182,12 @@ fn library_stamp() -> anyhow::Result<String> {
         env!("CARGO_PKG_VERSION"),
         lib.display(),
         cell_cache::EVCXR_SETTINGS.replace('\n', " "),
-        crate::rust_engine::prelude().replace('\n', " ")
+        crate::cells::rust_engine::prelude().replace('\n', " ")
     ))
 }
 
 /// The staging directory for a prebuild by this process.
-pub fn staging_dir() -> PathBuf {
+pub(crate) fn staging_dir() -> PathBuf {
     cell_cache::template_dir().with_file_name(format!("template-new-{}", std::process::id()))
 }
 

@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::chart::{LineChart, escape};
+use crate::chart::LineChart;
 use crate::display::{MimeBundle, Render};
 use crate::error::Result;
 use crate::host;
+use crate::html::escape;
 use crate::protocol::Request;
 use crate::query::{RangeSpec, Windowed};
 use crate::time_range::{TimeRange, rfc3339};
@@ -54,6 +55,21 @@ impl AlarmsQuery {
     pub fn prefix(mut self, prefix: &str) -> Self {
         self.prefix = Some(prefix.to_owned());
         self
+    }
+
+    /// The query in one line, for the query log (`alarms in ALARM named checkout-*`).
+    pub fn describe(&self) -> String {
+        if self.state.is_none() && self.prefix.is_none() {
+            return "all alarms".to_owned();
+        }
+        let mut text = "alarms".to_owned();
+        if let Some(state) = &self.state {
+            text.push_str(&format!(" in {state}"));
+        }
+        if let Some(prefix) = &self.prefix {
+            text.push_str(&format!(" named {prefix}*"));
+        }
+        text
     }
 
     /// The alarms and their state changes in the window.

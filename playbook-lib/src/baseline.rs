@@ -12,7 +12,7 @@ use crate::context::context;
 use crate::error::{Error, Result};
 use crate::query::{MetricQuery, RangeSpec, fetch_many};
 use crate::series::{Series, percentile};
-use crate::time_range::{TimeRange, parse_instant_at};
+use crate::time_range::TimeRange;
 
 /// MAD × this ≈ one standard deviation for normal data.
 const MAD_TO_SIGMA: f64 = 1.4826;
@@ -37,16 +37,12 @@ fn resolve_window(query: &MetricQuery) -> Result<TimeRange> {
     match &query.window {
         Some(RangeSpec::Absolute(range)) => Ok(*range),
         Some(RangeSpec::Text(text)) => TimeRange::parse(text),
-        None => {
-            let (start, end) = context()?.window.ok_or_else(|| {
-                Error::InvalidInput(
-                    "the query has no window and the session none: give it one (.since(…)) or set_window(…)"
-                        .into(),
-                )
-            })?;
-            let now = Utc::now();
-            TimeRange::new(parse_instant_at(&start, now)?, parse_instant_at(&end, now)?)
-        }
+        None => context()?.window.ok_or_else(|| {
+            Error::InvalidInput(
+                "the query has no window and the session none: give it one (.since(…)) or set_window(…)"
+                    .into(),
+            )
+        }),
     }
 }
 

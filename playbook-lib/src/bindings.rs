@@ -3,11 +3,12 @@
 //! (the kernel adds `let errors: LogTable = playbook::bindings::fetch("errors")?;` to that
 //! cell, so no query cell waits for a compile).
 
-use serde::de::DeserializeOwned;
-
+use crate::alarms::AlarmReport;
 use crate::error::Result;
 use crate::host;
-use crate::protocol::Request;
+use crate::log_table::LogTable;
+use crate::protocol::{Answer, FromAnswer, Request};
+use crate::series_set::SeriesSet;
 
 /// The Rust type a bound result has in cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -38,8 +39,36 @@ impl BoundType {
     }
 }
 
+/// A result a query cell bound to a name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    LogTable(LogTable),
+    SeriesSet(SeriesSet),
+    AlarmReport(AlarmReport),
+}
+
+impl Bound {
+    /// Its type in cells.
+    pub fn bound_type(&self) -> BoundType {
+        match self {
+            Bound::LogTable(_) => BoundType::LogTable,
+            Bound::SeriesSet(_) => BoundType::SeriesSet,
+            Bound::AlarmReport(_) => BoundType::AlarmReport,
+        }
+    }
+
+    /// The answer that hands it to a cell.
+    pub fn to_answer(&self) -> Answer {
+        match self {
+            Bound::LogTable(table) => Answer::Table(table.clone()),
+            Bound::SeriesSet(set) => Answer::Series(set.clone()),
+            Bound::AlarmReport(report) => Answer::Alarms(report.clone()),
+        }
+    }
+}
+
 /// Fetches the value a query cell bound to `name`.
-pub fn fetch<T: DeserializeOwned>(name: &str) -> Result<T> {
+pub fn fetch<T: FromAnswer>(name: &str) -> Result<T> {
     host::call(&Request::Binding {
         name: name.to_owned(),
     })

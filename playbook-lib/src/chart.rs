@@ -18,6 +18,7 @@ mod overlay;
 #[cfg(test)]
 mod tests;
 
+use crate::html::escape;
 use chrono::{DateTime, Utc};
 
 use crate::series::Series;
@@ -50,14 +51,6 @@ pub struct LineChart {
     thresholds: Vec<Threshold>,
     width: f64,
     height: f64,
-}
-
-/// Escapes text for XML and HTML.
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 impl LineChart {

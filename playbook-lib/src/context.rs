@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::host;
 use crate::protocol::Request;
+use crate::time_range::TimeRange;
 
 /// The session context as the host sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +19,8 @@ pub struct SessionContext {
     pub source: Option<String>,
     /// Where the choice came from (`PLAYBOOK_SOURCE`, `--source`, `%source`, …).
     pub source_origin: String,
-    /// The default window as absolute RFC 3339 instants, if one is set.
-    pub window: Option<(String, String)>,
+    /// The default window, resolved to absolute instants, if one is set.
+    pub window: Option<TimeRange>,
     /// Parameters in effect, by name.
     pub parameters: BTreeMap<String, Value>,
     /// The version of the `playbook` host answering.
@@ -33,7 +34,7 @@ impl fmt::Display for SessionContext {
             None => writeln!(f, "source: none chosen ({})", self.source_origin)?,
         }
         match &self.window {
-            Some((start, end)) => writeln!(f, "window: {start} .. {end}")?,
+            Some(window) => writeln!(f, "window: {window}")?,
             None => writeln!(f, "window: not set")?,
         }
         if self.parameters.is_empty() {

@@ -90,6 +90,20 @@ impl MetricSearch {
         })
     }
 
+    /// The search in one line, for the query log (`AWS/EC2 CPUUtilization InstanceId=*`).
+    pub fn describe(&self) -> String {
+        let dims: String = self
+            .dimensions
+            .iter()
+            .map(|(k, v)| format!(" {k}={}", v.as_deref().unwrap_or("*")))
+            .collect();
+        format!(
+            "{} {}{dims}",
+            self.namespace.as_deref().unwrap_or("*"),
+            self.metric.as_deref().unwrap_or("*"),
+        )
+    }
+
     /// Whether `id` matches this search.
     pub fn matches(&self, id: &MetricId) -> bool {
         self.namespace.as_ref().is_none_or(|n| *n == id.namespace)

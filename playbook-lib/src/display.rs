@@ -162,13 +162,12 @@ impl DisplayHandle {
 }
 
 fn send(bundle: &MimeBundle, display_id: Option<String>, update: bool) -> Result<()> {
-    host::call::<Value>(&Request::Display {
+    host::call::<()>(&Request::Display {
         data: bundle.to_map(),
         metadata: Map::new(),
         display_id,
         update,
     })
-    .map(drop)
 }
 
 /// Shows `value` now (`display_data`) and returns a handle to update it later.
@@ -184,7 +183,7 @@ pub fn display(value: &impl Render) -> Result<DisplayHandle> {
 
 /// Clears the cell's output; with `wait`, only when the next output arrives.
 pub fn clear_output(wait: bool) -> Result<()> {
-    host::call::<Value>(&Request::ClearOutput { wait }).map(drop)
+    host::call::<()>(&Request::ClearOutput { wait })
 }
 
 #[cfg(test)]

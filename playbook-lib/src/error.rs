@@ -10,7 +10,8 @@ pub enum Error {
     /// no host to ask.
     #[error(
         "no playbook host: {variable} is not set. Run this code in the Playbook (Rust) kernel \
-         or with `playbook run`, or enable the `engine` feature to run the engine in-process"
+         or with `playbook run`; a plain Rust program links the `playbook-engine` crate and \
+         calls its `Session` instead"
     )]
     NoHost { variable: &'static str },
     /// The host socket exists in the environment but cannot be reached.
@@ -25,7 +26,10 @@ pub enum Error {
     Channel(String),
     /// The host understood the request and refused or failed it.
     #[error("{message}")]
-    Host { kind: String, message: String },
+    Host {
+        kind: crate::protocol::ErrorKind,
+        message: String,
+    },
     /// The client of this notebook does not accept input (`allow_stdin` is false).
     #[error(
         "this client does not accept input (allow_stdin is false), so `{prompt}` cannot be \

@@ -2,19 +2,18 @@
 //!
 //! The kernel starts the evaluation process with [`HOST_SOCKET_ENV`] pointing at a Unix
 //! socket it listens on. The first request opens one connection for the process; requests
-//! are serialised through it (one line of JSON out, one line back). Without the variable,
-//! a build with the `engine` feature answers in-process; any other build reports
-//! [`Error::NoHost`].
+//! are serialised through it (one line of JSON out, one line back). Without the variable
+//! there is no host and every request fails with [`Error::NoHost`]: a program that wants
+//! the engine in-process links the `playbook-engine` crate and calls its `Session`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
-
-use serde::de::DeserializeOwned;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::protocol::{HOST_SOCKET_ENV, Reply, Request};
+use crate::protocol::{Answer, FromAnswer, HOST_SOCKET_ENV, Reply, Request};
 
 struct Connection {
     reader: BufReader<UnixStream>,
@@ -46,7 +45,24 @@ fn connect() -> Result<Option<Connection>> {
     Ok(Some(Connection { reader, writer }))
 }
 
+/// How long a cell waits for the host's reply: longer than any engine deadline (a Logs
+/// Insights query may run 15 minutes, `PLAYBOOK_QUERY_TIMEOUT`), so it only fires when the
+/// host is gone. Input waits for the person at the notebook (an interrupt ends it).
+fn reply_deadline(request: &Request) -> Option<Duration> {
+    if matches!(request, Request::Input { .. }) {
+        return None;
+    }
+    let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(900);
+    Some(Duration::from_secs(query_timeout.saturating_add(300)))
+}
+
 fn exchange(conn: &mut Connection, request: &Request) -> Result<Reply> {
+    conn.writer
+        .set_read_timeout(reply_deadline(request))
+        .map_err(|e| Error::Channel(format!("setting the reply deadline: {e}")))?;
     let mut line = serde_json::to_string(request).map_err(|e| Error::Channel(e.to_string()))?;
     line.push('\n');
     conn.writer
@@ -56,7 +72,12 @@ fn exchange(conn: &mut Connection, request: &Request) -> Result<Reply> {
     let read = conn
         .reader
         .read_line(&mut answer)
-        .map_err(|e| Error::Channel(format!("reading a reply: {e}")))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => Error::Channel(
+                "the host did not answer within its deadline (is the kernel still running?)".into(),
+            ),
+            _ => Error::Channel(format!("reading a reply: {e}")),
+        })?;
     if read == 0 {
         return Err(Error::Channel("the host closed the channel".into()));
     }
@@ -74,17 +95,17 @@ pub fn request(request: &Request) -> Result<Reply> {
     if guard.is_none() {
         *guard = connect()?;
     }
-    match guard.as_mut() {
-        Some(conn) => {
-            let result = exchange(conn, request);
-            if matches!(result, Err(Error::Channel(_))) {
-                // Reconnect on the next request rather than reusing a broken stream.
-                *guard = None;
-            }
-            result
-        }
-        None => in_process(request),
+    let Some(conn) = guard.as_mut() else {
+        return Err(Error::NoHost {
+            variable: HOST_SOCKET_ENV,
+        });
+    };
+    let result = exchange(conn, request);
+    if matches!(result, Err(Error::Channel(_))) {
+        // Reconnect on the next request rather than reusing a broken stream.
+        *guard = None;
     }
+    result
 }
 
 /// Sends a request already written as one line of JSON and waits for the host's reply
@@ -116,23 +137,30 @@ pub(crate) fn notify(line: &str, wait: bool) -> bool {
     told
 }
 
-/// Sends `request` and decodes a successful reply's value as `T`.
-pub fn call<T: DeserializeOwned>(req: &Request) -> Result<T> {
+/// Sends `req` and takes the answer it expects (`T`) out of a successful reply.
+pub fn call<T: FromAnswer>(req: &Request) -> Result<T> {
+    let answer = answer(req)?;
+    let name = answer.name();
+    T::from_answer(answer).ok_or_else(|| {
+        Error::Channel(format!(
+            "unexpected answer `{name}` to the `{}` request",
+            op_name(req)
+        ))
+    })
+}
+
+/// Sends `req` and returns the answer of a successful reply.
+pub fn answer(req: &Request) -> Result<Answer> {
     match request(req)? {
-        Reply::Ok { value } => serde_json::from_value(value)
-            .map_err(|e| Error::Channel(format!("unexpected reply to {req:?}: {e}"))),
+        Reply::Ok { answer } => Ok(answer),
         Reply::Error { kind, message } => Err(Error::Host { kind, message }),
     }
 }
 
-#[cfg(feature = "engine")]
-fn in_process(request: &Request) -> Result<Reply> {
-    Ok(crate::engine::in_process().handle_standalone(request))
-}
-
-#[cfg(not(feature = "engine"))]
-fn in_process(_request: &Request) -> Result<Reply> {
-    Err(Error::NoHost {
-        variable: HOST_SOCKET_ENV,
-    })
+/// The request's `op` tag, for messages.
+fn op_name(req: &Request) -> String {
+    serde_json::to_value(req)
+        .ok()
+        .and_then(|v| v.get("op").and_then(|op| op.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::host;
-use crate::protocol::Request;
+use crate::protocol::{ErrorKind, Request};
 
 fn input(prompt: &str, password: bool) -> Result<String> {
     host::call(&Request::Input {
@@ -14,7 +14,10 @@ fn input(prompt: &str, password: bool) -> Result<String> {
         password,
     })
     .map_err(|error| match error {
-        Error::Host { kind, .. } if kind == "input_not_allowed" => Error::InputNotAllowed {
+        Error::Host {
+            kind: ErrorKind::InputNotAllowed,
+            ..
+        } => Error::InputNotAllowed {
             prompt: prompt.to_owned(),
         },
         other => other,

@@ -26,8 +26,10 @@
 //! - [`input`]: asking the person at the notebook a question (`confirm`, `ask`).
 //! - [`runtime`]: the per-cell guard and panic hook the kernel relies on to report
 //!   panics and `?` errors as cell errors.
-//! - `engine` (feature `engine`, linked by the `playbook` binary only): the host side
-//!   that answers those requests. Cells never compile it.
+//!
+//! The host side that answers those requests is the `playbook-engine` crate (sessions,
+//! the query log, the local and CloudWatch sources), linked by the `playbook` binary and
+//! never by cells: this crate has no AWS SDK, no engine and no in-process fallback.
 //! - [`error`]: the library's error type.
 
 pub mod alarms;
@@ -39,10 +41,9 @@ pub mod check;
 pub mod context;
 pub mod discovery;
 pub mod display;
-#[cfg(feature = "engine")]
-pub mod engine;
 pub mod error;
 pub mod host;
+pub mod html;
 pub mod input;
 pub mod log_table;
 pub mod logs_query;

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::chart::escape;
 use crate::display::{MimeBundle, Render};
+use crate::html::escape;
 use crate::series::Series;
 use crate::time_range::{TimeRange, rfc3339};
 

@@ -1,14 +1,22 @@
 //! Messages between a cell (the evaluation process) and its host (the kernel process).
 //!
 //! One JSON object per line in each direction over a Unix stream socket. Every request
-//! gets exactly one reply, in order. The types are plain serde data so both sides (and
-//! tests) can speak them without the other side's code.
+//! gets exactly one reply, in order. Both directions are typed: a [`Request`] tagged by
+//! `op`, a [`Reply`] tagged by `status` whose success carries a typed [`Answer`] and whose
+//! failure carries an [`ErrorKind`] both processes match on. `serde_json::Value` appears
+//! only where the content is the user's (a MIME bundle, an echoed payload).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::alarms::AlarmsQuery;
-use crate::query::{FilterQuery, LogsQuery, MetricQuery, MetricSearch, RangeSpec};
+use crate::alarms::{AlarmReport, AlarmsQuery};
+use crate::check::CheckResult;
+use crate::context::SessionContext;
+use crate::log_table::LogTable;
+use crate::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
+use crate::record::QueryRecord;
+use crate::series_set::SeriesSet;
+use crate::time_range::TimeRange;
 
 /// The environment variable that carries the host socket's path into the evaluation process.
 pub const HOST_SOCKET_ENV: &str = "PLAYBOOK_HOST_SOCKET";
@@ -17,9 +25,9 @@ pub const HOST_SOCKET_ENV: &str = "PLAYBOOK_HOST_SOCKET";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
-    /// What source, window and parameters are in effect.
+    /// What source, window and parameters are in effect (answer: [`Answer::Context`]).
     Context,
-    /// Echo a payload back (checks the channel end to end).
+    /// Echo a payload back (checks the channel end to end; answer: [`Answer::Echo`]).
     Echo { payload: Value },
     /// Show a MIME bundle now (`display_data`), optionally under a display id.
     Display {
@@ -34,74 +42,210 @@ pub enum Request {
     },
     /// Clear the cell's output (`clear_output`).
     ClearOutput { wait: bool },
-    /// Ask the person at the notebook for a line of input.
+    /// Ask the person at the notebook for a line of input (answer: [`Answer::Text`]).
     Input { prompt: String, password: bool },
     /// The guard of a cell was dropped: at the end of the next cell (normal), or early
     /// (`?` returned an error, or a panic unwound).
     CellGuardDropped { cell: u64 },
-    /// Record a check's result (a serialised `check::CheckResult`).
-    Check { result: Value },
-    /// Every check recorded in this session.
+    /// Record a check's result.
+    Check { result: CheckResult },
+    /// Every check recorded in this session (answer: [`Answer::Checks`]).
     Checks,
     /// A panic happened in cell code.
     Panic {
         message: String,
         location: Option<String>,
     },
-    /// Fetch metric series (answer: a `SeriesSet`, in query order).
+    /// Fetch metric series (answer: [`Answer::Series`], in query order).
     Metrics { queries: Vec<MetricQuery> },
-    /// Run a Logs Insights query (answer: a `LogTable`).
+    /// Run a Logs Insights query (answer: [`Answer::Table`]).
     LogsInsights { query: LogsQuery },
-    /// Filter raw log events (answer: a `LogTable`).
+    /// Filter raw log events (answer: [`Answer::Table`]).
     FilterLogEvents { query: FilterQuery },
-    /// Log groups whose names start with `prefix` (answer: names).
+    /// Log groups whose names start with `prefix` (answer: [`Answer::Names`]).
     LogGroups {
         #[serde(default)]
         prefix: Option<String>,
     },
-    /// Every query issued so far (answer: `QueryRecord`s).
+    /// Every query issued so far (answer: [`Answer::Queries`]).
     Queries,
-    /// Choose the source (`cloudwatch`, `local:DIR`) for later queries.
+    /// Choose the source (`cloudwatch`, `local:DIR`) for later queries (answer: the new
+    /// [`Answer::Context`]).
     SetSource { spec: String },
-    /// Set (or with `None` clear) the session's default window (answer: the resolved
-    /// `TimeRange`, or null).
+    /// Set (or with `None` clear) the session's default window (answer:
+    /// [`Answer::Window`]).
     SetWindow { window: Option<RangeSpec> },
-    /// Metrics that exist (answer: sorted `MetricId`s).
+    /// Metrics that exist (answer: [`Answer::Metrics`], sorted).
     ListMetrics { search: MetricSearch },
-    /// Alarms and their state changes in a window (answer: an `AlarmReport`).
+    /// Alarms and their state changes in a window (answer: [`Answer::Alarms`]).
     Alarms { query: AlarmsQuery },
-    /// The value a query cell bound to `name` (`%%logs errors = …`).
+    /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
+    /// alarm report.
     Binding { name: String },
+}
+
+/// What a successful request answers, one variant per kind of result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    /// Done; nothing to return.
+    Done,
+    Context(SessionContext),
+    /// The payload of an [`Request::Echo`] (the user's data).
+    Echo(Value),
+    /// A line of text (input).
+    Text(String),
+    Checks(Vec<CheckResult>),
+    Series(SeriesSet),
+    Table(LogTable),
+    /// Names (log groups).
+    Names(Vec<String>),
+    Queries(Vec<QueryRecord>),
+    /// The session's window after [`Request::SetWindow`].
+    Window(Option<TimeRange>),
+    Metrics(Vec<MetricId>),
+    Alarms(AlarmReport),
+}
+
+impl Answer {
+    /// The variant's name, for messages about an unexpected answer.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Answer::Done => "done",
+            Answer::Context(_) => "context",
+            Answer::Echo(_) => "echo",
+            Answer::Text(_) => "text",
+            Answer::Checks(_) => "checks",
+            Answer::Series(_) => "series",
+            Answer::Table(_) => "table",
+            Answer::Names(_) => "names",
+            Answer::Queries(_) => "queries",
+            Answer::Window(_) => "window",
+            Answer::Metrics(_) => "metrics",
+            Answer::Alarms(_) => "alarms",
+        }
+    }
+}
+
+/// Why a request failed: one kind both processes match on, with the message for people
+/// next to it in [`Reply::Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument that cannot be used, with what to write instead.
+    InvalidInput,
+    /// No data source is chosen and none can be guessed.
+    NoSource,
+    /// Something the query names does not exist in the source.
+    NotFound,
+    /// The source (or this host) cannot do this.
+    Unsupported,
+    /// A file of a local source cannot be read or parsed.
+    File,
+    /// A query language error (Logs Insights), pointing at the column.
+    QuerySyntax,
+    /// The service refused or failed the call (its code and message are in the text).
+    Service,
+    /// The service was unavailable or unreachable (a retry may help).
+    Unavailable,
+    /// The service kept throttling after the retries.
+    Throttled,
+    /// Region or credentials are missing, invalid or expired.
+    Credentials,
+    /// The credentials are valid but not allowed to do this.
+    AccessDenied,
+    /// The query ran past its deadline.
+    Timeout,
+    /// The query was cancelled (an interrupt).
+    Cancelled,
+    /// The request itself was malformed.
+    BadRequest,
+    /// The client does not accept input (`allow_stdin` is false).
+    InputNotAllowed,
+    /// Reading the input failed.
+    InputFailed,
+    /// No query cell bound the name asked for.
+    NotBound,
+    /// The engine failed unexpectedly while answering.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether a later retry of the same request may succeed (throttling, a deadline, an
+    /// unavailable service), as opposed to failures that need a change first.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Unavailable
+        )
+    }
 }
 
 /// The host's answer to a [`Request`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Reply {
-    Ok {
-        #[serde(default)]
-        value: Value,
-    },
-    Error {
-        kind: String,
-        message: String,
-    },
+    Ok { answer: Answer },
+    Error { kind: ErrorKind, message: String },
 }
 
 impl Reply {
-    /// A successful reply carrying `value`.
-    pub fn ok(value: impl Serialize) -> Reply {
-        Reply::Ok {
-            value: serde_json::to_value(value).unwrap_or(Value::Null),
-        }
+    /// A successful reply.
+    pub fn ok(answer: Answer) -> Reply {
+        Reply::Ok { answer }
+    }
+
+    /// A successful reply with nothing to return.
+    pub fn done() -> Reply {
+        Reply::ok(Answer::Done)
     }
 
     /// A failed reply.
-    pub fn error(kind: &str, message: impl Into<String>) -> Reply {
+    pub fn error(kind: ErrorKind, message: impl Into<String>) -> Reply {
         Reply::Error {
-            kind: kind.to_owned(),
+            kind,
             message: message.into(),
         }
+    }
+}
+
+/// A result type a request answers with: how to take it out of an [`Answer`].
+pub trait FromAnswer: Sized {
+    /// `Some` when `answer` is of this type.
+    fn from_answer(answer: Answer) -> Option<Self>;
+}
+
+macro_rules! from_answer {
+    ($($variant:ident => $ty:ty),* $(,)?) => {$(
+        impl FromAnswer for $ty {
+            fn from_answer(answer: Answer) -> Option<Self> {
+                match answer {
+                    Answer::$variant(value) => Some(value),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+from_answer! {
+    Context => SessionContext,
+    Echo => Value,
+    Text => String,
+    Checks => Vec<CheckResult>,
+    Series => SeriesSet,
+    Table => LogTable,
+    Names => Vec<String>,
+    Queries => Vec<QueryRecord>,
+    Window => Option<TimeRange>,
+    Metrics => Vec<MetricId>,
+    Alarms => AlarmReport,
+}
+
+impl FromAnswer for () {
+    fn from_answer(answer: Answer) -> Option<Self> {
+        matches!(answer, Answer::Done).then_some(())
     }
 }
 
@@ -132,9 +276,44 @@ mod tests {
     }
 
     #[test]
-    fn replies_round_trip() {
-        let reply = Reply::error("input_not_allowed", "no stdin");
-        let json = serde_json::to_string(&reply).unwrap();
-        assert_eq!(serde_json::from_str::<Reply>(&json).unwrap(), reply);
+    fn replies_round_trip_with_typed_answers_and_kinds() {
+        for reply in [
+            Reply::error(ErrorKind::InputNotAllowed, "no stdin"),
+            Reply::done(),
+            Reply::ok(Answer::Names(vec!["/ecs/checkout".into()])),
+            Reply::ok(Answer::Window(None)),
+        ] {
+            let json = serde_json::to_string(&reply).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Reply>(&json).unwrap(),
+                reply,
+                "{json}"
+            );
+        }
+        let json = serde_json::to_string(&Reply::error(ErrorKind::QuerySyntax, "x")).unwrap();
+        assert_eq!(
+            json,
+            r#"{"status":"error","kind":"query_syntax","message":"x"}"#
+        );
+    }
+
+    #[test]
+    fn answers_convert_only_to_their_own_type() {
+        assert_eq!(
+            String::from_answer(Answer::Text("y".into())),
+            Some("y".to_owned())
+        );
+        assert_eq!(String::from_answer(Answer::Done), None);
+        assert_eq!(<()>::from_answer(Answer::Done), Some(()));
+        assert_eq!(LogTable::from_answer(Answer::Names(Vec::new())), None);
+    }
+
+    #[test]
+    fn only_throttling_deadlines_and_outages_are_transient() {
+        assert!(ErrorKind::Throttled.is_transient());
+        assert!(ErrorKind::Unavailable.is_transient());
+        assert!(!ErrorKind::AccessDenied.is_transient());
+        assert!(!ErrorKind::Credentials.is_transient());
+        assert!(!ErrorKind::NotFound.is_transient());
     }
 }

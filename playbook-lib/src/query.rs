@@ -284,8 +284,11 @@ pub fn fetch_many(queries: &[MetricQuery]) -> Result<SeriesSet> {
 /// Sets the session's default window (what queries without their own window use): a
 /// `TimeRange`, or text like `"3h"` or `"2026-11-12T13:30:00Z..2026-11-12T15:30:00Z"`.
 pub fn set_window(window: impl Into<RangeSpec>) -> Result<TimeRange> {
-    host::call(&Request::SetWindow {
+    let set: Option<TimeRange> = host::call(&Request::SetWindow {
         window: Some(window.into()),
+    })?;
+    set.ok_or_else(|| {
+        crate::Error::Channel("the host cleared the window instead of setting it".into())
     })
 }
 

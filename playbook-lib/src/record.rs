@@ -3,18 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::Result;
 use crate::host;
+use crate::log_table::QueryStatistics;
 use crate::protocol::Request;
 use crate::time_range::TimeRange;
 
 /// One query as the record keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueryRecord {
-    /// `metrics`, `logs_insights`, `filter_log_events`, `list_metrics`, `alarms`, …
-    pub kind: String,
+    /// What was asked.
+    pub kind: QueryKind,
     /// The source spec (`cloudwatch`, `local:DIR`).
     pub source: String,
     #[serde(default)]
@@ -40,13 +40,13 @@ pub struct QueryRecord {
     pub query_ids: Vec<String>,
     /// API calls the engine made for it.
     pub api_calls: u32,
-    /// `ok`, `failed`, `cancelled`, `truncated`.
-    pub status: String,
+    /// How it ended.
+    pub status: QueryStatus,
     /// Rows, points or series returned.
     pub results: u64,
-    /// Service statistics (bytes scanned, records matched, …).
-    #[serde(default)]
-    pub statistics: Value,
+    /// Service statistics (records matched and scanned, bytes scanned), for log queries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<QueryStatistics>,
     /// What the engine adjusted or noticed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -58,6 +58,75 @@ pub struct QueryRecord {
     /// The error, when the query failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The kinds of query the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum QueryKind {
+    /// GetMetricData (statistics, metric math, Metrics Insights).
+    Metrics,
+    /// A Logs Insights query.
+    LogsInsights,
+    /// FilterLogEvents (or GetLogEvents for one stream).
+    FilterLogEvents,
+    /// ListMetrics.
+    ListMetrics,
+    /// DescribeAlarms and their history.
+    Alarms,
+    /// DescribeLogGroups.
+    LogGroups,
+}
+
+impl QueryKind {
+    /// The name the record uses (`logs_insights`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryKind::Metrics => "metrics",
+            QueryKind::LogsInsights => "logs_insights",
+            QueryKind::FilterLogEvents => "filter_log_events",
+            QueryKind::ListMetrics => "list_metrics",
+            QueryKind::Alarms => "alarms",
+            QueryKind::LogGroups => "log_groups",
+        }
+    }
+}
+
+impl std::fmt::Display for QueryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a query ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum QueryStatus {
+    Ok,
+    Failed,
+    Cancelled,
+    /// The result reached the service's row limit: rows are missing.
+    Truncated,
+}
+
+impl QueryStatus {
+    /// The name the record uses (`truncated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryStatus::Ok => "ok",
+            QueryStatus::Failed => "failed",
+            QueryStatus::Cancelled => "cancelled",
+            QueryStatus::Truncated => "truncated",
+        }
+    }
+}
+
+impl std::fmt::Display for QueryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Every query this session issued so far, in order.

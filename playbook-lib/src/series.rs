@@ -161,7 +161,7 @@ impl Render for Summary {
         let text: Vec<String> = cells.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let head: String = cells.iter().map(|(k, _)| format!("<th>{k}</th>")).collect();
         let row: String = cells.iter().map(|(_, v)| format!("<td>{v}</td>")).collect();
-        let label = crate::chart::escape(&self.label);
+        let label = crate::html::escape(&self.label);
         MimeBundle::text(format!("{}{unit}: {}", self.label, text.join(", "))).with_html(format!(
             "<table><tr><th>series</th>{head}</tr><tr><td>{label}{unit}</td>{row}</tr></table>"
         ))

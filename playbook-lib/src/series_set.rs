@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chart::{LineChart, escape};
+use crate::chart::LineChart;
 use crate::display::{MimeBundle, Render};
+use crate::html::escape;
 use crate::series::Series;
 
 /// Series in the order their queries were given.

@@ -5,16 +5,16 @@ speaks, so tests point the SDK at `cbor_proxy.CborProxy`, which translates Cloud
 calls to awsJson1_0 for moto and passes everything else (CloudWatch Logs, /moto-api)
 through. One endpoint URL serves both CloudWatch and Logs.
 
-Use it as a context manager, or as the session fixture `moto` (a test module can do
-`from aws.moto_fixture import moto`, or a conftest can list
-`pytest_plugins = ["aws.moto_fixture"]`):
+Use it as a context manager, or as the session fixture `moto` (tests/conftest.py lists
+`pytest_plugins = ["aws.moto_fixture"]`, so every test module can ask for it):
 
     from aws.moto_fixture import moto_endpoint
 
     with moto_endpoint() as aws:
-        env = aws.environ()      # os.environ + aws.env, profile variables removed
-        ...                      # run the kernel / SDK with env
-        aws.reset()              # wipe moto's state between tests
+        logs = aws.client("logs")  # boto3, straight into moto: seed data with it
+        env = aws.playbook_env()   # os.environ + aws.env, profile variables removed,
+        ...                        # AWS_MAX_ATTEMPTS=1: run the kernel / binary with env
+        aws.reset()                # wipe moto's state between tests
 
 moto's own log (one line per request) goes to tests/out/moto-<port>.log.
 """
@@ -33,6 +33,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,6 +75,27 @@ class MotoEndpoint:
                 del result[name]
         result.update(self.env)
         return result
+
+    def playbook_env(self, **overrides: str) -> dict[str, str]:
+        """The environment for the `playbook` binary or kernel: `environ()`, one attempt
+        per AWS call (AWS_MAX_ATTEMPTS=1: an error shows at once, not after retries),
+        then `overrides` (e.g. `PLAYBOOK_SOURCE="cloudwatch"`)."""
+        return {**self.environ(), "AWS_MAX_ATTEMPTS": "1", **overrides}
+
+    def client(self, service: str, *, via_proxy: bool = False, **kwargs: Any) -> Any:
+        """A boto3 client for `service` ("logs", "cloudwatch") against moto itself, or with
+        `via_proxy` against the CBOR proxy (what the Rust SDK talks to), with this
+        endpoint's region and test credentials; `kwargs` go to boto3.client (`config=`)."""
+        import boto3  # here: this module also serves where boto3 is not installed
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url if via_proxy else self.moto_url,
+            region_name=self.env.get("AWS_REGION", REGION),
+            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "testing"),
+            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+            **kwargs,
+        )
 
     def reset(self) -> None:
         """Wipes all of moto's state (POST /moto-api/reset)."""

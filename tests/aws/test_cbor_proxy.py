@@ -28,7 +28,7 @@ import cbor2
 import pytest
 
 from aws.cbor_proxy import json_to_cbor, service_model
-from aws.moto_fixture import MotoEndpoint, _free_port, moto  # noqa: F401 (fixture)
+from aws.moto_fixture import MotoEndpoint, _free_port
 
 SERVICE = "GraniteServiceVersion20100801"
 UTC = dt.UTC
@@ -113,7 +113,7 @@ def tag1_float_count(raw: bytes) -> int:
 
 
 @pytest.fixture
-def aws(moto: MotoEndpoint) -> Iterator[MotoEndpoint]:  # noqa: F811
+def aws(moto: MotoEndpoint) -> Iterator[MotoEndpoint]:
     moto.reset()
     moto.proxy.throttle(0)
     moto.proxy.slow_insights(0)
@@ -403,7 +403,7 @@ def test_botocore_as_an_independent_rpcv2_cbor_client(aws: MotoEndpoint, monkeyp
     """botocore has its own RPCv2-CBOR serializer and parser (it prefers awsJson for
     CloudWatch): forced onto CBOR, a real SigV4-signing SDK works through the proxy,
     modelled errors included, and so do gzip'd bodies (botocore compresses >= 10 KiB)."""
-    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("boto3")
     import botocore.config
     import botocore.exceptions
     import botocore.model
@@ -411,13 +411,8 @@ def test_botocore_as_an_independent_rpcv2_cbor_client(aws: MotoEndpoint, monkeyp
     monkeypatch.setattr(
         botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", ("smithy-rpc-v2-cbor", "json")
     )
-    cw = boto3.client(
-        "cloudwatch",
-        endpoint_url=aws.url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=botocore.config.Config(retries={"max_attempts": 1}),
+    cw = aws.client(
+        "cloudwatch", via_proxy=True, config=botocore.config.Config(retries={"max_attempts": 1})
     )
     assert cw.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
     sent: list[dict] = []
@@ -508,18 +503,13 @@ CANCELLED = {"status": "Cancelled", "results": [], "statistics": ZERO_STATISTICS
 QUERY = "fields @timestamp, @message | sort @timestamp desc"
 
 
-def logs_client(endpoint: str):
-    boto3 = pytest.importorskip("boto3")
+def logs_client(aws: MotoEndpoint):
+    """boto3's Logs client through the proxy, one attempt per call."""
+    pytest.importorskip("boto3")
     import botocore.config
 
-    return boto3.client(
-        "logs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=botocore.config.Config(retries={"max_attempts": 1}),
-    )
+    config = botocore.config.Config(retries={"max_attempts": 1})
+    return aws.client("logs", via_proxy=True, config=config)
 
 
 def _start_query_raw(endpoint: str, group: str) -> str:
@@ -565,7 +555,7 @@ def _results(logs, query_id: str) -> dict:
 def test_slow_insights_running_stop_cancelled_then_complete(aws: MotoEndpoint) -> None:
     import botocore.exceptions
 
-    logs = logs_client(aws.url)
+    logs = logs_client(aws)
     messages = _put_log_sample(logs)
     assert control(aws.url, "POST", "/__proxy/slow-insights?seconds=30") == (
         200,
@@ -625,7 +615,7 @@ def test_slow_insights_running_stop_cancelled_then_complete(aws: MotoEndpoint) -
 
 
 def test_slow_insights_window(aws: MotoEndpoint) -> None:
-    logs = logs_client(aws.url)
+    logs = logs_client(aws)
     _put_log_sample(logs)
     before = _start_query(logs)  # started while off: never held back
     aws.proxy.slow_insights(0.8)
@@ -774,7 +764,7 @@ def test_throttle_is_thread_safe(aws: MotoEndpoint) -> None:
 def test_botocore_retries_through_throttling(aws: MotoEndpoint, monkeypatch) -> None:
     """A real SDK classifies the throttled reply as retryable (by the
     `x-amzn-query-error` code) and gets through once the throttling stops."""
-    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("boto3")
     import botocore.config
     import botocore.exceptions
     import botocore.model
@@ -784,12 +774,9 @@ def test_botocore_retries_through_throttling(aws: MotoEndpoint, monkeypatch) -> 
     )
 
     def client(attempts: int):
-        return boto3.client(
+        return aws.client(
             "cloudwatch",
-            endpoint_url=aws.url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            via_proxy=True,
             config=botocore.config.Config(retries={"mode": "standard", "max_attempts": attempts}),
         )
 

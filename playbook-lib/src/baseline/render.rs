@@ -2,8 +2,9 @@
 //! as lines, and a band drawn under its series with each excursion's peak marked.
 
 use super::{Band, Excursion, Ranking, deviations};
-use crate::chart::{LineChart, escape};
+use crate::chart::LineChart;
 use crate::display::{MimeBundle, Render};
+use crate::html::escape;
 use crate::series::Series;
 
 impl Render for Ranking {

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
+use super::ROW;
 use super::overlay::{text_width, truncate};
-use super::{ROW, escape};
+use crate::html::escape;
 
 const SIZE: f64 = 11.0;
 /// Longest label shown, in pixels (longer ones are shortened, the full one is a tooltip).

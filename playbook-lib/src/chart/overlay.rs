@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use super::ROW;
 use super::axis::{Frame, format_instant, format_plain, x_at};
-use super::{ROW, escape};
+use crate::html::escape;
 
 const ANNOTATION_COLOR: &str = "#555";
 const THRESHOLD_COLOR: &str = "#b22222";

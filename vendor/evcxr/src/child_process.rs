@@ -89,6 +89,10 @@ impl ChildProcess {
             move || {
                 let stderr_sender = stderr_sender.lock().unwrap();
                 while let Some(Ok(line)) = child_stderr.next() {
+                    // playbook patch: the end of a cell's stderr, maybe after text with no newline.
+                    let Some(line) = crate::runtime::forwarded_line(line) else {
+                        continue;
+                    };
                     // Ignore errors, since it just means that the user of the library has dropped the receive end.
                     let _ = stderr_sender.send(line);
                 }

@@ -349,6 +349,16 @@ const GET_TYPE_NAME_DEF: &str = stringify!(
 
 const PANIC_NOTIFICATION: &str = "EVCXR_PANIC_NOTIFICATION";
 
+/// playbook patch: ends the cell's stdout and stderr with [`runtime::CELL_OUTPUT_END`] and
+/// flushes stdout, so the parent receives whatever the cell printed without a newline.
+fn end_cell_output() -> CodeBlock {
+    CodeBlock::new().generated(format!(
+        "{{ use std::io::Write as _; print!(\"{end}\\n\"); let _ = std::io::stdout().flush(); \
+         eprint!(\"{end}\\n\"); }}",
+        end = runtime::CELL_OUTPUT_END
+    ))
+}
+
 // Outputs from an EvalContext. This is a separate struct since users may want
 // destructure this and pass its components to separate threads.
 pub struct EvalContextOutputs {
@@ -965,6 +975,19 @@ impl EvalContext {
             let line = self.child_process.recv_line()?;
             if line == runtime::EVCXR_EXECUTION_COMPLETE {
                 break;
+            }
+            // playbook patch: the end of the cell's output, maybe after text with no newline.
+            let Some(mut line) = runtime::forwarded_line(line) else {
+                continue;
+            };
+            // playbook patch: a rich display right after text with no newline starts
+            // mid-line; the text before it is the cell's output, not part of the marker.
+            if let Some(at) = line.find("EVCXR_BEGIN_CONTENT ").filter(|at| *at > 0) {
+                let rest = line.split_off(at);
+                let _ = self
+                    .stdout_sender
+                    .send(format!("{line}{}", runtime::PARTIAL_LINE_SUFFIX));
+                line = rest;
             }
             if line == PANIC_NOTIFICATION {
                 got_panic = true;
@@ -1765,6 +1788,7 @@ impl ContextState {
                     .generated("})) { ")
                     .generated("  Ok(_) => {}")
                     .generated("  Err(_) => {")
+                    .add_all(end_cell_output())
                     .generated(format!("    println!(\"{PANIC_NOTIFICATION}\");"))
                     .generated("}}");
             } else {
@@ -1772,6 +1796,7 @@ impl ContextState {
                     .generated("if std::panic::catch_unwind(||{")
                     .add_all(user_code)
                     .generated("}).is_err() {")
+                    .add_all(end_cell_output())
                     .generated(format!("    println!(\"{PANIC_NOTIFICATION}\");"))
                     .generated("}");
             }
@@ -1781,7 +1806,9 @@ impl ContextState {
         if needs_variable_store {
             code = code.add_all(self.store_variable_statements(VariableMoveState::Available));
         }
-        code = code.generated("evcxr_variable_store");
+        code = code
+            .add_all(end_cell_output())
+            .generated("evcxr_variable_store");
         code.generated("}")
     }
 

@@ -18,6 +18,25 @@ pub(crate) const EVCXR_IS_RUNTIME_VAR: &str = "EVCXR_IS_RUNTIME";
 pub(crate) const EVCXR_EXECUTION_COMPLETE: &str = "EVCXR_EXECUTION_COMPLETE";
 pub(crate) const WRAP_RUSTC_ENV: &str = "EVCXR_RUSTC_WRAPPER";
 pub(crate) const FORCE_DYLIB_ENV: &str = "EVCXR_FORCE_DYLIB";
+/// playbook patch: what each cell writes to its stdout and stderr when it ends (also when
+/// it panics), so output without a trailing newline (`print!("x")`) ends with the cell
+/// instead of waiting in the cells' stdout buffer and in the parent's line readers.
+pub(crate) const CELL_OUTPUT_END: &str = "EVCXR_CELL_OUTPUT_END";
+/// playbook patch: marks a line sent on the stdout/stderr channels that had no newline
+/// (the rest of a cell's output, ended by [`CELL_OUTPUT_END`]). Embedders strip it and
+/// show the text without a newline.
+pub const PARTIAL_LINE_SUFFIX: &str = "\u{0}evcxr-partial-line";
+
+/// playbook patch: the line to forward for `line` read from the evaluation process, with
+/// the end-of-cell marker taken off: `None` when nothing is left, the text marked
+/// [`PARTIAL_LINE_SUFFIX`] when it ended without a newline, else the line itself.
+pub(crate) fn forwarded_line(line: String) -> Option<String> {
+    match line.strip_suffix(CELL_OUTPUT_END) {
+        None => Some(line),
+        Some("") => None,
+        Some(rest) => Some(format!("{rest}{PARTIAL_LINE_SUFFIX}")),
+    }
+}
 
 /// Binaries can call this just after staring. If we detect that we're actually running as a
 /// subprocess, control will not return. There are two kinds of subprocesses that we may be acting

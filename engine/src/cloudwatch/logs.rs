@@ -1,0 +1,341 @@
+//! CloudWatch Logs: Logs Insights (StartQuery, GetQueryResults polled with backoff until a
+//! final status, StopQuery on cancel or timeout, a gate on concurrent queries),
+//! FilterLogEvents and DescribeLogGroups with paging.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
+use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
+
+use super::Shared;
+use super::errors::from_sdk;
+use super::events::{event_row, events_table, still_wanted};
+use super::paging::{Next, Pager};
+use crate::backend::Outcome;
+use crate::error::EngineError;
+use playbook::log_table::{LogTable, QueryStatistics};
+use playbook::query::{FilterQuery, LogsQuery};
+use playbook::time_range::TimeRange;
+
+/// Rows a Logs Insights query returns when it does not say.
+pub const DEFAULT_LIMIT: usize = 10_000;
+/// Logs API calls per second the engine allows itself (GetQueryResults' quota is 5 TPS
+/// per account on many accounts; FilterLogEvents' 10).
+const LOGS_TPS: f64 = 5.0;
+/// Pages FilterLogEvents / DescribeLogGroups may follow.
+const MAX_PAGES: u32 = 1_000;
+
+/// Runs a Logs Insights query and waits for its result: a slot under the concurrency
+/// gate, StartQuery, then GetQueryResults with backoff until a final status.
+pub async fn insights(
+    shared: &Shared,
+    query: &LogsQuery,
+    groups: &[String],
+    window: TimeRange,
+) -> Result<Outcome<LogTable>, EngineError> {
+    let deadline = Instant::now() + shared.query_timeout;
+    let _permit = tokio::time::timeout(shared.query_timeout, shared.insights_gate.acquire())
+        .await
+        .map_err(|_| EngineError::Timeout {
+            what: "waiting for a free Logs Insights slot".into(),
+            seconds: shared.query_timeout.as_secs(),
+            hint: ": too many queries are running; raise PLAYBOOK_INSIGHTS_CONCURRENCY if your quota allows".into(),
+        })?
+        .map_err(|_| EngineError::Cancelled("Logs Insights".into()))?;
+    let id = start(shared, query, groups, window).await?;
+    let mut api_calls = 1;
+    let mut pause = Duration::from_millis(200);
+    let started_at = Instant::now();
+    loop {
+        check_still_wanted(shared, &id, deadline).await?;
+        shared.logs_calls.acquire(LOGS_TPS).await;
+        let response = shared
+            .logs
+            .get_query_results()
+            .query_id(&id)
+            .send()
+            .await
+            .map_err(|e| from_sdk("GetQueryResults", "5 TPS", e))?;
+        api_calls += 1;
+        match response.status() {
+            Some(QueryStatus::Complete) => {
+                return Ok(complete(query, groups, window, &id, &response, api_calls));
+            }
+            Some(
+                status @ (QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout),
+            ) => {
+                return Err(EngineError::Service {
+                    api: "GetQueryResults",
+                    code: status.as_str().to_owned(),
+                    message: format!("Logs Insights query {id} ended {}", status.as_str()),
+                });
+            }
+            status => {
+                let stats = response.statistics();
+                shared.report(&format!(
+                    "Logs Insights query {id}: {} · {:.0} records scanned, {:.0} matched · {:.1} s",
+                    status.map_or("Unknown", |s| s.as_str()),
+                    stats.map_or(0.0, |s| s.records_scanned()),
+                    stats.map_or(0.0, |s| s.records_matched()),
+                    started_at.elapsed().as_secs_f64()
+                ));
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// StartQuery; the query's id.
+async fn start(
+    shared: &Shared,
+    query: &LogsQuery,
+    groups: &[String],
+    window: TimeRange,
+) -> Result<String, EngineError> {
+    shared.logs_calls.acquire(LOGS_TPS).await;
+    let started = shared
+        .logs
+        .start_query()
+        .set_log_group_names(Some(groups.to_vec()))
+        .start_time(window.start.timestamp())
+        .end_time(window.end.timestamp())
+        .query_string(&query.query)
+        .set_limit(query.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+        .send()
+        .await
+        .map_err(|e| from_sdk("StartQuery", "30 concurrent queries per account", e))?;
+    Ok(started
+        .query_id()
+        .ok_or_else(|| EngineError::Query("StartQuery returned no query id".into()))?
+        .to_owned())
+}
+
+/// Stops query `id` (StopQuery) when it was cancelled or ran past `deadline`.
+async fn check_still_wanted(
+    shared: &Shared,
+    id: &str,
+    deadline: Instant,
+) -> Result<(), EngineError> {
+    if shared.cancelled.load(Ordering::SeqCst) {
+        let note = stop(shared, id).await;
+        return Err(EngineError::Cancelled(format!(
+            "Logs Insights query {id}{note}"
+        )));
+    }
+    if Instant::now() >= deadline {
+        let note = stop(shared, id).await;
+        return Err(EngineError::Timeout {
+            what: format!("Logs Insights query {id}"),
+            seconds: shared.query_timeout.as_secs(),
+            hint: format!("{note}; narrow the window or set PLAYBOOK_QUERY_TIMEOUT"),
+        });
+    }
+    Ok(())
+}
+
+/// The table of a completed query, flagged (with a note) when it reached the row limit.
+fn complete(
+    query: &LogsQuery,
+    groups: &[String],
+    window: TimeRange,
+    id: &str,
+    response: &GetQueryResultsOutput,
+    api_calls: u32,
+) -> Outcome<LogTable> {
+    let mut table = to_table(query, response.results(), window);
+    let stats = response.statistics();
+    table.statistics = QueryStatistics {
+        records_matched: stats.map_or(0.0, |s| s.records_matched()),
+        records_scanned: stats.map_or(0.0, |s| s.records_scanned()),
+        bytes_scanned: stats.map_or(0.0, |s| s.bytes_scanned()),
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT);
+    table.truncated = table.len() >= limit;
+    table.groups = groups.to_vec();
+    table.query_id = Some(id.to_owned());
+    let mut outcome = Outcome::new(table, api_calls);
+    outcome.query_ids = vec![id.to_owned()];
+    if outcome.value.truncated {
+        outcome.notes.push(format!(
+            "the result reached the row limit ({limit}): more rows matched; narrow the window or aggregate with stats"
+        ));
+    }
+    outcome
+}
+
+/// Asks the service to stop a query; returns a note for the error message.
+async fn stop(shared: &Shared, id: &str) -> String {
+    match shared.logs.stop_query().query_id(id).send().await {
+        Ok(_) => " (stopped with StopQuery)".to_owned(),
+        Err(e) => format!(" (StopQuery failed: {})", from_sdk("StopQuery", "", e)),
+    }
+}
+
+/// Rows to a table: columns in the order the query's fields first appear, `@ptr` left out.
+pub fn to_table(query: &LogsQuery, rows: &[Vec<ResultField>], window: TimeRange) -> LogTable {
+    let mut columns: Vec<String> = Vec::new();
+    for row in rows {
+        for field in row {
+            if let Some(name) = field.field()
+                && name != "@ptr"
+                && !columns.iter().any(|c| c == name)
+            {
+                columns.push(name.to_owned());
+            }
+        }
+    }
+    let mut table = LogTable::new(columns, query.query.clone());
+    table.rows = rows
+        .iter()
+        .map(|row| {
+            table
+                .columns
+                .iter()
+                .map(|c| {
+                    row.iter()
+                        .find(|f| f.field() == Some(c.as_str()))
+                        .and_then(|f| f.value().map(str::to_owned))
+                })
+                .collect()
+        })
+        .collect();
+    table.window = Some(window);
+    table
+}
+
+/// FilterLogEvents, paged (an empty page with a token is not the end) up to the limit.
+pub async fn filter(
+    shared: &Shared,
+    query: &FilterQuery,
+    window: TimeRange,
+) -> Result<Outcome<LogTable>, EngineError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if let ([stream], None) = (query.streams.as_slice(), &query.pattern) {
+        return super::events::read_stream(shared, query, stream, window, limit).await;
+    }
+    let deadline = Instant::now() + shared.query_timeout;
+    let mut rows = Vec::new();
+    let mut truncated = false;
+    let streams = (!query.streams.is_empty()).then(|| query.streams.clone());
+    let mut pager = Pager::new(shared, "FilterLogEvents", MAX_PAGES);
+    while let Some(token) = pager.next_page()? {
+        still_wanted(
+            shared,
+            "FilterLogEvents",
+            deadline,
+            ": narrow the window or the pattern",
+        )?;
+        shared.logs_calls.acquire(LOGS_TPS).await;
+        let response = shared
+            .logs
+            .filter_log_events()
+            .log_group_name(&query.group)
+            .start_time(window.start.timestamp_millis())
+            .end_time(window.end.timestamp_millis() - 1)
+            .set_filter_pattern(query.pattern.clone())
+            .set_log_stream_names(streams.clone())
+            .limit(i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| from_sdk("FilterLogEvents", "10 TPS", e))?;
+        for event in response.events() {
+            rows.push(event_row(
+                event.timestamp(),
+                event.log_stream_name(),
+                event.message(),
+            ));
+        }
+        let next = Next::after(response.next_token());
+        if rows.len() >= limit {
+            truncated = matches!(next, Next::Page(_)) || rows.len() > limit;
+            rows.truncate(limit);
+            pager.then(Next::Done);
+            continue;
+        }
+        pager.then(next);
+    }
+    let paged = pager.finish();
+    truncated |= !paged.complete;
+    let table = events_table(
+        format!(
+            "filter {}",
+            query.pattern.as_deref().unwrap_or("(all events)")
+        ),
+        &query.group,
+        rows,
+        window,
+        truncated,
+    );
+    Ok(Outcome::new(table, paged.calls))
+}
+
+/// DescribeLogGroups, paged.
+pub async fn groups(shared: &Shared, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
+    let mut names = Vec::new();
+    let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
+    while let Some(token) = pager.next_page()? {
+        shared.logs_calls.acquire(LOGS_TPS).await;
+        let response = shared
+            .logs
+            .describe_log_groups()
+            .set_log_group_name_prefix(prefix.map(str::to_owned))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DescribeLogGroups", "10 TPS", e))?;
+        names.extend(
+            response
+                .log_groups()
+                .iter()
+                .filter_map(|g| g.log_group_name().map(str::to_owned)),
+        );
+        pager.then(Next::after(response.next_token()));
+    }
+    let paged = pager.finish();
+    if !paged.complete {
+        return Err(EngineError::InvalidInput(format!(
+            "more than {} log groups match{}: give a longer prefix",
+            names.len(),
+            prefix.map(|p| format!(" `{p}`")).unwrap_or_default()
+        )));
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use playbook::query::logs_insights;
+
+    fn field(name: &str, value: &str) -> ResultField {
+        ResultField::builder().field(name).value(value).build()
+    }
+
+    #[test]
+    fn columns_keep_query_order_and_drop_ptr() {
+        let rows = vec![
+            vec![
+                field("route", "/api/cart"),
+                field("n", "3"),
+                field("@ptr", "x"),
+            ],
+            vec![
+                field("route", "/api/pay"),
+                field("extra", "e"),
+                field("n", "1"),
+            ],
+        ];
+        let window = TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T15:00:00Z").unwrap();
+        let table = to_table(
+            &logs_insights("stats count(*) as n by route"),
+            &rows,
+            window,
+        );
+        assert_eq!(table.columns, ["route", "n", "extra"]);
+        assert_eq!(table.text(1, "n"), Some("1"));
+        assert_eq!(table.text(0, "extra"), None);
+    }
+}

@@ -1,0 +1,345 @@
+//! The CloudWatch source: metrics and logs through the AWS SDK, with one shared client
+//! per service, a client-side rate limiter per API, a gate on concurrent Logs Insights
+//! queries, bounded retries and a deadline on every wait.
+//!
+//! The SDK is async; the engine's callers (the kernel's blocking workers, `playbook
+//! query`) are not, so the source owns a small tokio runtime and waits on it through a
+//! channel (never `block_on` inside another runtime).
+
+pub mod alarms;
+pub mod batch;
+pub mod discovery;
+pub mod errors;
+pub mod events;
+pub mod limiter;
+pub mod logs;
+pub mod metrics;
+mod paging;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use tokio::sync::Semaphore;
+
+use self::limiter::RateLimiter;
+use crate::backend::{Backend, Outcome, ResolvedMetric};
+use crate::error::EngineError;
+use playbook::log_table::LogTable;
+use playbook::query::{FilterQuery, LogsQuery};
+use playbook::series::Series;
+use playbook::time_range::TimeRange;
+
+/// Concurrent Logs Insights queries allowed by default (the account quota is 30 on many
+/// accounts); `PLAYBOOK_INSIGHTS_CONCURRENCY` changes it.
+pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
+
+/// The shared state of the CloudWatch source.
+pub struct CloudWatchSource {
+    /// `None` only while dropping (see `Drop`).
+    runtime: Option<tokio::runtime::Runtime>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for CloudWatchSource {
+    /// A tokio runtime dropped from inside an async context (the headless runner drops
+    /// its session there) panics; shutting it down in the background never does.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// What every call shares.
+pub struct Shared {
+    pub metrics: aws_sdk_cloudwatch::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The account id, asked once (None inside: unknown).
+    pub account: std::sync::OnceLock<Option<String>>,
+    /// The endpoint override, if any.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub get_metric_data: RateLimiter,
+    pub logs_calls: RateLimiter,
+    pub insights_gate: Semaphore,
+    /// Set by an interrupt: running waits stop (and StopQuery their queries).
+    pub cancelled: AtomicBool,
+    /// How long a Logs Insights query may run before it is stopped.
+    pub query_timeout: Duration,
+    /// Where a running query reports progress.
+    pub progress: std::sync::Mutex<Option<crate::backend::ProgressSink>>,
+}
+
+impl Shared {
+    /// The clients, limits and gates for `config` in `region`.
+    fn new(config: &aws_config::SdkConfig, region: String) -> Shared {
+        let concurrency = std::env::var("PLAYBOOK_INSIGHTS_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_INSIGHTS_CONCURRENCY);
+        let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(900), Duration::from_secs);
+        Shared {
+            metrics: aws_sdk_cloudwatch::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            account: std::sync::OnceLock::new(),
+            endpoint: config.endpoint_url().map(str::to_owned),
+            region,
+            get_metric_data: RateLimiter::new(),
+            logs_calls: RateLimiter::new(),
+            insights_gate: Semaphore::new(concurrency),
+            cancelled: AtomicBool::new(false),
+            query_timeout,
+            progress: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// A `Shared` for unit tests: clients that are never called.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Shared {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        Shared::new(&config, "us-east-1".into())
+    }
+
+    /// Reports progress, if someone listens.
+    pub fn report(&self, text: &str) {
+        let sink = self
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(sink) = sink {
+            sink(text);
+        }
+    }
+}
+
+impl std::fmt::Debug for CloudWatchSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CloudWatchSource({})", self.shared.region)
+    }
+}
+
+impl CloudWatchSource {
+    /// Loads the AWS configuration (environment, profiles incl. SSO, IMDS,
+    /// `AWS_ENDPOINT_URL`) and builds the clients; fails when no region is configured.
+    pub fn open() -> Result<CloudWatchSource, EngineError> {
+        let runtime = new_runtime()?;
+        let config = wait(&runtime, async {
+            aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(
+                    RetryConfig::standard().with_max_attempts(
+                        std::env::var("AWS_MAX_ATTEMPTS")
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(4),
+                    ),
+                )
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(5))
+                        .operation_attempt_timeout(Duration::from_secs(30))
+                        .operation_timeout(Duration::from_secs(90))
+                        .build(),
+                )
+                .load()
+                .await
+        })?;
+        CloudWatchSource::with_config(runtime, &config)
+    }
+
+    /// A source with an explicit SDK configuration (tests point it at a local endpoint).
+    pub fn from_sdk_config(
+        config: &aws_config::SdkConfig,
+    ) -> Result<CloudWatchSource, EngineError> {
+        CloudWatchSource::with_config(new_runtime()?, config)
+    }
+
+    fn with_config(
+        runtime: tokio::runtime::Runtime,
+        config: &aws_config::SdkConfig,
+    ) -> Result<CloudWatchSource, EngineError> {
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(EngineError::Credentials(
+                "no AWS region: set AWS_REGION (e.g. AWS_REGION=us-east-1) or a region in your \
+                 AWS profile (AWS_PROFILE), or use a local source (PLAYBOOK_SOURCE=local:DIR)"
+                    .into(),
+            ));
+        };
+        let shared = Shared::new(config, region);
+        Ok(CloudWatchSource {
+            runtime: Some(runtime),
+            shared: Arc::new(shared),
+        })
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, EngineError>> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        self.shared.cancelled.store(false, Ordering::SeqCst);
+        wait(self.runtime(), work)?
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the runtime is only taken when dropping"))
+    }
+}
+
+fn new_runtime() -> Result<tokio::runtime::Runtime, EngineError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("playbook-aws")
+        .enable_all()
+        .build()
+        .map_err(|e| EngineError::InvalidInput(format!("starting the AWS runtime: {e}")))
+}
+
+/// Runs `work` on `runtime` and waits for it from this (non-async) thread.
+fn wait<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, EngineError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    runtime.spawn(async move {
+        let _ = tx.send(work.await);
+    });
+    rx.recv()
+        .map_err(|_| EngineError::InvalidInput("the AWS runtime stopped".into()))
+}
+
+impl Backend for CloudWatchSource {
+    fn spec(&self) -> String {
+        "cloudwatch".to_owned()
+    }
+
+    fn region(&self) -> Option<String> {
+        Some(self.shared.region.clone())
+    }
+
+    fn retention_rules(&self) -> bool {
+        true
+    }
+
+    fn account(&self) -> Option<String> {
+        if let Some(known) = self.shared.account.get() {
+            return known.clone();
+        }
+        let shared = self.shared.clone();
+        // Best effort, bounded: the record says "unknown" rather than waiting.
+        let asked = wait(self.runtime(), async move {
+            let call = shared.sts.get_caller_identity().send();
+            match tokio::time::timeout(Duration::from_secs(5), call).await {
+                Ok(Ok(identity)) => identity.account().map(str::to_owned),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten();
+        self.shared.account.get_or_init(|| asked).clone()
+    }
+
+    fn endpoint(&self) -> Option<String> {
+        self.shared.endpoint.clone()
+    }
+
+    fn metrics(
+        &self,
+        queries: &[ResolvedMetric],
+    ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
+        let shared = self.shared.clone();
+        let queries = queries.to_vec();
+        self.run(async move { metrics::fetch(&shared, &queries).await })
+    }
+
+    fn logs_insights(
+        &self,
+        query: &LogsQuery,
+        groups: &[String],
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let shared = self.shared.clone();
+        let (query, groups) = (query.clone(), groups.to_vec());
+        self.run(async move { logs::insights(&shared, &query, &groups, window).await })
+    }
+
+    fn filter_log_events(
+        &self,
+        query: &FilterQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run(async move { logs::filter(&shared, &query, window).await })
+    }
+
+    fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
+        let shared = self.shared.clone();
+        let prefix = prefix.map(str::to_owned);
+        self.run(async move { logs::groups(&shared, prefix.as_deref()).await })
+    }
+
+    fn list_metrics(
+        &self,
+        search: &playbook::query::MetricSearch,
+    ) -> Result<Outcome<Vec<playbook::query::MetricId>>, EngineError> {
+        let shared = self.shared.clone();
+        let search = search.clone();
+        self.run(async move { discovery::list(&shared, &search).await })
+    }
+
+    fn alarms(
+        &self,
+        query: &playbook::alarms::AlarmsQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run(async move { alarms::report(&shared, &query, window).await })
+    }
+
+    fn set_progress(&self, sink: Option<crate::backend::ProgressSink>) {
+        *self
+            .shared
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = sink;
+    }
+
+    fn cancel(&self) {
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropping_the_source_inside_an_async_context_does_not_panic() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let source = CloudWatchSource::from_sdk_config(&config).expect("a source");
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        outer.block_on(async move { drop(source) });
+    }
+}

@@ -1,0 +1,337 @@
+//! The local source: metrics and logs read from files under a directory (the embedded
+//! default data, and offline investigation of exported logs). The layout is documented
+//! in `notebooks/data/README.md`: `DIR/metrics/*.csv|*.jsonl[.gz]` and
+//! `DIR/logs/<group>/<stream>.jsonl|.log[.gz]`.
+
+pub mod alarms;
+pub mod files;
+pub mod filter_pattern;
+pub mod logs;
+pub mod metrics;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::DateTime;
+
+use self::filter_pattern::FilterPattern;
+use self::logs::{LogGroup, groups, read_events, same_group, streams};
+use self::metrics::MetricStore;
+use crate::backend::{Backend, Outcome, ResolvedMetric};
+use crate::error::EngineError;
+use playbook::log_table::{LogTable, QueryStatistics};
+use playbook::query::{FilterQuery, LogsQuery};
+use playbook::series::Series;
+use playbook::time_range::{TimeRange, rfc3339};
+use playbook_insights::{self as insights, Event};
+
+/// Rows a log query returns at most when it does not say (CloudWatch's default).
+pub const DEFAULT_ROW_LIMIT: usize = 10_000;
+
+/// Files under a directory, queried like CloudWatch.
+#[derive(Debug)]
+pub struct LocalSource {
+    dir: PathBuf,
+    metrics: OnceLock<Result<MetricStore, String>>,
+}
+
+impl LocalSource {
+    /// A source over `dir`, which must exist.
+    pub fn open(dir: &Path) -> Result<LocalSource, EngineError> {
+        if !dir.is_dir() {
+            return Err(EngineError::NotFound {
+                what: format!("the directory {}", dir.display()),
+                source_name: "the local source".into(),
+                hint: " (a local source is `local:DIR` with DIR holding metrics/ and logs/)".into(),
+            });
+        }
+        Ok(LocalSource {
+            dir: dir.to_owned(),
+            metrics: OnceLock::new(),
+        })
+    }
+
+    fn store(&self) -> Result<&MetricStore, EngineError> {
+        let loaded = self.metrics.get_or_init(|| {
+            MetricStore::load(&self.dir.join("metrics")).map_err(|e| e.to_string())
+        });
+        loaded.as_ref().map_err(|message| EngineError::File {
+            path: self.dir.join("metrics"),
+            message: message.clone(),
+        })
+    }
+
+    fn group(&self, name: &str) -> Result<LogGroup, EngineError> {
+        let all = groups(&self.dir.join("logs"))?;
+        all.iter()
+            .find(|g| same_group(name, g))
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = all.iter().map(|g| g.name.as_str()).collect();
+                EngineError::NotFound {
+                    what: format!("log group `{name}`"),
+                    source_name: self.spec(),
+                    hint: if known.is_empty() {
+                        format!(
+                            " (it has no logs/ directory with event files under {})",
+                            self.dir.display()
+                        )
+                    } else {
+                        format!(" (groups there: {})", known.join(", "))
+                    },
+                }
+            })
+    }
+
+    fn span_note(&self, window: &TimeRange) -> Option<String> {
+        let (lo, hi) = self.store().ok()?.span?;
+        let (lo, hi) = (
+            DateTime::from_timestamp(lo, 0)?,
+            DateTime::from_timestamp(hi, 0)?,
+        );
+        (window.end <= lo || window.start > hi).then(|| {
+            format!(
+                "the window {window} is outside the data of {} ({} .. {})",
+                self.spec(),
+                rfc3339(lo),
+                rfc3339(hi)
+            )
+        })
+    }
+}
+
+impl Backend for LocalSource {
+    fn spec(&self) -> String {
+        format!("local:{}", self.dir.display())
+    }
+
+    fn retention_rules(&self) -> bool {
+        false
+    }
+
+    fn metrics(
+        &self,
+        queries: &[ResolvedMetric],
+    ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
+        let store = self.store()?;
+        let mut series = Vec::with_capacity(queries.len());
+        let mut notes = Vec::new();
+        for query in queries {
+            if query.metric().is_none() {
+                return Err(EngineError::Unsupported {
+                    source_name: self.spec(),
+                    what: format!("evaluate the expression `{}`", query.query.describe()),
+                    hint:
+                        ": metric math and Metrics Insights run on CloudWatch; fetch the metrics \
+                           and combine the series in a Rust cell instead"
+                            .into(),
+                });
+            }
+            if query.query.hidden {
+                series.push(Vec::new());
+                continue;
+            }
+            match store.query(query) {
+                Some(found) => {
+                    if found.is_empty() {
+                        notes.extend(self.span_note(&query.window));
+                    }
+                    series.push(vec![found]);
+                }
+                None => {
+                    notes.push(missing_metric_note(store, query, &self.spec()));
+                    series.push(vec![Series::new(query.label.clone(), None)]);
+                }
+            }
+        }
+        notes.dedup();
+        let mut outcome = Outcome::new(series, 0);
+        outcome.notes = notes;
+        Ok(outcome)
+    }
+
+    fn logs_insights(
+        &self,
+        query: &LogsQuery,
+        group_names: &[String],
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let parsed = insights::parse(&query.query)
+            .map_err(|e| EngineError::Query(format!("Logs Insights query: {e}")))?;
+        let required = parsed.required_substrings();
+        let mut evaluator = parsed.evaluator();
+        let (mut scanned, mut bytes) = (0u64, 0u64);
+        for name in group_names {
+            let group = self.group(name)?;
+            for stream in streams(&group)? {
+                let (events, read) = read_events(&stream, &window, |time, message| {
+                    if required.iter().all(|s| message.contains(s.as_str())) {
+                        evaluator.push(&Event {
+                            timestamp_ms: time,
+                            ingestion_ms: time,
+                            message,
+                            log_stream: &stream.name,
+                            log_group: &group.name,
+                        });
+                    }
+                })?;
+                scanned += events;
+                bytes += read;
+            }
+        }
+        let output = evaluator.finish();
+        let mut table = LogTable::new(output.columns, query.query.clone());
+        table.rows = output.rows;
+        table.truncated = output.truncated;
+        if let Some(limit) = query
+            .limit
+            .filter(|l| parsed.limit().is_none() && table.rows.len() > *l)
+        {
+            table.rows.truncate(limit);
+            table.truncated = true;
+        }
+        table.groups = group_names.to_vec();
+        table.window = Some(window);
+        table.statistics = QueryStatistics {
+            records_matched: output.records_matched as f64,
+            records_scanned: scanned as f64,
+            bytes_scanned: bytes as f64,
+        };
+        let mut outcome = Outcome::new(table, 0);
+        if scanned == 0 {
+            outcome.notes.push(format!(
+                "no events of {} in {window}",
+                group_names.join(", ")
+            ));
+        }
+        Ok(outcome)
+    }
+
+    fn filter_log_events(
+        &self,
+        query: &FilterQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<LogTable>, EngineError> {
+        let pattern = FilterPattern::parse(query.pattern.as_deref().unwrap_or(""))?;
+        let group = self.group(&query.group)?;
+        let limit = query.limit.unwrap_or(DEFAULT_ROW_LIMIT);
+        let mut events: Vec<(i64, String, String)> = Vec::new();
+        let (mut scanned, mut bytes) = (0u64, 0u64);
+        for stream in streams(&group)? {
+            if !query.streams.is_empty() && !query.streams.contains(&stream.name) {
+                continue;
+            }
+            let (n, b) = read_events(&stream, &window, |time, message| {
+                if pattern.matches(message) {
+                    events.push((time, stream.name.clone(), message.to_owned()));
+                }
+            })?;
+            scanned += n;
+            bytes += b;
+        }
+        // FilterLogEvents returns events in time order, interleaving streams.
+        events.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let matched = events.len();
+        let truncated = matched > limit;
+        events.truncate(limit);
+        let mut table = LogTable::new(
+            vec!["@timestamp".into(), "@logStream".into(), "@message".into()],
+            format!(
+                "filter {}",
+                query.pattern.as_deref().unwrap_or("(all events)")
+            ),
+        );
+        table.rows = events
+            .into_iter()
+            .map(|(t, stream, message)| {
+                let time = DateTime::from_timestamp_millis(t)
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+                vec![time, Some(stream), Some(message)]
+            })
+            .collect();
+        table.groups = vec![group.name.clone()];
+        table.window = Some(window);
+        table.truncated = truncated;
+        table.statistics = QueryStatistics {
+            records_matched: matched as f64,
+            records_scanned: scanned as f64,
+            bytes_scanned: bytes as f64,
+        };
+        Ok(Outcome::new(table, 0))
+    }
+
+    fn list_metrics(
+        &self,
+        search: &playbook::query::MetricSearch,
+    ) -> Result<Outcome<Vec<playbook::query::MetricId>>, EngineError> {
+        let found: Vec<playbook::query::MetricId> = self
+            .store()?
+            .keys()
+            .map(|k| playbook::query::MetricId {
+                namespace: k.namespace.clone(),
+                metric: k.metric.clone(),
+                dimensions: k.dimensions.clone(),
+            })
+            .filter(|id| search.matches(id))
+            .collect();
+        Ok(Outcome::new(found, 0))
+    }
+
+    fn alarms(
+        &self,
+        query: &playbook::alarms::AlarmsQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
+        let defs = alarms::definitions(&self.dir)?;
+        let mut report = alarms::evaluate(&defs, self.store()?, query, window)?;
+        if defs.is_empty() {
+            report.notes.push(format!(
+                "{} defines no alarms (put definitions in {}/alarms.json)",
+                self.spec(),
+                self.dir.display()
+            ));
+        }
+        Ok(Outcome::new(report, 0))
+    }
+
+    fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
+        let prefix = prefix.unwrap_or("").trim_start_matches('/');
+        Ok(groups(&self.dir.join("logs"))?
+            .into_iter()
+            .filter(|g| g.name.trim_start_matches('/').starts_with(prefix))
+            .map(|g| g.name)
+            .collect())
+    }
+}
+
+fn missing_metric_note(store: &MetricStore, query: &ResolvedMetric, spec: &str) -> String {
+    let Some((namespace, metric, dimensions)) = query.metric() else {
+        return String::new();
+    };
+    let dims: Vec<String> = dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let known: Vec<String> = store
+        .keys()
+        .filter(|k| k.namespace == namespace && k.metric == metric)
+        .take(5)
+        .map(|k| {
+            let d: Vec<String> = k
+                .dimensions
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            format!("[{}]", d.join(" "))
+        })
+        .collect();
+    let hint = if known.is_empty() {
+        "no such metric there".to_owned()
+    } else {
+        format!("dimension sets there: {}", known.join(", "))
+    };
+    format!(
+        "no {namespace} {metric} with dimensions [{}] in {spec} (dimensions must match exactly, as in CloudWatch; {hint})",
+        dims.join(" ")
+    )
+}
+
+#[cfg(test)]
+mod tests;

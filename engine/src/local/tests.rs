@@ -1,0 +1,195 @@
+//! Tests of the local source end to end through a `Session`: Logs Insights and filtered
+//! events over gzip and text streams, metrics with notes, and clear errors.
+
+use std::io::Write;
+
+use crate::Session;
+use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
+
+fn sample_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("playbook-local-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let group = dir.join("logs/ecs/checkout");
+    std::fs::create_dir_all(&group).unwrap();
+    std::fs::create_dir_all(dir.join("metrics")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(group.join("web-1.jsonl.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    for (minute, level, route, latency) in [
+        (0, "INFO", "/api/cart", 80),
+        (1, "ERROR", "/api/checkout", 5000),
+        (2, "ERROR", "/api/checkout", 5100),
+        (6, "INFO", "/api/cart", 90),
+    ] {
+        writeln!(
+            gz,
+            r#"{{"timestamp":"2026-11-12T14:0{minute}:00.000Z","level":"{level}","route":"{route}","latency_ms":{latency}}}"#
+        )
+        .unwrap();
+    }
+    gz.finish().unwrap();
+    std::fs::write(
+        group.join("web-2.log"),
+        "2026-11-12T14:03:00Z ERROR TimeoutError: could not acquire connection\n  at Pool.acquire (db/pool.js:88)\n2026-11-12T14:04:00Z INFO ok\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("metrics/m.csv"),
+        "timestamp,namespace,metric,value,Service\n2026-11-12T14:00:00Z,Checkout,Orders,5,checkout\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn session(dir: &std::path::Path) -> Session {
+    let session = Session::from_env();
+    session
+        .set_source(&format!("local:{}", dir.display()), "test")
+        .unwrap();
+    session
+}
+
+const WINDOW: (&str, &str) = ("2026-11-12T14:00:00Z", "2026-11-12T15:00:00Z");
+
+#[test]
+fn logs_insights_runs_over_every_stream_of_the_group() {
+    let dir = sample_dir("insights");
+    let session = session(&dir);
+    let query = logs_insights("filter level = \"ERROR\" | stats count(*) as errors by route")
+        .group("/ecs/checkout")
+        .between(WINDOW.0, WINDOW.1);
+    let table = session.run_logs_insights(&query).unwrap();
+    assert_eq!(table.columns, ["route", "errors"]);
+    assert_eq!(table.text(0, "errors"), Some("2"));
+    assert_eq!(table.statistics.records_scanned, 6.0);
+    let records = session.queries();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].kind, playbook::record::QueryKind::LogsInsights);
+    assert_eq!(records[0].groups, ["/ecs/checkout"]);
+    assert_eq!(
+        records[0].window.unwrap().to_string(),
+        "2026-11-12T14:00:00Z .. 2026-11-12T15:00:00Z"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn text_events_keep_their_continuation_lines() {
+    let dir = sample_dir("text");
+    let session = session(&dir);
+    let table = session
+        .run_filter(
+            &filter_log_events("ecs/checkout")
+                .pattern("TimeoutError")
+                .between(WINDOW.0, WINDOW.1),
+        )
+        .unwrap();
+    assert_eq!(table.len(), 1);
+    assert_eq!(table.text(0, "@logStream"), Some("web-2"));
+    assert!(
+        table
+            .text(0, "@message")
+            .unwrap()
+            .ends_with("at Pool.acquire (db/pool.js:88)")
+    );
+    let all = session
+        .run_filter(&filter_log_events("/ecs/checkout").between(WINDOW.0, "2026-11-12T14:05:00Z"))
+        .unwrap();
+    assert_eq!(all.len(), 5, "the window cuts the 14:06 event");
+    let times: Vec<_> = all.times("@timestamp").into_iter().flatten().collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "events come in time order"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unknown_groups_and_metrics_say_what_exists() {
+    let dir = sample_dir("missing");
+    let session = session(&dir);
+    let err = session
+        .run_logs_insights(
+            &logs_insights("fields @message")
+                .group("/ecs/payments")
+                .since("1h"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("log group `/ecs/payments` not found"), "{err}");
+    assert!(err.contains("groups there: /ecs/checkout"), "{err}");
+    let set = session
+        .run_metrics(&[metric("Checkout", "Orders")
+            .stat("Sum")
+            .between(WINDOW.0, WINDOW.1)])
+        .unwrap();
+    assert!(set[0].is_empty(), "no dimensions given: no exact match");
+    let records = session.queries();
+    let metrics = records
+        .iter()
+        .find(|r| r.kind == playbook::record::QueryKind::Metrics)
+        .unwrap();
+    let note = &metrics.notes[0];
+    assert!(
+        note.contains("dimension sets there: [Service=checkout]"),
+        "{note}"
+    );
+    let set = session
+        .run_metrics(&[metric("Checkout", "Orders")
+            .dim("Service", "checkout")
+            .stat("Sum")
+            .between(WINDOW.0, WINDOW.1)])
+        .unwrap();
+    assert_eq!(set[0].values, vec![Some(5.0)]);
+    let found = session
+        .run_list_metrics(&playbook::query::list_metrics("Checkout").has_dim("Service"))
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].dimension("Service"), Some("checkout"));
+    assert_eq!(
+        found[0].query("Sum").describe(),
+        "Checkout Orders Service=checkout Sum"
+    );
+    assert!(
+        session
+            .run_list_metrics(&playbook::query::list_metrics("Checkout").dim("Service", "payments"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(set[0].query.as_deref().unwrap().contains("period 60 s"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn syntax_errors_and_bad_sources_are_clear() {
+    let dir = sample_dir("errors");
+    let session = session(&dir);
+    let err = session
+        .run_logs_insights(
+            &logs_insights("stats avg(x) by")
+                .group("/ecs/checkout")
+                .since("1h"),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), playbook::protocol::ErrorKind::QuerySyntax);
+    assert!(err.to_string().contains("col"), "{err}");
+    assert_eq!(
+        session.queries()[0].status,
+        playbook::record::QueryStatus::Failed
+    );
+    let err = session
+        .set_source("local:/no/such/dir", "test")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/no/such/dir not found"), "{err}");
+    let none = Session::from_env();
+    if std::env::var_os(crate::SOURCE_ENV).is_none() {
+        let err = none
+            .run_metrics(&[metric("A", "B")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PLAYBOOK_SOURCE=local:DIR"), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

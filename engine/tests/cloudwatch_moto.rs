@@ -1,0 +1,336 @@
+//! The CloudWatch source through the real AWS SDK against a local moto server (behind
+//! the test-side RPCv2-CBOR proxy), seeded through the same SDK: metrics batching,
+//! Logs Insights and FilterLogEvents cross-checked with the local source on the same
+//! events, service errors, and throttling with retries.
+//!
+//! The tests start moto themselves with the test venv's Python (`moto::python()`: tests/run.sh
+//! creates it); without one they fail and say how to get it, they never pass silently.
+
+#[path = "support/moto.rs"]
+mod moto;
+
+use std::sync::Arc;
+
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use chrono::{DateTime, TimeDelta, Utc};
+use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
+use playbook::time_range::TimeRange;
+use playbook_engine::Session;
+use playbook_engine::cloudwatch::CloudWatchSource;
+use playbook_engine::local::LocalSource;
+
+fn session_for(config: &aws_config::SdkConfig) -> Session {
+    let session = Session::from_env();
+    session.use_backend(Arc::new(
+        CloudWatchSource::from_sdk_config(config).expect("source"),
+    ));
+    session
+}
+
+/// A start aligned to the hour, three hours ago (recent: no retention rounding).
+fn t0() -> DateTime<Utc> {
+    let now = Utc::now().timestamp();
+    DateTime::from_timestamp((now - 3 * 3600) / 3600 * 3600, 0).expect("t0")
+}
+
+#[test]
+fn cloudwatch_through_the_sdk_against_moto() {
+    let moto = moto::start(&moto::python());
+    let config = moto::sdk_config(&moto.url, 3);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let cw = aws_sdk_cloudwatch::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let start = t0();
+
+    // Seed: 60 one-minute points valued 0..59, and 1,234 single-point series.
+    let dim = Dimension::builder()
+        .name("Service")
+        .value("checkout")
+        .build();
+    let data: Vec<MetricDatum> = (0..60)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name("Latency")
+                .dimensions(dim.clone())
+                .timestamp(AwsTime::from_secs(start.timestamp() + i * 60))
+                .value(i as f64)
+                .unit(StandardUnit::Seconds)
+                .build()
+        })
+        .collect();
+    let many: Vec<MetricDatum> = (0..1234)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name("CPUUtilization")
+                .dimensions(
+                    Dimension::builder()
+                        .name("InstanceId")
+                        .value(format!("i-{i:04}"))
+                        .build(),
+                )
+                .timestamp(AwsTime::from_secs(start.timestamp() + 600))
+                .value(f64::from(i))
+                .build()
+        })
+        .collect();
+    runtime.block_on(async {
+        cw.put_metric_data()
+            .namespace("Playbook/Test")
+            .set_metric_data(Some(data))
+            .send()
+            .await
+            .expect("put latency");
+        for chunk in many.chunks(1000) {
+            cw.put_metric_data()
+                .namespace("Playbook/Fleet")
+                .set_metric_data(Some(chunk.to_vec()))
+                .send()
+                .await
+                .expect("put fleet");
+        }
+    });
+
+    let session = session_for(&config);
+    let window = TimeRange::new(start, start + TimeDelta::hours(1)).expect("window");
+    let latency = metric("Playbook/Test", "Latency")
+        .dim("Service", "checkout")
+        .range(window);
+    let set = session
+        .run_metrics(&[
+            latency.clone().stat("Sum").period(60),
+            latency.clone().stat("Average").period(300),
+        ])
+        .expect("metrics");
+    let sums: Vec<f64> = set[0].values.iter().flatten().copied().collect();
+    assert_eq!(sums, (0..60).map(f64::from).collect::<Vec<_>>());
+    let averages: Vec<f64> = set[1].values.iter().flatten().copied().collect();
+    assert_eq!(
+        averages,
+        (0..12).map(|k| f64::from(5 * k + 2)).collect::<Vec<_>>()
+    );
+    let records = session.queries();
+    assert_eq!(
+        records[0].api_calls, 1,
+        "two queries over one window take one call"
+    );
+    assert_eq!(records[0].source, "cloudwatch");
+    assert_eq!(records[0].region.as_deref(), Some("us-east-1"));
+    // moto's STS answers with its fixed test account.
+    assert_eq!(records[0].account.as_deref(), Some("123456789012"));
+    assert_eq!(records[0].endpoint.as_deref(), Some(moto.url.as_str()));
+
+    // 1,234 series over three hours at 60 s: exactly three GetMetricData calls.
+    let queries: Vec<_> = (0..1234)
+        .map(|i| {
+            metric("Playbook/Fleet", "CPUUtilization")
+                .dim("InstanceId", &format!("i-{i:04}"))
+                .stat("Maximum")
+                .period(60)
+                .range(TimeRange::new(start, start + TimeDelta::hours(3)).expect("window"))
+        })
+        .collect();
+    let fleet = session.run_metrics(&queries).expect("fleet");
+    assert_eq!(fleet.len(), 1234);
+    assert_eq!(fleet[1000].values, vec![Some(1000.0)]);
+    let calls: u32 = session.queries()[2..].iter().map(|r| r.api_calls).sum();
+    assert_eq!(calls, 3);
+    // Discovery: every instance, once each, whatever moto's duplicates.
+    let instances = session
+        .run_list_metrics(
+            &playbook::query::list_metrics("Playbook/Fleet")
+                .metric("CPUUtilization")
+                .has_dim("InstanceId"),
+        )
+        .expect("list metrics");
+    assert_eq!(instances.len(), 1234);
+    assert_eq!(instances[7].dimension("InstanceId"), Some("i-0007"));
+
+    // Logs: the same events in moto and in a local directory give the same rows.
+    let group = "/ecs/checkout-test";
+    let events: Vec<(i64, String)> = (0..20)
+        .map(|i| {
+            let t = start.timestamp_millis() + i * 10_000;
+            let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
+            (
+                t,
+                format!(r#"{{"level":"{level}","n":{i},"route":"/api/r{}"}}"#, i % 3),
+            )
+        })
+        .collect();
+    runtime.block_on(async {
+        logs.create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+            .expect("group");
+        logs.create_log_stream()
+            .log_group_name(group)
+            .log_stream_name("web-1")
+            .send()
+            .await
+            .expect("stream");
+        let input: Vec<InputLogEvent> = events
+            .iter()
+            .map(|(t, m)| {
+                InputLogEvent::builder()
+                    .timestamp(*t)
+                    .message(m)
+                    .build()
+                    .expect("event")
+            })
+            .collect();
+        logs.put_log_events()
+            .log_group_name(group)
+            .log_stream_name("web-1")
+            .set_log_events(Some(input))
+            .send()
+            .await
+            .expect("put events");
+    });
+    let dir = std::env::temp_dir().join(format!("playbook-moto-{}", std::process::id()));
+    let stream_dir = dir.join("logs/ecs/checkout-test");
+    std::fs::create_dir_all(&stream_dir).expect("dir");
+    let lines: Vec<String> = events
+        .iter()
+        .map(|(t, m)| {
+            let at = DateTime::from_timestamp_millis(*t)
+                .expect("t")
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            m.replacen('{', &format!(r#"{{"timestamp":"{at}","#), 1)
+        })
+        .collect();
+    std::fs::write(stream_dir.join("web-1.jsonl"), lines.join("\n")).expect("write");
+    let local = Session::from_env();
+    local.use_backend(Arc::new(LocalSource::open(&dir).expect("local")));
+
+    let query = logs_insights("fields @timestamp, @message | sort @timestamp desc | limit 5")
+        .group(group)
+        .range(window);
+    let remote = session.run_logs_insights(&query).expect("insights on moto");
+    let here = local.run_logs_insights(&query).expect("insights locally");
+    assert_eq!(remote.len(), 5);
+    assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
+    let messages = |t: &playbook::log_table::LogTable| -> Vec<serde_json::Value> {
+        (0..t.len())
+            .map(|r| serde_json::from_str(t.text(r, "@message").expect("message")).expect("json"))
+            .collect()
+    };
+    let local_messages: Vec<serde_json::Value> = messages(&here)
+        .into_iter()
+        .map(|mut m| {
+            m.as_object_mut().expect("object").remove("timestamp");
+            m
+        })
+        .collect();
+    assert_eq!(messages(&remote), local_messages);
+    assert!(remote.query_id.is_some());
+    let record = session.queries().last().cloned().expect("record");
+    assert_eq!(record.kind, playbook::record::QueryKind::LogsInsights);
+    assert_eq!(record.query_ids.len(), 1);
+    let link = record.console_url.as_deref().expect("console link");
+    assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
+
+    let errors = filter_log_events(group).pattern("ERROR").range(window);
+    let remote = session.run_filter(&errors).expect("filter on moto");
+    let here = local.run_filter(&errors).expect("filter locally");
+    assert_eq!(remote.len(), 5);
+    assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
+
+    // One stream without a pattern is read with GetLogEvents, oldest first.
+    let stream = filter_log_events(group)
+        .stream("web-1")
+        .limit(7)
+        .range(window);
+    let remote = session.run_filter(&stream).expect("get log events on moto");
+    let here = local.run_filter(&stream).expect("stream locally");
+    assert_eq!(remote.len(), 7);
+    assert!(remote.truncated && here.truncated);
+    assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
+    assert_eq!(remote.query, format!("events of {group}/web-1"));
+
+    // A group that does not exist: the service's code and message are kept.
+    let err = session
+        .run_logs_insights(
+            &logs_insights("fields @message")
+                .group("/no/such/group")
+                .range(window),
+        )
+        .expect_err("unknown group");
+    let text = err.to_string();
+    assert!(
+        text.contains("StartQuery failed: ResourceNotFoundException"),
+        "{text}"
+    );
+
+    // Alarms: DescribeAlarms through the SDK (moto has no alarm history: a note says so).
+    runtime.block_on(async {
+        cw.put_metric_alarm()
+            .alarm_name("checkout-latency-high")
+            .namespace("Playbook/Test")
+            .metric_name("Latency")
+            .dimensions(
+                Dimension::builder()
+                    .name("Service")
+                    .value("checkout")
+                    .build(),
+            )
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Maximum)
+            .period(60)
+            .evaluation_periods(3)
+            .threshold(30.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .expect("alarm");
+        cw.set_alarm_state()
+            .alarm_name("checkout-latency-high")
+            .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+            .state_reason("test")
+            .send()
+            .await
+            .expect("state");
+    });
+    let report = session
+        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(window))
+        .expect("alarms");
+    assert_eq!(report.alarms.len(), 1);
+    assert_eq!(report.alarms[0].name, "checkout-latency-high");
+    assert_eq!(report.alarms[0].state, "ALARM");
+    assert!(
+        report.alarms[0]
+            .condition
+            .contains("Latency Maximum > 30 for 3 of 3 × 60 s"),
+        "{:?}",
+        report.alarms[0]
+    );
+
+    // Throttling: two throttled calls are retried; more than the attempts give a clear error.
+    let answer = moto::control(&moto.url, "POST", "/__proxy/throttle?n=2");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "{answer}"
+    );
+    let set = session
+        .run_metrics(&[latency.clone().stat("Sum").period(60)])
+        .expect("retried");
+    assert_eq!(set[0].values.len(), 60);
+    moto::control(&moto.url, "POST", "/__proxy/throttle?n=10");
+    let err = session
+        .run_metrics(&[latency.stat("Sum").period(60)])
+        .expect_err("throttled");
+    moto::control(&moto.url, "POST", "/__proxy/throttle?n=0");
+    assert_eq!(
+        err.kind(),
+        playbook::protocol::ErrorKind::Throttled,
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("GetMetricData is throttled"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}

@@ -1,0 +1,293 @@
+//! Executing one cell (`execute_request`), for the kernel's executor and the headless
+//! runner alike.
+//!
+//! Per request: `busy`, `execute_input`, the cell's streams and displays while it runs,
+//! `execute_result` or `error`, the reply, `idle`. A panic, an error returned through `?`
+//! (reported by the cell guard over the host channel), a compile error, a crash of the
+//! evaluation process and an interrupt all give status `error`. After an error with
+//! `stop_on_error`, the server's executor answers the requests already queued `aborted`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jupyter_protocol::{
+    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
+    ExecutionState, ExpressionResult, JupyterMessage, Media, ReplyError, ReplyStatus, Transient,
+};
+use serde_json::Value;
+
+use super::host::CellReport;
+use super::rust_engine::Evaluated;
+use super::state::Kernel;
+
+/// The outcome of one cell, as the client will see it.
+#[derive(Debug)]
+enum Outcome {
+    Ok(HashMap<String, String>),
+    Error(ReplyError),
+}
+
+/// Executes one request: publishes `busy` and the cell's outputs, and returns the reply
+/// and whether the cell failed. The caller sends the reply, then publishes `idle`.
+pub(crate) async fn execute_one(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+) -> (ExecuteReply, bool) {
+    let iopub = &kernel.iopub;
+    iopub.status(ExecutionState::Busy, Some(message));
+    let count = if request.store_history && !request.silent {
+        kernel.next_execution_count()
+    } else {
+        kernel.execution_count()
+    };
+    if !request.silent {
+        iopub.publish(
+            ExecuteInput {
+                code: request.code.clone(),
+                execution_count: ExecutionCount::new(count),
+            },
+            Some(message),
+        );
+    }
+
+    let outcome = run_cell(kernel, message, request, &request.code).await;
+
+    let mut reply = ExecuteReply {
+        execution_count: ExecutionCount::new(count),
+        user_expressions: Some(HashMap::new()),
+        ..ExecuteReply::default()
+    };
+    let failed = match &outcome {
+        Outcome::Ok(data) => {
+            if !request.silent && !data.is_empty() {
+                let mut result = ExecuteResult::new(ExecutionCount::new(count), to_media(data));
+                // The spec's `transient` is an object; never send null.
+                result.transient = Some(Transient::default());
+                iopub.publish(result, Some(message));
+            }
+            if let Some(expressions) = &request.user_expressions
+                && !expressions.is_empty()
+            {
+                reply.user_expressions =
+                    Some(user_expressions(kernel, message, request, expressions).await);
+            }
+            false
+        }
+        Outcome::Error(error) => {
+            if !request.silent {
+                iopub.publish(
+                    ErrorOutput {
+                        ename: error.ename.clone(),
+                        evalue: error.evalue.clone(),
+                        traceback: error.traceback.clone(),
+                    },
+                    Some(message),
+                );
+            }
+            reply.status = ReplyStatus::Error;
+            reply.error = Some(Box::new(error.clone()));
+            true
+        }
+    };
+    if request.store_history {
+        let output = match &outcome {
+            Outcome::Ok(data) => data.get("text/plain").cloned().unwrap_or_default(),
+            Outcome::Error(_) => String::new(),
+        };
+        kernel.history().record(count, &request.code, &output);
+    }
+    (reply, failed)
+}
+
+/// Runs `code` for `message` and interprets what evcxr and the host channel reported.
+async fn run_cell(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+    code: &str,
+) -> Outcome {
+    if code.trim().is_empty() {
+        return Outcome::Ok(HashMap::new());
+    }
+    if let Some(magic) = crate::queries::magics::parse(code) {
+        let magic = match magic {
+            Ok(magic) => magic,
+            Err(message) => return error("MagicSyntaxError", &message),
+        };
+        let session = kernel.host.session.clone();
+        let progress = crate::queries::cells::Progress::new(kernel.iopub.clone(), message.clone());
+        session.set_progress(Some(progress.sink()));
+        let outcome =
+            tokio::task::spawn_blocking(move || crate::queries::cells::run(&session, magic)).await;
+        kernel.host.session.set_progress(None);
+        progress.finish(matches!(outcome, Ok(Ok(_))));
+        return match outcome {
+            Ok(Ok(bundle)) => Outcome::Ok(crate::queries::cells::to_data(&bundle)),
+            Ok(Err((ename, evalue))) => error(&ename, &evalue),
+            Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),
+        };
+    }
+    if let Err(why) = kernel.engine.ready().await {
+        return error(
+            "EngineFailed",
+            &format!("the Rust engine could not start: {why}"),
+        );
+    }
+    let (bindings, bound_names) = kernel.host.session.binding_prelude(code);
+    let token = kernel.begin_cell(message, request.allow_stdin);
+    let engine = kernel.engine.clone();
+    let stdin = kernel.host.stdin.clone();
+    let parent = message.clone();
+    let allow_stdin = request.allow_stdin;
+    let runtime = tokio::runtime::Handle::current();
+    let code = code.to_owned();
+    let evaluated = tokio::task::spawn_blocking(move || {
+        let reader = |prompt: &str, password: bool| -> String {
+            match &stdin {
+                Some(stdin) if allow_stdin => runtime
+                    .block_on(stdin.ask(&parent, prompt, password))
+                    .unwrap_or_default(),
+                _ => {
+                    eprintln!("playbook: input requested but this client does not accept input");
+                    String::new()
+                }
+            }
+        };
+        engine.eval_with_input(&code, token, &bindings, &reader)
+    })
+    .await;
+    let report = kernel.end_cell();
+    match evaluated {
+        Err(join_error) => error(
+            "KernelError",
+            &format!("the evaluation thread failed: {join_error}"),
+        ),
+        Ok(Evaluated::Failed {
+            ename,
+            evalue,
+            traceback,
+        }) => Outcome::Error(ReplyError {
+            ename,
+            evalue,
+            traceback,
+        }),
+        Ok(Evaluated::Finished { data }) => {
+            let outcome = judge_finished(data, report);
+            if matches!(outcome, Outcome::Ok(_)) {
+                kernel.host.session.bindings_delivered(&bound_names);
+            }
+            outcome
+        }
+    }
+}
+
+/// A cell evcxr calls finished may still have panicked or returned an error through `?`.
+fn judge_finished(data: HashMap<String, String>, report: CellReport) -> Outcome {
+    if let Some((message, location)) = report.panic {
+        let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+        return error(
+            "Panic",
+            &format!("{message} (panicked{at}; variables defined in this cell were not kept)"),
+        );
+    }
+    if report.ended_early {
+        return error(
+            "CellError",
+            "the cell stopped early: an error was returned through `?` (its message is on \
+             stderr above); variables defined in this cell were not kept",
+        );
+    }
+    Outcome::Ok(data)
+}
+
+fn error(ename: &str, evalue: &str) -> Outcome {
+    Outcome::Error(ReplyError {
+        ename: ename.into(),
+        evalue: evalue.into(),
+        traceback: vec![format!("{ename}: {evalue}")],
+    })
+}
+
+fn to_media(data: &HashMap<String, String>) -> Media {
+    let object: serde_json::Map<String, Value> = data
+        .iter()
+        .map(|(mime, content)| {
+            let value = if mime.ends_with("json") {
+                serde_json::from_str(content).unwrap_or_else(|_| Value::String(content.clone()))
+            } else {
+                Value::String(content.clone())
+            };
+            (mime.clone(), value)
+        })
+        .collect();
+    serde_json::from_value(Value::Object(object)).unwrap_or_default()
+}
+
+async fn user_expressions(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    request: &ExecuteRequest,
+    expressions: &HashMap<String, String>,
+) -> HashMap<String, ExpressionResult> {
+    let mut results = HashMap::new();
+    for (name, expression) in expressions {
+        let result = match run_cell(kernel, message, request, expression).await {
+            Outcome::Ok(data) => ExpressionResult::Ok {
+                data: to_media(&data),
+                metadata: Default::default(),
+            },
+            Outcome::Error(e) => ExpressionResult::Error {
+                ename: e.ename,
+                evalue: e.evalue,
+                traceback: e.traceback,
+            },
+        };
+        results.insert(name.clone(), result);
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_reported_by_the_host_is_an_error() {
+        let report = CellReport {
+            token: 3,
+            panic: Some(("boom".into(), Some("src/lib.rs:1:2".into()))),
+            ended_early: true,
+            ..CellReport::default()
+        };
+        match judge_finished(HashMap::new(), report) {
+            Outcome::Error(e) => {
+                assert_eq!(e.ename, "Panic");
+                assert!(e.evalue.starts_with("boom (panicked at src/lib.rs:1:2"));
+            }
+            Outcome::Ok(_) => panic!("a panic must not be ok"),
+        }
+    }
+
+    #[test]
+    fn an_early_return_is_an_error() {
+        let report = CellReport {
+            ended_early: true,
+            ..CellReport::default()
+        };
+        assert!(matches!(
+            judge_finished(HashMap::new(), report),
+            Outcome::Error(ReplyError { ref ename, .. }) if ename == "CellError"
+        ));
+    }
+
+    #[test]
+    fn json_mime_types_are_sent_as_json() {
+        let mut data = HashMap::new();
+        data.insert("application/json".to_string(), r#"{"a":1}"#.to_string());
+        data.insert("text/plain".to_string(), "x".to_string());
+        let media = serde_json::to_value(to_media(&data)).unwrap();
+        assert_eq!(media["application/json"]["a"], 1);
+        assert_eq!(media["text/plain"], "x");
+    }
+}

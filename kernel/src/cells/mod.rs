@@ -1,0 +1,16 @@
+//! Cells: what runs when a client executes one — the kernel's shared state and the cell
+//! lifecycle (`state.rs`), one execution (`execute.rs`), Rust cells through evcxr
+//! (`rust_engine.rs`, `compile_errors.rs`, `cell_cache.rs`), and the host channel cells
+//! use to reach the kernel and the engine (`host.rs`). Query cells are delegated to
+//! `crate::queries`.
+
+pub(crate) mod cell_cache;
+mod compile_errors;
+mod execute;
+pub(crate) mod host;
+pub(crate) mod rust_engine;
+mod state;
+
+pub(crate) use cell_cache::remove_build_dirs;
+pub(crate) use execute::execute_one;
+pub(crate) use state::Kernel;

@@ -1,0 +1,440 @@
+//! Rust cells, evaluated by evcxr in a child process, driven from blocking threads.
+//!
+//! The evcxr context starts in the background when the kernel starts (the kernel answers
+//! `kernel_info` and every non-Rust request at once); a Rust cell sent early waits for it.
+//! Every evcxr call runs under `spawn_blocking`, never on a tokio worker.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use evcxr::{CommandContext, EvalCallbacks, EvalContext};
+use tokio::sync::watch;
+
+use crate::cells::cell_cache;
+use crate::cells::compile_errors::render_compilation_errors;
+use crate::jupyter::iopub::{CurrentParent, IoPub, OutputForwarder};
+
+/// Where the evcxr context is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum EngineState {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+/// The result of evaluating one cell, before the kernel looks at what the host heard.
+#[derive(Debug)]
+pub(crate) enum Evaluated {
+    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty).
+    Finished { data: HashMap<String, String> },
+    /// The cell failed in a way evcxr itself reports.
+    Failed {
+        ename: String,
+        evalue: String,
+        traceback: Vec<String>,
+    },
+}
+
+/// What the engine needs to start.
+#[derive(Debug)]
+pub(crate) struct StartConfig {
+    pub(crate) build_dir: PathBuf,
+    pub(crate) host_socket: PathBuf,
+    pub(crate) iopub: IoPub,
+    pub(crate) parent: CurrentParent,
+}
+
+/// The kernel's handle on the evcxr context.
+#[derive(Clone)]
+pub(crate) struct RustEngine {
+    context: Arc<Mutex<Option<CommandContext>>>,
+    state: Arc<watch::Sender<EngineState>>,
+    process: Arc<OnceLock<Arc<Mutex<Child>>>>,
+    forwarder: Arc<OnceLock<OutputForwarder>>,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for RustEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RustEngine")
+            .field("state", &*self.state.borrow())
+            .finish()
+    }
+}
+
+/// The name of the per-cell guard variable (see `playbook::runtime`).
+pub(crate) const GUARD_VARIABLE: &str = "_playbook_cell_guard";
+
+/// Run with the prelude, in the same evaluation: a first `let`, so the user's first cell
+/// costs what a warm cell costs; and a `?`, which switches evcxr to wrapping cells for `?`
+/// from the start. Without that, the first cell ending in `expr?` is compiled twice and
+/// shown with `Debug` instead of its rich display (evcxr applies its display fallback
+/// together with the `?` fix). The `let` is typed, so it needs no rust-analyzer, and the
+/// variable it leaves is a `usize`: every later cell stores and restores it, and a plain
+/// type costs the least to compile.
+pub(crate) const WARM_UP: &str = "let _playbook_ready: usize = MimeBundle::text(\"ready\").data.len();\n\
+                           \"0\".parse::<u8>()?;\n\
+                           _playbook_ready";
+
+/// What rust-analyzer (inside evcxr, for the types of new variables) analyses in the
+/// background while the prelude compiles: its first analysis of the sysroot and the
+/// library takes seconds, and cells that define variables meanwhile do not wait for it
+/// (their variables' types are worked out for the next cell, see `vendor/evcxr`).
+pub(crate) const PRIME: &str = "use playbook::prelude::*;\n\
+                         let _playbook_prime = MimeBundle::text(\"x\").data.len();\n\
+                         _playbook_prime";
+
+/// The evcxr command that makes the library a dependency of cells.
+pub(crate) fn prelude_dependency() -> String {
+    let lib = cell_cache::library_dir();
+    let lib = lib.canonicalize().unwrap_or(lib);
+    format!(
+        ":dep playbook = {{ path = {:?} }}",
+        lib.display().to_string()
+    )
+}
+
+/// The code every context starts with, after [`prelude_dependency`].
+pub(crate) fn prelude_code() -> String {
+    format!("use playbook::prelude::*;\n{WARM_UP}")
+}
+
+/// The evcxr commands and code every context starts with (the prebuild runs it whole).
+pub(crate) fn prelude() -> String {
+    format!("{}\n{}", prelude_dependency(), prelude_code())
+}
+
+impl RustEngine {
+    /// Starts the evcxr context in the background.
+    pub(crate) fn start(config: StartConfig) -> RustEngine {
+        let (state, _) = watch::channel(EngineState::Starting);
+        let engine = RustEngine {
+            context: Arc::new(Mutex::new(None)),
+            state: Arc::new(state),
+            process: Arc::new(OnceLock::new()),
+            forwarder: Arc::new(OnceLock::new()),
+            interrupted: Arc::new(AtomicBool::new(false)),
+        };
+        let starting = engine.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let state = match starting.start_blocking(config) {
+                Ok(()) => {
+                    eprintln!("playbook: Rust engine ready in {:.2?}", started.elapsed());
+                    EngineState::Ready
+                }
+                Err(error) => {
+                    eprintln!("playbook: the Rust engine failed to start: {error:#}");
+                    EngineState::Failed(format!("{error:#}"))
+                }
+            };
+            starting.state.send_replace(state);
+        });
+        engine
+    }
+
+    fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
+        let t = std::time::Instant::now();
+        let seeded = cell_cache::seed(&config.build_dir)?;
+        trace("seed", t);
+        let mut command = evaluation_command()?;
+        command.env(playbook::protocol::HOST_SOCKET_ENV, &config.host_socket);
+        let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
+            .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+        trace("evcxr context", t);
+        let mut context = CommandContext::with_eval_context(eval_context);
+        let _ = self.process.set(context.process_handle());
+        let forwarder =
+            OutputForwarder::start(outputs.stdout, outputs.stderr, config.iopub, config.parent);
+        if !seeded {
+            eprintln!(
+                "playbook: no prebuilt cell library (run `playbook install`): the first \
+                 start compiles it"
+            );
+        }
+        context.add_nameable_types(playbook::prelude::nameable_types());
+        context
+            .execute(&prelude_dependency())
+            .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+        trace("dependency", t);
+        if let Err(error) = context.prime_analysis(PRIME) {
+            // Only slower: the first cell that needs a type starts the analysis itself.
+            eprintln!("playbook: could not start rust-analyzer in the background: {error}");
+        }
+        let loaded = context
+            .execute(&prelude_code())
+            .map_err(|e| anyhow::anyhow!("loading the playbook library into cells: {e}"))?;
+
+        if trace_enabled() {
+            for phase in &loaded.phases {
+                eprintln!(
+                    "playbook: trace: prelude {} {:.2?}",
+                    phase.name, phase.duration
+                );
+            }
+        }
+        trace("prelude", t);
+        // Anything the prelude printed belongs to no cell.
+        forwarder.flush();
+        let _ = self.forwarder.set(forwarder);
+        *self.context.lock().unwrap_or_else(|p| p.into_inner()) = Some(context);
+        Ok(())
+    }
+
+    /// Waits until the engine is ready; `Err` carries why it could not start.
+    pub(crate) async fn ready(&self) -> Result<(), String> {
+        let mut rx = self.state.subscribe();
+        loop {
+            match &*rx.borrow_and_update() {
+                EngineState::Ready => return Ok(()),
+                EngineState::Failed(why) => return Err(why.clone()),
+                EngineState::Starting => {}
+            }
+            if rx.changed().await.is_err() {
+                return Err("the Rust engine stopped".into());
+            }
+        }
+    }
+
+    /// Stops the running cell by killing the evaluation process (evcxr restarts it).
+    pub(crate) fn interrupt(&self) {
+        if let Some(process) = self.process.get() {
+            self.interrupted.store(true, Ordering::SeqCst);
+            let _ = process.lock().unwrap_or_else(|p| p.into_inner()).kill();
+        }
+    }
+
+    /// Publishes everything the evaluation process printed so far.
+    pub(crate) fn flush_output(&self) {
+        if let Some(forwarder) = self.forwarder.get() {
+            forwarder.flush();
+        }
+    }
+
+    /// Evaluates `code` (blocking); `token` arms the cell guard, `input(prompt, password)`
+    /// answers `evcxr_input` prompts.
+    pub(crate) fn eval_with_input(
+        &self,
+        code: &str,
+        token: u64,
+        bindings: &str,
+        input: &dyn Fn(&str, bool) -> String,
+    ) -> Evaluated {
+        let mut guard = self.context.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(context) = guard.as_mut() else {
+            return failed("EngineNotReady", "the Rust engine has not started");
+        };
+        self.interrupted.store(false, Ordering::SeqCst);
+        let variables_before: Vec<String> = context
+            .variables_and_types()
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| !name.starts_with("_playbook"))
+            .collect();
+        let (prepared, guarded_line) = with_guard(code, token, bindings);
+        let mut callbacks = EvalCallbacks {
+            input_reader: &|request| input(&request.prompt, request.is_password),
+        };
+        let result = context.execute_with_callbacks(&prepared, &mut callbacks);
+        drop(guard);
+        self.flush_output();
+        if trace_enabled()
+            && let Ok(outputs) = &result
+        {
+            for phase in &outputs.phases {
+                eprintln!("playbook: trace: {} {:.2?}", phase.name, phase.duration);
+            }
+        }
+        match result {
+            Ok(outputs) => Evaluated::Finished {
+                data: outputs.content_by_mime_type,
+            },
+            Err(evcxr::Error::CompilationErrors(errors)) => {
+                let (evalue, traceback) = render_compilation_errors(
+                    &errors,
+                    code,
+                    guarded_line.map(|l| (l, guard_prefix(token).len())),
+                );
+                Evaluated::Failed {
+                    ename: "CompilationError".into(),
+                    evalue,
+                    traceback,
+                }
+            }
+            Err(evcxr::Error::SubprocessTerminated(message)) => {
+                let lost = describe_lost(&variables_before);
+                if self.interrupted.swap(false, Ordering::SeqCst) {
+                    failed(
+                        "Interrupted",
+                        &format!(
+                            "the cell was interrupted. {lost} Definitions (fn, struct, use) \
+                             and dependencies are kept."
+                        ),
+                    )
+                } else {
+                    failed(
+                        "EvaluationProcessDied",
+                        &format!(
+                            "the process running Rust cells died ({}). {lost} It has been \
+                             restarted; definitions and dependencies are kept.",
+                            message.trim()
+                        ),
+                    )
+                }
+            }
+            Err(evcxr::Error::TypeRedefinedVariablesLost(variables)) => failed(
+                "VariablesLost",
+                &format!(
+                    "a type was redefined, so these variables were lost: {}",
+                    variables.join(", ")
+                ),
+            ),
+            Err(other) => failed("EvcxrError", &other.to_string()),
+        }
+    }
+
+    /// Completions at byte offset `position`, or `None` when the engine is busy or not
+    /// ready (completion must never wait behind a running cell).
+    pub(crate) fn completions(&self, code: &str, position: usize) -> Option<evcxr::Completions> {
+        let mut guard = self.context.try_lock().ok()?;
+        guard.as_mut()?.completions(code, position).ok()
+    }
+
+    /// Hover information (plain text, HTML) at byte offset `position`.
+    pub(crate) fn inspect(&self, code: &str, position: usize) -> Option<(String, String)> {
+        let mut guard = self.context.try_lock().ok()?;
+        guard.as_mut()?.hover_at(code, position).ok()
+    }
+}
+
+/// The command that starts the evaluation process: this binary again, able to load the
+/// cells' shared objects. Those link the toolchain's `libstd-*.so` dynamically and find it
+/// through a relative RUNPATH that is only right in some directory layouts, so the
+/// toolchain's target library directory is put on `LD_LIBRARY_PATH`.
+pub(crate) fn evaluation_command() -> anyhow::Result<Command> {
+    let exe = std::env::current_exe()?;
+    let mut command = Command::new(exe);
+    let output = Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .map_err(|e| anyhow::anyhow!("running rustc (is the Rust toolchain on PATH?): {e}"))?;
+    let libdir = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || libdir.is_empty() {
+        anyhow::bail!(
+            "rustc --print target-libdir failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let mut path = std::ffi::OsString::from(libdir);
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        path.push(":");
+        path.push(existing);
+    }
+    command.env("LD_LIBRARY_PATH", path);
+    // The engine (in this process) holds the AWS credentials; cells never need them.
+    for name in SECRET_VARIABLES {
+        command.env_remove(name);
+    }
+    Ok(command)
+}
+
+/// Credentials in the environment that the evaluation process does not inherit.
+pub(crate) const SECRET_VARIABLES: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
+fn trace_enabled() -> bool {
+    std::env::var_os("PLAYBOOK_TRACE").is_some()
+}
+
+/// With `PLAYBOOK_TRACE` set, reports on stderr how long a step took since `since`.
+fn trace(step: &str, since: std::time::Instant) {
+    if trace_enabled() {
+        eprintln!("playbook: trace: {step} done at {:.2?}", since.elapsed());
+    }
+}
+
+fn failed(ename: &str, evalue: &str) -> Evaluated {
+    Evaluated::Failed {
+        ename: ename.into(),
+        evalue: evalue.into(),
+        traceback: vec![format!("{ename}: {evalue}")],
+    }
+}
+
+fn describe_lost(variables: &[String]) -> String {
+    if variables.is_empty() {
+        "No variables were lost.".into()
+    } else {
+        format!("These variables were lost: {}.", variables.join(", "))
+    }
+}
+
+fn guard_prefix(token: u64) -> String {
+    // Typed, so a cell that declares no untyped variable needs no rust-analyzer.
+    format!(
+        "let {GUARD_VARIABLE}: ::playbook::runtime::CellGuard = \
+         ::playbook::runtime::CellGuard::new({token}); "
+    )
+}
+
+/// Puts the cell guard (and the statements that fetch names bound by query cells) at the
+/// start of the first line of Rust code (after evcxr commands), on the same line so the
+/// cell's line numbers do not move. Returns the code and the 1-based line that got the
+/// guard, if any.
+pub(crate) fn with_guard(code: &str, token: u64, bindings: &str) -> (String, Option<usize>) {
+    let mut out = String::with_capacity(code.len() + 80);
+    let mut guarded = None;
+    for (index, line) in code.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let is_code = !trimmed.is_empty()
+            && !trimmed.starts_with(':')
+            && !trimmed.starts_with("#!")
+            && !trimmed.starts_with("//");
+        if guarded.is_none() && is_code {
+            out.push_str(&guard_prefix(token));
+            out.push_str(bindings);
+            guarded = Some(index + 1);
+        }
+        out.push_str(line);
+    }
+    (out, guarded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_goes_on_the_first_code_line() {
+        let (code, line) = with_guard(":dep foo\n\nlet x = 1;\nx", 7, "");
+        assert_eq!(line, Some(3));
+        let lines: Vec<&str> = code.lines().collect();
+        assert_eq!(lines[0], ":dep foo");
+        assert!(lines[2].starts_with(
+            "let _playbook_cell_guard: ::playbook::runtime::CellGuard = \
+             ::playbook::runtime::CellGuard::new(7); let x = 1;"
+        ));
+        assert_eq!(lines[3], "x");
+    }
+
+    #[test]
+    fn commands_only_cells_get_no_guard() {
+        let (code, line) = with_guard(":vars\n:opt 1", 1, "");
+        assert_eq!(line, None);
+        assert_eq!(code, ":vars\n:opt 1");
+    }
+
+    #[test]
+    fn prelude_loads_the_library() {
+        let prelude = prelude();
+        assert!(prelude.starts_with(":dep playbook = { path = "));
+        assert!(prelude.contains("use playbook::prelude::*;\n"));
+        assert!(prelude.contains("let _playbook_ready"));
+    }
+}

@@ -1,0 +1,301 @@
+//! Query cells and line magics: the cells the kernel answers itself, with no compile.
+//!
+//! - `%%logs [NAME =] --group G [--group G2…] [--group-prefix P] [--since 3h | --start T --end T] [--source SRC] [--limit N]`
+//!   then a Logs Insights query;
+//! - `%%metrics [NAME =] [--since …] [--period 60] [--source SRC]` then a Metrics Insights
+//!   `SELECT …` or metric math, or one compact spec per line
+//!   (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/x p99`);
+//! - `%%events [NAME =] --group G [--pattern P] [--since …]`: FilterLogEvents;
+//! - `%%alarms [NAME =] [--state ALARM] [--prefix P] [--since …]`: alarms and their state
+//!   changes in the window;
+//! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
+//!   `%params`, `%queries`.
+
+use clap::Parser;
+
+use super::options::{AlarmsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs};
+
+/// A parsed magic cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Magic {
+    Logs {
+        bind: Option<String>,
+        args: LogsArgs,
+        query: String,
+    },
+    Metrics {
+        bind: Option<String>,
+        args: MetricsArgs,
+        body: String,
+    },
+    Events {
+        bind: Option<String>,
+        args: EventsArgs,
+    },
+    Alarms {
+        bind: Option<String>,
+        args: AlarmsArgs,
+    },
+    /// One or more line magics, run in order.
+    Lines(Vec<LineMagic>),
+}
+
+/// A line magic.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LineMagic {
+    Source(String),
+    Window(Option<String>),
+    Params,
+    Queries,
+}
+
+/// A magic cell's options: the shared query options, with the cell magic's name.
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "%%logs", no_binary_name = true, disable_help_flag = true)]
+struct LogsCell {
+    #[command(flatten)]
+    args: LogsArgs,
+}
+
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "%%metrics", no_binary_name = true, disable_help_flag = true)]
+struct MetricsCell {
+    #[command(flatten)]
+    args: MetricsArgs,
+}
+
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "%%events", no_binary_name = true, disable_help_flag = true)]
+struct EventsCell {
+    #[command(flatten)]
+    args: EventsArgs,
+}
+
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "%%alarms", no_binary_name = true, disable_help_flag = true)]
+struct AlarmsCell {
+    #[command(flatten)]
+    args: AlarmsArgs,
+}
+
+#[derive(Parser)]
+#[command(name = "%window", no_binary_name = true, disable_help_flag = true)]
+struct WindowLine {
+    #[command(flatten)]
+    window: WindowArgs,
+}
+
+/// Recognises a magic cell: `None` for Rust code, `Some(Err)` for a magic that does not
+/// parse (the message says how to write it).
+pub(crate) fn parse(code: &str) -> Option<Result<Magic, String>> {
+    let trimmed = code.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("%%") {
+        let (first, body) = rest.split_once('\n').unwrap_or((rest, ""));
+        return Some(parse_cell_magic(first.trim(), body));
+    }
+    let lines: Vec<&str> = code
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() || !lines.iter().all(|l| l.starts_with('%')) {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .map(|l| parse_line_magic(l))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Magic::Lines),
+    )
+}
+
+fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
+    let (name, rest) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
+    let (bind, rest) = split_binding(rest.trim());
+    let words =
+        shlex::split(rest).ok_or_else(|| format!("%%{name}: unbalanced quotes in `{rest}`"))?;
+    let body = body.trim().to_owned();
+    let clap_error = |e: clap::Error| format!("{}", e.render()).trim().to_owned();
+    match name {
+        "logs" => {
+            let args = LogsCell::try_parse_from(words).map_err(clap_error)?.args;
+            if body.is_empty() {
+                return Err(
+                    "%%logs: write the Logs Insights query on the lines after `%%logs …`".into(),
+                );
+            }
+            Ok(Magic::Logs {
+                bind,
+                args,
+                query: body,
+            })
+        }
+        "metrics" => {
+            let args = MetricsCell::try_parse_from(words).map_err(clap_error)?.args;
+            if body.is_empty() {
+                return Err("%%metrics: write a SELECT query or one metric per line (`NAMESPACE METRIC [DIM=VALUE…] [STAT]`) after `%%metrics …`".into());
+            }
+            Ok(Magic::Metrics { bind, args, body })
+        }
+        "events" => {
+            let args = EventsCell::try_parse_from(words).map_err(clap_error)?.args;
+            Ok(Magic::Events { bind, args })
+        }
+        "alarms" => {
+            let args = AlarmsCell::try_parse_from(words).map_err(clap_error)?.args;
+            Ok(Magic::Alarms { bind, args })
+        }
+        other => Err(format!(
+            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events and %%alarms"
+        )),
+    }
+}
+
+fn split_binding(rest: &str) -> (Option<String>, &str) {
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..name_end];
+    let after = rest[name_end..].trim_start();
+    let starts_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    match after.strip_prefix('=') {
+        Some(after) if starts_ok && !after.starts_with('=') => {
+            (Some(name.to_owned()), after.trim_start())
+        }
+        _ => (None, rest),
+    }
+}
+
+fn parse_line_magic(line: &str) -> Result<LineMagic, String> {
+    let line = line.trim_start_matches('%');
+    let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    match name {
+        "source" if !rest.is_empty() => Ok(LineMagic::Source(rest.to_owned())),
+        "source" => {
+            Err("%source needs a source: `%source local:DIR` or `%source cloudwatch`".into())
+        }
+        "window" => {
+            if rest.is_empty() {
+                return Err("%window needs a window: `%window 3h`, `%window START..END`, `%window --start T --end T` or `%window clear`".into());
+            }
+            if rest == "clear" {
+                return Ok(LineMagic::Window(None));
+            }
+            if rest.starts_with("--") {
+                let words = shlex::split(rest).ok_or("%window: unbalanced quotes")?;
+                let w = WindowLine::try_parse_from(words).map_err(|e| e.render().to_string())?;
+                return w
+                    .window
+                    .window()
+                    .map(|t| LineMagic::Window(Some(t)))
+                    .ok_or_else(|| "%window: give --since, or --start and --end".to_owned());
+            }
+            Ok(LineMagic::Window(Some(rest.to_owned())))
+        }
+        "params" => Ok(LineMagic::Params),
+        "queries" => Ok(LineMagic::Queries),
+        other => Err(format!(
+            "unknown line magic `%{other}`: this kernel has %source, %window, %params and %queries"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_cells_parse_with_a_binding() {
+        let cell = "%%logs errors = --group /ecs/checkout -g /ecs/payments --since 3h\nfilter level = \"ERROR\"\n| stats count(*) by route";
+        let Some(Ok(Magic::Logs { bind, args, query })) = parse(cell) else {
+            panic!("not a logs cell: {:?}", parse(cell))
+        };
+        assert_eq!(bind.as_deref(), Some("errors"));
+        assert_eq!(args.groups, ["/ecs/checkout", "/ecs/payments"]);
+        assert_eq!(args.window.window().as_deref(), Some("3h"));
+        assert!(query.starts_with("filter level") && query.ends_with("by route"));
+    }
+
+    #[test]
+    fn bindings_are_optional_and_not_confused_with_flags() {
+        let Some(Ok(Magic::Logs { bind, args, .. })) = parse(
+            "%%logs --group=/g --start 2026-11-12T14:00:00Z --end 2026-11-12T15:00:00Z\nfields @message",
+        ) else {
+            panic!("not parsed")
+        };
+        assert_eq!(bind, None);
+        assert_eq!(args.groups, ["/g"]);
+        assert_eq!(
+            args.window.window().as_deref(),
+            Some("2026-11-12T14:00:00Z..2026-11-12T15:00:00Z")
+        );
+        let Some(Ok(Magic::Metrics { bind, args, body })) =
+            parse("%%metrics p99=--period 60\nAWS/ApplicationELB TargetResponseTime p99")
+        else {
+            panic!("not parsed")
+        };
+        assert_eq!(bind.as_deref(), Some("p99"));
+        assert_eq!(args.period, Some(60));
+        assert_eq!(body, "AWS/ApplicationELB TargetResponseTime p99");
+    }
+
+    #[test]
+    fn magic_errors_say_how_to_write_it() {
+        let err = parse("%%logs --since 3h\nfields @message")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.contains("--group"), "{err}");
+        let err = parse("%%logs --group g --since 3h").unwrap().unwrap_err();
+        assert!(err.contains("write the Logs Insights query"), "{err}");
+        let err = parse("%%logz\nx").unwrap().unwrap_err();
+        assert!(err.contains("unknown cell magic `%%logz`"), "{err}");
+        let err = parse("%%logs --group 'g\nx").unwrap().unwrap_err();
+        assert!(err.contains("unbalanced quotes"), "{err}");
+        let err = parse("%frobnicate").unwrap().unwrap_err();
+        assert!(err.contains("unknown line magic"), "{err}");
+    }
+
+    #[test]
+    fn alarms_cells_take_state_and_window() {
+        let Some(Ok(Magic::Alarms { bind, args })) =
+            parse("%%alarms timeline = --state ALARM --since 6h")
+        else {
+            panic!("not an alarms cell")
+        };
+        assert_eq!(bind.as_deref(), Some("timeline"));
+        assert_eq!(args.state.as_deref(), Some("ALARM"));
+        assert_eq!(args.window.window().as_deref(), Some("6h"));
+    }
+
+    #[test]
+    fn line_magics_and_rust_code() {
+        assert_eq!(
+            parse("%source local:notebooks/data/checkout\n%window 3h")
+                .unwrap()
+                .unwrap(),
+            Magic::Lines(vec![
+                LineMagic::Source("local:notebooks/data/checkout".into()),
+                LineMagic::Window(Some("3h".into())),
+            ])
+        );
+        assert_eq!(
+            parse("%window --start 2026-11-12T14:00:00Z --end 2026-11-12T15:00:00Z")
+                .unwrap()
+                .unwrap(),
+            Magic::Lines(vec![LineMagic::Window(Some(
+                "2026-11-12T14:00:00Z..2026-11-12T15:00:00Z".into()
+            ))])
+        );
+        assert_eq!(
+            parse("%window clear").unwrap().unwrap(),
+            Magic::Lines(vec![LineMagic::Window(None)])
+        );
+        assert!(parse("let x = 1 % 2;").is_none());
+        assert!(parse("  \n").is_none());
+    }
+}
