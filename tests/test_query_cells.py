@@ -164,11 +164,12 @@ def test_query_metrics_and_errors_from_a_shell():
     lines = done.stdout.strip().splitlines()
     assert lines[0] == "DatabaseConnections Maximum (Count)"
     assert lines[-1] == "6 points"
+    # A query or source that cannot work is bad input (3), as for `playbook run`.
     done = run_cli("logs", "--source", SOURCE, "--group", "/ecs/checkout", "--since", "1h", "stats count(*) by")
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "col" in done.stderr
     done = run_cli("logs", "--source", "s3://x", "--group", "g", "--since", "1h", "fields @message")
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "use `cloudwatch` or `local:DIR`" in done.stderr
 
 

@@ -65,7 +65,9 @@ def test_getting_started_runs_green_and_writes_the_record():
     assert "<svg" in ("".join(htmls[0]) if isinstance(htmls[0], list) else htmls[0])
     assert "latency (ms): count 20, missing 0" in text
     assert "check PASS: p50 latency" in done.stderr
-    assert nb["metadata"]["playbook"]["parameters"] == {"given": {}, "resolved": {}}
+    # No -p given: every parameter in effect is still recorded, with its default.
+    assert nb["metadata"]["playbook"]["parameters"] == {
+        "given": {}, "resolved": {"p50_threshold_ms": 150.0, "service": "checkout"}}
 
 
 def test_parameters_are_injected_typed_and_recorded():
@@ -189,8 +191,10 @@ def test_secrets_are_masked_in_the_record():
     output = OUT / "secrets.record.ipynb"
     done = run(str(HERE / "notebooks" / "secrets.ipynb"), "-o", str(output))
     assert done.returncode == 0, done.stderr[-3000:]
-    # Outputs are masked; the notebook's own source is the author's and is kept as is.
+    # Everything the record holds is masked, the cells' sources included (the run itself
+    # executes them as written).
     text = json.dumps([c.get("outputs", []) for c in json.loads(output.read_text())["cells"]])
+    assert "AKIAIOSFODNN7EXAMPLE" not in output.read_text()
     for secret in ("AKIAIOSFODNN7EXAMPLE", "hunter2", "pa55word", "abcdef123456789", "sk_live_0123456789"):
         assert secret not in text, secret
     assert "[masked by playbook]" in text

@@ -126,6 +126,12 @@ pub trait Backend: Send + Sync {
         })
     }
 
+    /// Secret values this source resolved (credentials: access key id, secret key,
+    /// session token), so records can mask them wherever they appear.
+    fn known_secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Stops what is running now (an interrupt): waits end, running queries are stopped.
     fn cancel(&self) {}
 

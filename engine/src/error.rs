@@ -81,12 +81,43 @@ impl EngineError {
             EngineError::Unsupported { .. } => ErrorKind::Unsupported,
             EngineError::File { .. } => ErrorKind::File,
             EngineError::Query(_) => ErrorKind::QuerySyntax,
-            EngineError::Service { .. } => ErrorKind::Service,
+            EngineError::Service { code, .. } => service_kind(code),
             EngineError::Throttled { .. } => ErrorKind::Throttled,
             EngineError::Credentials(_) => ErrorKind::Credentials,
             EngineError::Timeout { .. } => ErrorKind::Timeout,
             EngineError::Cancelled(_) => ErrorKind::Cancelled,
         }
+    }
+}
+
+/// What a service's error code says about retrying: access denied and missing resources
+/// need a change; server-side failures and requests that never reached the service
+/// (`RequestFailed`: a refused connection, DNS) may pass on a retry.
+fn service_kind(code: &str) -> ErrorKind {
+    match code {
+        "AccessDeniedException"
+        | "AccessDenied"
+        | "UnauthorizedOperation"
+        | "AuthorizationError" => ErrorKind::AccessDenied,
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "MissingAuthenticationToken" => ErrorKind::Credentials,
+        "ResourceNotFoundException"
+        | "ResourceNotFound"
+        | "NoSuchBucket"
+        | "NoSuchKey"
+        | "NotFound"
+        | "NotFoundException" => ErrorKind::NotFound,
+        "ServiceUnavailable"
+        | "ServiceUnavailableException"
+        | "InternalFailure"
+        | "InternalServerError"
+        | "InternalError"
+        | "InternalServiceFault"
+        | "RequestFailed"
+        | "RequestTimeout" => ErrorKind::Unavailable,
+        _ => ErrorKind::Service,
     }
 }
 

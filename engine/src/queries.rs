@@ -314,6 +314,7 @@ impl Session {
                 for record in &mut records {
                     record.status = status;
                     record.error = Some(error.to_string());
+                    record.error_kind = Some(error.kind());
                     record.notes = notes.clone();
                 }
                 self.log(records);
@@ -350,6 +351,7 @@ impl Session {
             started_at: started.0,
             duration_ms: u64::try_from(started.1.elapsed().as_millis()).unwrap_or(u64::MAX),
             error: None,
+            error_kind: None,
         }
     }
 

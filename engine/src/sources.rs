@@ -61,6 +61,30 @@ impl Session {
         Ok(backend)
     }
 
+    /// The secret values the open sources resolved (credentials), for masking records.
+    pub fn known_secrets(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        if let Some(backend) = self
+            .backend
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            secrets.extend(backend.known_secrets());
+        }
+        let others: Vec<Arc<dyn Backend>> = self
+            .other_backends
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for backend in others {
+            secrets.extend(backend.known_secrets());
+        }
+        secrets
+    }
+
     /// Stops what the sources are running now (an interrupt).
     pub fn cancel(&self) {
         if let Some(backend) = self

@@ -278,10 +278,18 @@ impl Parser<'_> {
             Func::DateFloor | Func::DateCeil => Some(1),
             _ => None,
         };
-        if let Some(i) = period_at
-            && !matches!(args.get(i), Some(Expr::Period(_)))
-        {
-            return Err(self.error_at(token, format!("`{name}` takes a time span such as 5m")));
+        if let Some(i) = period_at {
+            match args.get(i) {
+                Some(Expr::Period(span)) if *span > 0 => {}
+                Some(Expr::Period(_)) => {
+                    let message = format!("`{name}` takes a time span longer than 0, such as 5m");
+                    return Err(self.error_at(token, message));
+                }
+                _ => {
+                    let message = format!("`{name}` takes a time span such as 5m");
+                    return Err(self.error_at(token, message));
+                }
+            }
         }
         if func == Func::Bin {
             args.insert(0, Expr::Field(TIMESTAMP));

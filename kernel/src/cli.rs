@@ -126,6 +126,9 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    if matches!(cli.command, Command::Kernel { .. } | Command::Run(_)) {
+        crate::redact::protect_process();
+    }
     let build_dir = cli.evcxr_build_dir();
     if let Some(dir) = &build_dir {
         // Kernels start offline when the prebuilt template exists; the prebuild resolves.
@@ -213,7 +216,17 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         max_output_bytes: args.max_output_bytes,
         source: args.source,
     };
-    block_on(runner::run(options, build_dir))?
+    match block_on(runner::run(options, build_dir))? {
+        Ok(code) => Ok(code),
+        Err(error) if runner::is_output_failure(&error) => {
+            eprintln!(
+                "playbook: {error:#}; the record written before (if any) is intact, and no \
+                 temporary file was left behind"
+            );
+            Ok(Exit::OutputFailed.into())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
@@ -230,7 +243,11 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             report::Format::Md
         }
     });
-    let text = report::render(&record, format);
+    // Shared documents pass through the redactor, even from a record already masked (it
+    // may come from an older version, or the environment knows more secrets now).
+    let text = crate::redact::Redactor::from_env()
+        .redact_text(&report::render(&record, format))
+        .0;
     match &args.output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;

@@ -9,12 +9,21 @@ use std::process::ExitCode;
 pub(crate) enum Exit {
     /// Every cell ran and no check failed (or the command did what it was asked).
     Ok,
-    /// A cell failed (or timed out).
+    /// A cell failed (or timed out); for `playbook query`, the query failed.
     CellFailed,
     /// Every cell ran, but a check failed: a CI gate rolls back on this.
     CheckFailed,
     /// Bad input: a usage error, an unreadable notebook, a bad or unknown parameter.
     BadInput,
+    /// The data source failed in a way a retry may fix: throttled after the retries, a
+    /// deadline, the service unavailable or unreachable.
+    SourceUnavailable,
+    /// The data source refused: no or invalid credentials, access denied, not found. A
+    /// retry will not help; a change will.
+    SourceRefused,
+    /// An output could not be written (the record, a report, a summary): a full disk, a
+    /// missing directory, an upload refused. Nothing already written was lost.
+    OutputFailed,
     /// Interrupted (SIGINT or SIGTERM).
     Interrupted,
 }
@@ -27,8 +36,43 @@ impl Exit {
             Exit::CellFailed => 1,
             Exit::CheckFailed => 2,
             Exit::BadInput => 3,
+            Exit::SourceUnavailable => 4,
+            Exit::SourceRefused => 5,
+            Exit::OutputFailed => 6,
             Exit::Interrupted => 130,
         }
+    }
+
+    /// How severe the outcome is, for combining several (a fleet's exit code is its
+    /// most severe target's): ok < check failed < cell failed < source unavailable <
+    /// source refused < output failed < bad input < interrupted.
+    pub(crate) fn severity(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::CheckFailed => 1,
+            Exit::CellFailed => 2,
+            Exit::SourceUnavailable => 3,
+            Exit::SourceRefused => 4,
+            Exit::OutputFailed => 5,
+            Exit::BadInput => 6,
+            Exit::Interrupted => 7,
+        }
+    }
+}
+
+impl Exit {
+    /// The class of a failure the data source reported, when it is not the cell's fault:
+    /// `SourceUnavailable` when a retry may help, `SourceRefused` when it will not.
+    pub(crate) fn of_source(kind: playbook::protocol::ErrorKind) -> Option<Exit> {
+        use playbook::protocol::ErrorKind as K;
+        if kind.is_transient() {
+            return Some(Exit::SourceUnavailable);
+        }
+        matches!(
+            kind,
+            K::Credentials | K::AccessDenied | K::NotFound | K::NoSource
+        )
+        .then_some(Exit::SourceRefused)
     }
 }
 
@@ -43,17 +87,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn source_failures_are_classed_by_whether_a_retry_helps() {
+        use playbook::protocol::ErrorKind as K;
+        assert_eq!(Exit::of_source(K::Throttled), Some(Exit::SourceUnavailable));
+        assert_eq!(
+            Exit::of_source(K::Unavailable),
+            Some(Exit::SourceUnavailable)
+        );
+        assert_eq!(Exit::of_source(K::Timeout), Some(Exit::SourceUnavailable));
+        assert_eq!(Exit::of_source(K::AccessDenied), Some(Exit::SourceRefused));
+        assert_eq!(Exit::of_source(K::Credentials), Some(Exit::SourceRefused));
+        assert_eq!(Exit::of_source(K::QuerySyntax), None);
+    }
+
+    #[test]
     fn codes_are_the_documented_ones() {
         let codes: Vec<u8> = [
             Exit::Ok,
             Exit::CellFailed,
             Exit::CheckFailed,
             Exit::BadInput,
+            Exit::SourceUnavailable,
+            Exit::SourceRefused,
+            Exit::OutputFailed,
             Exit::Interrupted,
         ]
         .iter()
         .map(|e| e.code())
         .collect();
-        assert_eq!(codes, [0, 1, 2, 3, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 130]);
     }
 }

@@ -14,6 +14,8 @@
 //!   the executor. Uses `cells` and `jupyter`.
 //! - `headless`: `playbook run` and `playbook report`, notebooks, parameters, the run
 //!   record, redaction, progress. Uses `cells` and `jupyter`.
+//! - `redact`: secrets masked out of everything shared (records, reports, logs), and kept
+//!   out of the evaluation process's environment. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; the engine (`playbook-engine`) knows the
@@ -28,4 +30,5 @@ mod headless;
 mod install;
 mod jupyter;
 mod queries;
+mod redact;
 mod server;

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("jupyter", &[]),
     ("exit", &[]),
-    ("queries", &["jupyter"]),
-    ("cells", &["jupyter", "queries"]),
+    ("redact", &[]),
+    ("queries", &["jupyter", "exit"]),
+    ("cells", &["jupyter", "queries", "redact"]),
     ("server", &["cells", "jupyter"]),
-    ("headless", &["cells", "jupyter", "exit"]),
+    ("headless", &["cells", "jupyter", "exit", "redact"]),
     ("install", &["cells"]),
 ];
 

@@ -58,6 +58,9 @@ pub struct QueryRecord {
     /// The error, when the query failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure it was (whether a retry may help), when the query failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<crate::protocol::ErrorKind>,
 }
 
 /// The kinds of query the engine runs.

@@ -29,11 +29,12 @@ impl TimeRange {
         Ok(TimeRange { start, end })
     }
 
-    /// The last `duration` up to now.
+    /// The last `duration` up to now (reaching back at most to the earliest date chrono
+    /// can represent).
     pub fn last(duration: TimeDelta) -> TimeRange {
         let end = Utc::now();
         TimeRange {
-            start: end - duration,
+            start: shift(end, -duration),
             end,
         }
     }
@@ -41,8 +42,8 @@ impl TimeRange {
     /// `duration` either side of `instant` (an incident time, a deploy).
     pub fn around(instant: DateTime<Utc>, duration: TimeDelta) -> TimeRange {
         TimeRange {
-            start: instant - duration,
-            end: instant + duration,
+            start: shift(instant, -duration),
+            end: shift(instant, duration),
         }
     }
 
@@ -68,7 +69,11 @@ impl TimeRange {
                     ))
                 })?;
             let instant = parse_instant_at(instant.trim(), now)?;
-            return Ok(TimeRange::around(instant, parse_duration(width.trim())?));
+            let width = parse_duration(width.trim())?;
+            return TimeRange::new(
+                checked(spec, instant, -width)?,
+                checked(spec, instant, width)?,
+            );
         }
         for separator in ["..", "/"] {
             if let Some((start, end)) = spec.split_once(separator) {
@@ -85,7 +90,7 @@ impl TimeRange {
             ))
         })?;
         Ok(TimeRange {
-            start: now - duration,
+            start: checked(spec, now, -duration)?,
             end: now,
         })
     }
@@ -93,8 +98,8 @@ impl TimeRange {
     /// The same window shifted by `by` (negative: earlier), e.g. a week-ago baseline.
     pub fn shifted(&self, by: TimeDelta) -> TimeRange {
         TimeRange {
-            start: self.start + by,
-            end: self.end + by,
+            start: shift(self.start, by),
+            end: shift(self.end, by),
         }
     }
 
@@ -113,6 +118,26 @@ impl fmt::Display for TimeRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} .. {}", rfc3339(self.start), rfc3339(self.end))
     }
+}
+
+/// `instant + by`, held at the earliest or latest date chrono can represent.
+fn shift(instant: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
+    instant
+        .checked_add_signed(by)
+        .unwrap_or(if by < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
+/// `instant + by`, or an error naming `spec` when that date cannot exist.
+fn checked(spec: &str, instant: DateTime<Utc>, by: TimeDelta) -> Result<DateTime<Utc>> {
+    instant.checked_add_signed(by).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "`{spec}` reaches beyond the dates that can be represented: give a shorter window"
+        ))
+    })
 }
 
 /// An instant as RFC 3339 UTC with a `Z` and no sub-second digits unless needed.
@@ -173,10 +198,10 @@ pub fn parse_instant_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>>
             return Ok(now);
         }
         if let Some(delta) = rest.strip_prefix('-') {
-            return Ok(now - parse_duration(delta)?);
+            return checked(text, now, -parse_duration(delta)?);
         }
         if let Some(delta) = rest.strip_prefix('+') {
-            return Ok(now + parse_duration(delta)?);
+            return checked(text, now, parse_duration(delta)?);
         }
     }
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
@@ -308,5 +333,53 @@ mod tests {
         assert_eq!(week_ago.duration(), window.duration());
         assert!(window.contains(at("2026-11-12T14:00:00Z")));
         assert!(!window.contains(at("2026-11-12T15:00:00Z")));
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! Window texts of every size up to 64 KiB: parsed or refused, never a panic.
+    use super::TimeRange;
+    use playbook_testkit::{Fuzz, lengths};
+
+    #[test]
+    fn random_window_texts_parse_or_are_refused() {
+        let tokens = [
+            "now",
+            "-",
+            "+",
+            "..",
+            "3h",
+            "90m",
+            "7d",
+            "1w",
+            "last",
+            "around",
+            "±",
+            "+-",
+            "2026-11-12T14:05:00Z",
+            "2026-13-45T99:99:99Z",
+            "T",
+            "Z",
+            ":",
+            "1794492301",
+            "99999999999999999999",
+            "e",
+        ];
+        for seed in 0..60u64 {
+            let mut fuzz = Fuzz::new(seed);
+            for len in lengths(64 << 10) {
+                let text = fuzz.tokens(&tokens, len);
+                let outcome = std::panic::catch_unwind(|| TimeRange::parse(&text));
+                assert!(outcome.is_ok(), "seed {seed}, len {len}: {text:.200}");
+            }
+        }
+        for huge in [
+            "now-99999999999999999d..now",
+            "last 9999999999999w",
+            "around 2026-11-12T14:05:00Z ±99999999999h",
+        ] {
+            let _ = TimeRange::parse(huge);
+        }
     }
 }

@@ -60,6 +60,11 @@ pub struct Shared {
     pub metrics: aws_sdk_cloudwatch::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    /// Where the SDK gets its credentials (environment, profile, SSO, an assumed role).
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    /// The credentials resolved so far, for masking records, and when they were last
+    /// asked for (the provider is asked again every few minutes: roles rotate them).
+    pub resolved_secrets: std::sync::Mutex<(Vec<String>, Option<std::time::Instant>)>,
     /// The account id, asked once (None inside: unknown).
     pub account: std::sync::OnceLock<Option<String>>,
     /// The endpoint override, if any.
@@ -92,6 +97,8 @@ impl Shared {
             metrics: aws_sdk_cloudwatch::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            credentials: config.credentials_provider(),
+            resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
             account: std::sync::OnceLock::new(),
             endpoint: config.endpoint_url().map(str::to_owned),
             region,
@@ -256,6 +263,53 @@ impl Backend for CloudWatchSource {
 
     fn endpoint(&self) -> Option<String> {
         self.shared.endpoint.clone()
+    }
+
+    fn known_secrets(&self) -> Vec<String> {
+        const AGAIN_AFTER: Duration = Duration::from_secs(300);
+        {
+            let known = self
+                .shared
+                .resolved_secrets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if known.1.is_some_and(|at| at.elapsed() < AGAIN_AFTER) {
+                return known.0.clone();
+            }
+        }
+        let Some(provider) = self.shared.credentials.clone() else {
+            return Vec::new();
+        };
+        // The SDK caches what it resolved (and refreshes it), so this is cheap; bounded,
+        // because a record must not wait on a credentials endpoint.
+        let resolved = wait(self.runtime(), async move {
+            use aws_credential_types::provider::ProvideCredentials;
+            let call = provider.provide_credentials();
+            match tokio::time::timeout(Duration::from_secs(5), call).await {
+                Ok(Ok(c)) => [
+                    Some(c.access_key_id().to_owned()),
+                    Some(c.secret_access_key().to_owned()),
+                    c.session_token().map(str::to_owned),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+                _ => Vec::new(),
+            }
+        })
+        .unwrap_or_default();
+        let mut known = self
+            .shared
+            .resolved_secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for secret in resolved {
+            if !known.0.contains(&secret) {
+                known.0.push(secret);
+            }
+        }
+        known.1 = Some(std::time::Instant::now());
+        known.0.clone()
     }
 
     fn metrics(

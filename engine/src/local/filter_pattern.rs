@@ -21,11 +21,17 @@ pub enum FilterPattern {
     Json(JsonExpr),
 }
 
+/// How deeply a JSON pattern's parentheses may nest. Chains of `&&` and `||` are flat
+/// lists, so only nesting makes the tree (and the recursion over it) deeper.
+const MAX_NESTING: usize = 32;
+
 /// A JSON pattern's condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonExpr {
-    And(Box<JsonExpr>, Box<JsonExpr>),
-    Or(Box<JsonExpr>, Box<JsonExpr>),
+    /// Every one holds (`a && b && c`).
+    And(Vec<JsonExpr>),
+    /// One holds (`a || b || c`).
+    Or(Vec<JsonExpr>),
     Compare {
         path: Vec<String>,
         op: String,
@@ -47,7 +53,7 @@ impl FilterPattern {
                 .ok_or_else(|| bad(pattern, "a JSON pattern must end with `}`"))?;
             let tokens = json_tokens(inner);
             let mut at = 0;
-            let expr = parse_or(&tokens, &mut at, pattern)?;
+            let expr = parse_or(&tokens, &mut at, pattern, 0)?;
             if at != tokens.len() {
                 return Err(bad(pattern, &format!("unexpected `{}`", tokens[at])));
             }
@@ -176,28 +182,57 @@ fn json_tokens(text: &str) -> Vec<String> {
     tokens
 }
 
-fn parse_or(tokens: &[String], at: &mut usize, pattern: &str) -> Result<JsonExpr, EngineError> {
-    let mut left = parse_and(tokens, at, pattern)?;
+fn parse_or(
+    tokens: &[String],
+    at: &mut usize,
+    pattern: &str,
+    depth: usize,
+) -> Result<JsonExpr, EngineError> {
+    let mut any = vec![parse_and(tokens, at, pattern, depth)?];
     while tokens.get(*at).is_some_and(|t| t == "||") {
         *at += 1;
-        left = JsonExpr::Or(Box::new(left), Box::new(parse_and(tokens, at, pattern)?));
+        any.push(parse_and(tokens, at, pattern, depth)?);
     }
-    Ok(left)
+    Ok(if any.len() == 1 {
+        any.remove(0)
+    } else {
+        JsonExpr::Or(any)
+    })
 }
 
-fn parse_and(tokens: &[String], at: &mut usize, pattern: &str) -> Result<JsonExpr, EngineError> {
-    let mut left = parse_atom(tokens, at, pattern)?;
+fn parse_and(
+    tokens: &[String],
+    at: &mut usize,
+    pattern: &str,
+    depth: usize,
+) -> Result<JsonExpr, EngineError> {
+    let mut all = vec![parse_atom(tokens, at, pattern, depth)?];
     while tokens.get(*at).is_some_and(|t| t == "&&") {
         *at += 1;
-        left = JsonExpr::And(Box::new(left), Box::new(parse_atom(tokens, at, pattern)?));
+        all.push(parse_atom(tokens, at, pattern, depth)?);
     }
-    Ok(left)
+    Ok(if all.len() == 1 {
+        all.remove(0)
+    } else {
+        JsonExpr::And(all)
+    })
 }
 
-fn parse_atom(tokens: &[String], at: &mut usize, pattern: &str) -> Result<JsonExpr, EngineError> {
+fn parse_atom(
+    tokens: &[String],
+    at: &mut usize,
+    pattern: &str,
+    depth: usize,
+) -> Result<JsonExpr, EngineError> {
     if tokens.get(*at).is_some_and(|t| t == "(") {
+        if depth >= MAX_NESTING {
+            return Err(bad(
+                pattern,
+                &format!("parentheses nest more than {MAX_NESTING} deep"),
+            ));
+        }
         *at += 1;
-        let expr = parse_or(tokens, at, pattern)?;
+        let expr = parse_or(tokens, at, pattern, depth + 1)?;
         if tokens.get(*at).is_none_or(|t| t != ")") {
             return Err(bad(pattern, "a `(` is not closed"));
         }
@@ -232,8 +267,8 @@ fn parse_atom(tokens: &[String], at: &mut usize, pattern: &str) -> Result<JsonEx
 
 fn eval(expr: &JsonExpr, json: &Value) -> bool {
     match expr {
-        JsonExpr::And(a, b) => eval(a, json) && eval(b, json),
-        JsonExpr::Or(a, b) => eval(a, json) || eval(b, json),
+        JsonExpr::And(all) => all.iter().all(|e| eval(e, json)),
+        JsonExpr::Or(any) => any.iter().any(|e| eval(e, json)),
         JsonExpr::Compare { path, op, value } => {
             let found = path.iter().try_fold(json, |v, key| match v {
                 Value::Array(items) => items.get(key.parse::<usize>().ok()?),

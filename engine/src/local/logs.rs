@@ -2,9 +2,18 @@
 //! per line (JSON with a `timestamp` field, or text starting with an instant; indented
 //! text lines continue the event before them). Streams are read in time order and cut to
 //! the window as they are read, so memory follows the result, not the input.
+//!
+//! Rules for data that is not as expected (README, "Bad data"): bytes that are not UTF-8
+//! are read as U+FFFD; a JSON Lines line with no usable timestamp (not a JSON object, or
+//! no `timestamp`/`@timestamp`/`time`/`ts` that parses) takes the time of the event before
+//! it, and one before any timestamped line is skipped. Each rule, when it applied, is a
+//! note naming the file, how many lines and the first line. Symbolic links to directories
+//! are followed once: a link back into a directory already seen is not walked again.
 
+use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::DateTime;
 
@@ -25,13 +34,24 @@ pub struct LogGroup {
 pub fn groups(root: &Path) -> Result<Vec<LogGroup>, EngineError> {
     let mut found = Vec::new();
     if root.is_dir() {
-        walk(root, root, &mut found)?;
+        walk(root, root, &mut found, &mut BTreeSet::new())?;
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Vec<LogGroup>) -> Result<(), EngineError> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    found: &mut Vec<LogGroup>,
+    seen: &mut BTreeSet<PathBuf>,
+) -> Result<(), EngineError> {
+    // A directory reached twice (a symbolic link loop, or two links to one place) is
+    // walked once.
+    let real = std::fs::canonicalize(dir).map_err(|e| file_error(dir, &e))?;
+    if !seen.insert(real) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).map_err(|e| file_error(dir, &e))?;
     let mut has_events = false;
     let mut subdirs = Vec::new();
@@ -56,7 +76,7 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<LogGroup>) -> Result<(), Engine
     }
     subdirs.sort();
     for sub in subdirs {
-        walk(root, &sub, found)?;
+        walk(root, &sub, found, seen)?;
     }
     Ok(())
 }
@@ -85,39 +105,97 @@ pub fn streams(group: &LogGroup) -> Result<Vec<Stream>, EngineError> {
         .collect())
 }
 
-/// Reads the events of `stream` inside `window`, calling `each(timestamp_ms, message)`;
-/// returns how many events and bytes were read in the window.
+/// What reading a stream found.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// Events in the window.
+    pub events: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Which rules for unexpected data applied (see the module's header).
+    pub notes: Vec<String>,
+}
+
+/// How often (in lines) a read checks whether it was cancelled.
+const CANCEL_EVERY: u64 = 4096;
+
+/// Lines of a stream that a rule for unexpected data applied to: how many, and the first.
+#[derive(Debug, Default)]
+struct Odd {
+    count: u64,
+    first: u64,
+}
+
+impl Odd {
+    fn saw(&mut self, line: u64) {
+        if self.count == 0 {
+            self.first = line;
+        }
+        self.count += 1;
+    }
+
+    fn note(&self, path: &Path, what: &str) -> Option<String> {
+        (self.count > 0).then(|| {
+            format!(
+                "{}: {} line(s) {what} (first: line {})",
+                path.display(),
+                self.count,
+                self.first
+            )
+        })
+    }
+}
+
+/// Reads the events of `stream` inside `window`, calling `each(timestamp_ms, message)`,
+/// until the end of the window or `stop` is set (an interrupt: `Cancelled`).
 pub fn read_events(
     stream: &Stream,
     window: &TimeRange,
+    stop: &AtomicBool,
     mut each: impl FnMut(i64, &str),
-) -> Result<(u64, u64), EngineError> {
+) -> Result<Read, EngineError> {
     let (start, end) = (
         window.start.timestamp_millis(),
         window.end.timestamp_millis(),
     );
     let text_format = format_of(&stream.path) == Some("text");
     let mut reader = open_lines(&stream.path)?;
-    let mut line = String::new();
+    let mut raw = Vec::new();
     // A text event may continue over indented lines: it is held until the next one starts.
     let mut pending: Option<(i64, String)> = None;
     let mut last_time = i64::MIN;
-    let (mut events, mut bytes) = (0u64, 0u64);
-    let mut emit = |time: i64, message: &str, events: &mut u64, bytes: &mut u64| {
+    let mut read = Read::default();
+    let (mut not_utf8, mut untimed, mut skipped) = (Odd::default(), Odd::default(), Odd::default());
+    let mut emit = |time: i64, message: &str, read: &mut Read| {
         if time >= start && time < end {
-            *events += 1;
-            *bytes += message.len() as u64;
+            read.events += 1;
+            read.bytes += message.len() as u64;
             each(time, message);
         }
     };
+    let mut number = 0u64;
     loop {
-        line.clear();
-        let read = reader
-            .read_line(&mut line)
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
             .map_err(|e| file_error(&stream.path, &e))?;
-        if read == 0 {
+        if n == 0 {
             break;
         }
+        number += 1;
+        if number.is_multiple_of(CANCEL_EVERY) && stop.load(Ordering::Relaxed) {
+            return Err(EngineError::Cancelled(format!(
+                "reading {}",
+                stream.path.display()
+            )));
+        }
+        let line = match std::str::from_utf8(&raw) {
+            Ok(line) => std::borrow::Cow::Borrowed(line),
+            Err(_) => {
+                not_utf8.saw(number);
+                String::from_utf8_lossy(&raw)
+            }
+        };
         let message = line.trim_end_matches(['\n', '\r']);
         if message.is_empty() {
             continue;
@@ -125,33 +203,54 @@ pub fn read_events(
         if text_format {
             if let Some(time) = leading_time(message) {
                 if let Some((t, m)) = pending.take() {
-                    emit(t, &m, &mut events, &mut bytes);
+                    emit(t, &m, &mut read);
                 }
                 if time >= end {
-                    return Ok((events, bytes));
+                    pending = None;
+                    break;
                 }
                 last_time = time;
                 pending = Some((time, message.to_owned()));
             } else if let Some((_, m)) = pending.as_mut() {
                 m.push('\n');
                 m.push_str(message);
+            } else {
+                skipped.saw(number);
             }
             continue;
         }
-        let time = json_time(message).unwrap_or(last_time);
-        if time == i64::MIN {
-            continue;
-        }
+        let time = match json_time(message) {
+            Some(time) => time,
+            None if last_time == i64::MIN => {
+                skipped.saw(number);
+                continue;
+            }
+            None => {
+                untimed.saw(number);
+                last_time
+            }
+        };
         if time >= end {
             break;
         }
         last_time = time;
-        emit(time, message, &mut events, &mut bytes);
+        emit(time, message, &mut read);
     }
     if let Some((t, m)) = pending.take() {
-        emit(t, &m, &mut events, &mut bytes);
+        emit(t, &m, &mut read);
     }
-    Ok((events, bytes))
+    let path = &stream.path;
+    read.notes.extend(not_utf8.note(
+        path,
+        "are not valid UTF-8: read with U+FFFD for the bad bytes",
+    ));
+    read.notes.extend(untimed.note(
+        path,
+        "have no usable timestamp: each took the time of the event before it",
+    ));
+    read.notes
+        .extend(skipped.note(path, "come before any line with a timestamp: skipped"));
+    Ok(read)
 }
 
 /// The event time of a JSON line: its `timestamp` (or `@timestamp`, `time`, `ts`) field,

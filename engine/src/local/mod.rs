@@ -6,11 +6,15 @@
 pub mod alarms;
 pub mod files;
 pub mod filter_pattern;
+#[cfg(test)]
+mod fuzz;
 pub mod logs;
+mod metric_files;
 pub mod metrics;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::DateTime;
 
@@ -33,6 +37,8 @@ pub const DEFAULT_ROW_LIMIT: usize = 10_000;
 pub struct LocalSource {
     dir: PathBuf,
     metrics: OnceLock<Result<MetricStore, String>>,
+    /// Set by an interrupt: a running read stops (`Cancelled`).
+    cancelled: AtomicBool,
 }
 
 impl LocalSource {
@@ -48,6 +54,7 @@ impl LocalSource {
         Ok(LocalSource {
             dir: dir.to_owned(),
             metrics: OnceLock::new(),
+            cancelled: AtomicBool::new(false),
         })
     }
 
@@ -103,6 +110,10 @@ impl LocalSource {
 impl Backend for LocalSource {
     fn spec(&self) -> String {
         format!("local:{}", self.dir.display())
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
     }
 
     fn retention_rules(&self) -> bool {
@@ -161,10 +172,12 @@ impl Backend for LocalSource {
         let required = parsed.required_substrings();
         let mut evaluator = parsed.evaluator();
         let (mut scanned, mut bytes) = (0u64, 0u64);
+        let mut notes = Vec::new();
+        self.cancelled.store(false, Ordering::SeqCst);
         for name in group_names {
             let group = self.group(name)?;
             for stream in streams(&group)? {
-                let (events, read) = read_events(&stream, &window, |time, message| {
+                let read = read_events(&stream, &window, &self.cancelled, |time, message| {
                     if required.iter().all(|s| message.contains(s.as_str())) {
                         evaluator.push(&Event {
                             timestamp_ms: time,
@@ -175,8 +188,9 @@ impl Backend for LocalSource {
                         });
                     }
                 })?;
-                scanned += events;
-                bytes += read;
+                scanned += read.events;
+                bytes += read.bytes;
+                notes.extend(read.notes);
             }
         }
         let output = evaluator.finish();
@@ -198,6 +212,7 @@ impl Backend for LocalSource {
             bytes_scanned: bytes as f64,
         };
         let mut outcome = Outcome::new(table, 0);
+        outcome.notes = notes;
         if scanned == 0 {
             outcome.notes.push(format!(
                 "no events of {} in {window}",
@@ -217,17 +232,20 @@ impl Backend for LocalSource {
         let limit = query.limit.unwrap_or(DEFAULT_ROW_LIMIT);
         let mut events: Vec<(i64, String, String)> = Vec::new();
         let (mut scanned, mut bytes) = (0u64, 0u64);
+        let mut notes = Vec::new();
+        self.cancelled.store(false, Ordering::SeqCst);
         for stream in streams(&group)? {
             if !query.streams.is_empty() && !query.streams.contains(&stream.name) {
                 continue;
             }
-            let (n, b) = read_events(&stream, &window, |time, message| {
+            let read = read_events(&stream, &window, &self.cancelled, |time, message| {
                 if pattern.matches(message) {
                     events.push((time, stream.name.clone(), message.to_owned()));
                 }
             })?;
-            scanned += n;
-            bytes += b;
+            scanned += read.events;
+            bytes += read.bytes;
+            notes.extend(read.notes);
         }
         // FilterLogEvents returns events in time order, interleaving streams.
         events.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
@@ -257,7 +275,9 @@ impl Backend for LocalSource {
             records_scanned: scanned as f64,
             bytes_scanned: bytes as f64,
         };
-        Ok(Outcome::new(table, 0))
+        let mut outcome = Outcome::new(table, 0);
+        outcome.notes = notes;
+        Ok(outcome)
     }
 
     fn list_metrics(

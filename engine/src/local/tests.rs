@@ -193,3 +193,89 @@ fn syntax_errors_and_bad_sources_are_clear() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn invalid_utf8_and_untimed_lines_are_kept_and_noted_with_file_and_line() {
+    let dir = sample_dir("odd-lines");
+    let group = dir.join("logs/app/odd");
+    std::fs::create_dir_all(&group).unwrap();
+    let mut text = Vec::new();
+    text.extend_from_slice(b"not json before any time\n");
+    text.extend_from_slice(br#"{"timestamp":"2026-11-12T14:00:00Z","level":"ERROR","msg":"caf"#);
+    text.extend_from_slice(&[0xff, 0xfe]);
+    text.extend_from_slice(b"\"}\n");
+    text.extend_from_slice(b"a plain line with no time\n");
+    text.extend_from_slice(br#"{"level":"ERROR","msg":"no timestamp field"}"#);
+    text.push(b'\n');
+    std::fs::write(group.join("s.jsonl"), text).unwrap();
+    let session = session(&dir);
+    let table = session
+        .run_logs_insights(
+            &logs_insights("fields @timestamp, @message")
+                .group("/app/odd")
+                .between(WINDOW.0, WINDOW.1),
+        )
+        .expect("the query runs: bad bytes do not fail it");
+    assert_eq!(table.len(), 3, "{:?}", table.rows());
+    let notes = table.notes.join("\n");
+    assert!(
+        notes.contains("s.jsonl: 1 line(s) are not valid UTF-8")
+            && notes.contains("(first: line 2)"),
+        "{notes}"
+    );
+    assert!(notes.contains("2 line(s) have no usable timestamp: each took the time of the event before it (first: line 3)"), "{notes}");
+    assert!(
+        notes.contains("1 line(s) come before any line with a timestamp: skipped (first: line 1)"),
+        "{notes}"
+    );
+    assert!(
+        table
+            .rows()
+            .iter()
+            .any(|r| r[1].as_deref().is_some_and(|m| m.contains('\u{fffd}')))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_symlink_loop_under_logs_lists_each_group_once() {
+    let dir = sample_dir("loop");
+    std::os::unix::fs::symlink(dir.join("logs"), dir.join("logs/ecs/checkout/back")).unwrap();
+    std::os::unix::fs::symlink(dir.join("logs/ecs"), dir.join("logs/ecs/again")).unwrap();
+    let groups = session(&dir).run_log_groups(None).unwrap();
+    assert_eq!(groups, ["/ecs/checkout"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_interrupt_stops_a_local_query_while_it_reads() {
+    let dir = sample_dir("cancel");
+    let group = dir.join("logs/big/app");
+    std::fs::create_dir_all(&group).unwrap();
+    let line = r#"{"timestamp":"2026-11-12T14:00:00Z","level":"INFO"}"#;
+    std::fs::write(group.join("s.jsonl"), format!("{line}\n").repeat(400_000)).unwrap();
+    let session = std::sync::Arc::new(session(&dir));
+    let running = session.clone();
+    let query = std::thread::spawn(move || {
+        running.run_logs_insights(
+            &logs_insights("stats count(*)")
+                .group("/big/app")
+                .between(WINDOW.0, WINDOW.1),
+        )
+    });
+    // Cancel until the query has seen it (it resets the flag when it starts).
+    while !query.is_finished() {
+        session.cancel();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let result = query.join().unwrap();
+    assert!(
+        matches!(result, Err(crate::error::EngineError::Cancelled(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        session.queries().last().map(|q| q.status),
+        Some(playbook::record::QueryStatus::Cancelled)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -302,3 +302,18 @@ fn an_expression_at_the_depth_bound_evaluates_on_a_small_stack() {
         .unwrap();
     assert_eq!(handle.join().unwrap(), ["502"]);
 }
+
+#[test]
+fn a_time_span_of_zero_is_refused() {
+    for query in [
+        "stats count(*) by bin(0s)",
+        "stats count(*) by bin(0m)",
+        "fields datefloor(@timestamp, 0h)",
+    ] {
+        let message = error(query);
+        assert!(
+            message.contains("takes a time span longer than 0"),
+            "{query}: {message}"
+        );
+    }
+}

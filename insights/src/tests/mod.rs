@@ -3,6 +3,7 @@
 mod commands;
 mod errors;
 mod functions;
+mod fuzz;
 mod json_fields;
 mod prefilter;
 mod stats;

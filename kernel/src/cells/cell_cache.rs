@@ -118,11 +118,15 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             std::os::unix::fs::symlink(link, &target)?;
         } else {
             std::fs::copy(entry.path(), &target)?;
-            let modified = entry.metadata()?.modified()?;
+            let metadata = entry.metadata()?;
+            // `copy` keeps the template's mode; a kernel's files are its user's alone.
+            use std::os::unix::fs::PermissionsExt;
+            let private = metadata.permissions().mode() & 0o700;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(private))?;
             std::fs::File::options()
                 .write(true)
                 .open(&target)?
-                .set_modified(modified)?;
+                .set_modified(metadata.modified()?)?;
         }
     }
     Ok(())

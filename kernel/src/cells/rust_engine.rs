@@ -297,15 +297,51 @@ impl RustEngine {
 
     /// Completions at byte offset `position`, or `None` when the engine is busy or not
     /// ready (completion must never wait behind a running cell).
+    /// Completions at byte `position`: rust-analyzer's once it is ready; until then (its
+    /// first analysis takes seconds) an answer at once from the names the session and
+    /// the prelude define. `None` only while a cell runs.
     pub(crate) fn completions(&self, code: &str, position: usize) -> Option<evcxr::Completions> {
-        let mut guard = self.context.try_lock().ok()?;
-        guard.as_mut()?.completions(code, position).ok()
+        let mut guard = self.context.try_lock().ok();
+        let locked = guard.is_some();
+        let context = guard.as_mut().and_then(|g| g.as_mut());
+        match context {
+            Some(context) if context.analysis_is_ready() => {
+                context.completions(code, position).ok()
+            }
+            Some(context) => {
+                let mut names: Vec<String> = context
+                    .variables_and_types()
+                    .map(|(name, _)| name.to_owned())
+                    .collect();
+                names.extend(context.defined_item_names().map(str::to_owned));
+                Some(quick_completions(code, position, &names))
+            }
+            // The engine is still starting: the names every cell knows.
+            None if locked => Some(quick_completions(code, position, &[])),
+            None => None,
+        }
     }
 
     /// Hover information (plain text, HTML) at byte offset `position`.
     pub(crate) fn inspect(&self, code: &str, position: usize) -> Option<(String, String)> {
         let mut guard = self.context.try_lock().ok()?;
         guard.as_mut()?.hover_at(code, position).ok()
+    }
+}
+
+fn quick_completions(code: &str, position: usize, session: &[String]) -> evcxr::Completions {
+    let (start, names) = super::completion::quick(code, position, session);
+    evcxr::Completions {
+        completions: names
+            .into_iter()
+            .map(|name| evcxr::Completion {
+                code: name.clone(),
+                kind: "",
+                label: name,
+            })
+            .collect(),
+        start_offset: start,
+        end_offset: position.min(code.len()),
     }
 }
 
@@ -333,20 +369,15 @@ pub(crate) fn evaluation_command() -> anyhow::Result<Command> {
         path.push(existing);
     }
     command.env("LD_LIBRARY_PATH", path);
-    // The engine (in this process) holds the AWS credentials; cells never need them.
-    for name in SECRET_VARIABLES {
-        command.env_remove(name);
+    // The engine (in this process) holds the credentials; cells never need them, nor any
+    // other variable whose name looks secret.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(crate::redact::looks_secret) {
+            command.env_remove(name);
+        }
     }
     Ok(command)
 }
-
-/// Credentials in the environment that the evaluation process does not inherit.
-pub(crate) const SECRET_VARIABLES: [&str; 4] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-];
 
 fn trace_enabled() -> bool {
     std::env::var_os("PLAYBOOK_TRACE").is_some()

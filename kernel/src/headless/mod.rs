@@ -1,13 +1,13 @@
 //! Headless runs and what they leave behind: `playbook run` (`runner.rs`: prepare → run
 //! each cell → finish), notebooks on disk (`notebook.rs`), papermill-style parameters
 //! (`parameters.rs`), the run record (`record.rs`), secrets masked out of it
-//! (`redact.rs`), progress on a terminal or in CI logs (`progress.rs`), and `playbook
+//! (`crate::redact`), progress on a terminal or in CI logs (`progress.rs`), and `playbook
 //! report` (`report.rs`).
 
 pub(crate) mod notebook;
 pub(crate) mod parameters;
 pub(crate) mod progress;
 pub(crate) mod record;
-pub(crate) mod redact;
+
 pub(crate) mod report;
 pub(crate) mod runner;

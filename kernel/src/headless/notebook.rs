@@ -7,6 +7,8 @@ use std::path::Path;
 use jupyter_protocol::JupyterMessageContent;
 use serde_json::{Map, Value, json};
 
+use crate::redact::{RECORD_MODE, Redactor};
+
 /// Why a notebook could not be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NotebookError {
@@ -18,7 +20,7 @@ pub(crate) enum NotebookError {
     },
     #[error("{path} is not a notebook: {why}")]
     Invalid { path: String, why: String },
-    #[error("cannot write {path}")]
+    #[error("cannot write {path}: {source}")]
     Write {
         path: String,
         #[source]
@@ -55,9 +57,7 @@ impl Notebook {
             return Err("no cells array".into());
         };
         for (index, cell) in cells.iter().enumerate() {
-            if cell.get("cell_type").and_then(Value::as_str).is_none() {
-                return Err(format!("cell {} has no cell_type", index + 1));
-            }
+            check_cell(cell).map_err(|why| format!("cell {}: {why}", index + 1))?;
         }
         Ok(Notebook { doc })
     }
@@ -220,15 +220,25 @@ impl Notebook {
     }
 
     /// Writes the notebook atomically: a temporary file in the same directory, renamed
-    /// over the target, so a reader never sees a half-written notebook.
-    pub(crate) fn write_atomic(&self, path: &Path) -> Result<(), NotebookError> {
+    /// over the target, so a reader never sees a half-written notebook and a failed write
+    /// (a full disk) leaves the previous file as it was and no temporary file behind.
+    /// Every string of what is written passes through `redactor` first: this is the
+    /// record's choke point. The notebook itself is left as it is (the run executes its
+    /// sources as written).
+    pub(crate) fn write_atomic(
+        &self,
+        path: &Path,
+        redactor: &Redactor,
+    ) -> Result<(), NotebookError> {
+        let mut doc = self.doc.clone();
+        redactor.redact_value(&mut doc);
         let shown = path.display().to_string();
         let err = |source| NotebookError::Write {
             path: shown.clone(),
             source,
         };
         let mut text =
-            serde_json::to_string_pretty(&self.doc).map_err(|e| err(std::io::Error::other(e)))?;
+            serde_json::to_string_pretty(&doc).map_err(|e| err(std::io::Error::other(e)))?;
         text.push('\n');
         let dir = path
             .parent()
@@ -239,8 +249,64 @@ impl Notebook {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        let written = std::fs::write(&tmp, text)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                // Records are shared: readable by the team whatever the kernel's umask.
+                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(RECORD_MODE))
+            })
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(err)
+    }
+}
+
+/// Checks what nbformat 4 requires of a cell and the runner relies on: a known
+/// `cell_type`, a `source` that is text or a list of text, and `metadata` that is an
+/// object. A malformed cell is refused, never run as an empty one.
+fn check_cell(cell: &Value) -> Result<(), String> {
+    let Some(cell) = cell.as_object() else {
+        return Err("is not an object".into());
+    };
+    match cell.get("cell_type").and_then(Value::as_str) {
+        Some("code" | "markdown" | "raw") => {}
+        Some(other) => return Err(format!("unknown cell_type {other:?}")),
+        None => return Err("has no cell_type".into()),
+    }
+    match cell.get("source") {
+        Some(Value::String(_)) => {}
+        Some(Value::Array(lines)) if lines.iter().all(Value::is_string) => {}
+        Some(other) => {
+            return Err(format!(
+                "its source is {}, not text or a list of lines",
+                kind(other)
+            ));
+        }
+        None => return Err("has no source".into()),
+    }
+    match cell.get("metadata") {
+        None | Some(Value::Object(_)) => {}
+        Some(other) => return Err(format!("its metadata is {}, not an object", kind(other))),
+    }
+    if let Some(outputs) = cell.get("outputs")
+        && !outputs.is_array()
+    {
+        return Err(format!("its outputs are {}, not a list", kind(outputs)));
+    }
+    Ok(())
+}
+
+/// The JSON kind of `value`, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -477,6 +543,46 @@ mod tests {
             Notebook::parse(r#"{"nbformat": 4}"#)
                 .unwrap_err()
                 .contains("no cells")
+        );
+    }
+
+    #[test]
+    fn malformed_cells_are_refused_with_what_is_wrong() {
+        let cell = |c: &str| {
+            format!(r#"{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{c}]}}"#)
+        };
+        for (c, why) in [
+            (
+                r#"{"cell_type": "code", "source": 42, "metadata": {}}"#,
+                "cell 1: its source is a number",
+            ),
+            (
+                r#"{"cell_type": "code", "source": ["a", 1], "metadata": {}}"#,
+                "its source is a list",
+            ),
+            (
+                r#"{"cell_type": "code", "source": "x", "metadata": []}"#,
+                "its metadata is a list, not an object",
+            ),
+            (
+                r#"{"cell_type": "code", "source": "x", "outputs": {}}"#,
+                "its outputs are an object",
+            ),
+            (
+                r#"{"cell_type": "widget", "source": "x"}"#,
+                "unknown cell_type",
+            ),
+            (r#"{"source": "x"}"#, "has no cell_type"),
+            (r#""x""#, "is not an object"),
+        ] {
+            let error = Notebook::parse(&cell(c)).unwrap_err();
+            assert!(error.contains(why), "{c}: {error}");
+        }
+        assert!(
+            Notebook::parse(&cell(
+                r#"{"cell_type": "raw", "source": ["a"], "metadata": {}}"#
+            ))
+            .is_ok()
         );
     }
 

@@ -6,16 +6,20 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::redact::Redactor;
+
 /// Where the runner reports progress.
 #[derive(Debug)]
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     total: usize,
+    /// Every line goes through it: CI logs are shared too.
+    redactor: Redactor,
 }
 
 impl Progress {
-    /// A progress report for `total` steps.
-    pub(crate) fn new(total: usize) -> Progress {
+    /// A progress report for `total` steps, its lines masked by `redactor`.
+    pub(crate) fn new(total: usize, redactor: Redactor) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total as u64);
             let style =
@@ -26,7 +30,21 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        Progress { bar, total }
+        Progress {
+            bar,
+            total,
+            redactor,
+        }
+    }
+
+    /// The redactor every line (and the record) passes through.
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Adds known secret values (credentials the engine resolved during the run).
+    pub(crate) fn learn(&mut self, values: Vec<String>) {
+        self.redactor.learn(values);
     }
 
     /// Whether a bar is shown (stderr is a terminal).
@@ -36,10 +54,11 @@ impl Progress {
 
     /// Step `position` (0-based) named `step` starts.
     pub(crate) fn step(&self, position: usize, step: &str) {
+        let step = self.redactor.redact_text(step).0;
         match &self.bar {
             Some(bar) => {
                 bar.set_position(position as u64);
-                bar.set_message(step.to_owned());
+                bar.set_message(step);
             }
             None => eprintln!("[{}/{}] {step}", position + 1, self.total),
         }
@@ -47,6 +66,7 @@ impl Progress {
 
     /// A line of the report (a step's result, a check's verdict).
     pub(crate) fn line(&self, text: &str) {
+        let text = self.redactor.redact_text(text).0;
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),

@@ -8,6 +8,7 @@
 //! notebook is written after every cell (atomically), so an interrupt or a crash leaves a
 //! valid notebook with everything done so far. Exit codes: `crate::exit`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,13 +20,15 @@ use jupyter_protocol::{ExecuteReply, ExecuteRequest, JupyterMessage, JupyterMess
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::notebook::{Notebook, Outputs};
+use super::notebook::{Notebook, NotebookError, Outputs};
+use super::parameters;
 use super::progress::Progress;
 use super::record::{self, CellRecord, CellStatus, Failure, Parameters, RunRecord, RunStatus};
-use super::{parameters, redact};
 use crate::cells::{Kernel, execute_one, remove_build_dirs};
 use crate::exit::Exit;
 use crate::jupyter::iopub::IoPub;
+use crate::redact::Redactor;
+use playbook::record::QueryRecord;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -55,7 +58,12 @@ pub(crate) fn default_output(notebook: &Path) -> PathBuf {
 /// How one cell ended.
 enum CellEnd {
     Ok,
-    Failed { ename: String, evalue: String },
+    Failed {
+        ename: String,
+        evalue: String,
+        /// The run's exit class when the cell failed because its data source did.
+        source: Option<Exit>,
+    },
     Interrupted(&'static str),
 }
 
@@ -100,13 +108,26 @@ struct Run {
     record: RunRecord,
     clock: Instant,
     exit: Exit,
+    /// Progress on stderr; its redactor masks every line and the record.
+    progress: Progress,
 }
 
-/// Runs the notebook; returns the process exit code.
+/// Removes a run's build directories when the run ends, however it ends.
+struct BuildDirs(PathBuf);
+
+impl Drop for BuildDirs {
+    fn drop(&mut self) {
+        remove_build_dirs(&self.0);
+    }
+}
+
+/// Runs the notebook; returns the process exit code. An error is bad input, except one
+/// writing the record: [`is_output_failure`] tells them apart.
 pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    let build_dirs = BuildDirs(build_dir);
     let mut run = Run::prepare(options)?;
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
-    let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dir, None)?;
+    let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dirs.0, None)?;
     for (name, value) in &run.record.parameters.resolved {
         kernel.host.session.set_parameter(name, value.clone());
     }
@@ -118,22 +139,28 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
     let startup = Instant::now();
     tokio::select! {
         ready = kernel.engine.ready() => match ready {
-            Err(why) => eprintln!("the Rust engine could not start: {why}"),
-            Ok(()) => eprintln!("engine ready in {:.1?}", startup.elapsed()),
+            Err(why) => run.progress.line(&format!("the Rust engine could not start: {why}")),
+            Ok(()) => run.progress.line(&format!("engine ready in {:.1?}", startup.elapsed())),
         },
         _ = signals.recv() => {
             run.record.status = RunStatus::Interrupted;
             run.record.finished = Some(Utc::now());
             run.write()?;
-            remove_build_dirs(&build_dir);
-            eprintln!("interrupted before the first cell: wrote {}", run.output.display());
+            run.progress.line(&format!("interrupted before the first cell: wrote {}", run.output.display()));
             return Ok(Exit::Interrupted.into());
         }
     }
     run.run_cells(&kernel, &mut signals, &mut iopub_rx).await?;
     let exit = run.finish(&kernel)?;
-    remove_build_dirs(&build_dir);
     Ok(exit.into())
+}
+
+/// Whether `error` stopped the run because the record could not be written (a full disk,
+/// a read-only directory): its own exit class, not bad input.
+pub(crate) fn is_output_failure(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<NotebookError>()
+        .is_some_and(|e| matches!(e, NotebookError::Write { .. }))
 }
 
 impl Run {
@@ -144,9 +171,18 @@ impl Run {
             .output
             .clone()
             .unwrap_or_else(|| default_output(&options.notebook));
+        if output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/') {
+            let name = default_output(&options.notebook);
+            let name = name.file_name().unwrap_or_default().to_string_lossy();
+            anyhow::bail!(
+                "-o {} is a directory: give the record's file name, e.g. -o {}",
+                output.display(),
+                output.join(name.as_ref()).display()
+            );
+        }
         notebook.clear_outputs();
         let given = given_with_source(&notebook, &options)?;
-        let resolved = inject_parameters(&mut notebook, &given)?;
+        let in_effect = inject_parameters(&mut notebook, &given)?;
         // Cells run where the notebook is, as in Jupyter (relative paths such as
         // `local:data/checkout` mean the same in both).
         let output = absolute(&output)?;
@@ -168,9 +204,9 @@ impl Run {
             status: RunStatus::Running,
             parameters: Parameters {
                 given: options.parameters.iter().cloned().collect(),
-                resolved: resolved.into_iter().map(|r| (r.name, r.value)).collect(),
+                resolved: in_effect,
             },
-            user: std::env::var("USER").unwrap_or_default(),
+            user: current_user(),
             host: hostname(),
             source: None,
             window: None,
@@ -182,6 +218,7 @@ impl Run {
             failures: Vec::new(),
             extra: Default::default(),
         };
+        let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();
         let mut run = Run {
             options,
             notebook,
@@ -189,6 +226,7 @@ impl Run {
             record,
             clock: Instant::now(),
             exit: Exit::Ok,
+            progress: Progress::new(code_cells, Redactor::from_env()),
         };
         run.write()?;
         Ok(run)
@@ -198,7 +236,8 @@ impl Run {
     fn write(&mut self) -> anyhow::Result<()> {
         self.notebook
             .set_metadata(record::KEY, record::to_value(&self.record));
-        self.notebook.write_atomic(&self.output)?;
+        self.notebook
+            .write_atomic(&self.output, self.progress.redactor())?;
         Ok(())
     }
 
@@ -213,35 +252,34 @@ impl Run {
         let code_cells: Vec<usize> = (0..self.notebook.len())
             .filter(|&i| self.notebook.is_code(i))
             .collect();
-        let progress = Progress::new(code_cells.len());
         for (position, &index) in code_cells.iter().enumerate() {
             let step = self
                 .notebook
                 .step_name(index)
                 .unwrap_or_else(|| format!("cell {}", index + 1));
-            progress.step(position, &step);
+            self.progress.step(position, &step);
             if self.notebook.source(index).trim().is_empty() {
                 continue;
             }
-            let (end, count, elapsed) = self
-                .run_cell(kernel, signals, iopub, index, &progress)
-                .await;
+            let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index).await;
+            self.progress.learn(kernel.host.session.known_secrets());
             let status = end.status().as_str();
-            if !progress.is_bar() {
-                progress.line(&format!("      {status} in {elapsed:.2?}"));
+            if !self.progress.is_bar() {
+                self.progress
+                    .line(&format!("      {status} in {elapsed:.2?}"));
             } else if end.status() != CellStatus::Ok {
-                progress.line(&format!(
+                self.progress.line(&format!(
                     "[{}/{}] {step}: {status}",
                     position + 1,
                     code_cells.len()
                 ));
             }
-            if self.after_cell(index, count, end, &progress) {
+            if self.after_cell(index, count, end) {
                 break;
             }
             self.write()?;
         }
-        progress.finish();
+        self.progress.finish();
         Ok(())
     }
 
@@ -253,7 +291,6 @@ impl Run {
         signals: &mut Signals,
         iopub: &mut UnboundedReceiver<JupyterMessage>,
         index: usize,
-        progress: &Progress,
     ) -> (CellEnd, usize, Duration) {
         let started = Utc::now();
         let queries_before = kernel.host.session.queries().len();
@@ -277,13 +314,20 @@ impl Run {
         .await;
         let (mut outputs, omitted) =
             collect_outputs(iopub, &message, self.options.max_output_bytes);
-        let masked = redact::redact_outputs(&mut outputs);
+        self.progress.learn(kernel.host.session.known_secrets());
+        let redactor = self.progress.redactor();
+        let masked: usize = outputs.iter_mut().map(|o| redactor.redact_value(o)).sum();
         if masked > 0 {
-            progress.line(&format!(
+            self.progress.line(&format!(
                 "      masked {masked} secret(s) in this cell's output"
             ));
         }
-        let end = self.cell_end(&reply, failed, stopped_by);
+        let queries = kernel.host.session.queries().split_off(queries_before);
+        let end = self.cell_end(&reply, failed, stopped_by, &queries);
+        if matches!(stopped_by, Some(Stop::Timeout)) {
+            // The kernel saw an interrupt; the record says what it was: the timeout.
+            name_timeout(&mut outputs, &self.timeout_message());
+        }
         let count = reply.execution_count.0;
         self.notebook
             .set_result(index, outputs, (count > 0).then_some(count));
@@ -294,7 +338,7 @@ impl Run {
             status: end.status(),
             masked_secrets: masked,
             omitted_output_bytes: omitted,
-            queries: kernel.host.session.queries().split_off(queries_before),
+            queries,
             extra: Default::default(),
         };
         self.notebook
@@ -303,14 +347,18 @@ impl Run {
     }
 
     /// How a cell ended, from its reply and what stopped it.
-    fn cell_end(&self, reply: &ExecuteReply, failed: bool, stopped_by: Option<Stop>) -> CellEnd {
+    fn cell_end(
+        &self,
+        reply: &ExecuteReply,
+        failed: bool,
+        stopped_by: Option<Stop>,
+        queries: &[QueryRecord],
+    ) -> CellEnd {
         match (stopped_by, failed) {
             (Some(Stop::Timeout), _) => CellEnd::Failed {
-                ename: "CellTimeout".into(),
-                evalue: format!(
-                    "the cell ran longer than --cell-timeout {} s and was stopped",
-                    self.options.cell_timeout.map_or(0, |t| t.as_secs())
-                ),
+                ename: TIMEOUT.into(),
+                evalue: self.timeout_message(),
+                source: None,
             },
             (Some(Stop::Signal(signal)), _) => CellEnd::Interrupted(signal),
             (None, true) => {
@@ -318,30 +366,44 @@ impl Run {
                 CellEnd::Failed {
                     ename: error.map_or("Error".into(), |e| e.ename.clone()),
                     evalue: error.map_or(String::new(), |e| e.evalue.clone()),
+                    // The last query of the cell that failed says whether the source did.
+                    source: queries
+                        .iter()
+                        .rev()
+                        .find_map(|q| q.error_kind)
+                        .and_then(Exit::of_source),
                 }
             }
             (None, false) => CellEnd::Ok,
         }
     }
 
+    fn timeout_message(&self) -> String {
+        format!(
+            "the cell ran longer than --cell-timeout {} s and was stopped",
+            self.options.cell_timeout.map_or(0, |t| t.as_secs())
+        )
+    }
+
     /// Records a failure or an interrupt; `true` when the run must stop.
-    fn after_cell(
-        &mut self,
-        index: usize,
-        count: usize,
-        end: CellEnd,
-        progress: &Progress,
-    ) -> bool {
+    fn after_cell(&mut self, index: usize, count: usize, end: CellEnd) -> bool {
         match end {
             CellEnd::Ok => false,
-            CellEnd::Failed { ename, evalue } => {
-                progress.line(&format!("      {ename}: {evalue}"));
+            CellEnd::Failed {
+                ename,
+                evalue,
+                source,
+            } => {
+                self.progress.line(&format!("      {ename}: {evalue}"));
                 self.record.failures.push(Failure {
                     cell: index + 1,
                     ename: ename.clone(),
                     evalue: evalue.clone(),
                 });
-                self.exit = Exit::CellFailed;
+                let class = source.unwrap_or(Exit::CellFailed);
+                if class.severity() > self.exit.severity() {
+                    self.exit = class;
+                }
                 if self.options.allow_errors {
                     return false;
                 }
@@ -362,7 +424,8 @@ impl Run {
         let session = &kernel.host.session;
         let checks = session.checks();
         for check in &checks {
-            eprintln!("check {}: {}", check.verdict, check.name);
+            self.progress
+                .line(&format!("check {}: {}", check.verdict, check.name));
         }
         self.record.checks = checks;
         if self.exit == Exit::Ok && self.record.failed_checks().next().is_some() {
@@ -399,6 +462,9 @@ impl Run {
         Ok(self.exit)
     }
 }
+
+/// The error name of a cell stopped by `--cell-timeout`, in its output and the record alike.
+const TIMEOUT: &str = "CellTimeout";
 
 /// What stopped a cell before it ended by itself.
 #[derive(Debug, Clone, Copy)]
@@ -454,11 +520,11 @@ fn given_with_source(
 
 /// Checks the given parameters against the `parameters` cell and injects them in a cell
 /// tagged `injected-parameters` right after it (first, when there is none), replacing
-/// the one an earlier run injected.
+/// the one an earlier run injected; returns every parameter in effect, defaults included.
 fn inject_parameters(
     notebook: &mut Notebook,
     given: &[(String, String)],
-) -> anyhow::Result<Vec<parameters::Resolved>> {
+) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
     notebook.remove_tagged("injected-parameters");
     let cell = notebook.find_tagged("parameters");
     let declared = cell
@@ -473,7 +539,7 @@ fn inject_parameters(
             &["injected-parameters"],
         );
     }
-    Ok(resolved)
+    Ok(parameters::in_effect(&declared, &resolved))
 }
 
 /// `path` made absolute against the current directory (it need not exist yet).
@@ -484,6 +550,37 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     Ok(std::env::current_dir()
         .context("reading the current directory")?
         .join(path))
+}
+
+/// Who ran the playbook: `USER` (or `LOGNAME`), else the account name of this process's
+/// user id (cron and containers often leave both unset), else the id itself.
+fn current_user() -> String {
+    for name in ["USER", "LOGNAME"] {
+        if let Ok(user) = std::env::var(name)
+            && !user.is_empty()
+        {
+            return user;
+        }
+    }
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next().map(str::to_owned))
+        })
+        .unwrap_or_default();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    account_of(&passwd, &uid).unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// The account name of `uid` in an `/etc/passwd` text.
+fn account_of(passwd: &str, uid: &str) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() > 2 && fields[2] == uid).then(|| fields[0].to_owned())
+    })
 }
 
 fn hostname() -> String {
@@ -520,6 +617,19 @@ fn collect_outputs(
     (outputs.into_vec(), omitted)
 }
 
+/// Names the error output of a cell stopped by `--cell-timeout` after the timeout (the
+/// kernel reported an interrupt), or adds one when the cell had none.
+fn name_timeout(outputs: &mut Vec<serde_json::Value>, message: &str) {
+    let error = serde_json::json!({
+        "output_type": "error",
+        "ename": TIMEOUT,
+        "evalue": message,
+        "traceback": [format!("{TIMEOUT}: {message}")],
+    });
+    outputs.retain(|o| o["output_type"] != "error");
+    outputs.push(error);
+}
+
 /// Marks the failing cell the way papermill does: a banner at the top linking to an
 /// anchor just above the cell.
 fn mark_failure(notebook: &mut Notebook, index: usize, count: usize, ename: &str, evalue: &str) {
@@ -542,4 +652,28 @@ fn mark_failure(notebook: &mut Notebook, index: usize, count: usize, ename: &str
         ),
         &["playbook-error-banner"],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_name_comes_from_passwd_when_user_is_unset() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nsre:x:1000:1000::/home/sre:/bin/sh\n";
+        assert_eq!(account_of(passwd, "1000").as_deref(), Some("sre"));
+        assert_eq!(account_of(passwd, "0").as_deref(), Some("root"));
+        assert_eq!(account_of(passwd, "7"), None);
+    }
+
+    #[test]
+    fn a_timed_out_cell_has_one_error_named_cell_timeout() {
+        let mut outputs = vec![
+            serde_json::json!({"output_type": "stream", "name": "stdout", "text": "working\n"}),
+            serde_json::json!({"output_type": "error", "ename": "Interrupted", "evalue": "x", "traceback": []}),
+        ];
+        name_timeout(&mut outputs, "the cell ran longer than --cell-timeout 5 s");
+        assert_eq!(outputs.len(), 2);
+        assert_eq!(outputs[1]["ename"], TIMEOUT);
+    }
 }

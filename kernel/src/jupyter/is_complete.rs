@@ -183,3 +183,33 @@ mod tests {
         assert_eq!(judge(")"), Completeness::Invalid);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Code of every size up to 1 MB, random and deeply nested: judged without panicking.
+    use super::judge;
+    use playbook_testkit::{Fuzz, lengths};
+
+    const TOKENS: &[&str] = &[
+        "fn", "let", "{", "}", "(", ")", "[", "]", "\"", "'", "r#\"", "\"#", "//", "/*", "*/",
+        "\\", "'a'", "'\\n'", "b'x'", "=", "+", "=>", "->", "::", ";", "\n", "r\"", "#",
+    ];
+
+    #[test]
+    fn random_and_deep_code_is_judged_without_panicking() {
+        for seed in 0..40u64 {
+            let mut fuzz = Fuzz::new(seed);
+            for len in lengths(1 << 20) {
+                let code = fuzz.tokens(TOKENS, len);
+                let outcome = std::panic::catch_unwind(|| judge(&code));
+                assert!(outcome.is_ok(), "seed {seed}, len {len}: {code:.200}");
+            }
+        }
+        for len in lengths(1 << 20) {
+            let _ = judge(&Fuzz::nest("(", "1", ")", len / 2));
+            let _ = judge(&Fuzz::nest("/*", "x", "*/", len / 4));
+            let _ = judge(&"{".repeat(len));
+            let _ = judge(&format!("r{}\"", "#".repeat(len)));
+        }
+    }
+}

@@ -26,6 +26,8 @@ pub(crate) enum WireError {
     TooLarge(usize),
     #[error("missing or wrong HMAC signature")]
     BadSignature,
+    #[error("a replayed message (its signature was already used in this session)")]
+    Replayed,
     #[error("{part} is not valid JSON: {error}")]
     BadJson {
         part: &'static str,
@@ -33,10 +35,40 @@ pub(crate) enum WireError {
     },
 }
 
-/// Signs and verifies messages with the connection file's key.
+/// How many signatures a session remembers to refuse replays (ipykernel keeps 2^16 too);
+/// past that, the oldest half is forgotten.
+const SEEN_SIGNATURES: usize = 1 << 16;
+
+/// Signatures already received, oldest first (shared by every channel of a kernel).
+#[derive(Debug, Default)]
+struct Seen {
+    set: std::collections::HashSet<Vec<u8>>,
+    order: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl Seen {
+    /// Remembers `signature`; `false` when it was already there (a replay).
+    fn first_time(&mut self, signature: &[u8]) -> bool {
+        if self.set.contains(signature) {
+            return false;
+        }
+        if self.order.len() >= SEEN_SIGNATURES {
+            for old in self.order.drain(..SEEN_SIGNATURES / 2) {
+                self.set.remove(&old);
+            }
+        }
+        self.set.insert(signature.to_vec());
+        self.order.push_back(signature.to_vec());
+        true
+    }
+}
+
+/// Signs and verifies messages with the connection file's key, and refuses a signed
+/// message whose signature was already used in this session (a replay).
 #[derive(Clone)]
 pub(crate) struct Signer {
     mac: Option<Hmac<Sha256>>,
+    seen: std::sync::Arc<std::sync::Mutex<Seen>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -55,7 +87,10 @@ impl Signer {
         } else {
             Hmac::<Sha256>::new_from_slice(key.as_bytes()).ok()
         };
-        Signer { mac }
+        Signer {
+            mac,
+            seen: Default::default(),
+        }
     }
 
     fn sign(&self, parts: &[&[u8]]) -> String {
@@ -110,6 +145,15 @@ impl Signer {
             [&rest[0], &rest[1], &rest[2], &rest[3], &rest[4]];
         if !self.verify(signature, &[header, parent, metadata, content]) {
             return Err(WireError::BadSignature);
+        }
+        if self.mac.is_some()
+            && !self
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .first_time(signature)
+        {
+            return Err(WireError::Replayed);
         }
         let header: Header = json(header, "header")?;
         let parent: Value = json(parent, "parent_header")?;
@@ -195,6 +239,36 @@ mod tests {
             JupyterMessageContent::ExecuteRequest(req) => assert_eq!(req.code, "1 + 1"),
             other => panic!("decoded as {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_replayed_signed_message_is_refused() {
+        let signer = Signer::new("secret");
+        let message: JupyterMessage = ExecuteRequest::new("launch()".into()).into();
+        let frames = signer.encode(&message);
+        assert!(signer.decode(frames.clone()).is_ok());
+        for _ in 0..2 {
+            assert!(matches!(
+                signer.decode(frames.clone()),
+                Err(WireError::Replayed)
+            ));
+        }
+        // Every channel shares the memory.
+        assert!(matches!(
+            signer.clone().decode(frames),
+            Err(WireError::Replayed)
+        ));
+    }
+
+    #[test]
+    fn the_memory_of_signatures_is_bounded() {
+        let mut seen = Seen::default();
+        for i in 0..(SEEN_SIGNATURES + 10) {
+            assert!(seen.first_time(&i.to_le_bytes()));
+        }
+        assert!(seen.order.len() <= SEEN_SIGNATURES);
+        assert_eq!(seen.set.len(), seen.order.len());
+        assert!(!seen.first_time(&(SEEN_SIGNATURES + 9).to_le_bytes()));
     }
 
     #[test]

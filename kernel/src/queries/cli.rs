@@ -8,9 +8,12 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use playbook::display::Render;
 use playbook::log_table::LogTable;
+use playbook::protocol::ErrorKind;
 use playbook::series_set::SeriesSet;
 use playbook_engine::Session;
 use playbook_engine::error::EngineError;
+
+use crate::exit::Exit;
 
 use super::options::{
     AlarmsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs, metric_search, metric_spec,
@@ -112,7 +115,9 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// Runs `playbook query …`: 0 with a result, 1 when the query failed (the error says why).
+/// Runs `playbook query …`: 0 with a result; when the query failed (the error says why),
+/// the exit class of the failure: 3 for a query or option that cannot work, 4 when the
+/// source may answer on a retry, 5 when it refused, 1 otherwise.
 pub(crate) fn run(command: QueryCommand) -> ExitCode {
     let session = Session::from_env();
     let mut out = io::stdout().lock();
@@ -130,11 +135,11 @@ pub(crate) fn run(command: QueryCommand) -> ExitCode {
         }
         Err(Failure::Output(error)) => {
             eprintln!("playbook query: writing the result: {error}");
-            ExitCode::from(1)
+            Exit::OutputFailed.into()
         }
         Err(Failure::Engine(error)) => {
             eprintln!("playbook query: {error}");
-            ExitCode::from(1)
+            exit_of(error.kind()).into()
         }
     }
 }
@@ -211,6 +216,14 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
             }
             Ok(())
         }
+    }
+}
+
+/// The exit class of a query that failed with `kind`.
+fn exit_of(kind: ErrorKind) -> Exit {
+    match kind {
+        ErrorKind::QuerySyntax | ErrorKind::InvalidInput | ErrorKind::Unsupported => Exit::BadInput,
+        kind => Exit::of_source(kind).unwrap_or(Exit::CellFailed),
     }
 }
 

@@ -86,6 +86,11 @@ impl CommandContext {
         self.eval_context.add_nameable_types(types);
     }
 
+    /// playbook patch: see `EvalContext::analysis_is_ready`.
+    pub fn analysis_is_ready(&self) -> bool {
+        self.eval_context.analysis_is_ready()
+    }
+
     /// playbook patch: see `EvalContext::prime_analysis`.
     pub fn prime_analysis(&mut self, user_code: &str) -> Result<(), Error> {
         self.eval_context.prime_analysis(user_code)

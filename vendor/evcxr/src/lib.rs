@@ -38,7 +38,7 @@ pub use crate::eval_context::EvalContextOutputs;
 pub use crate::eval_context::EvalOutputs;
 pub use crate::runtime::PARTIAL_LINE_SUFFIX;
 pub use crate::runtime::runtime_hook;
-pub use rust_analyzer::Completions;
+pub use rust_analyzer::{Completion, Completions};
 
 /// Return the directory that evcxr tools should use for their configuration.
 ///

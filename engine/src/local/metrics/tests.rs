@@ -2,6 +2,7 @@
 //! statistics over weighted samples.
 
 use super::*;
+use crate::local::metric_files::split_csv;
 use playbook::query::metric;
 use playbook::time_range::TimeRange;
 
@@ -148,13 +149,93 @@ fn malformed_rows_name_the_file_and_line() {
     )]);
     let err = MetricStore::load(&dir).unwrap_err().to_string();
     assert!(
-        err.contains("bad.csv: line 2: value `abc` is not a number"),
+        err.contains("bad.csv: line 2: field 4 (`value`): value `abc` is not a number"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
     let dir = dir_with(&[("nohead.csv", "when,what\n1,2\n")]);
     let err = MetricStore::load(&dir).unwrap_err().to_string();
     assert!(err.contains("line 1: the header needs"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The error loading one file of `name` with `text`.
+fn load_error(name: &str, text: &str) -> String {
+    let dir = dir_with(&[(name, text)]);
+    let err = MetricStore::load(&dir).unwrap_err().to_string();
+    std::fs::remove_dir_all(dir).unwrap();
+    err
+}
+
+#[test]
+fn non_finite_values_are_errors_in_both_formats_not_silent_gaps() {
+    for value in ["NaN", "inf", "-inf", "1e400"] {
+        let err = load_error(
+            "nan.csv",
+            &format!("timestamp,namespace,metric,value\n2026-11-12T14:00:00Z,N,M,{value}\n"),
+        );
+        assert!(err.contains("line 2: field 4 (`value`)"), "{value}: {err}");
+        assert!(
+            err.contains("not a finite number") || err.contains("not a number"),
+            "{err}"
+        );
+    }
+    let err = load_error(
+        "big.jsonl",
+        r#"{"timestamp":"2026-11-12T14:00:00Z","namespace":"N","metric":"M","value":1e999}"#,
+    );
+    assert!(err.contains("big.jsonl: line 1"), "{err}");
+    let err = load_error(
+        "values.csv",
+        "timestamp,namespace,metric,values,counts\n2026-11-12T14:00:00Z,N,M,1;NaN,1;1\n",
+    );
+    assert!(err.contains("value `NaN` is not a finite number"), "{err}");
+}
+
+#[test]
+fn negative_counts_and_extra_fields_are_errors() {
+    let err = load_error(
+        "counts.csv",
+        "timestamp,namespace,metric,values,counts\n2026-11-12T14:00:00Z,N,M,1;2,3;-1\n",
+    );
+    assert!(err.contains("line 2: count `-1` is negative"), "{err}");
+    let err = load_error(
+        "counts.jsonl",
+        r#"{"timestamp":"2026-11-12T14:00:00Z","namespace":"N","metric":"M","values":[1],"counts":[-2]}"#,
+    );
+    assert!(err.contains("line 1: count `-2` is negative"), "{err}");
+    let err = load_error(
+        "extra.csv",
+        "timestamp,namespace,metric,value\n2026-11-12T14:00:00Z,N,M,1,surplus\n",
+    );
+    assert!(
+        err.contains("line 2: 5 fields but the header has 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_and_numeric_dimensions_keep_the_data() {
+    let dir = dir_with(&[
+        (
+            "bom.csv",
+            "\u{feff}timestamp,namespace,metric,value,Shard\n2026-11-12T14:00:00Z,N,M,5,7\n",
+        ),
+        (
+            "dims.jsonl",
+            r#"{"timestamp":"2026-11-12T14:01:00Z","namespace":"N","metric":"M","value":6,"dimensions":{"Shard":7}}"#,
+        ),
+    ]);
+    let store = MetricStore::load(&dir).unwrap();
+    let series = store
+        .query(&resolved(
+            metric("N", "M").dim("Shard", "7").stat("Sum"),
+            "2026-11-12T14:00:00Z",
+            "2026-11-12T14:02:00Z",
+            60,
+        ))
+        .expect("the numeric dimension is the text `7` in both formats");
+    assert_eq!(series.values, vec![Some(5.0), Some(6.0)]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

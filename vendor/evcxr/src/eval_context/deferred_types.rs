@@ -167,6 +167,12 @@ pub(super) struct PendingTypes {
 
 impl EvalContext {
     /// Whether the next analysis would first load the crate graph (or one is running).
+    /// playbook patch: whether rust-analyzer could answer now (completion, hover) without
+    /// loading the crate graph first or waiting for another analysis.
+    pub fn analysis_is_ready(&self) -> bool {
+        !self.analysis_is_cold()
+    }
+
     pub(super) fn analysis_is_cold(&self) -> bool {
         match self.analyzer.try_lock() {
             Ok(analyzer) => analyzer.needs_load(),

@@ -1,0 +1,185 @@
+//! Playbook parameters, papermill's conventions for Rust: the cell tagged `parameters`
+//! declares defaults (`let service: String = "checkout".into();`, or untyped like
+//! papermill's Python, `let limit = 10;`), and a run injects a cell tagged
+//! `injected-parameters` right after it with the given values as `let` bindings. Every
+//! value is checked against its declared type (or its default literal's kind) before
+//! anything runs, and the record keeps every parameter in effect, defaults included.
+//!
+//! `files.rs`: where given values come from (`-p`, JSON and YAML files); `literal.rs`:
+//! values as Rust code and as JSON.
+
+mod files;
+mod literal;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+pub(crate) use files::given;
+use literal::{FLOAT, INTEGER, default_value, is_datetime, literal};
+
+/// A parameter declared in the `parameters` cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Declared {
+    pub(crate) name: String,
+    /// The declared type, without spaces; for an untyped declaration, the kind of its
+    /// default literal (`&str`, `bool`, `{integer}`, `{float}`).
+    pub(crate) ty: String,
+    /// The default's expression as written.
+    pub(crate) default: String,
+}
+
+/// Why parameters cannot be applied.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum ParameterError {
+    #[error("-p {0}: expected NAME=VALUE")]
+    Syntax(String),
+    #[error("unknown parameter `{name}`: the parameters cell declares {declared}")]
+    Unknown { name: String, declared: String },
+    #[error("parameter `{name}`: {value:?} is not a valid {ty}{hint}")]
+    BadValue {
+        name: String,
+        value: String,
+        ty: String,
+        hint: String,
+    },
+    #[error(
+        "parameter `{name}` has type {ty}, which `playbook run` cannot set; use i64, f64, bool, String, DateTime<Utc> or Vec of those"
+    )]
+    Unsupported { name: String, ty: String },
+    #[error("parameters file: {0}")]
+    File(String),
+}
+
+/// Reads the declarations of a `parameters` cell: `let [mut] NAME: TYPE = …;` lines, and
+/// untyped `let [mut] NAME = LITERAL;` lines whose literal says the type.
+pub(crate) fn declarations(source: &str) -> Vec<Declared> {
+    let mut found = Vec::new();
+    for line in source.lines() {
+        let Some(rest) = line.trim().strip_prefix("let ") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix("mut ").unwrap_or(rest).trim_start();
+        let Some((left, default)) = rest.split_once('=') else {
+            continue;
+        };
+        let default = default.trim().trim_end_matches(';').trim().to_owned();
+        let (name, ty) = match left.split_once(':') {
+            Some((name, ty)) => (name.trim(), ty.split_whitespace().collect::<String>()),
+            None => match untyped_kind(&default) {
+                Some(kind) => (left.trim(), kind.to_owned()),
+                None => continue,
+            },
+        };
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            found.push(Declared {
+                name: name.to_owned(),
+                ty,
+                default,
+            });
+        }
+    }
+    found
+}
+
+/// The kind of an untyped declaration's literal, as papermill reads Python literals.
+fn untyped_kind(default: &str) -> Option<&'static str> {
+    let d = default.trim();
+    if d.starts_with('"') && d.ends_with('"') && d.len() >= 2 {
+        return Some("&str");
+    }
+    if d == "true" || d == "false" {
+        return Some("bool");
+    }
+    let plain = d.strip_prefix('-').unwrap_or(d).replace('_', "");
+    if !plain.is_empty() && plain.chars().all(|c| c.is_ascii_digit()) {
+        return Some(INTEGER);
+    }
+    if plain.parse::<f64>().is_ok() && plain.contains('.') {
+        return Some(FLOAT);
+    }
+    None
+}
+
+/// A parameter's value, checked, as Rust code and as JSON for the record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Resolved {
+    pub(crate) name: String,
+    pub(crate) ty: String,
+    pub(crate) code: String,
+    pub(crate) value: Value,
+}
+
+/// Checks every given value against the declarations.
+pub(crate) fn resolve(
+    declared: &[Declared],
+    given: &[(String, String)],
+) -> Result<Vec<Resolved>, ParameterError> {
+    let by_name: BTreeMap<&str, &Declared> =
+        declared.iter().map(|d| (d.name.as_str(), d)).collect();
+    given
+        .iter()
+        .map(|(name, raw)| {
+            let Some(decl) = by_name.get(name.as_str()) else {
+                let names: Vec<&str> = declared.iter().map(|d| d.name.as_str()).collect();
+                return Err(ParameterError::Unknown {
+                    name: name.clone(),
+                    declared: if names.is_empty() {
+                        "nothing (no cell tagged `parameters`)".into()
+                    } else {
+                        names.join(", ")
+                    },
+                });
+            };
+            let (code, value) = literal(&decl.ty, raw.trim(), name)?;
+            Ok(Resolved {
+                name: name.clone(),
+                ty: decl.ty.clone(),
+                code,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Every parameter in effect: the given value where there is one, else the default as
+/// the parameters cell writes it.
+pub(crate) fn in_effect(declared: &[Declared], given: &[Resolved]) -> BTreeMap<String, Value> {
+    declared
+        .iter()
+        .map(|d| {
+            let value = given
+                .iter()
+                .find(|r| r.name == d.name)
+                .map_or_else(|| default_value(&d.default), |r| r.value.clone());
+            (d.name.clone(), value)
+        })
+        .collect()
+}
+
+/// The source of the injected cell.
+pub(crate) fn injected_source(resolved: &[Resolved]) -> String {
+    let mut source = String::from("// Parameters injected by `playbook run`\n");
+    for r in resolved {
+        if r.ty.starts_with('{') {
+            // Untyped, like the declaration: Rust infers the type from its use.
+            source.push_str(&format!("let {} = {};\n", r.name, r.code));
+            continue;
+        }
+        let ty = if is_datetime(&r.ty) {
+            "playbook::chrono::DateTime<playbook::chrono::Utc>"
+        } else {
+            r.ty.as_str()
+        };
+        source.push_str(&format!(
+            "let {}: {ty} = {};\n",
+            r.name,
+            r.code.replace(&r.ty, ty)
+        ));
+    }
+    source
+}
+
+#[cfg(test)]
+mod tests;
