@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::cells::cell_cache;
 use crate::exit::Exit;
 use crate::headless::notebook::Notebook;
-use crate::headless::{parameters, report, runner};
+use crate::headless::{parameters, report, run as runner};
 use crate::jupyter::connection_file;
 use crate::queries::cli as query_cli;
 use crate::{install, server};
@@ -71,7 +71,7 @@ struct RunArgs {
     cell_timeout: Option<u64>,
     /// Keep at most this many bytes of each cell's output in the record (0: all); what is
     /// left out is counted in a note.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::notebook::DEFAULT_MAX_OUTPUT_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
     max_output_bytes: usize,
     /// Set a parameter declared in the cell tagged `parameters` (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
