@@ -4,6 +4,7 @@
 use crate::error::EngineError;
 use playbook::alarms::{AlarmReport, AlarmsQuery};
 use playbook::log_table::LogTable;
+use playbook::publish::MetricDatum;
 use playbook::query::{FilterQuery, LogsQuery, MetricId, MetricKind, MetricQuery, MetricSearch};
 use playbook::series::Series;
 use playbook::statistic::Statistic;
@@ -78,6 +79,11 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// The role the source assumed, when it assumed one.
+    fn role(&self) -> Option<String> {
+        None
+    }
+
     /// The endpoint queries go to, when it is not the default (`AWS_ENDPOINT_URL`).
     fn endpoint(&self) -> Option<String> {
         None
@@ -130,6 +136,16 @@ pub trait Backend: Send + Sync {
     /// session token), so records can mask them wherever they appear.
     fn known_secrets(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Publishes measurements as metrics.
+    fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {
+        let _ = datums;
+        Err(EngineError::Unsupported {
+            source_name: self.spec(),
+            what: "publish metrics".into(),
+            hint: String::new(),
+        })
     }
 
     /// Stops what is running now (an interrupt): waits end, running queries are stopped.

@@ -17,11 +17,14 @@
 //! - [`local`]: files on disk (Logs Insights through `playbook-insights`); [`cloudwatch`]:
 //!   the AWS SDK source; [`console`]: console deep links for the record.
 
+pub mod aws;
 pub mod backend;
 pub mod bindings;
 pub mod cloudwatch;
 pub mod console;
+pub mod delivery;
 pub mod error;
+pub mod http;
 pub mod local;
 pub mod queries;
 pub mod sources;
@@ -44,6 +47,8 @@ pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
 #[derive(Debug)]
 pub struct Session {
     state: Mutex<SessionContext>,
+    /// What CloudWatch sources take when their spec leaves it open.
+    aws_defaults: Mutex<playbook::source::AwsTarget>,
     checks: Mutex<Vec<CheckResult>>,
     backend: Mutex<Option<Arc<dyn Backend>>>,
     /// Sources named by single queries (`.source(…)`, `--source`), opened once each.
@@ -51,6 +56,8 @@ pub struct Session {
     queries: Mutex<Vec<QueryRecord>>,
     bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
+    /// Metrics cells published, sent when the cell ends (`flush_metrics`).
+    pending_metrics: Mutex<Vec<playbook::publish::MetricDatum>>,
 }
 /// The progress sink in effect (a closure: shown by name only).
 #[derive(Clone)]
@@ -86,12 +93,14 @@ impl Session {
                 parameters: BTreeMap::new(),
                 host_version: env!("CARGO_PKG_VERSION").to_owned(),
             }),
+            aws_defaults: Mutex::new(playbook::source::AwsTarget::default()),
             checks: Mutex::new(Vec::new()),
             backend: Mutex::new(None),
             other_backends: Mutex::new(BTreeMap::new()),
             queries: Mutex::new(Vec::new()),
             bindings: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(None),
+            pending_metrics: Mutex::new(Vec::new()),
         }
     }
 
@@ -164,6 +173,16 @@ impl Session {
                 .set_source(spec, "set_source")
                 .map(|()| Answer::Context(self.context())),
             Request::SetWindow { window } => self.set_window(window.as_ref()).map(Answer::Window),
+            Request::PublishMetric { datum } => datum
+                .validate()
+                .map_err(error::EngineError::from)
+                .map(|()| {
+                    self.pending_metrics
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(datum.clone());
+                    Answer::Done
+                }),
             Request::Binding { name } => {
                 return Some(match self.binding(name) {
                     Some(bound) => Reply::ok(bound.to_answer()),

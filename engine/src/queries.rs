@@ -264,6 +264,36 @@ impl Session {
         })
     }
 
+    /// Publishes the metrics cells sent since the last flush, in as few calls as the
+    /// source allows, and records the call. Nothing pending: nothing done.
+    pub fn flush_metrics(&self) -> Result<usize, EngineError> {
+        let datums = std::mem::take(
+            &mut *self
+                .pending_metrics
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        if datums.is_empty() {
+            return Ok(0);
+        }
+        let backend = self.backend()?;
+        let started = Started::now();
+        let result = backend.publish_metrics(&datums);
+        let mut names: Vec<String> = datums
+            .iter()
+            .map(|d| format!("{}/{}", d.namespace, d.name))
+            .collect();
+        names.sort();
+        names.dedup();
+        let text = format!("{} datum(s): {}", datums.len(), names.join(", "));
+        let record = self.record_of(&*backend, QueryKind::PublishMetrics, text, None, started);
+        self.finish(vec![record], Vec::new(), result, |records, outcome, _| {
+            records[0].api_calls = outcome.api_calls;
+            records[0].results = datums.len() as u64;
+            datums.len()
+        })
+    }
+
     fn finish_table(
         &self,
         record: QueryRecord,
@@ -336,6 +366,7 @@ impl Session {
             source: backend.spec(),
             region: backend.region(),
             account: backend.account(),
+            role: backend.role(),
             endpoint: backend.endpoint(),
             query,
             groups: Vec::new(),

@@ -9,18 +9,43 @@ use crate::error::EngineError;
 use crate::local::LocalSource;
 use crate::{SOURCE_ENV, Session};
 use playbook::query::RangeSpec;
-use playbook::source::Source;
+use playbook::source::{AwsTarget, Source};
 use playbook::time_range::TimeRange;
 
-/// Opens the backend for a source spec.
+/// Opens the backend for a source spec (a CloudWatch target already merged with the
+/// session's defaults).
 pub fn open_backend(source: &Source) -> Result<Arc<dyn Backend>, EngineError> {
     match source {
         Source::Local(dir) => Ok(Arc::new(LocalSource::open(dir)?)),
-        Source::CloudWatch => Ok(Arc::new(crate::cloudwatch::CloudWatchSource::open()?)),
+        Source::CloudWatch(target) => {
+            Ok(Arc::new(crate::cloudwatch::CloudWatchSource::open(target)?))
+        }
     }
 }
 
 impl Session {
+    /// What CloudWatch sources take when their spec leaves it open: the run's region,
+    /// profile and role (`playbook run --region/--profile/--role-arn`).
+    pub fn set_aws_defaults(&self, defaults: AwsTarget) {
+        *self.aws_defaults.lock().unwrap_or_else(|p| p.into_inner()) = defaults;
+    }
+
+    /// The session's AWS defaults.
+    pub fn aws_defaults(&self) -> AwsTarget {
+        self.aws_defaults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `source` with the session's AWS defaults filled in.
+    fn resolve(&self, source: Source) -> Source {
+        match source {
+            Source::CloudWatch(target) => Source::CloudWatch(target.or(&self.aws_defaults())),
+            local => local,
+        }
+    }
+
     /// The backend of the source in effect, opened once and shared by every cell.
     pub fn backend(&self) -> Result<Arc<dyn Backend>, EngineError> {
         let mut slot = self.backend.lock().unwrap_or_else(|p| p.into_inner());
@@ -28,7 +53,7 @@ impl Session {
             return Ok(backend.clone());
         }
         let spec = self.context().source.ok_or(EngineError::NoSource)?;
-        let source = Source::from_spec(&spec)?;
+        let source = self.resolve(Source::from_spec(&spec)?);
         let backend = open_backend(&source)?;
         *slot = Some(backend.clone());
         Ok(backend)
@@ -117,7 +142,7 @@ impl Session {
     /// Chooses the source for later queries (and drops the open one).
     pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
         let source = Source::from_spec(spec)?;
-        let backend = open_backend(&source)?;
+        let backend = open_backend(&self.resolve(source.clone()))?;
         *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
         let mut state = self.lock();
         state.source = Some(source.to_string());

@@ -60,9 +60,11 @@ struct ReportArgs {
 struct RunArgs {
     /// The notebook to run.
     notebook: PathBuf,
-    /// Where to write the executed notebook (default: NAME.executed.ipynb next to it).
-    #[arg(long, short = 'o')]
-    output: Option<PathBuf>,
+    /// Where to write the executed notebook: a path or s3://BUCKET/KEY, with placeholders
+    /// {run_id} {date} {time} {datetime} {notebook} {target} {param.NAME} (default:
+    /// NAME.executed.ipynb next to the notebook).
+    #[arg(long, short = 'o', value_name = "PATH|s3://…")]
+    output: Option<String>,
     /// Keep going after a failing cell (the exit code still says a cell failed).
     #[arg(long)]
     allow_errors: bool,
@@ -88,6 +90,94 @@ struct RunArgs {
     /// parameter when it declares one).
     #[arg(long, env = "PLAYBOOK_SOURCE")]
     source: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    deliveries: DeliveryArgs,
+}
+
+/// Where in AWS a run's queries and deliveries go (what is not given comes from the
+/// standard AWS configuration).
+#[derive(Debug, Args)]
+struct AwsArgs {
+    /// The AWS region of every CloudWatch query and delivery of the run.
+    #[arg(long)]
+    region: Option<String>,
+    /// The AWS profile (from ~/.aws/config) to use.
+    #[arg(long)]
+    profile: Option<String>,
+    /// A role to assume (STS AssumeRole) for the run, e.g. in another account.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[arg(long, requires = "role_arn")]
+    external_id: Option<String>,
+    /// The session name of the assumed role (default: playbook).
+    #[arg(long, requires = "role_arn")]
+    role_session_name: Option<String>,
+}
+
+impl AwsArgs {
+    fn target(&self) -> anyhow::Result<playbook::source::AwsTarget> {
+        if let Some(role) = self.role_arn.as_ref().filter(|r| !r.starts_with("arn:")) {
+            anyhow::bail!("--role-arn {role}: write arn:aws:iam::ACCOUNT:role/NAME");
+        }
+        Ok(playbook::source::AwsTarget {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            session_name: self.role_session_name.clone(),
+        })
+    }
+}
+
+/// What an unattended run delivers beyond its record.
+#[derive(Debug, Args)]
+struct DeliveryArgs {
+    /// Also write a report, HTML or Markdown by the extension: a path or s3://… (with
+    /// the placeholders of -o).
+    #[arg(long, value_name = "PATH|s3://…")]
+    report: Option<String>,
+    /// Write the run summary (JSON, docs/run-summary.schema.json): a path, s3://…, or -
+    /// for one line on stdout.
+    #[arg(long, value_name = "FILE|-|s3://…")]
+    summary: Option<String>,
+    /// Publish the verdicts as CloudWatch metrics in this namespace (CheckFailed,
+    /// RunFailed, RunDuration).
+    #[arg(long, value_name = "NAMESPACE")]
+    publish_metrics: Option<String>,
+    /// Write the verdicts as CloudWatch Embedded Metric Format lines on stdout.
+    #[arg(long)]
+    emf: bool,
+    /// Notify sns:TOPIC_ARN or an https:// webhook (repeatable).
+    #[arg(long, value_name = "sns:ARN|https://…")]
+    notify: Vec<String>,
+    /// When to notify.
+    #[arg(long, value_enum, default_value = "failure")]
+    notify_on: crate::headless::notify::NotifyOn,
+    /// The run's name among others: the `Target` dimension of the metrics, {target} in
+    /// paths, the subject of notifications.
+    #[arg(long, value_name = "NAME")]
+    target_name: Option<String>,
+}
+
+impl DeliveryArgs {
+    fn deliveries(&self) -> anyhow::Result<runner::Deliveries> {
+        let notify = self
+            .notify
+            .iter()
+            .map(|t| crate::headless::notify::NotifyTarget::parse(t).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(runner::Deliveries {
+            report: self.report.clone(),
+            summary: self.summary.clone(),
+            metrics_namespace: self.publish_metrics.clone(),
+            emf: self.emf,
+            notify,
+            notify_on: self.notify_on,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +305,9 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
         max_output_bytes: args.max_output_bytes,
         source: args.source,
+        aws: args.aws.target()?,
+        target_name: args.deliveries.target_name.clone(),
+        deliveries: args.deliveries.deliveries()?,
     };
     match block_on(runner::run(options, build_dir))? {
         Ok(code) => Ok(code),

@@ -50,6 +50,7 @@ pub mod logs_query;
 pub mod period;
 pub mod prelude;
 pub mod protocol;
+pub mod publish;
 pub mod query;
 pub mod record;
 pub mod runtime;

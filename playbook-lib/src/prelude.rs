@@ -15,6 +15,7 @@ pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_out
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
+pub use crate::publish::{MetricDatum, publish_metric};
 pub use crate::query::{
     FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
     fetch_many, filter_log_events, list_metrics, logs_insights, metric, metric_expression,
@@ -23,7 +24,7 @@ pub use crate::query::{
 pub use crate::record::{QueryRecord, queries};
 pub use crate::series::{Series, Summary, percentile};
 pub use crate::series_set::SeriesSet;
-pub use crate::source::{Source, set_source};
+pub use crate::source::{AwsTarget, Source, set_source};
 pub use crate::statistic::Statistic;
 pub use crate::time_range::TimeRange;
 pub use crate::transform::{Aggregate, top_n};

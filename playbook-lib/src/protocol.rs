@@ -13,6 +13,7 @@ use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::check::CheckResult;
 use crate::context::SessionContext;
 use crate::log_table::LogTable;
+use crate::publish::MetricDatum;
 use crate::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
 use crate::record::QueryRecord;
 use crate::series_set::SeriesSet;
@@ -82,6 +83,8 @@ pub enum Request {
     /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
     /// alarm report.
     Binding { name: String },
+    /// Publish a measurement as a metric (batched with the cell's others when it ends).
+    PublishMetric { datum: MetricDatum },
 }
 
 /// What a successful request answers, one variant per kind of result.

@@ -51,6 +51,21 @@ pub trait Windowed: Sized {
         self
     }
 
+    /// Ask CloudWatch in `region` (keeping a role or profile the query's source names).
+    fn region(mut self, region: &str) -> Self {
+        let mut target = match self
+            .source_mut()
+            .as_deref()
+            .map(crate::source::Source::from_spec)
+        {
+            Some(Ok(crate::source::Source::CloudWatch(target))) => target,
+            _ => crate::source::AwsTarget::default(),
+        };
+        target.region = Some(region.to_owned());
+        *self.source_mut() = Some(crate::source::Source::CloudWatch(target).to_string());
+        self
+    }
+
     /// The last `duration` (`"3h"`, `"90m"`) or any window text ([`TimeRange::parse`]).
     fn since(mut self, spec: &str) -> Self {
         *self.window_mut() = Some(RangeSpec::Text(spec.to_owned()));

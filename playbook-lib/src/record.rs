@@ -22,6 +22,9 @@ pub struct QueryRecord {
     /// The AWS account, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The role the source assumed, when it assumed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// The endpoint, when not the service's default (`AWS_ENDPOINT_URL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
@@ -80,6 +83,8 @@ pub enum QueryKind {
     Alarms,
     /// DescribeLogGroups.
     LogGroups,
+    /// PutMetricData (metrics a playbook published).
+    PublishMetrics,
 }
 
 impl QueryKind {
@@ -92,6 +97,7 @@ impl QueryKind {
             QueryKind::ListMetrics => "list_metrics",
             QueryKind::Alarms => "alarms",
             QueryKind::LogGroups => "log_groups",
+            QueryKind::PublishMetrics => "publish_metrics",
         }
     }
 }

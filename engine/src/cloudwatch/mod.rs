@@ -15,23 +15,23 @@ pub mod limiter;
 pub mod logs;
 pub mod metrics;
 mod paging;
+pub mod publish;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use tokio::sync::Semaphore;
 
 use self::limiter::RateLimiter;
 use crate::backend::{Backend, Outcome, ResolvedMetric};
 use crate::error::EngineError;
 use playbook::log_table::LogTable;
+use playbook::publish::MetricDatum;
 use playbook::query::{FilterQuery, LogsQuery};
 use playbook::series::Series;
+use playbook::source::AwsTarget;
 use playbook::time_range::TimeRange;
 
 /// Concurrent Logs Insights queries allowed by default (the account quota is 30 on many
@@ -65,6 +65,10 @@ pub struct Shared {
     /// The credentials resolved so far, for masking records, and when they were last
     /// asked for (the provider is asked again every few minutes: roles rotate them).
     pub resolved_secrets: std::sync::Mutex<(Vec<String>, Option<std::time::Instant>)>,
+    /// The role assumed, when the target names one.
+    pub role: Option<String>,
+    /// The source spec (`cloudwatch`, `cloudwatch:region=…`), for the record.
+    pub spec: String,
     /// The account id, asked once (None inside: unknown).
     pub account: std::sync::OnceLock<Option<String>>,
     /// The endpoint override, if any.
@@ -99,6 +103,8 @@ impl Shared {
             sts: aws_sdk_sts::Client::new(config),
             credentials: config.credentials_provider(),
             resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
+            role: None,
+            spec: "cloudwatch".to_owned(),
             account: std::sync::OnceLock::new(),
             endpoint: config.endpoint_url().map(str::to_owned),
             region,
@@ -116,7 +122,7 @@ impl Shared {
     pub(crate) fn for_tests() -> Shared {
         let config = aws_config::SdkConfig::builder()
             .region(aws_config::Region::new("us-east-1"))
-            .behavior_version(BehaviorVersion::latest())
+            .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
         Shared::new(&config, "us-east-1".into())
     }
@@ -141,31 +147,22 @@ impl std::fmt::Debug for CloudWatchSource {
 }
 
 impl CloudWatchSource {
-    /// Loads the AWS configuration (environment, profiles incl. SSO, IMDS,
-    /// `AWS_ENDPOINT_URL`) and builds the clients; fails when no region is configured.
-    pub fn open() -> Result<CloudWatchSource, EngineError> {
+    /// Loads the AWS configuration for `target` (environment, profiles incl. SSO, IMDS,
+    /// `AWS_ENDPOINT_URL`, narrowed by the target's region, profile and role) and builds
+    /// the clients; fails when no region is configured.
+    pub fn open(target: &AwsTarget) -> Result<CloudWatchSource, EngineError> {
         let runtime = new_runtime()?;
-        let config = wait(&runtime, async {
-            aws_config::defaults(BehaviorVersion::latest())
-                .retry_config(
-                    RetryConfig::standard().with_max_attempts(
-                        std::env::var("AWS_MAX_ATTEMPTS")
-                            .ok()
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(4),
-                    ),
-                )
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(5))
-                        .operation_attempt_timeout(Duration::from_secs(30))
-                        .operation_timeout(Duration::from_secs(90))
-                        .build(),
-                )
-                .load()
-                .await
-        })?;
-        CloudWatchSource::with_config(runtime, &config)
+        let owned = target.clone();
+        let config = wait(
+            &runtime,
+            async move { crate::aws::sdk_config(&owned).await },
+        )??;
+        let mut source = CloudWatchSource::with_config(runtime, &config)?;
+        if let Some(shared) = Arc::get_mut(&mut source.shared) {
+            shared.role = target.role_arn.clone();
+            shared.spec = playbook::source::Source::CloudWatch(target.clone()).to_string();
+        }
+        Ok(source)
     }
 
     /// A source with an explicit SDK configuration (tests point it at a local endpoint).
@@ -232,7 +229,7 @@ fn wait<T: Send + 'static>(
 
 impl Backend for CloudWatchSource {
     fn spec(&self) -> String {
-        "cloudwatch".to_owned()
+        self.shared.spec.clone()
     }
 
     fn region(&self) -> Option<String> {
@@ -263,6 +260,16 @@ impl Backend for CloudWatchSource {
 
     fn endpoint(&self) -> Option<String> {
         self.shared.endpoint.clone()
+    }
+
+    fn role(&self) -> Option<String> {
+        self.shared.role.clone()
+    }
+
+    fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {
+        let shared = self.shared.clone();
+        let datums = datums.to_vec();
+        self.run(async move { publish::publish(&shared, &datums).await })
     }
 
     fn known_secrets(&self) -> Vec<String> {

@@ -11,10 +11,11 @@ mod fuzz;
 pub mod logs;
 mod metric_files;
 pub mod metrics;
+mod publish;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::DateTime;
 
@@ -36,7 +37,8 @@ pub const DEFAULT_ROW_LIMIT: usize = 10_000;
 #[derive(Debug)]
 pub struct LocalSource {
     dir: PathBuf,
-    metrics: OnceLock<Result<MetricStore, String>>,
+    /// The metrics, loaded at the first metric query (and again after a publish).
+    metrics: Mutex<Option<Arc<MetricStore>>>,
     /// Set by an interrupt: a running read stops (`Cancelled`).
     cancelled: AtomicBool,
 }
@@ -53,19 +55,19 @@ impl LocalSource {
         }
         Ok(LocalSource {
             dir: dir.to_owned(),
-            metrics: OnceLock::new(),
+            metrics: Mutex::new(None),
             cancelled: AtomicBool::new(false),
         })
     }
 
-    fn store(&self) -> Result<&MetricStore, EngineError> {
-        let loaded = self.metrics.get_or_init(|| {
-            MetricStore::load(&self.dir.join("metrics")).map_err(|e| e.to_string())
-        });
-        loaded.as_ref().map_err(|message| EngineError::File {
-            path: self.dir.join("metrics"),
-            message: message.clone(),
-        })
+    fn store(&self) -> Result<Arc<MetricStore>, EngineError> {
+        let mut slot = self.metrics.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = Arc::new(MetricStore::load(&self.dir.join("metrics"))?);
+        *slot = Some(store.clone());
+        Ok(store)
     }
 
     fn group(&self, name: &str) -> Result<LogGroup, EngineError> {
@@ -112,6 +114,16 @@ impl Backend for LocalSource {
         format!("local:{}", self.dir.display())
     }
 
+    fn publish_metrics(
+        &self,
+        datums: &[playbook::publish::MetricDatum],
+    ) -> Result<Outcome<()>, EngineError> {
+        publish::append(&self.dir.join("metrics"), datums)?;
+        // The next metric query reads them too.
+        *self.metrics.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(Outcome::new((), 0))
+    }
+
     fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
     }
@@ -150,7 +162,7 @@ impl Backend for LocalSource {
                     series.push(vec![found]);
                 }
                 None => {
-                    notes.push(missing_metric_note(store, query, &self.spec()));
+                    notes.push(missing_metric_note(&store, query, &self.spec()));
                     series.push(vec![Series::new(query.label.clone(), None)]);
                 }
             }
@@ -303,7 +315,8 @@ impl Backend for LocalSource {
         window: TimeRange,
     ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
         let defs = alarms::definitions(&self.dir)?;
-        let mut report = alarms::evaluate(&defs, self.store()?, query, window)?;
+        let store = self.store()?;
+        let mut report = alarms::evaluate(&defs, &store, query, window)?;
         if defs.is_empty() {
             report.notes.push(format!(
                 "{} defines no alarms (put definitions in {}/alarms.json)",

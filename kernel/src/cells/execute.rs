@@ -51,7 +51,13 @@ pub(crate) async fn execute_one(
         );
     }
 
-    let outcome = run_cell(kernel, message, request, &request.code).await;
+    let mut outcome = run_cell(kernel, message, request, &request.code).await;
+    if let Err(failure) = flush_metrics(kernel).await
+        && matches!(outcome, Outcome::Ok(_))
+    {
+        // The cell asked for its measurements to be published: not doing so is its error.
+        outcome = failure;
+    }
 
     let mut reply = ExecuteReply {
         execution_count: ExecutionCount::new(count),
@@ -179,6 +185,22 @@ async fn run_cell(
             }
             outcome
         }
+    }
+}
+
+/// Publishes what the cell sent with `publish_metric` (one batch when the cell ends).
+async fn flush_metrics(kernel: &Kernel) -> Result<(), Outcome> {
+    let session = kernel.host.session.clone();
+    match tokio::task::spawn_blocking(move || session.flush_metrics()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(error(
+            "PublishFailed",
+            &format!("publishing the cell's metrics: {e}"),
+        )),
+        Err(join_error) => Err(error(
+            "KernelError",
+            &format!("publishing failed: {join_error}"),
+        )),
     }
 }
 

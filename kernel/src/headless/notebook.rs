@@ -261,6 +261,17 @@ impl Notebook {
     }
 }
 
+impl Notebook {
+    /// The notebook as it may be shared: nbformat JSON, every string masked by `redactor`.
+    pub(crate) fn to_shared_text(&self, redactor: &Redactor) -> std::io::Result<String> {
+        let mut doc = self.doc.clone();
+        redactor.redact_value(&mut doc);
+        let mut text = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
 /// Checks what nbformat 4 requires of a cell and the runner relies on: a known
 /// `cell_type`, a `source` that is text or a list of text, and `metadata` that is an
 /// object. A malformed cell is refused, never run as an empty one.

@@ -99,6 +99,9 @@ pub(crate) struct RunRecord {
     pub(crate) region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) account: Option<String>,
+    /// The role assumed for the run's AWS calls, when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) endpoint: Option<String>,
     #[serde(default)]

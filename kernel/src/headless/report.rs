@@ -149,6 +149,7 @@ fn run_facts(run: &RunRecord) -> Vec<(&'static str, String)> {
         ("Source", &run.source),
         ("Region", &run.region),
         ("Account", &run.account),
+        ("Role", &run.role),
         ("Endpoint", &run.endpoint),
     ] {
         if let Some(value) = value {

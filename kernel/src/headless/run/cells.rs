@@ -16,6 +16,7 @@ use crate::exit::Exit;
 use crate::headless::notebook::Notebook;
 use crate::headless::outputs::Outputs;
 use crate::headless::record::{self, CellRecord, CellStatus, Failure};
+use crate::headless::summary::StepTime;
 
 /// How one cell ended.
 pub(super) enum CellEnd {
@@ -63,6 +64,11 @@ impl Run {
             let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index).await;
             self.progress.learn(kernel.host.session.known_secrets());
             let status = end.status().as_str();
+            self.steps.push(StepTime {
+                step: step.clone(),
+                status: status.to_owned(),
+                seconds: elapsed.as_secs_f64(),
+            });
             if !self.progress.is_bar() {
                 self.progress
                     .line(&format!("      {status} in {elapsed:.2?}"));

@@ -10,6 +10,7 @@
 //! `crate::exit`.
 
 mod cells;
+mod deliver;
 mod inputs;
 
 use std::path::PathBuf;
@@ -25,16 +26,21 @@ use super::progress::Progress;
 use super::record::{self, Parameters, RunRecord, RunStatus};
 use crate::cells::{Kernel, remove_build_dirs};
 use crate::exit::Exit;
+use crate::headless::destination::{Destination, Placeholders};
+use crate::headless::summary::{RunSummary, StepTime};
 use crate::jupyter::iopub::IoPub;
 use crate::redact::Redactor;
+pub(crate) use deliver::Deliveries;
 pub(crate) use inputs::default_output;
 use inputs::{absolute, current_user, given_with_source, hostname, inject_parameters};
+use playbook::source::AwsTarget;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
 pub(crate) struct RunOptions {
     pub(crate) notebook: PathBuf,
-    pub(crate) output: Option<PathBuf>,
+    /// `-o`: a path or `s3://…`, placeholders allowed (default: NAME.executed.ipynb).
+    pub(crate) output: Option<String>,
     pub(crate) allow_errors: bool,
     pub(crate) cell_timeout: Option<Duration>,
     /// What the record keeps of each cell's output (0: everything).
@@ -44,6 +50,11 @@ pub(crate) struct RunOptions {
     /// The source for the run (`--source`): the session's source, and the notebook's
     /// `source` parameter when it declares one and `-p source=…` is not given.
     pub(crate) source: Option<String>,
+    /// The account, region and role of the run's AWS calls (queries and deliveries).
+    pub(crate) aws: AwsTarget,
+    /// The run's name among others (`--target-name`; a fleet target).
+    pub(crate) target_name: Option<String>,
+    pub(crate) deliveries: Deliveries,
 }
 
 /// SIGINT and SIGTERM, which stop a run cleanly.
@@ -73,7 +84,12 @@ impl Signals {
 struct Run {
     options: RunOptions,
     notebook: Notebook,
+    /// Where the record is written after every cell.
     output: PathBuf,
+    /// Where the record goes at the end: `output`, or S3.
+    record_to: Destination,
+    /// How long each step took.
+    steps: Vec<StepTime>,
     record: RunRecord,
     clock: Instant,
     exit: Exit,
@@ -100,6 +116,10 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
     for (name, value) in &run.record.parameters.resolved {
         kernel.host.session.set_parameter(name, value.clone());
     }
+    kernel
+        .host
+        .session
+        .set_aws_defaults(run.options.aws.clone());
     if let Some(source) = &run.options.source {
         kernel.host.session.set_source(source, "--source")?;
     }
@@ -114,14 +134,15 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
         _ = signals.recv() => {
             run.record.status = RunStatus::Interrupted;
             run.record.finished = Some(Utc::now());
+            run.exit = Exit::Interrupted;
             run.write()?;
             run.progress.line(&format!("interrupted before the first cell: wrote {}", run.output.display()));
-            return Ok(Exit::Interrupted.into());
+            return Ok(run.deliver().await.into());
         }
     }
     run.run_cells(&kernel, &mut signals, &mut iopub_rx).await?;
-    let exit = run.finish(&kernel)?;
-    Ok(exit.into())
+    run.finish(&kernel)?;
+    Ok(run.deliver().await.into())
 }
 
 /// Whether `error` stopped the run because the record could not be written (a full disk,
@@ -136,25 +157,21 @@ impl Run {
     /// Reads the notebook, injects the parameters and writes the record's first state.
     fn prepare(options: RunOptions) -> anyhow::Result<Run> {
         let mut notebook = Notebook::read(&options.notebook)?;
-        let output = options
-            .output
-            .clone()
-            .unwrap_or_else(|| default_output(&options.notebook));
-        if output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/') {
-            let name = default_output(&options.notebook);
-            let name = name.file_name().unwrap_or_default().to_string_lossy();
-            anyhow::bail!(
-                "-o {} is a directory: give the record's file name, e.g. -o {}",
-                output.display(),
-                output.join(name.as_ref()).display()
-            );
-        }
         notebook.clear_outputs();
         let given = given_with_source(&notebook, &options)?;
         let in_effect = inject_parameters(&mut notebook, &given)?;
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let started = Utc::now();
+        let with = Placeholders {
+            run_id: run_id.clone(),
+            started,
+            notebook: notebook_name(&options.notebook),
+            target: options.target_name.clone(),
+            parameters: in_effect.clone(),
+        };
+        let (output, record_to) = destinations(&options, &with)?;
         // Cells run where the notebook is, as in Jupyter (relative paths such as
         // `local:data/checkout` mean the same in both).
-        let output = absolute(&output)?;
         if let Some(dir) = options
             .notebook
             .parent()
@@ -164,8 +181,8 @@ impl Run {
                 .with_context(|| format!("entering the notebook's directory {}", dir.display()))?;
         }
         let record = RunRecord {
-            run_id: uuid::Uuid::new_v4().to_string(),
-            started: Utc::now(),
+            run_id,
+            started,
             finished: None,
             duration: None,
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -181,6 +198,7 @@ impl Run {
             window: None,
             region: None,
             account: None,
+            role: None,
             endpoint: None,
             checks: Vec::new(),
             queries: Vec::new(),
@@ -192,6 +210,8 @@ impl Run {
             options,
             notebook,
             output,
+            record_to,
+            steps: Vec::new(),
             record,
             clock: Instant::now(),
             exit: Exit::Ok,
@@ -211,7 +231,7 @@ impl Run {
     }
 
     /// Completes the record (checks, source, window, queries, outcome) and writes it.
-    fn finish(mut self, kernel: &Kernel) -> anyhow::Result<Exit> {
+    fn finish(&mut self, kernel: &Kernel) -> anyhow::Result<()> {
         let session = &kernel.host.session;
         let checks = session.checks();
         for check in &checks {
@@ -229,6 +249,7 @@ impl Run {
         if let Some(aws) = self.record.queries.iter().find(|q| q.region.is_some()) {
             self.record.region = aws.region.clone();
             self.record.account = aws.account.clone();
+            self.record.role = aws.role.clone();
             self.record.endpoint = aws.endpoint.clone();
         }
         self.record.finished = Some(Utc::now());
@@ -240,7 +261,7 @@ impl Run {
             _ => RunStatus::Failed,
         };
         self.write()?;
-        eprintln!(
+        self.progress.line(&format!(
             "{} in {:.1?}: wrote {}",
             if self.exit == Exit::Ok {
                 "done"
@@ -249,7 +270,84 @@ impl Run {
             },
             self.clock.elapsed(),
             self.output.display()
-        );
-        Ok(self.exit)
+        ));
+        Ok(())
     }
+
+    /// What placeholders in output paths stand for in this run.
+    fn placeholders(&self) -> Placeholders {
+        Placeholders {
+            run_id: self.record.run_id.clone(),
+            started: self.record.started,
+            notebook: self.playbook_name(),
+            target: self.options.target_name.clone(),
+            parameters: self.record.parameters.resolved.clone(),
+        }
+    }
+
+    /// The playbook's name: the notebook's file name without `.ipynb`.
+    fn playbook_name(&self) -> String {
+        notebook_name(&self.options.notebook)
+    }
+
+    /// The summary of the run as it stands.
+    fn summary(&self) -> RunSummary {
+        RunSummary::of(
+            &self.record,
+            self.exit,
+            self.options.target_name.clone(),
+            self.steps.clone(),
+        )
+    }
+}
+
+/// A notebook's name: its file name without `.ipynb`.
+fn notebook_name(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Where the record is written after every cell, and where it goes at the end; checks
+/// the report and summary destinations too, so a bad one fails before anything runs.
+fn destinations(
+    options: &RunOptions,
+    with: &Placeholders,
+) -> anyhow::Result<(PathBuf, Destination)> {
+    let default = default_output(&options.notebook).display().to_string();
+    let template = options.output.clone().unwrap_or(default);
+    let record_to =
+        Destination::parse(&template, with).map_err(|why| anyhow::anyhow!("-o {why}"))?;
+    for (flag, template) in [
+        ("--report", &options.deliveries.report),
+        ("--summary", &options.deliveries.summary),
+    ] {
+        if let Some(template) = template.as_ref().filter(|t| t.as_str() != "-") {
+            Destination::parse(template, with).map_err(|why| anyhow::anyhow!("{flag} {why}"))?;
+        }
+    }
+    let output = match &record_to {
+        Destination::Local(path) => {
+            if path.is_dir() || template.ends_with('/') {
+                let name = default_output(&options.notebook);
+                let name = name.file_name().unwrap_or_default().to_string_lossy();
+                anyhow::bail!(
+                    "-o {} is a directory: give the record's file name, e.g. -o {}",
+                    path.display(),
+                    path.join(name.as_ref()).display()
+                );
+            }
+            absolute(path)?
+        }
+        // The record is still written after every cell, here, and uploaded at the end.
+        Destination::S3(uri) => {
+            let name = uri.key.rsplit('/').next().unwrap_or("record.ipynb");
+            let dir = crate::cells::cell_cache::cache_root()
+                .join("runs")
+                .join(&with.run_id);
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.join(name)
+        }
+    };
+    Ok((output, record_to))
 }

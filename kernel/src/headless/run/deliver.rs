@@ -1,0 +1,276 @@
+//! What a finished run delivers, in order: the report (`--report`), the record to S3
+//! (`-o s3://…`), verdicts as metrics (`--publish-metrics`, `--emf`), notifications
+//! (`--notify`), and last the summary (`--summary`) saying how each went. A run that
+//! stopped early (a failed cell, a timeout, SIGTERM) delivers too. Uploading the record or
+//! report to S3 is part of the run's outcome (exit 6 when it fails); metrics and
+//! notifications are reported, never change the exit code.
+
+use std::io::Write as _;
+
+use playbook_engine::delivery::{self, Deliverer};
+
+use super::Run;
+use crate::exit::Exit;
+use crate::headless::destination::Destination;
+use crate::headless::notify::{Message, NotifyOn, NotifyTarget};
+use crate::headless::report;
+use crate::headless::summary::{Delivered, RunSummary};
+use crate::headless::verdicts::Verdicts;
+
+/// The content type of each kind of output.
+const RECORD_TYPE: &str = "application/x-ipynb+json";
+const HTML_TYPE: &str = "text/html; charset=utf-8";
+const MARKDOWN_TYPE: &str = "text/markdown; charset=utf-8";
+const JSON_TYPE: &str = "application/json";
+
+/// What unattended runs ask for beyond the record on disk.
+#[derive(Debug, Clone)]
+pub(crate) struct Deliveries {
+    /// `--report PATH|s3://…` (placeholders allowed).
+    pub(crate) report: Option<String>,
+    /// `--summary FILE|-|s3://…`.
+    pub(crate) summary: Option<String>,
+    /// `--publish-metrics NAMESPACE`.
+    pub(crate) metrics_namespace: Option<String>,
+    /// `--emf`.
+    pub(crate) emf: bool,
+    pub(crate) notify: Vec<NotifyTarget>,
+    pub(crate) notify_on: NotifyOn,
+}
+
+impl Run {
+    /// Delivers what the run was asked to, then writes the summary; the final exit.
+    pub(super) async fn deliver(&mut self) -> Exit {
+        let mut aws: Option<Result<Deliverer, String>> = None;
+        let mut summary = self.summary();
+        if let Destination::S3(uri) = &self.record_to {
+            let text = self.shared_record();
+            let outcome = match self.deliverer(&mut aws).await {
+                Ok(d) => d
+                    .put_object(uri, text, RECORD_TYPE)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why),
+            };
+            summary
+                .outputs
+                .push(self.outcome("record", uri.to_string(), outcome, true));
+        } else {
+            summary
+                .outputs
+                .push(Delivered::done("record", self.output.display().to_string()));
+        }
+        if let Some(delivered) = self.deliver_report(&mut aws).await {
+            summary.outputs.push(delivered);
+        }
+        summary.exit_code = self.exit.code();
+        summary.exit_class = self.exit.class().to_owned();
+        summary.retryable = matches!(self.exit, Exit::SourceUnavailable | Exit::OutputFailed);
+        self.deliver_verdicts(&mut aws, &mut summary).await;
+        self.notify(&mut aws, &mut summary).await;
+        self.write_summary(&mut aws, &summary).await;
+        self.exit
+    }
+
+    /// The AWS side of the deliveries, opened once (in the run's account and region).
+    async fn deliverer<'a>(
+        &self,
+        slot: &'a mut Option<Result<Deliverer, String>>,
+    ) -> Result<&'a Deliverer, String> {
+        if slot.is_none() {
+            *slot = Some(
+                Deliverer::new(&self.options.aws)
+                    .await
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        match slot {
+            Some(Ok(d)) => Ok(d),
+            Some(Err(why)) => Err(why.clone()),
+            None => Err("no AWS configuration".into()),
+        }
+    }
+
+    /// The record as shared (masked), as bytes.
+    fn shared_record(&self) -> Vec<u8> {
+        self.notebook
+            .to_shared_text(self.progress.redactor())
+            .unwrap_or_default()
+            .into_bytes()
+    }
+
+    /// Records how a delivery went, on stderr and in the exit code when it is an output.
+    fn outcome(
+        &mut self,
+        what: &str,
+        to: String,
+        outcome: Result<(), String>,
+        output: bool,
+    ) -> Delivered {
+        match outcome {
+            Ok(()) => {
+                self.progress.line(&format!("{what}: {to}"));
+                Delivered::done(what, to)
+            }
+            Err(why) => {
+                self.progress
+                    .line(&format!("{what} could not be delivered to {to}: {why}"));
+                if output && Exit::OutputFailed.severity() > self.exit.severity() {
+                    self.exit = Exit::OutputFailed;
+                }
+                Delivered::failed(what, to, why)
+            }
+        }
+    }
+
+    /// `--report`: rendered from the record, masked, written or uploaded.
+    async fn deliver_report(
+        &mut self,
+        aws: &mut Option<Result<Deliverer, String>>,
+    ) -> Option<Delivered> {
+        let template = self.options.deliveries.report.clone()?;
+        let destination = Destination::parse(&template, &self.placeholders()).ok()?;
+        let to = destination.to_string();
+        let html = to.ends_with(".html") || to.ends_with(".htm");
+        let format = if html {
+            report::Format::Html
+        } else {
+            report::Format::Md
+        };
+        let text = self
+            .progress
+            .redactor()
+            .redact_text(&report::render(&self.notebook, format))
+            .0;
+        let outcome = match &destination {
+            Destination::Local(path) => std::fs::write(path, text).map_err(|e| e.to_string()),
+            Destination::S3(uri) => {
+                let kind = if html { HTML_TYPE } else { MARKDOWN_TYPE };
+                match self.deliverer(aws).await {
+                    Ok(d) => d
+                        .put_object(uri, text.into_bytes(), kind)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(why) => Err(why),
+                }
+            }
+        };
+        Some(self.outcome("report", to, outcome, true))
+    }
+
+    /// `--publish-metrics` and `--emf`.
+    async fn deliver_verdicts(
+        &mut self,
+        aws: &mut Option<Result<Deliverer, String>>,
+        summary: &mut RunSummary,
+    ) {
+        let namespace = self.options.deliveries.metrics_namespace.clone();
+        let emf = self.options.deliveries.emf;
+        if namespace.is_none() && !emf {
+            return;
+        }
+        let playbook = self.playbook_name();
+        let verdicts = Verdicts {
+            namespace: namespace.as_deref().unwrap_or("Playbooks"),
+            playbook: &playbook,
+            target: self.options.target_name.as_deref(),
+            checks: &self.record.checks,
+            run_failed: self.exit != Exit::Ok,
+            duration_seconds: self.record.duration.unwrap_or_default(),
+            at: self.record.finished.unwrap_or(self.record.started),
+        };
+        let (datums, lines) = (verdicts.datums(), verdicts.emf_lines());
+        if emf {
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = out.flush();
+            summary.deliveries.push(Delivered::done("emf", "stdout"));
+        }
+        if let Some(namespace) = namespace {
+            let outcome = match self.deliverer(aws).await {
+                Ok(d) => d
+                    .put_metrics(&datums)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why),
+            };
+            let delivered = self.outcome("metrics", namespace, outcome, false);
+            summary.deliveries.push(delivered);
+        }
+    }
+
+    /// `--notify`, on failure or always.
+    async fn notify(
+        &mut self,
+        aws: &mut Option<Result<Deliverer, String>>,
+        summary: &mut RunSummary,
+    ) {
+        let wanted = match self.options.deliveries.notify_on {
+            NotifyOn::Always => true,
+            NotifyOn::Failure => self.exit != Exit::Ok,
+        };
+        if !wanted || self.options.deliveries.notify.is_empty() {
+            return;
+        }
+        let record = summary.outputs.first().map(|o| o.to.clone());
+        let message = Message::of(summary, record.as_deref(), self.progress.redactor());
+        for target in self.options.deliveries.notify.clone() {
+            let outcome = match &target {
+                NotifyTarget::Sns(arn) => match self.deliverer(aws).await {
+                    Ok(d) => d
+                        .publish(arn, &message.subject, &message.text)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string()),
+                    Err(why) => Err(why),
+                },
+                NotifyTarget::Webhook(url) => {
+                    let body = message.webhook_body(summary, self.progress.redactor());
+                    delivery::post_json(url, &body)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            };
+            let delivered = self.outcome("notification", target.shown(), outcome, false);
+            summary.deliveries.push(delivered);
+        }
+    }
+
+    /// `--summary`: a file, stdout (`-`, one line), or S3.
+    async fn write_summary(
+        &mut self,
+        aws: &mut Option<Result<Deliverer, String>>,
+        summary: &RunSummary,
+    ) {
+        let Some(template) = self.options.deliveries.summary.clone() else {
+            return;
+        };
+        let mut value = serde_json::to_value(summary).unwrap_or_default();
+        self.progress.redactor().redact_value(&mut value);
+        if template == "-" {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{value}");
+            let _ = out.flush();
+            return;
+        }
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+        let Ok(destination) = Destination::parse(&template, &self.placeholders()) else {
+            return;
+        };
+        let outcome = match &destination {
+            Destination::Local(path) => std::fs::write(path, text).map_err(|e| e.to_string()),
+            Destination::S3(uri) => match self.deliverer(aws).await {
+                Ok(d) => d
+                    .put_object(uri, text.into_bytes(), JSON_TYPE)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why),
+            },
+        };
+        self.outcome("summary", destination.to_string(), outcome, true);
+    }
+}

@@ -1,0 +1,179 @@
+//! The run summary orchestrators read (`playbook run --summary FILE|-`): one JSON
+//! document per run, versioned (`schema`), documented in `docs/run-summary.schema.json`.
+//! A fleet's summary lists these, one per target.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use playbook::check::CheckResult;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::record::{RunRecord, RunStatus};
+use crate::exit::Exit;
+
+/// The schema this version writes.
+pub(crate) const SCHEMA: &str = "playbook.run-summary/1";
+
+/// One run, as an orchestrator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunSummary {
+    pub(crate) schema: String,
+    pub(crate) run_id: String,
+    pub(crate) notebook: String,
+    /// The fleet target or `--target-name`, when the run names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target: Option<String>,
+    /// Every parameter in effect, defaults included.
+    pub(crate) parameters: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<String>,
+    pub(crate) status: RunStatus,
+    pub(crate) exit_code: u8,
+    /// What the exit code means (`ok`, `check failed`, `source unavailable`, …).
+    pub(crate) exit_class: String,
+    /// Whether a scheduler should retry the run (the source may answer next time).
+    pub(crate) retryable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) failed_cell: Option<FailedCell>,
+    pub(crate) checks: Vec<CheckResult>,
+    pub(crate) started: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) finished: Option<DateTime<Utc>>,
+    /// Seconds from start to finish.
+    pub(crate) duration: f64,
+    /// Seconds per step.
+    pub(crate) steps: Vec<StepTime>,
+    /// Where the record and report went.
+    pub(crate) outputs: Vec<Delivered>,
+    /// What the run published and whom it notified.
+    pub(crate) deliveries: Vec<Delivered>,
+}
+
+/// The cell that stopped the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FailedCell {
+    /// 1-based position in the executed notebook.
+    pub(crate) cell: usize,
+    pub(crate) ename: String,
+    pub(crate) evalue: String,
+}
+
+/// How long one step took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StepTime {
+    pub(crate) step: String,
+    pub(crate) status: String,
+    pub(crate) seconds: f64,
+}
+
+/// One thing delivered (or not): the record, a report, metrics, a notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Delivered {
+    /// `record`, `report`, `metrics`, `emf`, `notification`.
+    pub(crate) what: String,
+    /// Where: a path, an `s3://` URI, an SNS topic, a webhook's host, a namespace.
+    pub(crate) to: String,
+    pub(crate) ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+}
+
+impl Delivered {
+    pub(crate) fn done(what: &str, to: impl Into<String>) -> Delivered {
+        Delivered {
+            what: what.to_owned(),
+            to: to.into(),
+            ok: true,
+            error: None,
+        }
+    }
+
+    pub(crate) fn failed(what: &str, to: impl Into<String>, error: impl ToString) -> Delivered {
+        Delivered {
+            what: what.to_owned(),
+            to: to.into(),
+            ok: false,
+            error: Some(error.to_string()),
+        }
+    }
+}
+
+impl Exit {
+    /// The class name a summary gives the code.
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::CellFailed => "cell failed",
+            Exit::CheckFailed => "check failed",
+            Exit::BadInput => "bad input",
+            Exit::SourceUnavailable => "source unavailable",
+            Exit::SourceRefused => "source refused",
+            Exit::OutputFailed => "output failed",
+            Exit::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl RunSummary {
+    /// The summary of a finished run.
+    pub(crate) fn of(
+        record: &RunRecord,
+        exit: Exit,
+        target: Option<String>,
+        steps: Vec<StepTime>,
+    ) -> RunSummary {
+        RunSummary {
+            schema: SCHEMA.to_owned(),
+            run_id: record.run_id.clone(),
+            notebook: record.notebook.clone(),
+            target,
+            parameters: record.parameters.resolved.clone(),
+            source: record.source.clone(),
+            account: record.account.clone(),
+            region: record.region.clone(),
+            role: record.role.clone(),
+            status: record.status,
+            exit_code: exit.code(),
+            exit_class: exit.class().to_owned(),
+            retryable: matches!(exit, Exit::SourceUnavailable | Exit::OutputFailed),
+            failed_cell: record.failures.first().map(|f| FailedCell {
+                cell: f.cell,
+                ename: f.ename.clone(),
+                evalue: f.evalue.clone(),
+            }),
+            checks: record.checks.clone(),
+            started: record.started,
+            finished: record.finished,
+            duration: record.duration.unwrap_or_default(),
+            steps,
+            outputs: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
+
+    /// The one-line account of the run for a notification or a log.
+    pub(crate) fn headline(&self) -> String {
+        let name = self.target.as_deref().unwrap_or(&self.notebook);
+        let failed: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.verdict == playbook::check::Verdict::Fail)
+            .map(|c| c.name.as_str())
+            .collect();
+        let mut line = format!("{name}: {} (exit {})", self.status.as_str(), self.exit_code);
+        if !failed.is_empty() {
+            line.push_str(&format!("; failed checks: {}", failed.join(", ")));
+        }
+        if let Some(cell) = &self.failed_cell {
+            line.push_str(&format!("; cell {} failed: {}", cell.cell, cell.ename));
+        }
+        line
+    }
+}
