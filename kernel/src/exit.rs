@@ -5,7 +5,9 @@
 use std::process::ExitCode;
 
 /// How a `playbook` command ended, most severe last in [`Exit::severity`] order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A run summary names the class (`exit_class`) in snake case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Exit {
     /// Every cell ran and no check failed (or the command did what it was asked).
     Ok,

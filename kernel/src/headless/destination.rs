@@ -46,6 +46,17 @@ impl Destination {
             None => Ok(Destination::Local(PathBuf::from(text))),
         }
     }
+
+    /// A local path made absolute against the current directory, so it keeps its
+    /// meaning when the run enters the notebook's directory.
+    pub(crate) fn anchored(self) -> std::io::Result<Destination> {
+        match self {
+            Destination::Local(path) if path.is_relative() => {
+                Ok(Destination::Local(std::env::current_dir()?.join(path)))
+            }
+            other => Ok(other),
+        }
+    }
 }
 
 /// `template` with its `{…}` placeholders replaced; an unknown one is an error that says

@@ -9,7 +9,7 @@ use playbook::check::CheckResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::record::{RunRecord, RunStatus};
+use super::record::{CellStatus, RunRecord, RunStatus};
 use crate::exit::Exit;
 
 /// The schema this version writes.
@@ -36,8 +36,8 @@ pub(crate) struct RunSummary {
     pub(crate) role: Option<String>,
     pub(crate) status: RunStatus,
     pub(crate) exit_code: u8,
-    /// What the exit code means (`ok`, `check failed`, `source unavailable`, …).
-    pub(crate) exit_class: String,
+    /// What the exit code means (`ok`, `check_failed`, `source_unavailable`, …).
+    pub(crate) exit_class: Exit,
     /// Whether a scheduler should retry the run (the source may answer next time).
     pub(crate) retryable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,15 +69,14 @@ pub(crate) struct FailedCell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StepTime {
     pub(crate) step: String,
-    pub(crate) status: String,
+    pub(crate) status: CellStatus,
     pub(crate) seconds: f64,
 }
 
 /// One thing delivered (or not): the record, a report, metrics, a notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Delivered {
-    /// `record`, `report`, `metrics`, `emf`, `notification`.
-    pub(crate) what: String,
+    pub(crate) what: Delivery,
     /// Where: a path, an `s3://` URI, an SNS topic, a webhook's host, a namespace.
     pub(crate) to: String,
     pub(crate) ok: bool,
@@ -85,38 +84,56 @@ pub(crate) struct Delivered {
     pub(crate) error: Option<String>,
 }
 
+/// What a run delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Delivery {
+    Record,
+    Report,
+    Summary,
+    Metrics,
+    Emf,
+    Notification,
+}
+
+impl Delivery {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Record => "record",
+            Delivery::Report => "report",
+            Delivery::Summary => "summary",
+            Delivery::Metrics => "metrics",
+            Delivery::Emf => "emf",
+            Delivery::Notification => "notification",
+        }
+    }
+
+    /// Whether it is one of the run's outputs, whose failure is the run's (exit 6); a
+    /// metric or a notification that cannot be delivered never changes the exit code.
+    pub(crate) fn is_output(self) -> bool {
+        matches!(
+            self,
+            Delivery::Record | Delivery::Report | Delivery::Summary
+        )
+    }
+}
+
 impl Delivered {
-    pub(crate) fn done(what: &str, to: impl Into<String>) -> Delivered {
+    pub(crate) fn done(what: Delivery, to: impl Into<String>) -> Delivered {
         Delivered {
-            what: what.to_owned(),
+            what,
             to: to.into(),
             ok: true,
             error: None,
         }
     }
 
-    pub(crate) fn failed(what: &str, to: impl Into<String>, error: impl ToString) -> Delivered {
+    pub(crate) fn failed(what: Delivery, to: impl Into<String>, error: impl ToString) -> Delivered {
         Delivered {
-            what: what.to_owned(),
+            what,
             to: to.into(),
             ok: false,
             error: Some(error.to_string()),
-        }
-    }
-}
-
-impl Exit {
-    /// The class name a summary gives the code.
-    pub(crate) fn class(self) -> &'static str {
-        match self {
-            Exit::Ok => "ok",
-            Exit::CellFailed => "cell failed",
-            Exit::CheckFailed => "check failed",
-            Exit::BadInput => "bad input",
-            Exit::SourceUnavailable => "source unavailable",
-            Exit::SourceRefused => "source refused",
-            Exit::OutputFailed => "output failed",
-            Exit::Interrupted => "interrupted",
         }
     }
 }
@@ -141,7 +158,7 @@ impl RunSummary {
             role: record.role.clone(),
             status: record.status,
             exit_code: exit.code(),
-            exit_class: exit.class().to_owned(),
+            exit_class: exit,
             retryable: matches!(exit, Exit::SourceUnavailable | Exit::OutputFailed),
             failed_cell: record.failures.first().map(|f| FailedCell {
                 cell: f.cell,

@@ -63,20 +63,21 @@ impl Run {
             }
             let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index).await;
             self.progress.learn(kernel.host.session.known_secrets());
-            let status = end.status().as_str();
+            let status = end.status();
             self.steps.push(StepTime {
                 step: step.clone(),
-                status: status.to_owned(),
+                status,
                 seconds: elapsed.as_secs_f64(),
             });
             if !self.progress.is_bar() {
                 self.progress
-                    .line(&format!("      {status} in {elapsed:.2?}"));
+                    .line(&format!("      {} in {elapsed:.2?}", status.as_str()));
             } else if end.status() != CellStatus::Ok {
                 self.progress.line(&format!(
-                    "[{}/{}] {step}: {status}",
+                    "[{}/{}] {step}: {}",
                     position + 1,
-                    code_cells.len()
+                    code_cells.len(),
+                    status.as_str()
                 ));
             }
             if self.after_cell(index, count, end) {

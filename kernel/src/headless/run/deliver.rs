@@ -9,12 +9,12 @@ use std::io::Write as _;
 
 use playbook_engine::delivery::{self, Deliverer};
 
-use super::Run;
+use super::{Run, SummaryTo};
 use crate::exit::Exit;
 use crate::headless::destination::Destination;
 use crate::headless::notify::{Message, NotifyOn, NotifyTarget};
 use crate::headless::report;
-use crate::headless::summary::{Delivered, RunSummary};
+use crate::headless::summary::{Delivered, Delivery, RunSummary};
 use crate::headless::verdicts::Verdicts;
 
 /// The content type of each kind of output.
@@ -54,17 +54,18 @@ impl Run {
             };
             summary
                 .outputs
-                .push(self.outcome("record", uri.to_string(), outcome, true));
+                .push(self.outcome(Delivery::Record, uri.to_string(), outcome));
         } else {
-            summary
-                .outputs
-                .push(Delivered::done("record", self.output.display().to_string()));
+            summary.outputs.push(Delivered::done(
+                Delivery::Record,
+                self.output.display().to_string(),
+            ));
         }
         if let Some(delivered) = self.deliver_report(&mut aws).await {
             summary.outputs.push(delivered);
         }
         summary.exit_code = self.exit.code();
-        summary.exit_class = self.exit.class().to_owned();
+        summary.exit_class = self.exit;
         summary.retryable = matches!(self.exit, Exit::SourceUnavailable | Exit::OutputFailed);
         self.deliver_verdicts(&mut aws, &mut summary).await;
         self.notify(&mut aws, &mut summary).await;
@@ -100,22 +101,18 @@ impl Run {
     }
 
     /// Records how a delivery went, on stderr and in the exit code when it is an output.
-    fn outcome(
-        &mut self,
-        what: &str,
-        to: String,
-        outcome: Result<(), String>,
-        output: bool,
-    ) -> Delivered {
+    fn outcome(&mut self, what: Delivery, to: String, outcome: Result<(), String>) -> Delivered {
         match outcome {
             Ok(()) => {
-                self.progress.line(&format!("{what}: {to}"));
+                self.progress.line(&format!("{}: {to}", what.as_str()));
                 Delivered::done(what, to)
             }
             Err(why) => {
-                self.progress
-                    .line(&format!("{what} could not be delivered to {to}: {why}"));
-                if output && Exit::OutputFailed.severity() > self.exit.severity() {
+                self.progress.line(&format!(
+                    "{} could not be delivered to {to}: {why}",
+                    what.as_str()
+                ));
+                if what.is_output() && Exit::OutputFailed.severity() > self.exit.severity() {
                     self.exit = Exit::OutputFailed;
                 }
                 Delivered::failed(what, to, why)
@@ -128,8 +125,7 @@ impl Run {
         &mut self,
         aws: &mut Option<Result<Deliverer, String>>,
     ) -> Option<Delivered> {
-        let template = self.options.deliveries.report.clone()?;
-        let destination = Destination::parse(&template, &self.placeholders()).ok()?;
+        let destination = self.report_to.clone()?;
         let to = destination.to_string();
         let html = to.ends_with(".html") || to.ends_with(".htm");
         let format = if html {
@@ -155,7 +151,7 @@ impl Run {
                 }
             }
         };
-        Some(self.outcome("report", to, outcome, true))
+        Some(self.outcome(Delivery::Report, to, outcome))
     }
 
     /// `--publish-metrics` and `--emf`.
@@ -186,7 +182,9 @@ impl Run {
                 let _ = writeln!(out, "{line}");
             }
             let _ = out.flush();
-            summary.deliveries.push(Delivered::done("emf", "stdout"));
+            summary
+                .deliveries
+                .push(Delivered::done(Delivery::Emf, "stdout"));
         }
         if let Some(namespace) = namespace {
             let outcome = match self.deliverer(aws).await {
@@ -197,7 +195,7 @@ impl Run {
                     .map_err(|e| e.to_string()),
                 Err(why) => Err(why),
             };
-            let delivered = self.outcome("metrics", namespace, outcome, false);
+            let delivered = self.outcome(Delivery::Metrics, namespace, outcome);
             summary.deliveries.push(delivered);
         }
     }
@@ -235,7 +233,7 @@ impl Run {
                         .map_err(|e| e.to_string())
                 }
             };
-            let delivered = self.outcome("notification", target.shown(), outcome, false);
+            let delivered = self.outcome(Delivery::Notification, target.shown(), outcome);
             summary.deliveries.push(delivered);
         }
     }
@@ -246,21 +244,21 @@ impl Run {
         aws: &mut Option<Result<Deliverer, String>>,
         summary: &RunSummary,
     ) {
-        let Some(template) = self.options.deliveries.summary.clone() else {
+        let Some(to) = &self.summary_to else {
             return;
         };
         let mut value = serde_json::to_value(summary).unwrap_or_default();
         self.progress.redactor().redact_value(&mut value);
-        if template == "-" {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{value}");
-            let _ = out.flush();
-            return;
-        }
-        let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
-        let Ok(destination) = Destination::parse(&template, &self.placeholders()) else {
-            return;
+        let destination = match to {
+            SummaryTo::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{value}");
+                let _ = out.flush();
+                return;
+            }
+            SummaryTo::At(destination) => destination.clone(),
         };
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
         let outcome = match &destination {
             Destination::Local(path) => std::fs::write(path, text).map_err(|e| e.to_string()),
             Destination::S3(uri) => match self.deliverer(aws).await {
@@ -271,6 +269,6 @@ impl Run {
                 Err(why) => Err(why),
             },
         };
-        self.outcome("summary", destination.to_string(), outcome, true);
+        self.outcome(Delivery::Summary, destination.to_string(), outcome);
     }
 }

@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use super::RunOptions;
 use crate::headless::notebook::Notebook;
 use crate::headless::parameters;
@@ -61,16 +59,6 @@ pub(super) fn inject_parameters(
         );
     }
     Ok(parameters::in_effect(&declared, &resolved))
-}
-
-/// `path` made absolute against the current directory (it need not exist yet).
-pub(super) fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
-    if path.is_absolute() {
-        return Ok(path.to_owned());
-    }
-    Ok(std::env::current_dir()
-        .context("reading the current directory")?
-        .join(path))
 }
 
 /// Who ran the playbook: `USER` (or `LOGNAME`), else the account name of this process's

@@ -32,7 +32,7 @@ use crate::jupyter::iopub::IoPub;
 use crate::redact::Redactor;
 pub(crate) use deliver::Deliveries;
 pub(crate) use inputs::default_output;
-use inputs::{absolute, current_user, given_with_source, hostname, inject_parameters};
+use inputs::{current_user, given_with_source, hostname, inject_parameters};
 use playbook::source::AwsTarget;
 
 /// What to run and how.
@@ -88,6 +88,8 @@ struct Run {
     output: PathBuf,
     /// Where the record goes at the end: `output`, or S3.
     record_to: Destination,
+    report_to: Option<Destination>,
+    summary_to: Option<SummaryTo>,
     /// How long each step took.
     steps: Vec<StepTime>,
     record: RunRecord,
@@ -169,7 +171,7 @@ impl Run {
             target: options.target_name.clone(),
             parameters: in_effect.clone(),
         };
-        let (output, record_to) = destinations(&options, &with)?;
+        let to = destinations(&options, &with)?;
         // Cells run where the notebook is, as in Jupyter (relative paths such as
         // `local:data/checkout` mean the same in both).
         if let Some(dir) = options
@@ -209,8 +211,10 @@ impl Run {
         let mut run = Run {
             options,
             notebook,
-            output,
-            record_to,
+            output: to.output,
+            record_to: to.record,
+            report_to: to.report,
+            summary_to: to.summary,
             steps: Vec::new(),
             record,
             clock: Instant::now(),
@@ -274,17 +278,6 @@ impl Run {
         Ok(())
     }
 
-    /// What placeholders in output paths stand for in this run.
-    fn placeholders(&self) -> Placeholders {
-        Placeholders {
-            run_id: self.record.run_id.clone(),
-            started: self.record.started,
-            notebook: self.playbook_name(),
-            target: self.options.target_name.clone(),
-            parameters: self.record.parameters.resolved.clone(),
-        }
-    }
-
     /// The playbook's name: the notebook's file name without `.ipynb`.
     fn playbook_name(&self) -> String {
         notebook_name(&self.options.notebook)
@@ -308,25 +301,48 @@ fn notebook_name(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// Where the record is written after every cell, and where it goes at the end; checks
-/// the report and summary destinations too, so a bad one fails before anything runs.
-fn destinations(
-    options: &RunOptions,
-    with: &Placeholders,
-) -> anyhow::Result<(PathBuf, Destination)> {
+/// Where a run's outputs go, placeholders expanded and local paths made absolute before
+/// the run enters the notebook's directory.
+struct Destinations {
+    /// Where the record is written after every cell.
+    output: PathBuf,
+    /// Where the record goes at the end: `output`, or S3.
+    record: Destination,
+    report: Option<Destination>,
+    summary: Option<SummaryTo>,
+}
+
+/// `--summary`: a file or an S3 object, or one line on stdout (`-`).
+enum SummaryTo {
+    Stdout,
+    At(Destination),
+}
+
+/// Resolves every destination of the run, so a bad one fails before anything runs.
+fn destinations(options: &RunOptions, with: &Placeholders) -> anyhow::Result<Destinations> {
     let default = default_output(&options.notebook).display().to_string();
     let template = options.output.clone().unwrap_or(default);
-    let record_to =
-        Destination::parse(&template, with).map_err(|why| anyhow::anyhow!("-o {why}"))?;
-    for (flag, template) in [
-        ("--report", &options.deliveries.report),
-        ("--summary", &options.deliveries.summary),
-    ] {
-        if let Some(template) = template.as_ref().filter(|t| t.as_str() != "-") {
-            Destination::parse(template, with).map_err(|why| anyhow::anyhow!("{flag} {why}"))?;
-        }
-    }
-    let output = match &record_to {
+    let record = Destination::parse(&template, with)
+        .map_err(|why| anyhow::anyhow!("-o {why}"))?
+        .anchored()?;
+    let report = match &options.deliveries.report {
+        Some(t) => Some(
+            Destination::parse(t, with)
+                .map_err(|why| anyhow::anyhow!("--report {why}"))?
+                .anchored()?,
+        ),
+        None => None,
+    };
+    let summary = match options.deliveries.summary.as_deref() {
+        Some("-") => Some(SummaryTo::Stdout),
+        Some(t) => Some(SummaryTo::At(
+            Destination::parse(t, with)
+                .map_err(|why| anyhow::anyhow!("--summary {why}"))?
+                .anchored()?,
+        )),
+        None => None,
+    };
+    let output = match &record {
         Destination::Local(path) => {
             if path.is_dir() || template.ends_with('/') {
                 let name = default_output(&options.notebook);
@@ -337,7 +353,7 @@ fn destinations(
                     path.join(name.as_ref()).display()
                 );
             }
-            absolute(path)?
+            path.clone()
         }
         // The record is still written after every cell, here, and uploaded at the end.
         Destination::S3(uri) => {
@@ -349,5 +365,10 @@ fn destinations(
             dir.join(name)
         }
     };
-    Ok((output, record_to))
+    Ok(Destinations {
+        output,
+        record,
+        report,
+        summary,
+    })
 }
