@@ -60,84 +60,115 @@ fn access_latency(rng: &mut Rng, m: &Minute, route: usize) -> u64 {
 /// The events of the minute starting at `t`, in time order (ties keep generation order).
 fn minute_events(model: &Model, seed: u64, rate: f64, t: i64, events: &mut Vec<Event>) {
     events.clear();
-    let s = model.scenario;
-    let m = model.minute(t);
-    let index = t.div_euclid(60);
-    let t_ms = t * 1000;
-    let tasks = s.tasks.len() as u64;
-    let weights = route_weights();
+    let minute = MinuteEvents {
+        model,
+        seed,
+        m: model.minute(t),
+        index: t.div_euclid(60),
+        t_ms: t * 1000,
+        tasks: model.scenario.tasks.len() as u64,
+    };
+    minute.access(rate, events);
+    minute.errors(events);
+    minute.pool_warnings(events);
+    minute.task_starts(events);
+    events.sort_by_key(|e| e.ts_ms);
+}
 
-    let mut rng = Rng::at(seed, "access", index);
-    for _ in 0..rng.poisson(rate * 60.0) {
-        let ts_ms = t_ms + rng.below(60_000) as i64;
-        let task = rng.below(tasks) as usize;
-        let route = rng.pick(&weights);
-        let r = &ROUTES[route];
-        let status = if rng.uniform() < r.client_error.1 {
-            r.client_error.0
-        } else {
-            r.ok_status
-        };
-        let latency_ms = access_latency(&mut rng, &m, route);
-        let (request_id, order_id) = (rng.next_u64(), 100_000 + rng.below(900_000) as u32);
-        let version = version_at(model, task, ts_ms);
-        let body = Body::Access {
-            route,
-            status,
-            latency_ms,
-            request_id,
-            order_id,
-        };
-        events.push(Event {
-            ts_ms,
-            task,
-            version,
-            body,
-        });
+/// One minute being generated; each kind of event draws from its own random stream.
+struct MinuteEvents<'a> {
+    model: &'a Model<'a>,
+    seed: u64,
+    m: Minute,
+    index: i64,
+    t_ms: i64,
+    tasks: u64,
+}
+
+impl MinuteEvents<'_> {
+    /// Access log lines: a Poisson number of requests over the routes.
+    fn access(&self, rate: f64, events: &mut Vec<Event>) {
+        let weights = route_weights();
+        let mut rng = Rng::at(self.seed, "access", self.index);
+        for _ in 0..rng.poisson(rate * 60.0) {
+            let ts_ms = self.t_ms + rng.below(60_000) as i64;
+            let task = rng.below(self.tasks) as usize;
+            let route = rng.pick(&weights);
+            let r = &ROUTES[route];
+            let status = if rng.uniform() < r.client_error.1 {
+                r.client_error.0
+            } else {
+                r.ok_status
+            };
+            let latency_ms = access_latency(&mut rng, &self.m, route);
+            let (request_id, order_id) = (rng.next_u64(), 100_000 + rng.below(900_000) as u32);
+            let version = version_at(self.model, task, ts_ms);
+            let body = Body::Access {
+                route,
+                status,
+                latency_ms,
+                request_id,
+                order_id,
+            };
+            events.push(Event {
+                ts_ms,
+                task,
+                version,
+                body,
+            });
+        }
     }
 
-    let mut rng = Rng::at(seed, "errors", index);
-    let incident = (0..m.errors_incident).map(|_| true);
-    for incident in incident.chain((0..m.errors_base).map(|_| false)) {
-        let kind = if incident {
-            pick_error(&mut rng, &INCIDENT_ERRORS)
-        } else {
-            pick_error(&mut rng, &BASELINE_ERRORS)
-        };
-        let ts_ms = t_ms + rng.below(60_000) as i64;
-        let task = rng.below(tasks) as usize;
-        let (median, sigma, floor) = kind.latency_ms;
-        let latency_ms = (floor + rng.lognormal(median, sigma)).round() as u64;
-        let request_id = rng.next_u64();
-        // The incident's errors come from the bad version, draining tasks included.
-        let version = if incident {
-            s.bad_version
-        } else {
-            version_at(model, task, ts_ms)
-        };
-        let body = Body::Error {
-            kind,
-            latency_ms,
-            request_id,
-        };
-        events.push(Event {
-            ts_ms,
-            task,
-            version,
-            body,
-        });
+    /// Errors: the incident's (from the bad version, draining tasks included), then the
+    /// baseline's.
+    fn errors(&self, events: &mut Vec<Event>) {
+        let mut rng = Rng::at(self.seed, "errors", self.index);
+        let incident = (0..self.m.errors_incident).map(|_| true);
+        for incident in incident.chain((0..self.m.errors_base).map(|_| false)) {
+            let kind = if incident {
+                pick_error(&mut rng, &INCIDENT_ERRORS)
+            } else {
+                pick_error(&mut rng, &BASELINE_ERRORS)
+            };
+            let ts_ms = self.t_ms + rng.below(60_000) as i64;
+            let task = rng.below(self.tasks) as usize;
+            let (median, sigma, floor) = kind.latency_ms;
+            let latency_ms = (floor + rng.lognormal(median, sigma)).round() as u64;
+            let request_id = rng.next_u64();
+            let version = if incident {
+                self.model.scenario.bad_version
+            } else {
+                version_at(self.model, task, ts_ms)
+            };
+            let body = Body::Error {
+                kind,
+                latency_ms,
+                request_id,
+            };
+            events.push(Event {
+                ts_ms,
+                task,
+                version,
+                body,
+            });
+        }
     }
 
-    // Pool warnings from the leaking tasks while their pools are over 85 % in use.
-    let size = s.pool_size_per_task;
-    if m.leak > 0.0 && m.db_connections as f64 / tasks as f64 >= 0.85 * f64::from(size) {
-        let mut rng = Rng::at(seed, "pool", index);
+    /// Pool warnings from the leaking tasks while their pools are over 85 % in use.
+    fn pool_warnings(&self, events: &mut Vec<Event>) {
+        let s = self.model.scenario;
+        let (m, tasks) = (&self.m, self.tasks as f64);
+        let size = s.pool_size_per_task;
+        if m.leak <= 0.0 || (m.db_connections as f64 / tasks) < 0.85 * f64::from(size) {
+            return;
+        }
+        let mut rng = Rng::at(self.seed, "pool", self.index);
         for task in 0..s.tasks.len() {
             for offset in [0, 20_000, 40_000] {
-                let share = m.db_connections as f64 / tasks as f64 + rng.normal();
+                let share = m.db_connections as f64 / tasks + rng.normal();
                 let in_use = share.round().clamp(0.0, f64::from(size)) as u64;
                 let waiting = (m.severity * 35.0 * (0.3 * rng.normal()).exp()).round() as u64;
-                let ts_ms = t_ms + offset + rng.below(2000) as i64;
+                let ts_ms = self.t_ms + offset + rng.below(2000) as i64;
                 let body = Body::PoolWarning {
                     in_use,
                     size,
@@ -153,21 +184,24 @@ fn minute_events(model: &Model, seed: u64, rate: f64, t: i64, events: &mut Vec<E
         }
     }
 
-    for d in &s.deploys {
-        for task in 0..s.tasks.len() {
-            let ts_ms = task_start_ms(d.at.timestamp_millis(), task);
-            if (t_ms..t_ms + 60_000).contains(&ts_ms) {
-                let body = Body::Started { commit: d.commit };
-                events.push(Event {
-                    ts_ms,
-                    task,
-                    version: d.version,
-                    body,
-                });
+    /// "started" lines of the tasks a deploy starts in this minute.
+    fn task_starts(&self, events: &mut Vec<Event>) {
+        let s = self.model.scenario;
+        for d in &s.deploys {
+            for task in 0..s.tasks.len() {
+                let ts_ms = task_start_ms(d.at.timestamp_millis(), task);
+                if (self.t_ms..self.t_ms + 60_000).contains(&ts_ms) {
+                    let body = Body::Started { commit: d.commit };
+                    events.push(Event {
+                        ts_ms,
+                        task,
+                        version: d.version,
+                        body,
+                    });
+                }
             }
         }
     }
-    events.sort_by_key(|e| e.ts_ms);
 }
 
 /// Writes the `/ecs/checkout` streams for `[start, end)` (epoch seconds, whole minutes);

@@ -112,17 +112,73 @@ mod bench {
         let args = args();
         let moto = moto::start(&moto::python());
         let config = moto::sdk_config(&moto.url, 3);
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let cw = aws_sdk_cloudwatch::Client::new(&config);
-
         // Aligned start, recent enough that no retention rule changes the period.
         let span = args.points * args.period;
         let now = Utc::now().timestamp();
         let start_secs = (now - span - 3600) / 3600 * 3600;
         let start: DateTime<Utc> = DateTime::from_timestamp(start_secs, 0).expect("start");
         let window = TimeRange::new(start, start + TimeDelta::seconds(span)).expect("window");
+        seed(&args, &config, start_secs);
 
-        // Seed: N series × points, ≤ 1000 datums per PutMetricData call.
+        let queries: Vec<MetricQuery> = (0..args.series)
+            .map(|s| {
+                metric(NAMESPACE, "CPUUtilization")
+                    .dim("InstanceId", &format!("i-{s:05}"))
+                    .stat("Maximum")
+                    .period(args.period as u32)
+                    .range(window)
+            })
+            .collect();
+        let session = Session::from_env();
+        session.use_backend(Arc::new(
+            CloudWatchSource::from_sdk_config(&config).expect("source"),
+        ));
+        let mut batched = Mode::default();
+        let mut naive = Mode::default();
+        for round in 1..=args.rounds {
+            batched.measure(&moto.url, || {
+                let set = session.run_metrics(&queries).expect("batched run_metrics");
+                assert_eq!(set.len(), args.series);
+                (0..set.len()).map(|i| set[i].values.len()).sum()
+            });
+            assert_eq!(
+                batched.points as i64,
+                args.series as i64 * args.points,
+                "every seeded datapoint comes back"
+            );
+            println!(
+                "round {round}: batched  {:>5} GetMetricData calls  {:8.2} s",
+                batched.calls,
+                batched.last()
+            );
+            if args.naive {
+                naive.measure(&moto.url, || {
+                    queries
+                        .iter()
+                        .map(|q| {
+                            let set = session
+                                .run_metrics(std::slice::from_ref(q))
+                                .expect("naive run_metrics");
+                            assert_eq!(set.len(), 1);
+                            set[0].values.len()
+                        })
+                        .sum()
+                });
+                assert_eq!(naive.points as i64, args.series as i64 * args.points);
+                println!(
+                    "round {round}: naive    {:>5} GetMetricData calls  {:8.2} s",
+                    naive.calls,
+                    naive.last()
+                );
+            }
+        }
+        report(&args, &batched, &naive);
+    }
+
+    /// Seeds N series × points, ≤ 1000 datums per PutMetricData call.
+    fn seed(args: &Args, config: &aws_config::SdkConfig, start_secs: i64) {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let cw = aws_sdk_cloudwatch::Client::new(config);
         let seed_started = Instant::now();
         let data: Vec<MetricDatum> = (0..args.series)
             .flat_map(|s| {
@@ -141,7 +197,6 @@ mod bench {
                 })
             })
             .collect();
-        let put_calls = data.len().div_ceil(1000);
         runtime.block_on(async {
             for chunk in data.chunks(1000) {
                 cw.put_metric_data()
@@ -152,77 +207,44 @@ mod bench {
                     .expect("PutMetricData");
             }
         });
-        let seed_secs = seed_started.elapsed().as_secs_f64();
         println!(
             "seeded {} series × {} points at {} s ({} datapoints) in {} PutMetricData calls, {:.1} s",
             args.series,
             args.points,
             args.period,
             data.len(),
-            put_calls,
-            seed_secs
+            data.len().div_ceil(1000),
+            seed_started.elapsed().as_secs_f64()
         );
+    }
 
-        let queries: Vec<MetricQuery> = (0..args.series)
-            .map(|s| {
-                metric(NAMESPACE, "CPUUtilization")
-                    .dim("InstanceId", &format!("i-{s:05}"))
-                    .stat("Maximum")
-                    .period(args.period as u32)
-                    .range(window)
-            })
-            .collect();
-        let session = Session::from_env();
-        session.use_backend(Arc::new(
-            CloudWatchSource::from_sdk_config(&config).expect("source"),
-        ));
-        let check = |set: &playbook::series_set::SeriesSet| {
-            assert_eq!(set.len(), 1);
-            set[0].values.len()
-        };
+    /// One way of asking: its wall times per round, and the calls and points of the last.
+    #[derive(Default)]
+    struct Mode {
+        seconds: Vec<f64>,
+        calls: u64,
+        points: usize,
+    }
 
-        let mut batched = Vec::new();
-        let mut naive = Vec::new();
-        let mut batched_calls = 0;
-        let mut naive_calls = 0;
-        for round in 1..=args.rounds {
-            reset_stats(&moto.url);
+    impl Mode {
+        /// Runs `ask` (returning the datapoints it got) with the proxy's counters reset.
+        fn measure(&mut self, url: &str, ask: impl FnOnce() -> usize) {
+            reset_stats(url);
             let t = Instant::now();
-            let set = session.run_metrics(&queries).expect("batched run_metrics");
-            let secs = t.elapsed().as_secs_f64();
-            assert_eq!(set.len(), args.series);
-            let points: usize = (0..set.len()).map(|i| set[i].values.len()).sum();
-            assert_eq!(
-                points as i64,
-                args.series as i64 * args.points,
-                "every seeded datapoint comes back"
-            );
-            let (gmd, _) = stats(&moto.url);
-            batched_calls = gmd;
-            batched.push(secs);
-            println!("round {round}: batched  {gmd:>5} GetMetricData calls  {secs:8.2} s");
-
-            if args.naive {
-                reset_stats(&moto.url);
-                let t = Instant::now();
-                let mut points = 0;
-                for q in &queries {
-                    let set = session
-                        .run_metrics(std::slice::from_ref(q))
-                        .expect("naive run_metrics");
-                    points += check(&set);
-                }
-                let secs = t.elapsed().as_secs_f64();
-                assert_eq!(points as i64, args.series as i64 * args.points);
-                let (gmd, _) = stats(&moto.url);
-                naive_calls = gmd;
-                naive.push(secs);
-                println!("round {round}: naive    {gmd:>5} GetMetricData calls  {secs:8.2} s");
-            }
+            self.points = ask();
+            self.seconds.push(t.elapsed().as_secs_f64());
+            self.calls = stats(url).0;
         }
 
+        fn last(&self) -> f64 {
+            self.seconds.last().copied().unwrap_or(f64::NAN)
+        }
+    }
+
+    /// The medians, the ratio, and the verdict against the goal of ceil(N/500) calls.
+    fn report(args: &Args, batched: &Mode, naive: &Mode) {
         let expected = args.series.div_ceil(500);
-        let b = median(batched);
+        let b = median(batched.seconds.clone());
         println!(
             "\nmedians over {} rounds ({} series × {} points, period {} s)",
             args.rounds, args.series, args.points, args.period
@@ -230,17 +252,17 @@ mod bench {
         println!("{:<28}{:>8}{:>12}", "mode", "calls", "wall s");
         println!(
             "{:<28}{:>8}{:>12.2}",
-            "batched (one run_metrics)", batched_calls, b
+            "batched (one run_metrics)", batched.calls, b
         );
         if args.naive {
-            let n = median(naive);
+            let n = median(naive.seconds.clone());
             println!(
                 "{:<28}{:>8}{:>12.2}",
-                "naive (run_metrics/series)", naive_calls, n
+                "naive (run_metrics/series)", naive.calls, n
             );
             println!(
                 "ratio naive/batched: calls {:.0}x, wall {:.1}x",
-                naive_calls as f64 / batched_calls.max(1) as f64,
+                naive.calls as f64 / batched.calls.max(1) as f64,
                 n / b
             );
             println!(
@@ -250,15 +272,15 @@ mod bench {
                 args.series
             );
         }
-        let verdict = if batched_calls as usize == expected {
+        let verdict = if batched.calls as usize == expected {
             "MET"
         } else {
             "NOT MET"
         };
         println!(
-            "verdict: {verdict}: batched used {batched_calls} GetMetricData calls for {} series \
+            "verdict: {verdict}: batched used {} GetMetricData calls for {} series \
              (goal ceil(N/500) = {expected})",
-            args.series
+            batched.calls, args.series
         );
     }
 }

@@ -58,7 +58,10 @@ pub struct Session {
     progress: Mutex<Option<ProgressSlot>>,
     /// Metrics cells published, sent when the cell ends (`flush_metrics`).
     pending_metrics: Mutex<Vec<playbook::publish::MetricDatum>>,
+    /// Why the last `set_source` failed, until someone asks (`take_source_failure`).
+    source_failure: Mutex<Option<playbook::protocol::ErrorKind>>,
 }
+
 /// The progress sink in effect (a closure: shown by name only).
 #[derive(Clone)]
 struct ProgressSlot(backend::ProgressSink);
@@ -101,6 +104,7 @@ impl Session {
             bindings: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(None),
             pending_metrics: Mutex::new(Vec::new()),
+            source_failure: Mutex::new(None),
         }
     }
 

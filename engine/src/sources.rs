@@ -142,12 +142,27 @@ impl Session {
     /// Chooses the source for later queries (and drops the open one).
     pub fn set_source(&self, spec: &str, origin: &str) -> Result<(), EngineError> {
         let source = Source::from_spec(spec)?;
-        let backend = open_backend(&self.resolve(source.clone()))?;
+        let backend = open_backend(&self.resolve(source.clone())).inspect_err(|e| {
+            *self
+                .source_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(e.kind());
+        })?;
         *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
         let mut state = self.lock();
         state.source = Some(source.to_string());
         state.source_origin = origin.to_owned();
         Ok(())
+    }
+
+    /// Why the last `set_source` since the previous call failed to open its source (no
+    /// region, no credentials, …): a headless run turns it into its exit class, as it
+    /// does a failed query's.
+    pub fn take_source_failure(&self) -> Option<playbook::protocol::ErrorKind> {
+        self.source_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// Sets (or clears) the default window.

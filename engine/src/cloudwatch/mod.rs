@@ -41,17 +41,30 @@ pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
 /// The shared state of the CloudWatch source.
 pub struct CloudWatchSource {
     /// `None` only while dropping (see `Drop`).
-    runtime: Option<tokio::runtime::Runtime>,
+    runtime: OwnRuntime,
     shared: Arc<Shared>,
 }
 
-impl Drop for CloudWatchSource {
-    /// A tokio runtime dropped from inside an async context (the headless runner drops
-    /// its session there) panics; shutting it down in the background never does.
+/// The source's own tokio runtime. A runtime dropped from inside an async context (the
+/// headless runner drops its session there, or a source that failed to open) panics;
+/// this one shuts down in the background, which never does.
+struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnRuntime {
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
+        if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+impl std::ops::Deref for OwnRuntime {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &tokio::runtime::Runtime {
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the runtime is only taken when dropping"))
     }
 }
 
@@ -173,7 +186,7 @@ impl CloudWatchSource {
     }
 
     fn with_config(
-        runtime: tokio::runtime::Runtime,
+        runtime: OwnRuntime,
         config: &aws_config::SdkConfig,
     ) -> Result<CloudWatchSource, EngineError> {
         let Some(region) = config.region().map(|r| r.to_string()) else {
@@ -185,7 +198,7 @@ impl CloudWatchSource {
         };
         let shared = Shared::new(config, region);
         Ok(CloudWatchSource {
-            runtime: Some(runtime),
+            runtime,
             shared: Arc::new(shared),
         })
     }
@@ -199,18 +212,17 @@ impl CloudWatchSource {
     }
 
     fn runtime(&self) -> &tokio::runtime::Runtime {
-        self.runtime
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("the runtime is only taken when dropping"))
+        &self.runtime
     }
 }
 
-fn new_runtime() -> Result<tokio::runtime::Runtime, EngineError> {
+fn new_runtime() -> Result<OwnRuntime, EngineError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("playbook-aws")
         .enable_all()
         .build()
+        .map(|runtime| OwnRuntime(Some(runtime)))
         .map_err(|e| EngineError::InvalidInput(format!("starting the AWS runtime: {e}")))
 }
 

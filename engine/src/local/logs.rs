@@ -152,27 +152,12 @@ pub fn read_events(
     stream: &Stream,
     window: &TimeRange,
     stop: &AtomicBool,
-    mut each: impl FnMut(i64, &str),
+    each: impl FnMut(i64, &str),
 ) -> Result<Read, EngineError> {
-    let (start, end) = (
-        window.start.timestamp_millis(),
-        window.end.timestamp_millis(),
-    );
     let text_format = format_of(&stream.path) == Some("text");
     let mut reader = open_lines(&stream.path)?;
+    let mut reading = Reading::new(window, each);
     let mut raw = Vec::new();
-    // A text event may continue over indented lines: it is held until the next one starts.
-    let mut pending: Option<(i64, String)> = None;
-    let mut last_time = i64::MIN;
-    let mut read = Read::default();
-    let (mut not_utf8, mut untimed, mut skipped) = (Odd::default(), Odd::default(), Odd::default());
-    let mut emit = |time: i64, message: &str, read: &mut Read| {
-        if time >= start && time < end {
-            read.events += 1;
-            read.bytes += message.len() as u64;
-            each(time, message);
-        }
-    };
     let mut number = 0u64;
     loop {
         raw.clear();
@@ -192,7 +177,7 @@ pub fn read_events(
         let line = match std::str::from_utf8(&raw) {
             Ok(line) => std::borrow::Cow::Borrowed(line),
             Err(_) => {
-                not_utf8.saw(number);
+                reading.not_utf8.saw(number);
                 String::from_utf8_lossy(&raw)
             }
         };
@@ -200,57 +185,123 @@ pub fn read_events(
         if message.is_empty() {
             continue;
         }
-        if text_format {
-            if let Some(time) = leading_time(message) {
-                if let Some((t, m)) = pending.take() {
-                    emit(t, &m, &mut read);
-                }
-                if time >= end {
-                    pending = None;
-                    break;
-                }
-                last_time = time;
-                pending = Some((time, message.to_owned()));
-            } else if let Some((_, m)) = pending.as_mut() {
-                m.push('\n');
-                m.push_str(message);
-            } else {
-                skipped.saw(number);
-            }
-            continue;
-        }
-        let time = match json_time(message) {
-            Some(time) => time,
-            None if last_time == i64::MIN => {
-                skipped.saw(number);
-                continue;
-            }
-            None => {
-                untimed.saw(number);
-                last_time
-            }
+        let flow = if text_format {
+            reading.text_line(number, message)
+        } else {
+            reading.json_line(number, message)
         };
-        if time >= end {
+        if flow == Flow::PastTheWindow {
             break;
         }
-        last_time = time;
-        emit(time, message, &mut read);
     }
-    if let Some((t, m)) = pending.take() {
-        emit(t, &m, &mut read);
+    Ok(reading.finish(&stream.path))
+}
+
+/// Whether to read on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    More,
+    PastTheWindow,
+}
+
+/// One stream's read in progress: what was found, what was odd, and a text event held
+/// until the next one starts (it may continue over indented lines).
+struct Reading<F> {
+    start: i64,
+    end: i64,
+    each: F,
+    read: Read,
+    pending: Option<(i64, String)>,
+    last_time: i64,
+    not_utf8: Odd,
+    untimed: Odd,
+    skipped: Odd,
+}
+
+impl<F: FnMut(i64, &str)> Reading<F> {
+    fn new(window: &TimeRange, each: F) -> Reading<F> {
+        Reading {
+            start: window.start.timestamp_millis(),
+            end: window.end.timestamp_millis(),
+            each,
+            read: Read::default(),
+            pending: None,
+            last_time: i64::MIN,
+            not_utf8: Odd::default(),
+            untimed: Odd::default(),
+            skipped: Odd::default(),
+        }
     }
-    let path = &stream.path;
-    read.notes.extend(not_utf8.note(
-        path,
-        "are not valid UTF-8: read with U+FFFD for the bad bytes",
-    ));
-    read.notes.extend(untimed.note(
-        path,
-        "have no usable timestamp: each took the time of the event before it",
-    ));
-    read.notes
-        .extend(skipped.note(path, "come before any line with a timestamp: skipped"));
-    Ok(read)
+
+    fn emit(&mut self, time: i64, message: &str) {
+        if time >= self.start && time < self.end {
+            self.read.events += 1;
+            self.read.bytes += message.len() as u64;
+            (self.each)(time, message);
+        }
+    }
+
+    /// A line of a text log: a timestamp starts an event, an untimed line continues it.
+    fn text_line(&mut self, number: u64, message: &str) -> Flow {
+        if let Some(time) = leading_time(message) {
+            if let Some((t, m)) = self.pending.take() {
+                self.emit(t, &m);
+            }
+            if time >= self.end {
+                return Flow::PastTheWindow;
+            }
+            self.last_time = time;
+            self.pending = Some((time, message.to_owned()));
+        } else if let Some((_, m)) = self.pending.as_mut() {
+            m.push('\n');
+            m.push_str(message);
+        } else {
+            self.skipped.saw(number);
+        }
+        Flow::More
+    }
+
+    /// A JSON line: its own time, else the time of the event before it.
+    fn json_line(&mut self, number: u64, message: &str) -> Flow {
+        let time = match json_time(message) {
+            Some(time) => time,
+            None if self.last_time == i64::MIN => {
+                self.skipped.saw(number);
+                return Flow::More;
+            }
+            None => {
+                self.untimed.saw(number);
+                self.last_time
+            }
+        };
+        if time >= self.end {
+            return Flow::PastTheWindow;
+        }
+        self.last_time = time;
+        self.emit(time, message);
+        Flow::More
+    }
+
+    /// The events read, with a note for each kind of odd line.
+    fn finish(mut self, path: &Path) -> Read {
+        if let Some((t, m)) = self.pending.take() {
+            self.emit(t, &m);
+        }
+        let mut read = self.read;
+        read.notes.extend(self.not_utf8.note(
+            path,
+            "are not valid UTF-8: read with U+FFFD for the bad bytes",
+        ));
+        read.notes.extend(self.untimed.note(
+            path,
+            "have no usable timestamp: each took the time of the event before it",
+        ));
+        read.notes.extend(
+            self.skipped
+                .note(path, "come before any line with a timestamp: skipped"),
+        );
+        read
+    }
 }
 
 /// The event time of a JSON line: its `timestamp` (or `@timestamp`, `time`, `ts`) field,

@@ -144,6 +144,14 @@ mod tests {
     }
 
     #[test]
+    fn the_no_region_error_is_not_a_secret() {
+        let text = "CredentialsError: no AWS region: set AWS_REGION (e.g. AWS_REGION=us-east-1) \
+                    or a region in your AWS profile (AWS_PROFILE), or use a local source \
+                    (PLAYBOOK_SOURCE=local:DIR)";
+        assert_eq!(masked(text), text);
+    }
+
+    #[test]
     fn known_values_are_masked_exactly_wherever_they_appear() {
         let mut redactor = Redactor::default();
         redactor.learn([

@@ -15,6 +15,9 @@ use super::MASK;
 struct Pattern {
     regex: Regex,
     group: usize,
+    /// The group holding a `key=value` pair's key, when an error type's name
+    /// (`CredentialsError: no AWS region`) is not a key.
+    key: Option<usize>,
 }
 
 fn patterns() -> &'static [Pattern] {
@@ -24,6 +27,7 @@ fn patterns() -> &'static [Pattern] {
             // Constants, compiled by the tests.
             regex: Regex::new(regex).unwrap_or_else(|e| panic!("bad pattern {regex}: {e}")),
             group,
+            key: None,
         };
         vec![
             pattern(
@@ -32,12 +36,22 @@ fn patterns() -> &'static [Pattern] {
             ),
             pattern(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@", 1),
             pattern(r"(?i)\b(?:bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)", 1),
-            pattern(
-                r#"(?i)\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)s?[A-Za-z0-9_.-]*["']?\s*[=:]\s*("[^"\n]+"|'[^'\n]+'|[^\s\x00,;&"'})\]<]+)"#,
-                1,
-            ),
+            Pattern {
+                key: Some(1),
+                ..pattern(
+                    r#"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)s?[A-Za-z0-9_.-]*)["']?\s*[=:]\s*("[^"\n]+"|'[^'\n]+'|[^\s\x00,;&"'})\]<]+)"#,
+                    2,
+                )
+            },
         ]
     })
+}
+
+/// `CredentialsError`, `ExpiredTokenException`: the name of an error, whose message
+/// follows its colon.
+fn is_error_name(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.ends_with("error") || key.ends_with("exception")
 }
 
 /// A 40-character token of the AWS secret key alphabet.
@@ -58,6 +72,10 @@ pub(super) fn secrets(text: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     for pattern in patterns() {
         for captures in pattern.regex.captures_iter(text) {
+            let key = pattern.key.and_then(|k| captures.get(k));
+            if key.is_some_and(|k| is_error_name(k.as_str())) {
+                continue;
+            }
             if let Some(secret) = captures.get(pattern.group)
                 && !text[secret.start()..]
                     .trim_start_matches(['"', '\''])

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use jupyter_protocol::{ExecuteReply, ExecuteRequest, JupyterMessage, JupyterMessageContent};
+use playbook::protocol::ErrorKind;
 use playbook::record::QueryRecord;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -100,6 +101,7 @@ impl Run {
     ) -> (CellEnd, usize, Duration) {
         let started = Utc::now();
         let queries_before = kernel.host.session.queries().len();
+        kernel.host.session.take_source_failure();
         let clock = Instant::now();
         let request = ExecuteRequest {
             code: self.notebook.source(index),
@@ -129,7 +131,8 @@ impl Run {
             ));
         }
         let queries = kernel.host.session.queries().split_off(queries_before);
-        let end = self.cell_end(&reply, failed, stopped_by, &queries);
+        let source_failure = kernel.host.session.take_source_failure();
+        let end = self.cell_end(&reply, failed, stopped_by, &queries, source_failure);
         if matches!(stopped_by, Some(Stop::Timeout)) {
             // The kernel saw an interrupt; the record says what it was: the timeout.
             name_timeout(&mut outputs, &self.timeout_message());
@@ -159,6 +162,7 @@ impl Run {
         failed: bool,
         stopped_by: Option<Stop>,
         queries: &[QueryRecord],
+        source_failure: Option<ErrorKind>,
     ) -> CellEnd {
         match (stopped_by, failed) {
             (Some(Stop::Timeout), _) => CellEnd::Failed {
@@ -172,11 +176,13 @@ impl Run {
                 CellEnd::Failed {
                     ename: error.map_or("Error".into(), |e| e.ename.clone()),
                     evalue: error.map_or(String::new(), |e| e.evalue.clone()),
-                    // The last query of the cell that failed says whether the source did.
+                    // The last query of the cell that failed (or a source it could not
+                    // open) says whether the source did.
                     source: queries
                         .iter()
                         .rev()
                         .find_map(|q| q.error_kind)
+                        .or(source_failure)
                         .and_then(Exit::of_source),
                 }
             }

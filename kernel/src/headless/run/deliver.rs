@@ -165,12 +165,25 @@ impl Run {
         if namespace.is_none() && !emf {
             return;
         }
-        let playbook = self.playbook_name();
+        // A check's name becomes a dimension: masked like everything a run sends.
+        let redactor = self.progress.redactor();
+        let checks: Vec<_> = self
+            .record
+            .checks
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.name = redactor.redact_text(&c.name).0;
+                c
+            })
+            .collect();
+        let playbook = redactor.redact_text(&self.playbook_name()).0;
+        let target = (self.options.target_name.as_deref()).map(|t| redactor.redact_text(t).0);
         let verdicts = Verdicts {
             namespace: namespace.as_deref().unwrap_or("Playbooks"),
             playbook: &playbook,
-            target: self.options.target_name.as_deref(),
-            checks: &self.record.checks,
+            target: target.as_deref(),
+            checks: &checks,
             run_failed: self.exit != Exit::Ok,
             duration_seconds: self.record.duration.unwrap_or_default(),
             at: self.record.finished.unwrap_or(self.record.started),
@@ -179,7 +192,7 @@ impl Run {
         if emf {
             let mut out = std::io::stdout().lock();
             for line in lines {
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", redactor.redact_text(&line).0);
             }
             let _ = out.flush();
             summary

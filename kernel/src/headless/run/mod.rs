@@ -122,8 +122,16 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
         .host
         .session
         .set_aws_defaults(run.options.aws.clone());
-    if let Some(source) = &run.options.source {
-        kernel.host.session.set_source(source, "--source")?;
+    if let Some(source) = run.options.source.clone()
+        && let Err(error) = kernel.host.session.set_source(&source, "--source")
+    {
+        // A source that cannot open (no region, no credentials) is the source's failure
+        // class, with a record and a summary; a malformed spec is bad input.
+        let Some(exit) = Exit::of_source(error.kind()) else {
+            return Err(anyhow::anyhow!("--source {source}: {error}"));
+        };
+        run.stop_before_start(exit, &format!("--source {source}: {error}"))?;
+        return Ok(run.deliver().await.into());
     }
     let mut signals = Signals::new()?;
     // Start-up is not any cell's time (or timeout): wait for the engine first.
@@ -134,11 +142,7 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
             Ok(()) => run.progress.line(&format!("engine ready in {:.1?}", startup.elapsed())),
         },
         _ = signals.recv() => {
-            run.record.status = RunStatus::Interrupted;
-            run.record.finished = Some(Utc::now());
-            run.exit = Exit::Interrupted;
-            run.write()?;
-            run.progress.line(&format!("interrupted before the first cell: wrote {}", run.output.display()));
+            run.stop_before_start(Exit::Interrupted, "interrupted before the first cell")?;
             return Ok(run.deliver().await.into());
         }
     }
@@ -223,6 +227,22 @@ impl Run {
         };
         run.write()?;
         Ok(run)
+    }
+
+    /// Ends the run before its first cell (`exit` says why) and writes the record.
+    fn stop_before_start(&mut self, exit: Exit, why: &str) -> anyhow::Result<()> {
+        self.record.status = if exit == Exit::Interrupted {
+            RunStatus::Interrupted
+        } else {
+            RunStatus::Failed
+        };
+        self.record.finished = Some(Utc::now());
+        self.record.duration = Some(self.clock.elapsed().as_secs_f64());
+        self.exit = exit;
+        self.write()?;
+        self.progress
+            .line(&format!("{why}: wrote {}", self.output.display()));
+        Ok(())
     }
 
     /// Writes the executed notebook with the record as it stands.
