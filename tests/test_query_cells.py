@@ -170,7 +170,7 @@ def test_query_metrics_and_errors_from_a_shell():
     assert "col" in done.stderr
     done = run_cli("logs", "--source", "s3://x", "--group", "g", "--since", "1h", "fields @message")
     assert done.returncode == 3
-    assert "use `cloudwatch` or `local:DIR`" in done.stderr
+    assert "is not a source: use `cloudwatch`" in done.stderr and "or `local:DIR`" in done.stderr
 
 
 def test_alarms_cell_gives_the_alarm_timeline(qkernel):
