@@ -6,6 +6,7 @@
 
 pub(crate) mod cell_cache;
 mod compile_errors;
+mod compiled_cells;
 mod completion;
 mod execute;
 pub(crate) mod host;

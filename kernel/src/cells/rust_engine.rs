@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::cells::cell_cache;
 use crate::cells::compile_errors::render_compilation_errors;
+use crate::cells::compiled_cells::CompiledCellStore;
 use crate::jupyter::iopub::{CurrentParent, IoPub, OutputForwarder};
 
 /// Where the evcxr context is in its life.
@@ -142,8 +143,17 @@ impl RustEngine {
         trace("seed", t);
         let mut command = evaluation_command()?;
         command.env(playbook::protocol::HOST_SOCKET_ENV, &config.host_socket);
-        let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
-            .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+        // Each kernel builds in its own directory, also when one process holds several;
+        // every kernel takes compiled cells from the machine's cache.
+        let compiled = CompiledCellStore::shared().map(|s| s as Arc<dyn evcxr::CompiledCells>);
+        let (mut eval_context, outputs) = EvalContext::with_subprocess_command_in(
+            command,
+            Some(config.build_dir.clone()),
+            compiled,
+        )
+        .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
+        // The prelude uses `?`: without this its first build fails once (E0277).
+        eval_context.allow_question_mark();
         trace("evcxr context", t);
         let mut context = CommandContext::with_eval_context(eval_context);
         let _ = self.process.set(context.process_handle());

@@ -37,6 +37,7 @@ use ra_ap_syntax::SyntaxKind;
 use ra_ap_syntax::SyntaxNode;
 use ra_ap_syntax::ast;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -444,15 +445,38 @@ impl EvalContext {
     }
 
     pub fn with_subprocess_command(
+        subprocess_command: std::process::Command,
+    ) -> Result<(EvalContext, EvalContextOutputs), Error> {
+        Self::with_subprocess_command_in(subprocess_command, None, None)
+    }
+
+    /// playbook patch: lets cells use `?` from the start. evcxr turns this on after the
+    /// first cell that uses `?` failed to compile without it; an embedder whose prelude
+    /// uses `?` (and every later cell's code then has it) saves that failed build.
+    pub fn allow_question_mark(&mut self) {
+        self.committed_state.allow_question_mark = true;
+    }
+
+    /// playbook patch: as [`EvalContext::with_subprocess_command`], building in `tmpdir`
+    /// when given (instead of the configuration's), so one process can hold several
+    /// contexts, each in its own directory (the kernels of a fleet run), and taking
+    /// compiled cells from `compiled_cells` from the first build on (evcxr's own `42`).
+    pub fn with_subprocess_command_in(
         mut subprocess_command: std::process::Command,
+        tmpdir: Option<PathBuf>,
+        compiled_cells: Option<std::sync::Arc<dyn crate::CompiledCells>>,
     ) -> Result<(EvalContext, EvalContextOutputs), Error> {
         let parsed_config = toml_parse::ConfigToml::find_then_parse()?;
-        let tmpdir_var = parsed_config.get_tmp_dir()?;
+        let tmpdir_var = match tmpdir {
+            Some(dir) => toml_parse::TmpDirVar::PathBuf(dir),
+            None => parsed_config.get_tmp_dir()?,
+        };
         let tmpdir_path = tmpdir_var.get_path()?;
         let opt_tmpdir = tmpdir_var.get_opt_tmpdir();
         let started = std::time::Instant::now();
         let analyzer = RustAnalyzer::new(&tmpdir_path)?;
-        let module = Module::new()?;
+        let mut module = Module::new()?;
+        module.compiled_cells = compiled_cells;
         let mut initial_config =
             create_initial_config(tmpdir_path, subprocess_command.get_program().into())?;
         crate::trace_step("configuration", started);
@@ -1297,22 +1321,25 @@ enum CompilationMode {
 
 /// State that is cloned then modified every time we try to compile some code. If compilation
 /// succeeds, we keep the modified state, if it fails, we revert to the old state.
+///
+/// playbook patch: ordered maps (evcxr had `HashMap`s), so the same cells generate the same
+/// crate in every process: the compiled-cells cache keys by the generated code.
 #[derive(Clone, Debug)]
 pub struct ContextState {
-    items_by_name: HashMap<String, CodeBlock>,
+    items_by_name: BTreeMap<String, CodeBlock>,
     unnamed_items: Vec<CodeBlock>,
-    pub(crate) external_deps: HashMap<String, ExternalCrate>,
+    pub(crate) external_deps: BTreeMap<String, ExternalCrate>,
     // Keyed by crate name. Could use a set, except that the statement might be
     // formatted slightly differently.
-    extern_crate_stmts: HashMap<String, String>,
+    extern_crate_stmts: BTreeMap<String, String>,
     /// States of variables. Includes variables that have just been defined by
     /// the code about to be executed.
-    variable_states: HashMap<String, VariableState>,
+    variable_states: BTreeMap<String, VariableState>,
     /// State of variables that have been stored. i.e. after the last bit of
     /// code was executed. Doesn't include newly defined variables until after
     /// execution completes.
-    stored_variable_states: HashMap<String, VariableState>,
-    attributes: HashMap<String, CodeBlock>,
+    stored_variable_states: BTreeMap<String, VariableState>,
+    attributes: BTreeMap<String, CodeBlock>,
     async_mode: bool,
     allow_question_mark: bool,
     build_num: i32,
@@ -1322,13 +1349,13 @@ pub struct ContextState {
 impl ContextState {
     fn new(config: Config) -> ContextState {
         ContextState {
-            items_by_name: HashMap::new(),
+            items_by_name: BTreeMap::new(),
             unnamed_items: vec![],
-            external_deps: HashMap::new(),
-            extern_crate_stmts: HashMap::new(),
-            variable_states: HashMap::new(),
-            stored_variable_states: HashMap::new(),
-            attributes: HashMap::new(),
+            external_deps: BTreeMap::new(),
+            extern_crate_stmts: BTreeMap::new(),
+            variable_states: BTreeMap::new(),
+            stored_variable_states: BTreeMap::new(),
+            attributes: BTreeMap::new(),
             async_mode: false,
             allow_question_mark: false,
             build_num: 0,

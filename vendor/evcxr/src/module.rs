@@ -27,9 +27,11 @@ use std::process::Command;
 
 mod artifacts;
 pub(crate) mod cache;
+mod compiled_cells;
 mod direct_rustc;
 
 use self::direct_rustc::DirectRustc;
+pub use self::compiled_cells::CompiledCells;
 
 pub(crate) const CORE_EXTERN_ENV: &str = "EVCXR_CORE_EXTERN";
 pub(crate) const CACHE_ENABLED_ENV: &str = "EVCXR_CACHE_ENABLED";
@@ -130,6 +132,8 @@ pub(crate) struct Module {
     last_allow_static: Option<bool>,
     /// playbook patch: how to build the next cell without cargo, when nothing changed.
     direct: Option<DirectRustc>,
+    /// playbook patch: cells built before, by any kernel (see `compiled_cells`).
+    pub(crate) compiled_cells: Option<std::sync::Arc<dyn CompiledCells>>,
 }
 
 const CRATE_NAME: &str = "ctx";
@@ -140,6 +144,7 @@ impl Module {
             build_num: 0,
             last_allow_static: None,
             direct: None,
+            compiled_cells: None,
         })
     }
 
@@ -219,7 +224,49 @@ impl Module {
         }
         let key = direct_rustc::build_key(&command, config.crate_dir());
         let started = std::time::Instant::now();
-        let so_file = match self.compile_directly(&key, code_block)? {
+        // playbook patch: a build done before (by any kernel) is not done again.
+        let material = self.compiled_cells.as_ref().map(|_| {
+            compiled_cells::key_material(&key, config.crate_dir(), &code_block.code_string())
+        });
+        if let (Some(cells), Some(material)) = (&self.compiled_cells, &material) {
+            let dir = config.crate_dir().join("target").join("compiled-cells");
+            create_dir(&dir)?;
+            let dest = dir.join(shared_object_name_from_crate_name(&format!(
+                "code_{next_build_num}"
+            )));
+            if cells.fetch(material, &dest) {
+                crate::trace_step("compiled cell from the cache", started);
+                self.build_num = next_build_num;
+                return Ok(SoFile { path: dest });
+            }
+            if let Some(errors) = cells.fetch_failure(material).and_then(|diagnostics| {
+                compiled_cells::cached_errors(diagnostics, code_block)
+            }) {
+                crate::trace_step("compilation errors from the cache", started);
+                return Err(Error::CompilationErrors(errors));
+            }
+        }
+        let built = self.compile_directly(&key, code_block);
+        let cache = self.compiled_cells.clone();
+        let failed = |output: &std::process::Output| {
+            if let (Some(cells), Some(material)) = (&cache, &material)
+                && compiled_cells::is_cacheable_failure(output, code_block)
+            {
+                // rustc's diagnostics are on stderr, cargo's on stdout: keep both.
+                cells.store_failure(material, &[&output.stderr[..], b"\n", &output.stdout].concat());
+            }
+        };
+        let built = match built {
+            Err(Failed::Compilation(output)) => {
+                failed(&output);
+                return Err(Error::CompilationErrors(
+                    errors_from_cargo_output(&output, code_block).0,
+                ));
+            }
+            Err(Failed::Other(error)) => return Err(error),
+            Ok(built) => built,
+        };
+        let so_file = match built {
             Some(so_file) => so_file,
             None => {
                 if std::env::var_os("PLAYBOOK_TRACE").is_some() {
@@ -232,9 +279,13 @@ impl Module {
                     );
                 }
                 let _ = fs::remove_file(&record);
-                let cargo_result = run_cargo(command, code_block);
+                let cargo_result = run_cargo_output(command);
                 self.direct = DirectRustc::from_record(&record, key);
                 let cargo_output = cargo_result?;
+                if !cargo_output.status.success() {
+                    failed(&cargo_output);
+                }
+                let cargo_output = cargo_outcome(cargo_output, code_block)?;
                 if config.time_passes {
                     let output = String::from_utf8_lossy(&cargo_output.stderr);
                     eprintln!("{output}");
@@ -256,6 +307,9 @@ impl Module {
 
         rename_or_copy_so_file(&so_file, &copied_so_file)?;
         self.build_num = next_build_num;
+        if let (Some(cells), Some(material)) = (&self.compiled_cells, &material) {
+            cells.store(material, &copied_so_file);
+        }
 
         if config.cache_bytes() > 0 {
             crate::module::cache::cleanup(config.cache_bytes())?;
@@ -273,11 +327,13 @@ impl Module {
         &mut self,
         key: &str,
         code_block: &CodeBlock,
-    ) -> Result<Option<PathBuf>, Error> {
+    ) -> Result<Option<PathBuf>, Failed> {
         let Some(direct) = self.direct.as_ref().filter(|direct| direct.matches(key)) else {
             return Ok(None);
         };
-        let output = direct.run()?;
+        let started = std::time::Instant::now();
+        let output = direct.run().map_err(Failed::Other)?;
+        crate::trace_step("rustc", started);
         if output.status.success() {
             let so_file = direct.output();
             if so_file.exists() {
@@ -286,7 +342,7 @@ impl Module {
         } else {
             let (errors, _) = errors_from_cargo_output(&output, code_block);
             if !errors.is_empty() {
-                return Err(Error::CompilationErrors(errors));
+                return Err(Failed::Compilation(output));
             }
         }
         self.direct = None;
@@ -580,10 +636,15 @@ fn map_extern_arg(ext: &str) -> OsString {
 
 /// Run a cargo command prepared for the provided `code_block`, processing the
 /// command's output.
-fn run_cargo(
-    mut command: std::process::Command,
-    code_block: &CodeBlock,
-) -> Result<std::process::Output, Error> {
+/// playbook patch: how a direct rustc run failed: with the cell's compilation errors (its
+/// output, which the compiled-cells cache may keep), or otherwise.
+enum Failed {
+    Compilation(std::process::Output),
+    Other(Error),
+}
+
+/// Runs cargo, its errors shown as they come; the output, whether or not it succeeded.
+fn run_cargo_output(mut command: std::process::Command) -> Result<std::process::Output, Error> {
     use std::io::BufRead;
     use std::io::Read;
 
@@ -617,11 +678,18 @@ fn run_cargo(
     let status = child.wait()?;
     let all_output = output_thread.join().expect("Panic in child thread")?;
 
-    let cargo_output = std::process::Output {
+    Ok(std::process::Output {
         status,
         stdout: all_output,
         stderr: all_errors,
-    };
+    })
+}
+
+/// The output of a successful cargo build, or its errors.
+fn cargo_outcome(
+    cargo_output: std::process::Output,
+    code_block: &CodeBlock,
+) -> Result<std::process::Output, Error> {
     if cargo_output.status.success() {
         Ok(cargo_output)
     } else {

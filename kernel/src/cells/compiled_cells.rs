@@ -1,0 +1,290 @@
+//! The compiled-cells cache: the Nth run of an unchanged playbook compiles nothing.
+//!
+//! A cell's shared object depends only on what rustc is given. evcxr describes each build
+//! (the generated crate, the cargo command, the manifests, the lock file; see its
+//! `module/compiled_cells.rs`); this store adds what evcxr cannot see — the toolchain
+//! (`rustc -vV`) and the sources of the `playbook` library cells link — and keys the
+//! object by the SHA-256 of both. So a changed cell, an earlier cell whose items or
+//! variable types changed, a changed library or another toolchain is another key, and a
+//! stale object is never found; an unchanged one is copied where evcxr would have built it,
+//! by any kernel, run or fleet target on this machine.
+//!
+//! The diagnostics of builds that failed with compilation errors are kept too
+//! (`<key>.failed`): evcxr tries several forms of some cells (a final expression with and
+//! without `evcxr_display`), and the forms that fail fail every time.
+//!
+//! Objects live in `<cache>/cells/compiled/<key>.so`, written to a temporary name and
+//! renamed (concurrent kernels never see half an object). A hit refreshes the object's
+//! modification time; at start, objects beyond `PLAYBOOK_COMPILED_CELLS_MB` (default 1024)
+//! are removed, least recently used first. `PLAYBOOK_COMPILED_CELLS=0` turns the cache off.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use super::cell_cache;
+
+/// Bumped when what a key covers changes.
+const FORMAT: &str = "playbook compiled cells 1";
+
+/// The store of compiled cells.
+pub(crate) struct CompiledCellStore {
+    dir: PathBuf,
+    /// The toolchain and the library, worked out on first use.
+    identity: OnceLock<String>,
+}
+
+impl CompiledCellStore {
+    /// The process's store (one for every kernel of a fleet), unless
+    /// `PLAYBOOK_COMPILED_CELLS=0`.
+    pub(crate) fn shared() -> Option<std::sync::Arc<CompiledCellStore>> {
+        static SHARED: OnceLock<Option<std::sync::Arc<CompiledCellStore>>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| CompiledCellStore::open().map(std::sync::Arc::new))
+            .clone()
+    }
+
+    /// The machine's store, unless `PLAYBOOK_COMPILED_CELLS=0`.
+    fn open() -> Option<CompiledCellStore> {
+        if std::env::var("PLAYBOOK_COMPILED_CELLS").is_ok_and(|v| v.trim() == "0") {
+            return None;
+        }
+        let dir = cell_cache::cache_root().join("cells").join("compiled");
+        std::fs::create_dir_all(&dir).ok()?;
+        let store = CompiledCellStore {
+            dir,
+            identity: OnceLock::new(),
+        };
+        store.trim(budget_bytes());
+        Some(store)
+    }
+
+    fn identity(&self) -> &str {
+        self.identity.get_or_init(|| {
+            format!(
+                "{FORMAT}\n--- rustc\n{}\n--- library\n{}",
+                toolchain(),
+                library_digest(&cell_cache::library_dir())
+            )
+        })
+    }
+
+    /// Where the object built from `material` is (or would be) kept.
+    fn path(&self, material: &[u8]) -> PathBuf {
+        let mut hash = Sha256::new();
+        hash.update(self.identity().as_bytes());
+        hash.update([0]);
+        hash.update(material);
+        self.dir
+            .join(format!("{}.so", hex::encode(hash.finalize())))
+    }
+
+    /// Removes the least recently used objects until the rest fit in `budget` bytes.
+    fn trim(&self, budget: u64) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut objects: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = objects.iter().map(|(_, len, _)| len).sum();
+        objects.sort();
+        for (_, len, path) in objects {
+            if total <= budget {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
+        }
+    }
+}
+
+impl evcxr::CompiledCells for CompiledCellStore {
+    fn fetch(&self, material: &[u8], dest: &Path) -> bool {
+        let path = self.path(material);
+        if std::fs::copy(&path, dest).is_err() {
+            return false;
+        }
+        // Recently used: kept longest when the store is trimmed.
+        if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }
+        true
+    }
+
+    fn store(&self, material: &[u8], built: &Path) {
+        let path = self.path(material);
+        let temp = temporary(&path);
+        if std::fs::copy(built, &temp).is_ok() && std::fs::rename(&temp, &path).is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+    }
+
+    fn fetch_failure(&self, material: &[u8]) -> Option<Vec<u8>> {
+        std::fs::read(self.path(material).with_extension("failed")).ok()
+    }
+
+    fn store_failure(&self, material: &[u8], diagnostics: &[u8]) {
+        let path = self.path(material).with_extension("failed");
+        let temp = temporary(&path);
+        if std::fs::write(&temp, diagnostics).is_ok() && std::fs::rename(&temp, &path).is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+    }
+}
+
+/// A name beside `path` no other writer uses, renamed to `path` when complete.
+fn temporary(path: &Path) -> PathBuf {
+    path.with_extension(format!(
+        "{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ))
+}
+
+fn budget_bytes() -> u64 {
+    let megabytes = std::env::var("PLAYBOOK_COMPILED_CELLS_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1024);
+    megabytes.saturating_mul(1024 * 1024)
+}
+
+/// `rustc -vV` of the toolchain cargo will use here (`RUSTC`, else `rustc` on the path,
+/// which rustup resolves as it does for cargo); its failure is an identity of its own.
+fn toolchain() -> String {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    match std::process::Command::new(rustc).arg("-vV").output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(out) => format!("rustc -vV failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(error) => format!("rustc -vV failed: {error}"),
+    }
+}
+
+/// The SHA-256 of the library's files (its manifest, sources and anything else but build
+/// output), by path and contents, so any edit to what cells link is another identity.
+pub(crate) fn library_digest(dir: &Path) -> String {
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files);
+    files.sort();
+    let mut hash = Sha256::new();
+    for relative in files {
+        let Ok(bytes) = std::fs::read(dir.join(&relative)) else {
+            continue;
+        };
+        hash.update(relative.to_string_lossy().as_bytes());
+        hash.update([0]);
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// Files under `dir` (relative to `root`), leaving out build output and hidden entries;
+/// bounded in depth so a symlink loop cannot run away.
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    const MAX_DEPTH: usize = 16;
+    if dir.strip_prefix(root).map_or(0, |r| r.components().count()) > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => collect_files(root, &path, out),
+            Ok(t) if t.is_file() => {
+                if let Ok(relative) = path.strip_prefix(root) {
+                    out.push(relative.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use evcxr::CompiledCells;
+
+    fn store(dir: &Path, identity: &str) -> CompiledCellStore {
+        let store = CompiledCellStore {
+            dir: dir.to_owned(),
+            identity: OnceLock::new(),
+        };
+        let _ = store.identity.set(identity.to_owned());
+        store
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("playbook-{name}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_stored_cell_is_found_for_the_same_build_only() {
+        let dir = temp_dir("compiled");
+        let built = dir.join("built.so");
+        std::fs::write(&built, b"object").unwrap();
+        let cells = store(&dir, "rustc 1.95.0\nlibrary abc");
+        cells.store(b"build A", &built);
+        let dest = dir.join("dest.so");
+        assert!(cells.fetch(b"build A", &dest));
+        assert_eq!(std::fs::read(&dest).unwrap(), b"object");
+        assert!(!cells.fetch(b"build B", &dest), "another build is a miss");
+        // Another toolchain or another library: never the old object.
+        assert!(!store(&dir, "rustc 1.96.0\nlibrary abc").fetch(b"build A", &dest));
+        assert!(!store(&dir, "rustc 1.95.0\nlibrary abd").fetch(b"build A", &dest));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn any_edit_to_the_library_changes_its_digest() {
+        let dir = temp_dir("library");
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::create_dir_all(dir.join("target")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[package]").unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "pub fn f() {}").unwrap();
+        let before = library_digest(&dir);
+        std::fs::write(dir.join("target/junk"), "build output").unwrap();
+        assert_eq!(
+            library_digest(&dir),
+            before,
+            "build output is not the library"
+        );
+        std::fs::write(dir.join("src/lib.rs"), "pub fn f() { }").unwrap();
+        assert_ne!(library_digest(&dir), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trimming_removes_the_least_recently_used_first() {
+        let dir = temp_dir("trim");
+        let cells = store(&dir, "id");
+        for (name, age) in [("old.so", 300), ("new.so", 0)] {
+            let path = dir.join(name);
+            std::fs::write(&path, [0u8; 100]).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age);
+            file.set_modified(when).unwrap();
+        }
+        cells.trim(150);
+        assert!(!dir.join("old.so").exists());
+        assert!(dir.join("new.so").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
