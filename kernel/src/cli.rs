@@ -35,6 +35,8 @@ enum Command {
     Install(InstallArgs),
     /// Run a notebook headlessly and write the executed notebook.
     Run(RunArgs),
+    /// Run a notebook once per target of a targets file (services, accounts, regions).
+    Fleet(FleetCmdArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
     /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
@@ -181,6 +183,38 @@ impl DeliveryArgs {
 }
 
 #[derive(Debug, Args)]
+struct FleetCmdArgs {
+    /// The notebook every target runs.
+    notebook: PathBuf,
+    #[command(flatten)]
+    fleet: crate::fleet::FleetArgs,
+    /// Set a parameter for every target, over the targets file's (repeatable).
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    parameters: Vec<String>,
+    /// The source of targets that name none: `cloudwatch` or `local:DIR`.
+    #[arg(long, env = "PLAYBOOK_SOURCE")]
+    source: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Keep going after a failing cell in each target.
+    #[arg(long)]
+    allow_errors: bool,
+    /// Stop a cell that runs longer than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    cell_timeout: Option<u64>,
+    /// Keep at most this many bytes of each cell's output in the records (0: all).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
+    max_output_bytes: usize,
+    /// Publish each target's verdicts as CloudWatch metrics in this namespace (with a
+    /// `Target` dimension).
+    #[arg(long, value_name = "NAMESPACE")]
+    publish_metrics: Option<String>,
+    /// Write each target's verdicts as CloudWatch Embedded Metric Format lines on stdout.
+    #[arg(long)]
+    emf: bool,
+}
+
+#[derive(Debug, Args)]
 struct InstallArgs {
     /// Install for this user (the default): $JUPYTER_DATA_DIR or ~/.local/share/jupyter.
     #[arg(long, conflicts_with = "prefix")]
@@ -198,7 +232,9 @@ impl Cli {
     /// cells (its evcxr configuration is written next to it, see `cell_cache`).
     fn evcxr_build_dir(&self) -> Option<PathBuf> {
         match &self.command {
-            Command::Kernel { .. } | Command::Run(_) => Some(cell_cache::new_kernel_dir()),
+            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_) => {
+                Some(cell_cache::new_kernel_dir())
+            }
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
             Command::Install(_)
             | Command::Report(_)
@@ -216,14 +252,19 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    if matches!(cli.command, Command::Kernel { .. } | Command::Run(_)) {
+    if matches!(
+        cli.command,
+        Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_)
+    ) {
         crate::redact::protect_process();
     }
     let build_dir = cli.evcxr_build_dir();
     if let Some(dir) = &build_dir {
         // Kernels start offline when the prebuilt template exists; the prebuild resolves.
-        let offline = matches!(cli.command, Command::Kernel { .. } | Command::Run(_))
-            && cell_cache::has_template();
+        let offline = matches!(
+            cli.command,
+            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_)
+        ) && cell_cache::has_template();
         match cell_cache::write_evcxr_config(dir, offline) {
             // SAFETY: no other thread exists yet (the async runtime and evcxr start
             // later), so nothing can read the environment concurrently.
@@ -269,6 +310,7 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             Ok(Exit::Ok.into())
         }
         Command::Run(args) => run_notebook(args, build_dir),
+        Command::Fleet(args) => run_fleet(args, build_dir),
         Command::Query(command) => Ok(query_cli::run(command)),
         Command::GenerateData(args) => generate(&args),
         Command::Report(args) => write_report(&args),
@@ -308,6 +350,7 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         aws: args.aws.target()?,
         target_name: args.deliveries.target_name.clone(),
         deliveries: args.deliveries.deliveries()?,
+        view: crate::headless::progress::View::Own,
     };
     match block_on(runner::run(options, build_dir))? {
         Ok(code) => Ok(code),
@@ -320,6 +363,36 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         }
         Err(error) => Err(error),
     }
+}
+
+fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let given = parameters::given(None, &args.parameters)?;
+    let base = runner::RunOptions {
+        notebook: args.notebook,
+        parameters: given,
+        output: None,
+        allow_errors: args.allow_errors,
+        cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+        max_output_bytes: args.max_output_bytes,
+        source: args.source,
+        aws: args.aws.target()?,
+        target_name: None,
+        deliveries: runner::Deliveries {
+            report: None,
+            summary: None,
+            metrics_namespace: args.publish_metrics,
+            emf: args.emf,
+            notify: Vec::new(),
+            notify_on: crate::headless::notify::NotifyOn::Failure,
+        },
+        view: crate::headless::progress::View::Own,
+    };
+    let exit = block_on(crate::fleet::main(args.fleet, base));
+    // The evcxr configuration's directory (each target builds in its own).
+    if let Some(dir) = build_dir {
+        cell_cache::remove_build_dirs(&dir);
+    }
+    Ok(exit??.into())
 }
 
 fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {

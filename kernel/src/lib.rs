@@ -26,6 +26,7 @@
 mod cells;
 pub mod cli;
 mod exit;
+mod fleet;
 mod headless;
 mod install;
 mod jupyter;

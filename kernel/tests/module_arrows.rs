@@ -17,6 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("server", &["cells", "jupyter"]),
     ("headless", &["cells", "jupyter", "exit", "redact"]),
     ("install", &["cells"]),
+    ("fleet", &["headless", "cells", "exit", "redact"]),
 ];
 
 fn src() -> PathBuf {

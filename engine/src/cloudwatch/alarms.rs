@@ -27,7 +27,7 @@ pub async fn report(
     let mut alarms = Vec::new();
     let mut pager = Pager::new(shared, "DescribeAlarms", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
-        shared.logs_calls.acquire(ALARM_TPS).await;
+        shared.quotas.logs_calls.acquire(ALARM_TPS).await;
         let response = shared
             .metrics
             .describe_alarms()
@@ -73,7 +73,7 @@ async fn history(
     let mut changes = Vec::new();
     let mut pager = Pager::new(shared, "DescribeAlarmHistory", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
-        shared.logs_calls.acquire(ALARM_TPS).await;
+        shared.quotas.logs_calls.acquire(ALARM_TPS).await;
         let response = shared
             .metrics
             .describe_alarm_history()

@@ -34,7 +34,11 @@ pub async fn list(
     let mut found = Vec::new();
     let mut pager = Pager::new(shared, "ListMetrics", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
-        shared.get_metric_data.acquire(LIST_METRICS_TPS).await;
+        shared
+            .quotas
+            .get_metric_data
+            .acquire(LIST_METRICS_TPS)
+            .await;
         let response = shared
             .metrics
             .list_metrics()

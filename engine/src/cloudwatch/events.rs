@@ -87,7 +87,7 @@ pub async fn read_stream(
     let mut pager = Pager::new(shared, "GetLogEvents", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
         still_wanted(shared, "GetLogEvents", deadline, ": narrow the window")?;
-        shared.logs_calls.acquire(GET_LOG_EVENTS_TPS).await;
+        shared.quotas.logs_calls.acquire(GET_LOG_EVENTS_TPS).await;
         let response = shared
             .logs
             .get_log_events()

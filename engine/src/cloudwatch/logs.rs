@@ -35,7 +35,7 @@ pub async fn insights(
     window: TimeRange,
 ) -> Result<Outcome<LogTable>, EngineError> {
     let deadline = Instant::now() + shared.query_timeout;
-    let _permit = tokio::time::timeout(shared.query_timeout, shared.insights_gate.acquire())
+    let _permit = tokio::time::timeout(shared.query_timeout, shared.quotas.insights_gate.acquire())
         .await
         .map_err(|_| EngineError::Timeout {
             what: "waiting for a free Logs Insights slot".into(),
@@ -49,7 +49,7 @@ pub async fn insights(
     let started_at = Instant::now();
     loop {
         check_still_wanted(shared, &id, deadline).await?;
-        shared.logs_calls.acquire(LOGS_TPS).await;
+        shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
             .get_query_results()
@@ -94,7 +94,7 @@ async fn start(
     groups: &[String],
     window: TimeRange,
 ) -> Result<String, EngineError> {
-    shared.logs_calls.acquire(LOGS_TPS).await;
+    shared.quotas.logs_calls.acquire(LOGS_TPS).await;
     let started = shared
         .logs
         .start_query()
@@ -227,7 +227,7 @@ pub async fn filter(
             deadline,
             ": narrow the window or the pattern",
         )?;
-        shared.logs_calls.acquire(LOGS_TPS).await;
+        shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
             .filter_log_events()
@@ -277,7 +277,7 @@ pub async fn groups(shared: &Shared, prefix: Option<&str>) -> Result<Vec<String>
     let mut names = Vec::new();
     let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
-        shared.logs_calls.acquire(LOGS_TPS).await;
+        shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
             .describe_log_groups()

@@ -208,7 +208,7 @@ async fn call(
     };
     let mut pager = Pager::new(shared, "GetMetricData", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
-        shared.get_metric_data.acquire(tps).await;
+        shared.quotas.get_metric_data.acquire(tps).await;
         let response = shared
             .metrics
             .get_metric_data()

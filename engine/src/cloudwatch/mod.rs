@@ -16,15 +16,13 @@ pub mod logs;
 pub mod metrics;
 mod paging;
 pub mod publish;
+pub mod quotas;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
-use self::limiter::RateLimiter;
 use crate::backend::{Backend, Outcome, ResolvedMetric};
 use crate::error::EngineError;
 use playbook::log_table::LogTable;
@@ -34,9 +32,7 @@ use playbook::series::Series;
 use playbook::source::AwsTarget;
 use playbook::time_range::TimeRange;
 
-/// Concurrent Logs Insights queries allowed by default (the account quota is 30 on many
-/// accounts); `PLAYBOOK_INSIGHTS_CONCURRENCY` changes it.
-pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
+pub use quotas::DEFAULT_INSIGHTS_CONCURRENCY;
 
 /// The shared state of the CloudWatch source.
 pub struct CloudWatchSource {
@@ -87,9 +83,9 @@ pub struct Shared {
     /// The endpoint override, if any.
     pub endpoint: Option<String>,
     pub region: String,
-    pub get_metric_data: RateLimiter,
-    pub logs_calls: RateLimiter,
-    pub insights_gate: Semaphore,
+    /// The account and region's quotas, shared by every source of the process that asks
+    /// them (`quotas.rs`).
+    pub quotas: Arc<quotas::Quotas>,
     /// Set by an interrupt: running waits stop (and StopQuery their queries).
     pub cancelled: AtomicBool,
     /// How long a Logs Insights query may run before it is stopped.
@@ -99,13 +95,11 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The clients, limits and gates for `config` in `region`.
-    fn new(config: &aws_config::SdkConfig, region: String) -> Shared {
-        let concurrency = std::env::var("PLAYBOOK_INSIGHTS_CONCURRENCY")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_INSIGHTS_CONCURRENCY);
+    /// The clients for `config` in `region`, and the quotas of the account `principal`
+    /// (a role or profile; none: the default credentials) reaches there.
+    fn new(config: &aws_config::SdkConfig, region: String, principal: Option<&str>) -> Shared {
+        let endpoint = config.endpoint_url();
+        let quotas = quotas::Quotas::shared(&quotas::key(endpoint, &region, principal));
         let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -121,9 +115,7 @@ impl Shared {
             account: std::sync::OnceLock::new(),
             endpoint: config.endpoint_url().map(str::to_owned),
             region,
-            get_metric_data: RateLimiter::new(),
-            logs_calls: RateLimiter::new(),
-            insights_gate: Semaphore::new(concurrency),
+            quotas,
             cancelled: AtomicBool::new(false),
             query_timeout,
             progress: std::sync::Mutex::new(None),
@@ -137,7 +129,7 @@ impl Shared {
             .region(aws_config::Region::new("us-east-1"))
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
-        Shared::new(&config, "us-east-1".into())
+        Shared::new(&config, "us-east-1".into(), None)
     }
 
     /// Reports progress, if someone listens.
@@ -170,7 +162,8 @@ impl CloudWatchSource {
             &runtime,
             async move { crate::aws::sdk_config(&owned).await },
         )??;
-        let mut source = CloudWatchSource::with_config(runtime, &config)?;
+        let principal = target.role_arn.as_deref().or(target.profile.as_deref());
+        let mut source = CloudWatchSource::with_config(runtime, &config, principal)?;
         if let Some(shared) = Arc::get_mut(&mut source.shared) {
             shared.role = target.role_arn.clone();
             shared.spec = playbook::source::Source::CloudWatch(target.clone()).to_string();
@@ -182,12 +175,13 @@ impl CloudWatchSource {
     pub fn from_sdk_config(
         config: &aws_config::SdkConfig,
     ) -> Result<CloudWatchSource, EngineError> {
-        CloudWatchSource::with_config(new_runtime()?, config)
+        CloudWatchSource::with_config(new_runtime()?, config, None)
     }
 
     fn with_config(
         runtime: OwnRuntime,
         config: &aws_config::SdkConfig,
+        principal: Option<&str>,
     ) -> Result<CloudWatchSource, EngineError> {
         let Some(region) = config.region().map(|r| r.to_string()) else {
             return Err(EngineError::Credentials(
@@ -196,7 +190,7 @@ impl CloudWatchSource {
                     .into(),
             ));
         };
-        let shared = Shared::new(config, region);
+        let shared = Shared::new(config, region, principal);
         Ok(CloudWatchSource {
             runtime,
             shared: Arc::new(shared),

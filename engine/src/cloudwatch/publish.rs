@@ -28,7 +28,7 @@ pub async fn publish(shared: &Shared, datums: &[MetricDatum]) -> Result<Outcome<
             .map(aws_datum)
             .collect();
         for chunk in of_namespace.chunks(MAX_DATUMS_PER_CALL) {
-            shared.get_metric_data.acquire(PUT_TPS).await;
+            shared.quotas.get_metric_data.acquire(PUT_TPS).await;
             shared
                 .metrics
                 .put_metric_data()

@@ -96,10 +96,10 @@ pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     let started = Instant::now();
     copy_tree(&template, dir)
         .with_context(|| format!("copying {} to {}", template.display(), dir.display()))?;
-    eprintln!(
+    super::announce(&format!(
         "playbook: seeded the cell build directory from the template in {:.2?}",
         started.elapsed()
-    );
+    ));
     Ok(true)
 }
 

@@ -11,7 +11,9 @@
 //!
 //! The diagnostics of builds that failed with compilation errors are kept too
 //! (`<key>.failed`): evcxr tries several forms of some cells (a final expression with and
-//! without `evcxr_display`), and the forms that fail fail every time.
+//! without `evcxr_display`), and the forms that fail fail every time. So are the variable
+//! types rust-analyzer worked out for a cell (`<key>.types`, keyed by the analysis code
+//! and the same identity): its first analysis of a kernel takes seconds.
 //!
 //! Objects live in `<cache>/cells/compiled/<key>.so`, written to a temporary name and
 //! renamed (concurrent kernels never see half an object). A hit refreshes the object's
@@ -62,8 +64,10 @@ impl CompiledCellStore {
 
     fn identity(&self) -> &str {
         self.identity.get_or_init(|| {
+            // The kernel's version stands for the rust-analyzer it embeds (types).
             format!(
-                "{FORMAT}\n--- rustc\n{}\n--- library\n{}",
+                "{FORMAT}\n--- kernel\n{}\n--- rustc\n{}\n--- library\n{}",
+                env!("CARGO_PKG_VERSION"),
                 toolchain(),
                 library_digest(&cell_cache::library_dir())
             )
@@ -127,13 +131,32 @@ impl evcxr::CompiledCells for CompiledCellStore {
     }
 
     fn fetch_failure(&self, material: &[u8]) -> Option<Vec<u8>> {
-        std::fs::read(self.path(material).with_extension("failed")).ok()
+        self.fetch_note(material, "failed")
     }
 
     fn store_failure(&self, material: &[u8], diagnostics: &[u8]) {
-        let path = self.path(material).with_extension("failed");
+        self.store_note(material, "failed", diagnostics);
+    }
+
+    fn fetch_types(&self, material: &[u8]) -> Option<Vec<u8>> {
+        self.fetch_note(material, "types")
+    }
+
+    fn store_types(&self, material: &[u8], types: &[u8]) {
+        self.store_note(material, "types", types);
+    }
+}
+
+impl CompiledCellStore {
+    /// A small file kept beside the objects (`<key>.<kind>`).
+    fn fetch_note(&self, material: &[u8], kind: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.path(material).with_extension(kind)).ok()
+    }
+
+    fn store_note(&self, material: &[u8], kind: &str, bytes: &[u8]) {
+        let path = self.path(material).with_extension(kind);
         let temp = temporary(&path);
-        if std::fs::write(&temp, diagnostics).is_ok() && std::fs::rename(&temp, &path).is_err() {
+        if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, &path).is_err() {
             let _ = std::fs::remove_file(&temp);
         }
     }

@@ -16,3 +16,19 @@ mod state;
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::execute_one;
 pub(crate) use state::Kernel;
+
+/// Whether kernels of this process start without saying so on stderr (a fleet starts
+/// many; its targets' logs say what matters).
+static QUIET_START: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Kernels started from now on do not announce their start on stderr.
+pub(crate) fn start_quietly() {
+    QUIET_START.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a kernel's start-up line, unless [`start_quietly`] was called.
+pub(crate) fn announce(line: &str) {
+    if !QUIET_START.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+}

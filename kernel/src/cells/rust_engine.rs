@@ -124,7 +124,10 @@ impl RustEngine {
             let started = std::time::Instant::now();
             let state = match starting.start_blocking(config) {
                 Ok(()) => {
-                    eprintln!("playbook: Rust engine ready in {:.2?}", started.elapsed());
+                    super::announce(&format!(
+                        "playbook: Rust engine ready in {:.2?}",
+                        started.elapsed()
+                    ));
                     EngineState::Ready
                 }
                 Err(error) => {

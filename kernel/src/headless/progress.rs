@@ -1,5 +1,8 @@
 //! Progress of a headless run on stderr: a progress bar (step i/N, the step's name,
 //! elapsed time) when stderr is a terminal, plain lines otherwise (CI logs, cron mail).
+//! A fleet target's run ([`View::Target`]) shows its step on its own line of the fleet's
+//! bars (on a terminal) and writes its lines to its log file, so that the fleet's output
+//! is one line per finished target.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -8,6 +11,21 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::redact::Redactor;
 
+/// How a run shows its progress.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum View {
+    /// On stderr: a bar on a terminal, lines otherwise.
+    #[default]
+    Own,
+    /// One target of a fleet: its step on `bar` (a line of the fleet's bars, when on a
+    /// terminal), its lines in `log`.
+    Target {
+        name: String,
+        bar: Option<ProgressBar>,
+        log: std::path::PathBuf,
+    },
+}
+
 /// Where the runner reports progress.
 #[derive(Debug)]
 pub(crate) struct Progress {
@@ -15,11 +33,27 @@ pub(crate) struct Progress {
     total: usize,
     /// Every line goes through it: CI logs are shared too.
     redactor: Redactor,
+    /// A fleet target's name and log (lines go there, not to stderr).
+    target: Option<(String, std::sync::Mutex<Option<std::fs::File>>)>,
 }
 
 impl Progress {
-    /// A progress report for `total` steps, its lines masked by `redactor`.
-    pub(crate) fn new(total: usize, redactor: Redactor) -> Progress {
+    /// A progress report for `total` steps shown as `view` says, its lines masked by
+    /// `redactor`.
+    pub(crate) fn new(total: usize, redactor: Redactor, view: View) -> Progress {
+        if let View::Target { name, bar, log } = view {
+            let file = std::fs::File::options()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .ok();
+            return Progress {
+                bar,
+                total,
+                redactor,
+                target: Some((name, std::sync::Mutex::new(file))),
+            };
+        }
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total as u64);
             let style =
@@ -34,6 +68,7 @@ impl Progress {
             bar,
             total,
             redactor,
+            target: None,
         }
     }
 
@@ -47,14 +82,22 @@ impl Progress {
         self.redactor.learn(values);
     }
 
-    /// Whether a bar is shown (stderr is a terminal).
+    /// Whether the run's own bar is shown (stderr is a terminal): per-step lines are not
+    /// needed then. A fleet target's log gets them.
     pub(crate) fn is_bar(&self) -> bool {
-        self.bar.is_some()
+        self.bar.is_some() && self.target.is_none()
     }
 
     /// Step `position` (0-based) named `step` starts.
     pub(crate) fn step(&self, position: usize, step: &str) {
         let step = self.redactor.redact_text(step).0;
+        if let Some((name, _)) = &self.target {
+            self.log(&format!("[{}/{}] {step}", position + 1, self.total));
+            if let Some(bar) = &self.bar {
+                bar.set_message(format!("{name} [{}/{}] {step}", position + 1, self.total));
+            }
+            return;
+        }
         match &self.bar {
             Some(bar) => {
                 bar.set_position(position as u64);
@@ -67,9 +110,23 @@ impl Progress {
     /// A line of the report (a step's result, a check's verdict).
     pub(crate) fn line(&self, text: &str) {
         let text = self.redactor.redact_text(text).0;
+        if self.target.is_some() {
+            self.log(&text);
+            return;
+        }
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
+        }
+    }
+
+    /// Appends a (masked) line to a fleet target's log.
+    fn log(&self, text: &str) {
+        use std::io::Write as _;
+        if let Some((_, file)) = &self.target
+            && let Some(file) = file.lock().unwrap_or_else(|p| p.into_inner()).as_mut()
+        {
+            let _ = writeln!(file, "{text}");
         }
     }
 

@@ -54,6 +54,9 @@ pub(crate) struct RunSummary {
     pub(crate) outputs: Vec<Delivered>,
     /// What the run published and whom it notified.
     pub(crate) deliveries: Vec<Delivered>,
+    /// Why the run could not start (a fleet target whose inputs were refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
 }
 
 /// The cell that stopped the run.
@@ -172,6 +175,41 @@ impl RunSummary {
             steps,
             outputs: Vec::new(),
             deliveries: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The summary of a run that could not start (`exit` says why, `error` how).
+    pub(crate) fn not_started(
+        notebook: &std::path::Path,
+        target: &str,
+        exit: Exit,
+        error: &str,
+    ) -> RunSummary {
+        let now = chrono::Utc::now();
+        RunSummary {
+            schema: SCHEMA.to_owned(),
+            run_id: uuid::Uuid::new_v4().to_string(),
+            notebook: notebook.display().to_string(),
+            target: Some(target.to_owned()),
+            parameters: BTreeMap::new(),
+            source: None,
+            account: None,
+            region: None,
+            role: None,
+            status: RunStatus::Failed,
+            exit_code: exit.code(),
+            exit_class: exit,
+            retryable: matches!(exit, Exit::SourceUnavailable | Exit::OutputFailed),
+            failed_cell: None,
+            checks: Vec::new(),
+            started: now,
+            finished: Some(now),
+            duration: 0.0,
+            steps: Vec::new(),
+            outputs: Vec::new(),
+            deliveries: Vec::new(),
+            error: Some(error.to_owned()),
         }
     }
 

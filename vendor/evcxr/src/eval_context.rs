@@ -903,8 +903,25 @@ impl EvalContext {
         // still to load the crate graph, the other types are worked out in the background
         // (see `deferred_types`). `None`: the type comes later.
         let code = code.code_string();
-        let variables: Vec<(String, Option<TypeName>, bool)> =
-            match crate::rust_analyzer::simple_lets(&code, deferred_types::ANALYSIS_WRAPPER) {
+        // playbook patch: the types rust-analyzer gave this same analysis before (by any
+        // kernel) are taken from the compiled-cells store: no analysis at all.
+        let cache = self.module.compiled_cells.clone();
+        let material = crate::module::types_material(state.config.crate_dir(), &code);
+        let cached = cache.as_ref().and_then(|c| c.fetch_types(&material));
+        let variables: Vec<(String, Option<TypeName>, bool)> = match cached
+            .as_deref()
+            .and_then(crate::module::decode_types)
+        {
+            Some(variables) => {
+                crate::trace_step("variable types from the cache", std::time::Instant::now());
+                variables
+                    .into_iter()
+                    .map(|(name, type_name, is_mutable)| {
+                        (name, Some(TypeName::Named(type_name)), is_mutable)
+                    })
+                    .collect()
+            }
+            None => match crate::rust_analyzer::simple_lets(&code, deferred_types::ANALYSIS_WRAPPER) {
                 Some(lets)
                     if lets.iter().all(|l| l.type_name.is_some()) || self.analysis_is_cold() =>
                 {
@@ -926,12 +943,19 @@ impl EvalContext {
                     let started = std::time::Instant::now();
                     let variables = analyzer.top_level_variables(deferred_types::ANALYSIS_WRAPPER);
                     crate::trace_step("rust-analyzer: variable types", started);
-                    variables
+                    let variables: Vec<(String, Option<TypeName>, bool)> = variables
                         .into_iter()
                         .map(|(name, info)| (name, Some(info.type_name), info.is_mutable))
-                        .collect()
+                        .collect();
+                    if let Some(encoded) = crate::module::encode_types(&variables)
+                        && let Some(cache) = &cache
+                    {
+                        cache.store_types(&material, encoded.as_bytes());
+                    }
+                    variables
                 }
-            };
+            },
+        };
         for (variable_name, type_name, is_mutable) in variables {
             // We don't want to try to store evcxr_variable_store into itself, so we ignore it.
             if variable_name == "evcxr_variable_store" {

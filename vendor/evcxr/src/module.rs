@@ -32,6 +32,7 @@ mod direct_rustc;
 
 use self::direct_rustc::DirectRustc;
 pub use self::compiled_cells::CompiledCells;
+pub(crate) use self::compiled_cells::{decode_types, encode_types, types_material};
 
 pub(crate) const CORE_EXTERN_ENV: &str = "EVCXR_CORE_EXTERN";
 pub(crate) const CACHE_ENABLED_ENV: &str = "EVCXR_CACHE_ENABLED";

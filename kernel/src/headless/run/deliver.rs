@@ -39,8 +39,8 @@ pub(crate) struct Deliveries {
 }
 
 impl Run {
-    /// Delivers what the run was asked to, then writes the summary; the final exit.
-    pub(super) async fn deliver(&mut self) -> Exit {
+    /// Delivers what the run was asked to, then writes the summary; how the run ended.
+    pub(super) async fn deliver(&mut self) -> super::Outcome {
         let mut aws: Option<Result<Deliverer, String>> = None;
         let mut summary = self.summary();
         if let Destination::S3(uri) = &self.record_to {
@@ -70,7 +70,10 @@ impl Run {
         self.deliver_verdicts(&mut aws, &mut summary).await;
         self.notify(&mut aws, &mut summary).await;
         self.write_summary(&mut aws, &summary).await;
-        self.exit
+        super::Outcome {
+            exit: self.exit,
+            summary,
+        }
     }
 
     /// The AWS side of the deliveries, opened once (in the run's account and region).

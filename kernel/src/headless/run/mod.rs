@@ -22,7 +22,7 @@ use chrono::Utc;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::notebook::{Notebook, NotebookError};
-use super::progress::Progress;
+use super::progress::{Progress, View};
 use super::record::{self, Parameters, RunRecord, RunStatus};
 use crate::cells::{Kernel, remove_build_dirs};
 use crate::exit::Exit;
@@ -55,16 +55,26 @@ pub(crate) struct RunOptions {
     /// The run's name among others (`--target-name`; a fleet target).
     pub(crate) target_name: Option<String>,
     pub(crate) deliveries: Deliveries,
+    /// How progress is shown (a fleet target's differs).
+    pub(crate) view: View,
 }
 
-/// SIGINT and SIGTERM, which stop a run cleanly.
-struct Signals {
+/// How a run ended: its exit class and its summary (what `--summary` writes).
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) exit: Exit,
+    pub(crate) summary: RunSummary,
+}
+
+/// SIGINT and SIGTERM, which stop a run (or a fleet) cleanly. Every watcher gets them: a
+/// fleet and each of its running targets.
+pub(crate) struct Signals {
     interrupt: Signal,
     terminate: Signal,
 }
 
 impl Signals {
-    fn new() -> anyhow::Result<Signals> {
+    pub(crate) fn new() -> anyhow::Result<Signals> {
         Ok(Signals {
             interrupt: signal(SignalKind::interrupt()).context("watching SIGINT")?,
             terminate: signal(SignalKind::terminate()).context("watching SIGTERM")?,
@@ -72,7 +82,7 @@ impl Signals {
     }
 
     /// Waits for either signal; its name.
-    async fn recv(&mut self) -> &'static str {
+    pub(crate) async fn recv(&mut self) -> &'static str {
         tokio::select! {
             _ = self.interrupt.recv() => "SIGINT",
             _ = self.terminate.recv() => "SIGTERM",
@@ -111,6 +121,12 @@ impl Drop for BuildDirs {
 /// Runs the notebook; returns the process exit code. An error is bad input, except one
 /// writing the record: [`is_output_failure`] tells them apart.
 pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    Ok(run_one(options, build_dir).await?.exit.into())
+}
+
+/// Runs the notebook in a kernel of its own (building in `build_dir`, removed at the end);
+/// how it ended. An error is bad input, except one writing the record.
+pub(crate) async fn run_one(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Outcome> {
     let build_dirs = BuildDirs(build_dir);
     let mut run = Run::prepare(options)?;
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -131,7 +147,7 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
             return Err(anyhow::anyhow!("--source {source}: {error}"));
         };
         run.stop_before_start(exit, &format!("--source {source}: {error}"))?;
-        return Ok(run.deliver().await.into());
+        return Ok(run.deliver().await);
     }
     let mut signals = Signals::new()?;
     // Start-up is not any cell's time (or timeout): wait for the engine first.
@@ -143,12 +159,21 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
         },
         _ = signals.recv() => {
             run.stop_before_start(Exit::Interrupted, "interrupted before the first cell")?;
-            return Ok(run.deliver().await.into());
+            return Ok(run.deliver().await);
         }
     }
     run.run_cells(&kernel, &mut signals, &mut iopub_rx).await?;
     run.finish(&kernel)?;
-    Ok(run.deliver().await.into())
+    Ok(run.deliver().await)
+}
+
+/// Checks what a run of `options` would refuse before running anything (the notebook,
+/// the parameters against its `parameters` cell): bad input.
+pub(crate) fn check_inputs(options: &RunOptions) -> anyhow::Result<()> {
+    let mut notebook = Notebook::read(&options.notebook)?;
+    let given = given_with_source(&notebook, options)?;
+    inject_parameters(&mut notebook, &given)?;
+    Ok(())
 }
 
 /// Whether `error` stopped the run because the record could not be written (a full disk,
@@ -212,6 +237,7 @@ impl Run {
             extra: Default::default(),
         };
         let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();
+        let view = options.view.clone();
         let mut run = Run {
             options,
             notebook,
@@ -223,7 +249,7 @@ impl Run {
             record,
             clock: Instant::now(),
             exit: Exit::Ok,
-            progress: Progress::new(code_cells, Redactor::from_env()),
+            progress: Progress::new(code_cells, Redactor::from_env(), view),
         };
         run.write()?;
         Ok(run)

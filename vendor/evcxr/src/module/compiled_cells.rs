@@ -27,6 +27,47 @@ pub trait CompiledCells: Send + Sync {
     /// Keeps the diagnostics of a build of `material` that failed with compilation errors
     /// (evcxr tries several forms of a cell; the ones that fail, fail every time).
     fn store_failure(&self, material: &[u8], diagnostics: &[u8]);
+    /// The variable types rust-analyzer gave the analysis `material` ([`types_material`]).
+    fn fetch_types(&self, material: &[u8]) -> Option<Vec<u8>>;
+    /// Keeps the variable types of an analysis (rust-analyzer's first takes seconds).
+    fn store_types(&self, material: &[u8], types: &[u8]);
+}
+
+/// What describes an analysis for the types of a cell's variables: the analysis code and
+/// the dependencies it sees (manifest and lock, as for a build).
+pub(crate) fn types_material(crate_dir: &Path, analysis_code: &str) -> Vec<u8> {
+    key_material("variable types", crate_dir, analysis_code)
+}
+
+/// `name\tmutable\ttype` lines, when every type is named (others are not kept).
+pub(crate) fn encode_types(
+    variables: &[(String, Option<crate::rust_analyzer::TypeName>, bool)],
+) -> Option<String> {
+    let mut text = String::new();
+    for (name, type_name, is_mutable) in variables {
+        let Some(crate::rust_analyzer::TypeName::Named(type_name)) = type_name else {
+            return None;
+        };
+        if [name, type_name].iter().any(|t| t.contains(['\t', '\n'])) {
+            return None;
+        }
+        text.push_str(&format!("{name}\t{}\t{type_name}\n", u8::from(*is_mutable)));
+    }
+    Some(text)
+}
+
+/// The variables of [`encode_types`]' text.
+pub(crate) fn decode_types(bytes: &[u8]) -> Option<Vec<(String, String, bool)>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines()
+        .map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let name = fields.next()?.to_owned();
+            let is_mutable = fields.next()? == "1";
+            let type_name = fields.next()?.to_owned();
+            Some((name, type_name, is_mutable))
+        })
+        .collect()
 }
 
 /// Whether a failed build is worth keeping: every error has an error code (`E0599`), so

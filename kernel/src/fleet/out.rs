@@ -1,0 +1,188 @@
+//! Where a fleet's files go (`--out DIR|s3://bucket/prefix/`): each target's record,
+//! report, summary and log under `<out>/<name>/`, and the fleet's `fleet.json` and
+//! `fleet.html` at the top. Placeholders in `--out` (`{date}`, `{time}`, `{datetime}`,
+//! `{notebook}`, `{run_id}`: the fleet's id) keep one schedule's fleets apart.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use playbook_engine::delivery::{Deliverer, S3Uri};
+
+use super::html;
+use super::summary::FleetSummary;
+use crate::headless::destination::{Destination, Placeholders};
+use crate::headless::summary::{Delivered, Delivery};
+use crate::redact::Redactor;
+
+/// The fleet's output location, placeholders expanded.
+#[derive(Debug, Clone)]
+pub(crate) enum Out {
+    Local(PathBuf),
+    S3(S3Uri),
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Out::Local(dir) => write!(f, "{}", dir.display()),
+            Out::S3(uri) => write!(f, "{uri}"),
+        }
+    }
+}
+
+impl Out {
+    /// Reads `--out` (a template) and, for a local directory, creates it.
+    pub(crate) fn parse(template: &str, with: &Placeholders) -> anyhow::Result<Out> {
+        let destination = Destination::parse(template.trim_end_matches('/'), with)
+            .map_err(|why| anyhow::anyhow!("--out {why}"))?
+            .anchored()
+            .context("--out")?;
+        Ok(match destination {
+            Destination::Local(dir) => {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("--out: creating {}", dir.display()))?;
+                Out::Local(dir)
+            }
+            Destination::S3(uri) => Out::S3(uri),
+        })
+    }
+
+    /// Where a target's `file` goes, as a run's `-o`/`--report`/`--summary` takes it.
+    pub(crate) fn of(&self, target: &str, file: &str) -> String {
+        match self {
+            Out::Local(dir) => dir.join(target).join(file).display().to_string(),
+            Out::S3(uri) => format!(
+                "s3://{}/{}",
+                uri.bucket,
+                join_key(&uri.key, &format!("{target}/{file}"))
+            ),
+        }
+    }
+
+    /// A target's log, always on this machine: beside its record, or (for S3) in the
+    /// cache's `runs/` directory.
+    pub(crate) fn log_of(&self, target: &str) -> anyhow::Result<PathBuf> {
+        let dir = match self {
+            Out::Local(dir) => dir.join(target),
+            Out::S3(uri) => crate::cells::cell_cache::cache_root()
+                .join("runs")
+                .join(format!("fleet-{}", sanitize(&uri.key)))
+                .join(target),
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir.join("run.log"))
+    }
+
+    /// Writes (or uploads) `fleet.json` and `fleet.html`, masked; where each went.
+    pub(crate) async fn write(
+        &self,
+        fleet: &FleetSummary,
+        aws: &playbook::source::AwsTarget,
+    ) -> Vec<Delivered> {
+        let redactor = Redactor::from_env();
+        let mut json = serde_json::to_value(fleet).unwrap_or_default();
+        redactor.redact_value(&mut json);
+        let json = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+        let page = redactor
+            .redact_text(&html::render(fleet, local_dir(self)))
+            .0;
+        let files = [
+            ("fleet.json", json.into_bytes(), "application/json"),
+            ("fleet.html", page.into_bytes(), "text/html; charset=utf-8"),
+        ];
+        let mut delivered = Vec::new();
+        match self {
+            Out::Local(dir) => {
+                for (name, body, _) in files {
+                    let path = dir.join(name);
+                    let outcome = write_atomic(&path, &body);
+                    delivered.push(outcome_of(path.display().to_string(), outcome));
+                }
+            }
+            Out::S3(uri) => {
+                let deliverer = Deliverer::new(aws).await;
+                for (name, body, kind) in files {
+                    let to = S3Uri {
+                        bucket: uri.bucket.clone(),
+                        key: join_key(&uri.key, name),
+                    };
+                    let outcome = match &deliverer {
+                        Ok(d) => d
+                            .put_object(&to, body, kind)
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    delivered.push(outcome_of(to.to_string(), outcome));
+                }
+            }
+        }
+        delivered
+    }
+}
+
+fn local_dir(out: &Out) -> Option<&Path> {
+    match out {
+        Out::Local(dir) => Some(dir),
+        Out::S3(_) => None,
+    }
+}
+
+fn outcome_of(to: String, outcome: Result<(), String>) -> Delivered {
+    match outcome {
+        Ok(()) => Delivered::done(Delivery::Summary, to),
+        Err(why) => Delivered::failed(Delivery::Summary, to, why),
+    }
+}
+
+fn write_atomic(path: &Path, body: &[u8]) -> Result<(), String> {
+    let temp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
+    std::fs::write(&temp, body)
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            format!("{}: {e}", path.display())
+        })
+}
+
+/// `prefix` and `rest` joined by one `/`.
+fn join_key(prefix: &str, rest: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        rest.to_owned()
+    } else {
+        format!("{prefix}/{rest}")
+    }
+}
+
+/// A key made safe as one directory name.
+fn sanitize(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_live_under_the_prefix() {
+        let out = Out::S3(S3Uri {
+            bucket: "records".into(),
+            key: "fleet/2026-11-12/".into(),
+        });
+        assert_eq!(
+            out.of("checkout-eu", "record.ipynb"),
+            "s3://records/fleet/2026-11-12/checkout-eu/record.ipynb"
+        );
+        let local = Out::Local(PathBuf::from("/out"));
+        assert_eq!(local.of("a", "report.html"), "/out/a/report.html");
+    }
+}
