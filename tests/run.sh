@@ -51,6 +51,18 @@ if [ "${PLAYBOOK_SKIP_BROWSER:-}" != 1 ]; then
     npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
 
+step "Airflow test environment (tests/airflow/venv.sh)"
+# apache-airflow 3.3.2 + integrations/airflow in a cached venv, for tests/test_airflow.py.
+# Exit 75 means PyPI is unreachable: the Airflow tests then skip, saying so; any other
+# failure stops here.
+airflow_status=0
+bash tests/airflow/venv.sh || airflow_status=$?
+if [ "$airflow_status" = 75 ]; then
+    echo "Airflow environment unavailable (PyPI unreachable): tests/test_airflow.py will skip"
+elif [ "$airflow_status" != 0 ]; then
+    exit "$airflow_status"
+fi
+
 step "end-to-end tests through jupyter_client, jupyter_kernel_test and nbconvert"
 export PATH="$VENV/bin:$PATH"
 export JUPYTER_PLATFORM_DIRS=1

@@ -45,6 +45,22 @@ impl Exit {
         }
     }
 
+    /// The class of an exit code another `playbook` wrote (a scheduler's record of it).
+    pub(crate) fn from_code(code: u8) -> Option<Exit> {
+        [
+            Exit::Ok,
+            Exit::CellFailed,
+            Exit::CheckFailed,
+            Exit::BadInput,
+            Exit::SourceUnavailable,
+            Exit::SourceRefused,
+            Exit::OutputFailed,
+            Exit::Interrupted,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
+    }
+
     /// How severe the outcome is, for combining several (a fleet's exit code is its
     /// most severe target's): ok < check failed < cell failed < source unavailable <
     /// source refused < output failed < bad input < interrupted.

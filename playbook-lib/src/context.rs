@@ -59,6 +59,24 @@ pub fn context() -> Result<SessionContext> {
     host::call(&Request::Context)
 }
 
+/// The value of the parameter `name` the run set (`playbook run -p NAME=VALUE`, a fleet
+/// target's, or the default), as a `T`. `playbook run` injects typed parameters this
+/// way, so that a cell's compiled code does not depend on their values.
+pub fn parameter<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
+    let context = context()?;
+    let value = context.parameters.get(name).cloned().ok_or_else(|| {
+        crate::Error::InvalidInput(format!(
+            "parameter `{name}` is not set in this session (`playbook run` sets it)"
+        ))
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        crate::Error::InvalidInput(format!(
+            "parameter `{name}`: {e} (as {})",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
 /// Sends `payload` to the host and returns what came back (a channel check).
 pub fn echo(payload: impl Serialize) -> Result<Value> {
     let payload = serde_json::to_value(payload)

@@ -39,6 +39,7 @@ pub mod bindings;
 pub mod chart;
 pub mod check;
 pub mod context;
+pub use context::parameter;
 pub mod discovery;
 pub mod display;
 pub mod error;

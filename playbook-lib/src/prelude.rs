@@ -9,7 +9,7 @@ pub use crate::baseline::{
 pub use crate::chart::LineChart;
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};
-pub use crate::context::{SessionContext, context, echo};
+pub use crate::context::{SessionContext, context, echo, parameter};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};

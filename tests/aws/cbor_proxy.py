@@ -339,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif match and is_cbor and self.command == "POST":
             reply = None
             if match["service"].rsplit(".", 1)[-1] in SERVICES:
-                throttle = self.server.controls.record(match["op"])
+                throttle = self.server.controls.record(match["op"], _signed_region(self.headers))
                 if throttle is not None:
                     reply = throttle_error(*throttle)
             if reply is None:
@@ -562,6 +562,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.log_request(reply.status, len(reply.body))
 
 
+def _signed_region(headers: Any) -> str | None:
+    """The region of a SigV4 request's credential scope (`Credential=AKID/DATE/REGION/…`)."""
+    match = re.search(r"Credential=[^/,]+/\d{8}/([^/,]+)/", headers.get("Authorization", ""))
+    return match.group(1) if match else None
+
+
 def _protocol_headers(body: bytes | None) -> list[tuple[str, str]]:
     headers = [("smithy-protocol", PROTOCOL_VALUE)]
     if body is not None:
@@ -675,6 +681,7 @@ class ProxyControls:
         self._slow_seconds = 0.0
         self._slow_generation = 0  # bumped by every slow_insights() call
         self._queries: dict[str, _Query] = {}
+        self._throttled_regions: set[str] = set()
 
     # -- Logs ----------------------------------------------------------------------------
 
@@ -732,11 +739,25 @@ class ProxyControls:
             self._remaining, self._code, self._status = n, code, status
             return {"remaining": n, "code": code, "status": status}
 
-    def record(self, op: str) -> tuple[str, int] | None:
+    def throttle_region(self, region: str, on: bool = True) -> dict[str, Any]:
+        """Throttles every CloudWatch request signed for `region` (its SigV4 credential
+        scope) until turned off: one fleet target, in its own region, throttled while the
+        others are not."""
+        with self._lock:
+            if on:
+                self._throttled_regions.add(region)
+            else:
+                self._throttled_regions.discard(region)
+            return {"throttled_regions": sorted(self._throttled_regions)}
+
+    def record(self, op: str, region: str | None = None) -> tuple[str, int] | None:
         """Counts one request; returns (code, status) when it is to be throttled."""
         with self._lock:
             self._requests += 1
             self._operations[op] += 1
+            if region is not None and region in self._throttled_regions:
+                self._throttled += 1
+                return "Throttling", 400
             if self._remaining <= 0:
                 return None
             self._remaining -= 1
@@ -840,6 +861,9 @@ class CborProxy:
 
     def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
         return self._server.controls.throttle(n, code, status)
+
+    def throttle_region(self, region: str, on: bool = True) -> dict[str, Any]:
+        return self._server.controls.throttle_region(region, on)
 
     def slow_insights(self, seconds: float) -> dict[str, Any]:
         return self._server.controls.slow_insights(seconds)

@@ -65,6 +65,10 @@ pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Resul
         .collect();
     let targets = targets::read(&args.targets, &overrides).map_err(anyhow::Error::msg)?;
     if args.plan {
+        for target in &targets {
+            runner::check_inputs(&run::options_for(&base, target, None))
+                .with_context(|| format!("target `{}`", target.name))?;
+        }
         let plan = serde_json::json!({
             "notebook": base.notebook.display().to_string(),
             "targets": targets,
@@ -114,7 +118,7 @@ pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Resul
 /// one is bad input naming the target.
 fn check_every_target(fleet: &run::Fleet) -> anyhow::Result<()> {
     for target in &fleet.targets {
-        runner::check_inputs(&fleet.options_for(target))
+        runner::check_inputs(&run::options_for(&fleet.base, target, Some(&fleet.out)))
             .with_context(|| format!("target `{}`", target.name))?;
     }
     Ok(())

@@ -36,33 +36,33 @@ pub(crate) struct Fleet {
     pub(crate) fail_fast: bool,
 }
 
-impl Fleet {
-    /// The run options of `target`: its parameters over the fleet's, its source and AWS
-    /// settings, its outputs under `<out>/<name>/`.
-    pub(crate) fn options_for(&self, target: &Target) -> RunOptions {
-        let mut options = self.base.clone();
-        let mut parameters: BTreeMap<String, String> = target.assignments().into_iter().collect();
-        for (name, value) in &self.base.parameters {
-            parameters.insert(name.clone(), value.clone());
-        }
-        options.parameters = parameters.into_iter().collect();
-        if target.source.is_some() {
-            options.source = target.source.clone();
-        }
-        let aws = target.aws();
-        options.aws = playbook::source::AwsTarget {
-            region: aws.region.or(options.aws.region),
-            profile: aws.profile.or(options.aws.profile),
-            role_arn: aws.role_arn.or(options.aws.role_arn),
-            external_id: aws.external_id.or(options.aws.external_id),
-            session_name: aws.session_name.or(options.aws.session_name),
-        };
-        options.target_name = Some(target.name.clone());
-        options.output = Some(self.out.of(&target.name, "record.ipynb"));
-        options.deliveries.report = Some(self.out.of(&target.name, "report.html"));
-        options.deliveries.summary = Some(self.out.of(&target.name, "summary.json"));
-        options
+/// The run options of `target`: its parameters over the fleet's (`-p` wins), its source
+/// and AWS settings over the fleet's defaults, its outputs under `<out>/<name>/`.
+pub(crate) fn options_for(base: &RunOptions, target: &Target, out: Option<&Out>) -> RunOptions {
+    let mut options = base.clone();
+    let mut parameters: BTreeMap<String, String> = target.assignments().into_iter().collect();
+    for (name, value) in &base.parameters {
+        parameters.insert(name.clone(), value.clone());
     }
+    options.parameters = parameters.into_iter().collect();
+    if target.source.is_some() {
+        options.source = target.source.clone();
+    }
+    let aws = target.aws();
+    options.aws = playbook::source::AwsTarget {
+        region: aws.region.or(options.aws.region),
+        profile: aws.profile.or(options.aws.profile),
+        role_arn: aws.role_arn.or(options.aws.role_arn),
+        external_id: aws.external_id.or(options.aws.external_id),
+        session_name: aws.session_name.or(options.aws.session_name),
+    };
+    options.target_name = Some(target.name.clone());
+    if let Some(out) = out {
+        options.output = Some(out.of(&target.name, "record.ipynb"));
+        options.deliveries.report = Some(out.of(&target.name, "report.html"));
+        options.deliveries.summary = Some(out.of(&target.name, "summary.json"));
+    }
+    options
 }
 
 /// Runs every target; the fleet's summary.
@@ -85,7 +85,7 @@ pub(crate) async fn run(fleet: Fleet) -> anyhow::Result<FleetSummary> {
     loop {
         while !stopping && running.len() < fleet.jobs && next < total {
             let target = &fleet.targets[next];
-            let mut options = fleet.options_for(target);
+            let mut options = options_for(&fleet.base, target, Some(&fleet.out));
             let log = fleet.out.log_of(&target.name)?;
             let bar = bars.as_ref().map(|b| target_bar(b, &target.name));
             options.view = View::Target {

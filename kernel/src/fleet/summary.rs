@@ -101,8 +101,7 @@ pub(crate) fn read_summaries(dir: &Path) -> Result<Vec<TargetEntry>, String> {
         .map(|path| {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let run: RunSummary = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a run summary: {e}", path.display()))?;
+            let run = parse_summary(&text, path).map_err(|e| format!("{}: {e}", path.display()))?;
             let fallback = if path.file_name().is_some_and(|n| n == "summary.json") {
                 path.parent().and_then(Path::file_name)
             } else {
@@ -116,6 +115,35 @@ pub(crate) fn read_summaries(dir: &Path) -> Result<Vec<TargetEntry>, String> {
             Ok(TargetEntry { name, run })
         })
         .collect()
+}
+
+/// A run summary, or the minimal account a scheduler keeps of a run that wrote none
+/// (`{"target", "exit_code", "error"}`: the binary could not start, say).
+fn parse_summary(text: &str, path: &Path) -> Result<RunSummary, String> {
+    #[derive(Deserialize)]
+    struct Minimal {
+        target: Option<String>,
+        exit_code: u8,
+        #[serde(default)]
+        error: Option<String>,
+    }
+    match serde_json::from_str::<RunSummary>(text) {
+        Ok(run) => Ok(run),
+        Err(full) => {
+            let minimal: Minimal =
+                serde_json::from_str(text).map_err(|_| format!("not a run summary: {full}"))?;
+            let exit = Exit::from_code(minimal.exit_code)
+                .ok_or_else(|| format!("exit code {} is not playbook's", minimal.exit_code))?;
+            let why = minimal
+                .error
+                .unwrap_or_else(|| "the run wrote no summary".into());
+            let mut run =
+                RunSummary::not_started(path, minimal.target.as_deref().unwrap_or(""), exit, &why);
+            run.target = minimal.target;
+            run.notebook = String::new();
+            Ok(run)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(crate) enum NotebookError {
     },
     #[error("{path} is not a notebook: {why}")]
     Invalid { path: String, why: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: String,
         #[source]
@@ -247,7 +247,9 @@ impl Notebook {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let written = std::fs::write(&tmp, text)
+        // A template like `out/{target}/record.ipynb` names directories no one made yet.
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&tmp, text))
             .and_then(|()| {
                 use std::os::unix::fs::PermissionsExt;
                 // Records are shared: readable by the team whatever the kernel's umask.

@@ -159,6 +159,32 @@ pub(crate) fn in_effect(declared: &[Declared], given: &[Resolved]) -> BTreeMap<S
 }
 
 /// The source of the injected cell.
+/// What the runner evaluates for the injected cell: typed parameters read from the
+/// session (`playbook::parameter`), which holds the same values, so that the compiled cell
+/// is the same whatever the values (a fleet's targets, a canary's ticks compile it once).
+/// Untyped ones keep their literal: their type comes from it.
+pub(crate) fn evaluated_source(resolved: &[Resolved]) -> String {
+    let mut source = String::from("// Parameters injected by `playbook run`\n");
+    for r in resolved {
+        if r.ty.starts_with('{') {
+            source.push_str(&format!("let {} = {};\n", r.name, r.code));
+            continue;
+        }
+        let ty = if is_datetime(&r.ty) {
+            "playbook::chrono::DateTime<playbook::chrono::Utc>"
+        } else {
+            r.ty.as_str()
+        };
+        source.push_str(&format!(
+            "let {}: {ty} = playbook::parameter({:?})?;\n",
+            r.name, r.name
+        ));
+    }
+    source
+}
+
+/// The injected cell as the record shows it: each parameter's value as a literal, as
+/// papermill does, so the record reads (and reruns in Jupyter) on its own.
 pub(crate) fn injected_source(resolved: &[Resolved]) -> String {
     let mut source = String::from("// Parameters injected by `playbook run`\n");
     for r in resolved {

@@ -103,8 +103,12 @@ impl Run {
         let queries_before = kernel.host.session.queries().len();
         kernel.host.session.take_source_failure();
         let clock = Instant::now();
+        let code = match &self.evaluated {
+            Some((at, code)) if *at == index => code.clone(),
+            _ => self.notebook.source(index),
+        };
         let request = ExecuteRequest {
-            code: self.notebook.source(index),
+            code,
             silent: false,
             store_history: true,
             user_expressions: None,

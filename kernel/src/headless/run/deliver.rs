@@ -142,7 +142,7 @@ impl Run {
             .redact_text(&report::render(&self.notebook, format))
             .0;
         let outcome = match &destination {
-            Destination::Local(path) => std::fs::write(path, text).map_err(|e| e.to_string()),
+            Destination::Local(path) => write_local(path, text.as_bytes()),
             Destination::S3(uri) => {
                 let kind = if html { HTML_TYPE } else { MARKDOWN_TYPE };
                 match self.deliverer(aws).await {
@@ -276,7 +276,7 @@ impl Run {
         };
         let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
         let outcome = match &destination {
-            Destination::Local(path) => std::fs::write(path, text).map_err(|e| e.to_string()),
+            Destination::Local(path) => write_local(path, text.as_bytes()),
             Destination::S3(uri) => match self.deliverer(aws).await {
                 Ok(d) => d
                     .put_object(uri, text.into_bytes(), JSON_TYPE)
@@ -286,5 +286,62 @@ impl Run {
             },
         };
         self.outcome(Delivery::Summary, destination.to_string(), outcome);
+    }
+}
+
+/// Writes a report or summary, making the directories its path names.
+fn write_local(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
+}
+
+/// Writes the summary of a run that never started (bad input, an output that cannot be
+/// written), where `--summary` says, when that can be worked out without the run.
+pub(super) async fn refused(options: &super::RunOptions, error: &anyhow::Error) {
+    let Some(template) = &options.deliveries.summary else {
+        return;
+    };
+    let exit = if super::is_output_failure(error) {
+        Exit::OutputFailed
+    } else {
+        Exit::BadInput
+    };
+    let name = options.target_name.clone().unwrap_or_default();
+    let summary = RunSummary::not_started(&options.notebook, &name, exit, &format!("{error:#}"));
+    let summary = RunSummary {
+        target: options.target_name.clone(),
+        ..summary
+    };
+    let mut value = serde_json::to_value(&summary).unwrap_or_default();
+    crate::redact::Redactor::from_env().redact_value(&mut value);
+    if template == "-" {
+        println!("{value}");
+        return;
+    }
+    let with = crate::headless::destination::Placeholders {
+        run_id: summary.run_id.clone(),
+        started: summary.started,
+        notebook: super::notebook_name(&options.notebook),
+        target: options.target_name.clone(),
+        parameters: Default::default(),
+    };
+    let Ok(destination) = Destination::parse(template, &with) else {
+        return;
+    };
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+    let outcome = match &destination {
+        Destination::Local(path) => write_local(path, text.as_bytes()),
+        Destination::S3(uri) => match Deliverer::new(&options.aws).await {
+            Ok(d) => d
+                .put_object(uri, text.into_bytes(), JSON_TYPE)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    if let Err(why) = outcome {
+        eprintln!("playbook: the summary could not be written to {destination}: {why}");
     }
 }

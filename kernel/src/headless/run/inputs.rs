@@ -43,13 +43,14 @@ pub(super) fn given_with_source(
 pub(super) fn inject_parameters(
     notebook: &mut Notebook,
     given: &[(String, String)],
-) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+) -> anyhow::Result<Injected> {
     notebook.remove_tagged("injected-parameters");
     let cell = notebook.find_tagged("parameters");
     let declared = cell
         .map(|i| parameters::declarations(&notebook.source(i)))
         .unwrap_or_default();
     let resolved = parameters::resolve(&declared, given)?;
+    let mut evaluated = None;
     if !resolved.is_empty() {
         let at = cell.map_or(0, |i| i + 1);
         notebook.insert_code(
@@ -57,8 +58,20 @@ pub(super) fn inject_parameters(
             &parameters::injected_source(&resolved),
             &["injected-parameters"],
         );
+        evaluated = Some((at, parameters::evaluated_source(&resolved)));
     }
-    Ok(parameters::in_effect(&declared, &resolved))
+    Ok(Injected {
+        in_effect: parameters::in_effect(&declared, &resolved),
+        evaluated,
+    })
+}
+
+/// What injecting the parameters gave.
+pub(super) struct Injected {
+    /// Every parameter in effect, defaults included.
+    pub(super) in_effect: BTreeMap<String, serde_json::Value>,
+    /// The injected cell's index and the code the runner evaluates for it.
+    pub(super) evaluated: Option<(usize, String)>,
 }
 
 /// Who ran the playbook: `USER` (or `LOGNAME`), else the account name of this process's

@@ -100,6 +100,9 @@ struct Run {
     record_to: Destination,
     report_to: Option<Destination>,
     summary_to: Option<SummaryTo>,
+    /// The injected parameters cell and what is evaluated for it (see
+    /// `parameters::evaluated_source`).
+    evaluated: Option<(usize, String)>,
     /// How long each step took.
     steps: Vec<StepTime>,
     record: RunRecord,
@@ -128,7 +131,14 @@ pub(crate) async fn run(options: RunOptions, build_dir: PathBuf) -> anyhow::Resu
 /// how it ended. An error is bad input, except one writing the record.
 pub(crate) async fn run_one(options: RunOptions, build_dir: PathBuf) -> anyhow::Result<Outcome> {
     let build_dirs = BuildDirs(build_dir);
-    let mut run = Run::prepare(options)?;
+    let mut run = match Run::prepare(options.clone()) {
+        Ok(run) => run,
+        Err(error) => {
+            // Orchestrators read the summary: it says why the run never started.
+            deliver::refused(&options, &error).await;
+            return Err(error);
+        }
+    };
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
     let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dirs.0, None)?;
     for (name, value) in &run.record.parameters.resolved {
@@ -190,7 +200,8 @@ impl Run {
         let mut notebook = Notebook::read(&options.notebook)?;
         notebook.clear_outputs();
         let given = given_with_source(&notebook, &options)?;
-        let in_effect = inject_parameters(&mut notebook, &given)?;
+        let injected = inject_parameters(&mut notebook, &given)?;
+        let in_effect = injected.in_effect;
         let run_id = uuid::Uuid::new_v4().to_string();
         let started = Utc::now();
         let with = Placeholders {
@@ -245,6 +256,7 @@ impl Run {
             record_to: to.record,
             report_to: to.report,
             summary_to: to.summary,
+            evaluated: injected.evaluated,
             steps: Vec::new(),
             record,
             clock: Instant::now(),
