@@ -53,6 +53,19 @@ def notebook(path: Path, *cells: str, parameters: str) -> Path:
     return path
 
 
+def validate_fleet_summary(summary: dict) -> None:
+    """`fleet.json` against docs/fleet-summary.schema.json (each target against the run
+    summary's schema, which it references)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    docs = REPO / "docs"
+    run = json.loads((docs / "run-summary.schema.json").read_text())
+    fleet_schema = json.loads((docs / "fleet-summary.schema.json").read_text())
+    registry = Registry().with_resource(run["$id"], Resource.from_contents(run))
+    jsonschema.Draft202012Validator(fleet_schema, registry=registry).validate(summary)
+
+
 def local_targets(path: Path, *targets: dict) -> Path:
     return write_targets(path, {"defaults": {"source": f"local:{CHECKOUT}"}, "targets": list(targets)})
 
@@ -71,6 +84,7 @@ def test_a_fleet_runs_every_target_and_summarises_them(tmp_path):
     assert done.returncode == 2, why(done)  # the most severe target: a failed check
 
     summary = json.loads((out / "fleet.json").read_text())
+    validate_fleet_summary(summary)
     assert summary["schema"] == "playbook.fleet-summary/1"
     assert (summary["exit_code"], summary["exit_class"], summary["jobs"]) == (2, "check_failed", 2)
     assert [t["name"] for t in summary["targets"]] == ["checkout-good", "checkout-bad", "checkout-long"]

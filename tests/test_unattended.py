@@ -737,7 +737,10 @@ def test_unknown_placeholder_is_exit_3_before_anything_runs(aws, env, notebooks)
     assert done.returncode == 3, why(done)
     assert "unknown placeholder {colour}" in done.stderr
     assert "engine ready" not in done.stderr and "[1/" not in done.stderr
-    assert done.stdout == ""
+    # The orchestrator still reads why: a summary of the run that never started.
+    summary = summary_of(done)
+    assert (summary["exit_code"], summary["exit_class"], summary["status"]) == (3, "bad_input", "failed")
+    assert "unknown placeholder {colour}" in summary["error"] and summary["steps"] == []
     done = run(notebooks.canary, "--report", "out-{target}.html", env=env)
     assert done.returncode == 3 and "--target-name" in done.stderr, why(done)
 

@@ -162,23 +162,21 @@ pub(crate) fn in_effect(declared: &[Declared], given: &[Resolved]) -> BTreeMap<S
 /// What the runner evaluates for the injected cell: typed parameters read from the
 /// session (`playbook::parameter`), which holds the same values, so that the compiled cell
 /// is the same whatever the values (a fleet's targets, a canary's ticks compile it once).
-/// Untyped ones keep their literal: their type comes from it.
+/// Untyped ones keep their literal (their type comes from it), and so do borrowed ones
+/// (`&str`: a value read at run time cannot be borrowed for the cell's lifetime).
 pub(crate) fn evaluated_source(resolved: &[Resolved]) -> String {
     let mut source = String::from("// Parameters injected by `playbook run`\n");
     for r in resolved {
-        if r.ty.starts_with('{') {
-            source.push_str(&format!("let {} = {};\n", r.name, r.code));
-            continue;
-        }
-        let ty = if is_datetime(&r.ty) {
-            "playbook::chrono::DateTime<playbook::chrono::Utc>"
+        if r.ty.starts_with('{') || r.ty.contains('&') {
+            source.push_str(&literal_line(r));
         } else {
-            r.ty.as_str()
-        };
-        source.push_str(&format!(
-            "let {}: {ty} = playbook::parameter({:?})?;\n",
-            r.name, r.name
-        ));
+            source.push_str(&format!(
+                "let {}: {} = playbook::parameter({:?})?;\n",
+                r.name,
+                rust_type(&r.ty),
+                r.name
+            ));
+        }
     }
     source
 }
@@ -188,23 +186,28 @@ pub(crate) fn evaluated_source(resolved: &[Resolved]) -> String {
 pub(crate) fn injected_source(resolved: &[Resolved]) -> String {
     let mut source = String::from("// Parameters injected by `playbook run`\n");
     for r in resolved {
-        if r.ty.starts_with('{') {
-            // Untyped, like the declaration: Rust infers the type from its use.
-            source.push_str(&format!("let {} = {};\n", r.name, r.code));
-            continue;
-        }
-        let ty = if is_datetime(&r.ty) {
-            "playbook::chrono::DateTime<playbook::chrono::Utc>"
-        } else {
-            r.ty.as_str()
-        };
-        source.push_str(&format!(
-            "let {}: {ty} = {};\n",
-            r.name,
-            r.code.replace(&r.ty, ty)
-        ));
+        source.push_str(&literal_line(r));
     }
     source
+}
+
+/// `let NAME: TYPE = LITERAL;` (or, untyped like the declaration, `let NAME = LITERAL;`).
+fn literal_line(r: &Resolved) -> String {
+    if r.ty.starts_with('{') {
+        // Untyped, like the declaration: Rust infers the type from its use.
+        return format!("let {} = {};\n", r.name, r.code);
+    }
+    let ty = rust_type(&r.ty);
+    format!("let {}: {ty} = {};\n", r.name, r.code.replace(&r.ty, ty))
+}
+
+/// The type as an injected cell writes it (chrono's through the library's re-export).
+fn rust_type(ty: &str) -> &str {
+    if is_datetime(ty) {
+        "playbook::chrono::DateTime<playbook::chrono::Utc>"
+    } else {
+        ty
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,29 @@ fn values_become_typed_literals() {
 }
 
 #[test]
+fn the_evaluated_cell_does_not_depend_on_typed_values() {
+    let cell = "let service: String = \"a\".into();\nlet label = \"x\";\nlet tag: &str = \"t\";";
+    let evaluated = |value: &str| {
+        let pairs = [("service", value), ("label", value), ("tag", value)];
+        evaluated_source(&resolve(&declarations(cell), &given(&pairs)).unwrap())
+    };
+    let (a, b) = (evaluated("one"), evaluated("two"));
+    assert!(
+        a.contains("let service: String = playbook::parameter(\"service\")?;"),
+        "{a}"
+    );
+    // Borrowed parameters (an untyped string literal is a `&str` too) keep their literal.
+    assert!(
+        a.contains("let label: &str = \"one\";") && a.contains("let tag: &str = \"one\";"),
+        "{a}"
+    );
+    assert_eq!(
+        a.lines().find(|l| l.contains("service")),
+        b.lines().find(|l| l.contains("service"))
+    );
+}
+
+#[test]
 fn bad_values_and_unknown_names_are_errors() {
     let declared = declarations(CELL);
     let error = resolve(&declared, &given(&[("window_minutes", "abc")])).unwrap_err();
