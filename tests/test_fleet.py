@@ -349,3 +349,24 @@ def test_from_summaries_takes_the_minimal_account_of_a_run_that_wrote_none(tmp_p
     assert (lost["name"], lost["exit_code"], lost["exit_class"]) == ("lost", 3, "bad_input")
     assert lost["error"] == "playbook: not found"
     assert summary["not_run"] == ["never"]
+
+
+def test_throttling_retried_with_backoff_shows_in_the_summaries(cloud, tmp_path):
+    """Two CloudWatch calls throttled, then answered: the SDK retries them with backoff,
+    the target succeeds, and its summary, record and the fleet's line say so."""
+    nb = notebook(tmp_path / "canary.ipynb", METRICS_CELL, CHECK_CELL, parameters=MOTO_PARAMETERS)
+    targets = write_targets(tmp_path / "t.json", {"targets": [{"name": "pushed-back"}]})
+    env = cloud.playbook_env(PLAYBOOK_SOURCE="cloudwatch", AWS_MAX_ATTEMPTS="5")
+    cloud.proxy.throttle(2)
+    try:
+        done = fleet(nb, "--targets", targets, "--out", tmp_path / "out", env=env)
+    finally:
+        cloud.proxy.throttle(0)
+    assert done.returncode == 0, why(done)
+    (entry,) = json.loads((tmp_path / "out" / "fleet.json").read_text())["targets"]
+    assert entry["retried_calls"] == 2, entry
+    assert "2 call(s) retried after throttling" in done.stderr
+    record = json.loads((tmp_path / "out" / "pushed-back" / "record.ipynb").read_text())
+    (query,) = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "metrics"]
+    assert query["retried_calls"] == 2
+    assert any("retried" in note for note in query["notes"])

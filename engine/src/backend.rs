@@ -45,6 +45,8 @@ impl ResolvedMetric {
 pub struct Outcome<T> {
     pub value: T,
     pub api_calls: u32,
+    /// Calls the SDK retried (throttling, a transient error) on the way.
+    pub retried_calls: u32,
     pub query_ids: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -55,6 +57,7 @@ impl<T> Outcome<T> {
         Outcome {
             value,
             api_calls,
+            retried_calls: 0,
             query_ids: Vec::new(),
             notes: Vec::new(),
         }

@@ -332,7 +332,11 @@ impl Session {
         match result {
             Ok(mut outcome) => {
                 notes.append(&mut outcome.notes);
+                let retried = outcome.retried_calls;
                 let value = fill(&mut records, outcome, &notes);
+                if let Some(first) = records.first_mut() {
+                    first.retried_calls = retried;
+                }
                 self.log(records);
                 Ok(value)
             }
@@ -374,6 +378,7 @@ impl Session {
             period: None,
             query_ids: Vec::new(),
             api_calls: 0,
+            retried_calls: 0,
             status: QueryStatus::Ok,
             results: 0,
             statistics: None,

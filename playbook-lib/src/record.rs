@@ -43,6 +43,10 @@ pub struct QueryRecord {
     pub query_ids: Vec<String>,
     /// API calls the engine made for it.
     pub api_calls: u32,
+    /// Calls the service pushed back on (throttling, a transient error), retried with
+    /// backoff.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retried_calls: u32,
     /// How it ended.
     pub status: QueryStatus,
     /// Rows, points or series returned.
@@ -141,4 +145,8 @@ impl std::fmt::Display for QueryStatus {
 /// Every query this session issued so far, in order.
 pub fn queries() -> Result<Vec<QueryRecord>> {
     host::call(&Request::Queries)
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 mod paging;
 pub mod publish;
 pub mod quotas;
+pub mod retries;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -86,6 +87,8 @@ pub struct Shared {
     /// The account and region's quotas, shared by every source of the process that asks
     /// them (`quotas.rs`).
     pub quotas: Arc<quotas::Quotas>,
+    /// The calls of these clients the SDK retried (`retries.rs`).
+    pub retries: retries::Retries,
     /// Set by an interrupt: running waits stop (and StopQuery their queries).
     pub cancelled: AtomicBool,
     /// How long a Logs Insights query may run before it is stopped.
@@ -104,9 +107,17 @@ impl Shared {
             .ok()
             .and_then(|v| v.parse().ok())
             .map_or(Duration::from_secs(900), Duration::from_secs);
+        let retries = retries::Retries::default();
+        let metrics = aws_sdk_cloudwatch::config::Builder::from(config)
+            .interceptor(retries.clone())
+            .build();
+        let logs = aws_sdk_cloudwatchlogs::config::Builder::from(config)
+            .interceptor(retries.clone())
+            .build();
         Shared {
-            metrics: aws_sdk_cloudwatch::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            metrics: aws_sdk_cloudwatch::Client::from_conf(metrics),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
+            retries,
             sts: aws_sdk_sts::Client::new(config),
             credentials: config.credentials_provider(),
             resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
@@ -197,6 +208,24 @@ impl CloudWatchSource {
         })
     }
 
+    /// [`CloudWatchSource::run`] for a query: its outcome notes the calls the SDK
+    /// retried meanwhile (throttling, a transient error).
+    fn run_query<V: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<Outcome<V>, EngineError>> + Send + 'static,
+    ) -> Result<Outcome<V>, EngineError> {
+        let before = self.shared.retries.count();
+        let mut outcome = self.run(work)?;
+        let retried = self.shared.retries.count().saturating_sub(before);
+        if retried > 0 {
+            outcome.retried_calls = u32::try_from(retried).unwrap_or(u32::MAX);
+            outcome.notes.push(format!(
+                "{retried} call(s) retried after throttling or a transient error (with backoff)"
+            ));
+        }
+        Ok(outcome)
+    }
+
     fn run<T: Send + 'static>(
         &self,
         work: impl Future<Output = Result<T, EngineError>> + Send + 'static,
@@ -275,7 +304,7 @@ impl Backend for CloudWatchSource {
     fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {
         let shared = self.shared.clone();
         let datums = datums.to_vec();
-        self.run(async move { publish::publish(&shared, &datums).await })
+        self.run_query(async move { publish::publish(&shared, &datums).await })
     }
 
     fn known_secrets(&self) -> Vec<String> {
@@ -331,7 +360,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
         let shared = self.shared.clone();
         let queries = queries.to_vec();
-        self.run(async move { metrics::fetch(&shared, &queries).await })
+        self.run_query(async move { metrics::fetch(&shared, &queries).await })
     }
 
     fn logs_insights(
@@ -342,7 +371,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<LogTable>, EngineError> {
         let shared = self.shared.clone();
         let (query, groups) = (query.clone(), groups.to_vec());
-        self.run(async move { logs::insights(&shared, &query, &groups, window).await })
+        self.run_query(async move { logs::insights(&shared, &query, &groups, window).await })
     }
 
     fn filter_log_events(
@@ -352,7 +381,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<LogTable>, EngineError> {
         let shared = self.shared.clone();
         let query = query.clone();
-        self.run(async move { logs::filter(&shared, &query, window).await })
+        self.run_query(async move { logs::filter(&shared, &query, window).await })
     }
 
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
@@ -367,7 +396,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<Vec<playbook::query::MetricId>>, EngineError> {
         let shared = self.shared.clone();
         let search = search.clone();
-        self.run(async move { discovery::list(&shared, &search).await })
+        self.run_query(async move { discovery::list(&shared, &search).await })
     }
 
     fn alarms(
@@ -377,7 +406,7 @@ impl Backend for CloudWatchSource {
     ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
         let shared = self.shared.clone();
         let query = query.clone();
-        self.run(async move { alarms::report(&shared, &query, window).await })
+        self.run_query(async move { alarms::report(&shared, &query, window).await })
     }
 
     fn set_progress(&self, sink: Option<crate::backend::ProgressSink>) {

@@ -79,9 +79,13 @@ fn check_names(targets: &[TargetEntry]) -> Vec<String> {
 fn row(page: &mut String, entry: &TargetEntry, checks: &[String], dir: Option<&Path>) {
     let run = &entry.run;
     let class = if run.exit_code == 0 { "ok" } else { "bad" };
+    let retried = match run.retried_calls {
+        0 => String::new(),
+        n => format!(" ({n} calls retried)"),
+    };
     let _ = write!(
         page,
-        "<tr><td>{}</td><td class=\"{class}\">{}</td><td class=\"{class}\">{}</td><td>{:.1}</td>",
+        "<tr><td>{}</td><td class=\"{class}\">{}{retried}</td><td class=\"{class}\">{}</td><td>{:.1}</td>",
         escape(&entry.name),
         escape(run.status.as_str()),
         run.exit_code,

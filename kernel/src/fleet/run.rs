@@ -198,6 +198,12 @@ fn report(bars: &Option<MultiProgress>, index: usize, total: usize, entry: &Targ
     if let Some(error) = &run.error {
         line.push_str(&format!("; {error}"));
     }
+    if run.retried_calls > 0 {
+        line.push_str(&format!(
+            "; {} call(s) retried after throttling",
+            run.retried_calls
+        ));
+    }
     match bars {
         Some(bars) => {
             let _ = bars.println(line);

@@ -57,6 +57,10 @@ pub(crate) struct RunSummary {
     /// Why the run could not start (a fleet target whose inputs were refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
+    /// Calls the service pushed back on (throttling, a transient error) that were retried
+    /// with backoff, over every query of the run.
+    #[serde(default)]
+    pub(crate) retried_calls: u64,
 }
 
 /// The cell that stopped the run.
@@ -176,6 +180,11 @@ impl RunSummary {
             outputs: Vec::new(),
             deliveries: Vec::new(),
             error: None,
+            retried_calls: record
+                .queries
+                .iter()
+                .map(|q| u64::from(q.retried_calls))
+                .sum(),
         }
     }
 
@@ -210,6 +219,7 @@ impl RunSummary {
             outputs: Vec::new(),
             deliveries: Vec::new(),
             error: Some(error.to_owned()),
+            retried_calls: 0,
         }
     }
 
