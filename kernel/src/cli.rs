@@ -346,7 +346,7 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         allow_errors: args.allow_errors,
         cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
         max_output_bytes: args.max_output_bytes,
-        source: args.source,
+        source: args.source.as_deref().map(runner::anchored_source),
         aws: args.aws.target()?,
         target_name: args.deliveries.target_name.clone(),
         deliveries: args.deliveries.deliveries()?,
@@ -374,7 +374,7 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         allow_errors: args.allow_errors,
         cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
         max_output_bytes: args.max_output_bytes,
-        source: args.source,
+        source: args.source.as_deref().map(runner::anchored_source),
         aws: args.aws.target()?,
         target_name: None,
         deliveries: runner::Deliveries {

@@ -143,8 +143,8 @@ fn remove_library_incremental_caches(build_dir: &Path) {
 }
 
 /// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
-/// 3: without the library's incremental caches).
-const TEMPLATE_LAYOUT: u32 = 3;
+/// 3: without the library's incremental caches; 4: dependencies at opt-level 2).
+const TEMPLATE_LAYOUT: u32 = 4;
 
 fn library_stamp() -> anyhow::Result<String> {
     fn newest(dir: &Path, newest: &mut std::time::SystemTime) -> std::io::Result<()> {

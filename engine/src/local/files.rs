@@ -30,6 +30,12 @@ pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
 
 /// Opens a file for reading lines, decompressing `.gz`.
 pub fn open_lines(path: &Path) -> Result<Box<dyn BufRead + Send>, EngineError> {
+    if path.extension().is_some_and(|e| e == "gz")
+        && let Some(bytes) = super::shared::decompressed(path)?
+    {
+        // Decompressed once for the process (a fleet's targets read the same files).
+        return Ok(Box::new(std::io::Cursor::new(bytes)));
+    }
     let file = File::open(path).map_err(|e| file_error(path, &e))?;
     if path.extension().is_some_and(|e| e == "gz") {
         Ok(Box::new(BufReader::with_capacity(

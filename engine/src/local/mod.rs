@@ -12,6 +12,7 @@ pub mod logs;
 mod metric_files;
 pub mod metrics;
 mod publish;
+pub mod shared;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,7 +66,8 @@ impl LocalSource {
         if let Some(store) = slot.as_ref() {
             return Ok(store.clone());
         }
-        let store = Arc::new(MetricStore::load(&self.dir.join("metrics"))?);
+        // Shared with every local source of the process over the same files.
+        let store = shared::metric_store(&self.dir.join("metrics"))?;
         *slot = Some(store.clone());
         Ok(store)
     }

@@ -85,7 +85,9 @@ pub(crate) fn has_template() -> bool {
     template_dir().join("Cargo.toml").exists()
 }
 
-/// Creates `dir`, seeded from the template when there is one; returns whether it was.
+/// Creates `dir`, seeded from the template when there is one (its manifests and sources;
+/// the prebuilt dependencies in `target/` come with the first build that needs them,
+/// [`seed_build_products`]); returns whether it was.
 pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     remove_stale_kernel_dirs();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -93,14 +95,45 @@ pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     if !has_template() {
         return Ok(false);
     }
-    let started = Instant::now();
-    copy_tree(&template, dir)
-        .with_context(|| format!("copying {} to {}", template.display(), dir.display()))?;
-    super::announce(&format!(
-        "playbook: seeded the cell build directory from the template in {:.2?}",
-        started.elapsed()
-    ));
+    for entry in
+        std::fs::read_dir(&template).with_context(|| format!("reading {}", template.display()))?
+    {
+        let entry = entry?;
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let to = dir.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &to)
+        } else {
+            copy_file(&entry.path(), &to)
+        }
+        .with_context(|| format!("copying {} to {}", entry.path().display(), to.display()))?;
+    }
     Ok(true)
+}
+
+/// Copies the template's prebuilt dependencies into `dir/target` unless they are there:
+/// before the first cargo or rustc run of a kernel (most kernels, their cells all in the
+/// compiled-cells cache, never need the 70-odd MB).
+pub(crate) fn seed_build_products(dir: &Path) {
+    let (from, to) = (template_dir().join("target"), dir.join("target"));
+    if to.join(".playbook-seeded").exists() || !from.is_dir() {
+        return;
+    }
+    let started = Instant::now();
+    match copy_tree(&from, &to) {
+        Ok(()) => {
+            let _ = std::fs::write(to.join(".playbook-seeded"), b"");
+            super::announce(&format!(
+                "playbook: seeded the cell build directory from the template in {:.2?}",
+                started.elapsed()
+            ));
+        }
+        Err(error) => eprintln!(
+            "playbook: could not copy the prebuilt cell library ({error}); the first build compiles it"
+        ),
+    }
 }
 
 /// Copies a directory tree, keeping modification times (cargo's freshness checks use them).
@@ -117,19 +150,24 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             let _ = std::fs::remove_file(&target);
             std::os::unix::fs::symlink(link, &target)?;
         } else {
-            std::fs::copy(entry.path(), &target)?;
-            let metadata = entry.metadata()?;
-            // `copy` keeps the template's mode; a kernel's files are its user's alone.
-            use std::os::unix::fs::PermissionsExt;
-            let private = metadata.permissions().mode() & 0o700;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(private))?;
-            std::fs::File::options()
-                .write(true)
-                .open(&target)?
-                .set_modified(metadata.modified()?)?;
+            copy_file(&entry.path(), &target)?;
         }
     }
     Ok(())
+}
+
+/// Copies a file, private to the user, keeping its modification time.
+fn copy_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(from, to)?;
+    let metadata = std::fs::metadata(from)?;
+    // `copy` keeps the template's mode; a kernel's files are its user's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let private = metadata.permissions().mode() & 0o700;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(private))?;
+    std::fs::File::options()
+        .write(true)
+        .open(to)?
+        .set_modified(metadata.modified()?)
 }
 
 /// Removes build directories whose kernel process no longer exists.

@@ -145,6 +145,10 @@ impl evcxr::CompiledCells for CompiledCellStore {
     fn store_types(&self, material: &[u8], types: &[u8]) {
         self.store_note(material, "types", types);
     }
+
+    fn prepare_build(&self, crate_dir: &Path) {
+        cell_cache::seed_build_products(crate_dir);
+    }
 }
 
 impl CompiledCellStore {

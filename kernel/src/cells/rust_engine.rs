@@ -46,6 +46,11 @@ pub(crate) struct StartConfig {
     pub(crate) host_socket: PathBuf,
     pub(crate) iopub: IoPub,
     pub(crate) parent: CurrentParent,
+    /// Whether rust-analyzer works ahead in the background (warm-up, deferred types), for
+    /// a person's completions and first cells. Headless runs leave it off: the evaluation
+    /// process names the types, and a fleet would spend seconds of CPU per target on
+    /// analyses nobody reads (see evcxr's `set_background_analysis`).
+    pub(crate) background_analysis: bool,
 }
 
 /// The kernel's handle on the evcxr context.
@@ -143,12 +148,18 @@ impl RustEngine {
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
         let seeded = cell_cache::seed(&config.build_dir)?;
+        let compiled = CompiledCellStore::shared();
+        if compiled.is_none() {
+            // No store to ask first: every build runs cargo, which needs the prebuilt
+            // dependencies now.
+            cell_cache::seed_build_products(&config.build_dir);
+        }
         trace("seed", t);
         let mut command = evaluation_command()?;
         command.env(playbook::protocol::HOST_SOCKET_ENV, &config.host_socket);
         // Each kernel builds in its own directory, also when one process holds several;
         // every kernel takes compiled cells from the machine's cache.
-        let compiled = CompiledCellStore::shared().map(|s| s as Arc<dyn evcxr::CompiledCells>);
+        let compiled = compiled.map(|s| s as Arc<dyn evcxr::CompiledCells>);
         let (mut eval_context, outputs) = EvalContext::with_subprocess_command_in(
             command,
             Some(config.build_dir.clone()),
@@ -157,6 +168,7 @@ impl RustEngine {
         .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
         // The prelude uses `?`: without this its first build fails once (E0277).
         eval_context.allow_question_mark();
+        eval_context.set_background_analysis(config.background_analysis);
         trace("evcxr context", t);
         let mut context = CommandContext::with_eval_context(eval_context);
         let _ = self.process.set(context.process_handle());
@@ -358,13 +370,13 @@ fn quick_completions(code: &str, position: usize, session: &[String]) -> evcxr::
     }
 }
 
-/// The command that starts the evaluation process: this binary again, able to load the
-/// cells' shared objects. Those link the toolchain's `libstd-*.so` dynamically and find it
-/// through a relative RUNPATH that is only right in some directory layouts, so the
-/// toolchain's target library directory is put on `LD_LIBRARY_PATH`.
-pub(crate) fn evaluation_command() -> anyhow::Result<Command> {
-    let exe = std::env::current_exe()?;
-    let mut command = Command::new(exe);
+/// The toolchain's target library directory, asked once per process (a fleet starts an
+/// evaluation process per target).
+fn target_libdir() -> anyhow::Result<String> {
+    static LIBDIR: OnceLock<String> = OnceLock::new();
+    if let Some(libdir) = LIBDIR.get() {
+        return Ok(libdir.clone());
+    }
     let output = Command::new("rustc")
         .args(["--print", "target-libdir"])
         .output()
@@ -376,7 +388,17 @@ pub(crate) fn evaluation_command() -> anyhow::Result<Command> {
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    let mut path = std::ffi::OsString::from(libdir);
+    Ok(LIBDIR.get_or_init(|| libdir).clone())
+}
+
+/// The command that starts the evaluation process: this binary again, able to load the
+/// cells' shared objects. Those link the toolchain's `libstd-*.so` dynamically and find it
+/// through a relative RUNPATH that is only right in some directory layouts, so the
+/// toolchain's target library directory is put on `LD_LIBRARY_PATH`.
+pub(crate) fn evaluation_command() -> anyhow::Result<Command> {
+    let exe = std::env::current_exe()?;
+    let mut command = Command::new(exe);
+    let mut path = std::ffi::OsString::from(target_libdir()?);
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
         path.push(":");
         path.push(existing);

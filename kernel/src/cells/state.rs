@@ -68,6 +68,9 @@ impl Kernel {
         build_dir: &Path,
         stdin: Option<Stdin>,
     ) -> anyhow::Result<Arc<Kernel>> {
+        // A kernel with a frontend's stdin has a person at the keyboard; a headless run has
+        // none.
+        let background_analysis = stdin.is_some();
         let (listener, socket_path) = host::bind(&build_dir.with_extension("host"))?;
         let host = Host {
             iopub: iopub.clone(),
@@ -82,6 +85,7 @@ impl Kernel {
             host_socket: socket_path,
             iopub: iopub.clone(),
             parent: host.parent.clone(),
+            background_analysis,
         });
         Ok(Arc::new(Kernel {
             iopub,

@@ -45,8 +45,8 @@ pub(crate) fn options_for(base: &RunOptions, target: &Target, out: Option<&Out>)
         parameters.insert(name.clone(), value.clone());
     }
     options.parameters = parameters.into_iter().collect();
-    if target.source.is_some() {
-        options.source = target.source.clone();
+    if let Some(source) = &target.source {
+        options.source = Some(runner::anchored_source(source));
     }
     let aws = target.aws();
     options.aws = playbook::source::AwsTarget {

@@ -35,6 +35,19 @@ pub(crate) fn get_library_names(config: &Config) -> Result<Vec<String>> {
 }
 
 pub(crate) fn validate_dep(dep: &str, dep_config: &str, config: &Config) -> Result<()> {
+    // playbook patch: a dependency that was valid in this process is not asked about again
+    // (`cargo metadata` takes about 100 ms; a fleet starts many contexts with the same one).
+    static VALID: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    let key = (dep.to_owned(), dep_config.to_owned());
+    if VALID.lock().unwrap_or_else(|p| p.into_inner()).contains(&key) {
+        return Ok(());
+    }
+    validate_dep_with_cargo(dep, dep_config, config)?;
+    VALID.lock().unwrap_or_else(|p| p.into_inner()).push(key);
+    Ok(())
+}
+
+fn validate_dep_with_cargo(dep: &str, dep_config: &str, config: &Config) -> Result<()> {
     std::fs::write(
         config.crate_dir().join("Cargo.toml"),
         format!(

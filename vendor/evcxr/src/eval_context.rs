@@ -72,6 +72,9 @@ pub struct EvalContext {
     nameable_types: HashMap<String, String>,
     /// playbook patch: when the context evaluates (the warm-up analysis waits for a pause).
     activity: std::sync::Arc<deferred_types::Activity>,
+    /// playbook patch: whether rust-analyzer may work ahead in the background (warm-up,
+    /// deferred types started at once). Off, it only runs when an answer is waited for.
+    background_analysis: bool,
     initial_config: Config,
 }
 
@@ -133,8 +136,7 @@ fn create_initial_config(tmpdir: PathBuf, subprocess_path: PathBuf) -> Result<Co
 impl Config {
     pub fn new(tmpdir: PathBuf, subprocess_path: PathBuf) -> Result<Self> {
         let rustc_path = default_rustc_path()?;
-        let core_extern = core_extern(&rustc_path)?;
-        let target = get_host_target(Path::new(&rustc_path))?;
+        let (core_extern, target) = toolchain_facts(&rustc_path)?;
         Ok(Config {
             tmpdir,
             debug_mode: false,
@@ -501,6 +503,7 @@ impl EvalContext {
             runtime_types: HashMap::new(),
             nameable_types: deferred_types::std_nameable_types(),
             activity: Default::default(),
+            background_analysis: true,
             initial_config,
         };
         let outputs = EvalContextOutputs {
@@ -2213,6 +2216,26 @@ fn rustup_tool_path(toolchain: Option<&str>, tool: &str) -> Option<PathBuf> {
 /// correctly. This mostly happens when people set PATH in their bashrc, then run evcxr_jupyter from
 /// vscode.
 fn default_tool_path(tool: &str, fallback: &str) -> Result<PathBuf> {
+    // playbook patch: found once per process (`rustup which` takes tens of milliseconds, and
+    // a fleet starts a context per target).
+    static FOUND: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    if let Some((_, path)) = FOUND
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(name, _)| name == tool)
+    {
+        return Ok(path.clone());
+    }
+    let path = find_tool_path(tool, fallback)?;
+    FOUND
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((tool.to_owned(), path.clone()));
+    Ok(path)
+}
+
+fn find_tool_path(tool: &str, fallback: &str) -> Result<PathBuf> {
     if let Some(path) = rustup_tool_path(None, tool) {
         return Ok(path);
     }
@@ -2247,6 +2270,21 @@ fn default_cargo_path() -> Result<PathBuf> {
 fn default_rustc_path() -> Result<PathBuf> {
     const BUILD_TIME_RUSTC_PATH: &str = include_str!(concat!(env!("OUT_DIR"), "/rustc_path"));
     default_tool_path("rustc", BUILD_TIME_RUSTC_PATH)
+}
+
+/// playbook patch: the standard library to link and the host target of `rustc_path`,
+/// asked once per process (each asks rustc; a fleet starts many contexts).
+fn toolchain_facts(rustc_path: &Path) -> Result<(OsString, String), Error> {
+    static KNOWN: std::sync::Mutex<Vec<(PathBuf, OsString, String)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, core, target)) = known.iter().find(|(path, _, _)| path == rustc_path) {
+        return Ok((core.clone(), target.clone()));
+    }
+    let core = core_extern(rustc_path)?;
+    let target = get_host_target(rustc_path)?;
+    known.push((rustc_path.to_owned(), core.clone(), target.clone()));
+    Ok((core, target))
 }
 
 fn get_host_target(rustc_path: &Path) -> Result<String, Error> {

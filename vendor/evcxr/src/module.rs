@@ -175,6 +175,9 @@ impl Module {
         config: &Config,
     ) -> Result<Vec<CompilationError>, Error> {
         self.write_code(code_block, config)?;
+        if let Some(cells) = &self.compiled_cells {
+            cells.prepare_build(config.crate_dir());
+        }
         let output = config.cargo_command("check").output();
 
         let cargo_output = match output {
@@ -246,6 +249,9 @@ impl Module {
                 crate::trace_step("compilation errors from the cache", started);
                 return Err(Error::CompilationErrors(errors));
             }
+        }
+        if let Some(cells) = &self.compiled_cells {
+            cells.prepare_build(config.crate_dir());
         }
         let built = self.compile_directly(&key, code_block);
         let cache = self.compiled_cells.clone();
@@ -398,6 +404,9 @@ codegen-units = 16
 panic = 'unwind'
 incremental = true
 overflow-checks = true
+
+[profile.dev.package."*"]
+opt-level = 2
 
 [dependencies]
 {}

@@ -17,6 +17,25 @@ pub(crate) fn default_output(notebook: &Path) -> PathBuf {
     notebook.with_file_name(format!("{stem}.executed.ipynb"))
 }
 
+/// A source named on the command line (`--source`, `PLAYBOOK_SOURCE`, a targets file):
+/// `local:DIR` with a relative DIR that exists from the current directory is made
+/// absolute, because cells run in the notebook's directory and the shell's user meant
+/// theirs. Anything else is left as it is (a notebook's own `local:data/checkout` stays
+/// relative to the notebook).
+pub(crate) fn anchored_source(spec: &str) -> String {
+    let Some(dir) = spec.strip_prefix("local:") else {
+        return spec.to_owned();
+    };
+    let path = Path::new(dir);
+    if path.is_relative()
+        && path.is_dir()
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        return format!("local:{}", cwd.join(path).display());
+    }
+    spec.to_owned()
+}
+
 /// The given parameters, plus `source=…` from `--source` when the notebook declares a
 /// `source` parameter and `-p source=…` is not given.
 pub(super) fn given_with_source(

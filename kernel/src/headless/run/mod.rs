@@ -31,7 +31,7 @@ use crate::headless::summary::{RunSummary, StepTime};
 use crate::jupyter::iopub::IoPub;
 use crate::redact::Redactor;
 pub(crate) use deliver::Deliveries;
-pub(crate) use inputs::default_output;
+pub(crate) use inputs::{anchored_source, default_output};
 use inputs::{current_user, given_with_source, hostname, inject_parameters};
 use playbook::source::AwsTarget;
 

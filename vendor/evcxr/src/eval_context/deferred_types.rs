@@ -161,8 +161,25 @@ impl Drop for ActivityGuard {
 
 /// Types being worked out in the background for the variables `names`.
 pub(super) struct PendingTypes {
-    job: JoinHandle<anyhow::Result<HashMap<String, VariableInfo>>>,
+    job: Job,
     names: Vec<String>,
+}
+
+/// rust-analyzer's answer for a cell: on its way, or asked only when needed.
+enum Job {
+    Running(JoinHandle<anyhow::Result<HashMap<String, VariableInfo>>>),
+    /// The analysis code, analysed when a type is waited for (no background analysis).
+    OnDemand(String),
+}
+
+/// rust-analyzer's variables of `analysis_code`.
+fn analyse(
+    analyzer: &SharedAnalyzer,
+    analysis_code: String,
+) -> anyhow::Result<HashMap<String, VariableInfo>> {
+    let mut analyzer = lock(analyzer);
+    analyzer.set_source(analysis_code)?;
+    Ok(analyzer.top_level_variables(ANALYSIS_WRAPPER))
 }
 
 impl EvalContext {
@@ -181,24 +198,37 @@ impl EvalContext {
         }
     }
 
+    /// Whether rust-analyzer may work ahead in the background (the default): the warm-up
+    /// of [`Self::prime_analysis`], and deferred types worked out while the cell runs.
+    /// Off (a headless run, where the evaluation process usually names the types and
+    /// nothing asks for completions), it only runs when a type is waited for, so a
+    /// process that runs many notebooks spends no CPU on analyses nobody reads.
+    pub fn set_background_analysis(&mut self, on: bool) {
+        self.background_analysis = on;
+    }
+
     /// Starts working out the types of `names` in `analysis_code` in the background.
     pub(super) fn defer_types(
         &mut self,
         analysis_code: String,
         names: Vec<String>,
     ) -> Result<(), Error> {
+        if !self.background_analysis {
+            let job = Job::OnDemand(analysis_code);
+            self.pending_types.push(PendingTypes { job, names });
+            return Ok(());
+        }
         let analyzer = Arc::clone(&self.analyzer);
         let job = std::thread::Builder::new()
             .name("rust-analyzer".into())
             .spawn(move || {
                 yield_to_cells();
                 let started = std::time::Instant::now();
-                let mut analyzer = lock(&analyzer);
-                analyzer.set_source(analysis_code)?;
-                let variables = analyzer.top_level_variables(ANALYSIS_WRAPPER);
+                let variables = analyse(&analyzer, analysis_code);
                 crate::trace_step("rust-analyzer: variable types (background)", started);
-                Ok(variables)
+                variables
             })?;
+        let job = Job::Running(job);
         self.pending_types.push(PendingTypes { job, names });
         Ok(())
     }
@@ -209,6 +239,9 @@ impl EvalContext {
     /// the context has been idle for a moment (a cell that needs a type sooner starts its
     /// own analysis at once, see `defer_types`).
     pub fn prime_analysis(&mut self, user_code: &str) -> Result<(), Error> {
+        if !self.background_analysis {
+            return Ok(());
+        }
         let mut state = self.state();
         self.resolve_pending_types(&mut state);
         let (user_code, code_info) = crate::code_block::CodeBlock::from_original_user_code(user_code);
@@ -266,7 +299,11 @@ impl EvalContext {
                 continue;
             }
             let started = std::time::Instant::now();
-            let found = match pending.job.join() {
+            let answer = match pending.job {
+                Job::Running(job) => job.join(),
+                Job::OnDemand(analysis_code) => Ok(analyse(&self.analyzer, analysis_code)),
+            };
+            let found = match answer {
                 Ok(Ok(found)) => found,
                 Ok(Err(error)) => {
                     let _ = self

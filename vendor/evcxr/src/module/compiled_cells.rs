@@ -31,6 +31,10 @@ pub trait CompiledCells: Send + Sync {
     fn fetch_types(&self, material: &[u8]) -> Option<Vec<u8>>;
     /// Keeps the variable types of an analysis (rust-analyzer's first takes seconds).
     fn store_types(&self, material: &[u8], types: &[u8]);
+    /// Called before evcxr runs cargo or rustc in `crate_dir` (a build the store did not
+    /// have): the embedder may provide what such a build needs (prebuilt dependencies)
+    /// only then, and not at every start.
+    fn prepare_build(&self, crate_dir: &Path);
 }
 
 /// What describes an analysis for the types of a cell's variables: the analysis code and
