@@ -235,3 +235,26 @@ def test_jupyterlab_renders_notebook(lab, notebook):
     )
     assert screenshot.is_file() and screenshot.stat().st_size > 0, f"no screenshot at {screenshot}:\n{output}"
     assert digest(ROOT / notebook) == before, f"JupyterLab rewrote {notebook} (autosave should be off)"
+
+
+REPORT_SPEC = BROWSER / "report.spec.mjs"
+
+
+@pytest.mark.parametrize("name", ["latency-spike", "post-deploy-bad"])
+def test_the_html_report_reads_in_a_browser_and_prints_cleanly(name):
+    # The golden reports (tests/test_report.py keeps them equal to what `playbook report`
+    # writes): first screen, width, dark mode and the print stylesheet, in Chromium.
+    report = ROOT / "tests" / "golden" / f"{name}.report.html"
+    log_path = OUT / f"browser-report-{name}.log"
+    OUT.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:
+        result = subprocess.run(
+            ["node", str(REPORT_SPEC)],
+            cwd=ROOT,
+            env=dict(os.environ, REPORT=str(report), OUT_DIR=str(OUT)),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=180,
+        )
+    assert result.returncode == 0, f"{REPORT_SPEC.name} failed on {report.name}:\n{tail(log_path)}"

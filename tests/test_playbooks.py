@@ -87,6 +87,19 @@ def test_the_incident_record_states_window_queries_and_verdicts():
     per_cell = [c["metadata"]["playbook"].get("queries", []) for c in record["cells"] if c["cell_type"] == "code"]
     assert sum(len(q) for q in per_cell) == len(meta["queries"])
     assert "checks" in done.stderr.lower() or "check PASS" in done.stderr
+    # Each check is attributed to the cell that stated it (the report links its evidence).
+    stated = [n for c in record["cells"] if c["cell_type"] == "code"
+              for n in c["metadata"]["playbook"].get("checks", [])]
+    assert sorted(stated) == sorted(names)
+
+
+def test_interactive_hints_stay_out_of_the_record():
+    # `%%logs deploys = …` tells the person at the keyboard what it bound; the record
+    # (shared with colleagues) keeps the result, not the hint.
+    done, record = run("latency-spike")
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = json.dumps(record)
+    assert "deploys" in text and "bound to" not in text
 
 
 def test_what_moved_first_is_the_database():

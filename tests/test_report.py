@@ -1,11 +1,16 @@
-"""`playbook report`: Markdown and HTML summaries of a record, as golden snapshots.
+"""`playbook report`: the record as a document people read, as golden snapshots of the
+shipped playbooks' records (made by `playbook run` on the bundled data), both formats;
+Markdown's charts beside it; two runs compared.
 
-Regenerate the snapshots after an intended change with UPDATE_GOLDEN=1.
+Regenerate the snapshots after an intended change with UPDATE_GOLDEN=1. The records
+themselves are inputs: regenerate one with
+`playbook run notebooks/NAME.ipynb -o tests/golden/NAME.record.ipynb [-p …]`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import xml.dom.minidom
 from pathlib import Path
@@ -15,39 +20,104 @@ import pytest
 from conftest import OUT
 
 GOLDEN = Path(__file__).parent / "golden"
-RECORD = GOLDEN / "getting-started.record.ipynb"
 PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
+# getting-started: a record from an older version (a [start, end] window, no per-cell
+# checks); the others: the shipped playbooks, post-deploy on its good and bad deploys.
+RECORDS = ["getting-started", "latency-spike", "post-deploy-good", "post-deploy-bad"]
+
+
+def report(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([PLAYBOOK, "report", *args], capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
-def test_report_matches_the_golden_snapshot(fmt):
-    OUT.mkdir(exist_ok=True)
-    output = OUT / f"report.{fmt}"
-    done = subprocess.run([PLAYBOOK, "report", str(RECORD), "--format", fmt, "-o", str(output)],
-                          capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize("name", RECORDS)
+def test_report_matches_the_golden_snapshot(name, fmt):
+    out = OUT / "report" / name
+    out.mkdir(parents=True, exist_ok=True)
+    output = out / f"report.{fmt}"
+    done = report(str(GOLDEN / f"{name}.record.ipynb"), "--format", fmt, "-o", str(output))
     assert done.returncode == 0, done.stderr
-    golden = GOLDEN / f"getting-started.report.{fmt}"
+    golden = GOLDEN / f"{name}.report.{fmt}"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(output.read_text())
     assert output.read_text() == golden.read_text()
 
 
-def test_html_report_is_well_formed_and_self_contained():
-    html = (GOLDEN / "getting-started.report.html").read_text()
-    xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", ""))
+@pytest.mark.parametrize("name", RECORDS)
+def test_html_report_is_well_formed_and_self_contained(name):
+    html = (GOLDEN / f"{name}.report.html").read_text()
+    xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", "").replace("&nbsp;", "&#160;"))
     assert "<script" not in html and "http" not in html.split("</head>")[0]
-    assert "<h2>Checks</h2>" in html and "FAIL" in html and "payments" in html
+    assert "bound to" not in html, "interactive hints stay out of reports"
+
+
+def test_the_story_comes_first_and_each_verdict_links_to_its_evidence():
+    html = (GOLDEN / "post-deploy-bad.report.html").read_text()
+    order = [html.index(marker) for marker in
+             ("<header class=\"card\">", "<section id=\"checks\">", "<nav class=\"toc\">",
+              "id=\"step-1\"", "<section id=\"queries\"")]
+    assert order == sorted(order), order
+    card = html[:html.index("</header>")]
+    assert "check failed" in card and "4 checks: 4 failed" in card
+    assert "deploy_time&nbsp;=&nbsp;2026-11-12T14:05:00Z" in card, "the parameters in effect"
+    assert "max_error_rate_pct&nbsp;=&nbsp;1.0" in card, "defaults too"
+    # The verdicts link to the step that stated them, which has its prose.
+    link = re.search(r'5xx rate after the deploy</td>.*?<a href="#(step-\d+)">', html)
+    assert link, html[:3000]
+    step = html[html.index(f'id="{link.group(1)}"'):]
+    assert "Verdict: keep or roll back" in step[:600]
+    # Every query of the appendix links back to a step.
+    rows = re.findall(r'<tr id="query-\d+"><td>\d+</td><td>(.*?)</td>', html)
+    assert rows and all(r.startswith('<a href="#step-') for r in rows)
+
+
+def test_markdown_report_writes_its_charts_beside_it(tmp_path):
+    output = tmp_path / "incident" / "report.md"
+    done = report(str(GOLDEN / "latency-spike.record.ipynb"), "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    text = output.read_text()
+    charts = re.findall(r"!\[[^\]]*\]\((report\.files/step-\d+-\d+\.svg)\)", text)
+    assert len(charts) >= 3, text
+    for chart in charts:
+        svg = (output.parent / chart).read_text()
+        assert svg.startswith("<svg") and "</svg>" in svg
+    assert len(text) < 40_000, "fits in a ticket"
 
 
 def test_report_to_stdout_defaults_to_markdown():
-    done = subprocess.run([PLAYBOOK, "report", str(RECORD)], capture_output=True, text=True, timeout=60)
+    done = report(str(GOLDEN / "getting-started.record.ipynb"))
     assert done.returncode == 0
     assert done.stdout.startswith("# Getting started with Playbook (Rust)\n")
-    assert "| p50 latency | 118 ms | < 100 ms | **FAIL** |" in done.stdout
-    assert "| 6 | Verdict | ok |" in done.stdout
+    assert "| ❌ FAIL | p50 latency | 118 ms | < 100 ms |" in done.stdout
+    assert "## 6. Verdict — ok" in done.stdout
+
+
+def test_two_runs_of_the_post_deploy_playbook_compared():
+    # Either order: the earlier run is "before".
+    done = report(str(GOLDEN / "post-deploy-bad.record.ipynb"), "--compare", str(GOLDEN / "post-deploy-good.record.ipynb"))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "| deploy_time | 2026-11-09T15:10:00Z | **2026-11-12T14:05:00Z** |" in text, text
+    assert re.search(r"\| 5xx rate after the deploy \| PASS \([\d.]+ %\) \| \*\*FAIL \([\d.]+ %\)\*\* \| verdict flipped \|", text), text
+    # The error query of the after-window found nothing on the good deploy.
+    assert re.search(r"\| Errors after the deploy: .*\(results\) \| 0 \| \*\*\d+\*\* \| \+\d+ \|", text), text
+    html = OUT / "report" / "post-deploy.compare.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
+    done = report(str(GOLDEN / "post-deploy-good.record.ipynb"), "--compare",
+                  str(GOLDEN / "post-deploy-bad.record.ipynb"), "-o", str(html))
+    assert done.returncode == 0, done.stderr
+    assert '<tr class="changed"><td>5xx rate after the deploy</td>' in html.read_text()
+
+
+def test_records_of_different_notebooks_are_not_compared():
+    done = report(str(GOLDEN / "latency-spike.record.ipynb"), "--compare", str(GOLDEN / "post-deploy-good.record.ipynb"))
+    assert done.returncode == 3
+    assert "different notebooks" in done.stderr and "same playbook" in done.stderr
+    assert done.stdout == ""
 
 
 def test_report_of_a_missing_record_is_a_clear_error(tmp_path):
-    done = subprocess.run([PLAYBOOK, "report", str(tmp_path / "none.ipynb")], capture_output=True, text=True)
+    done = report(str(tmp_path / "none.ipynb"))
     assert done.returncode == 3
     assert "cannot read" in done.stderr and "none.ipynb" in done.stderr

@@ -53,9 +53,14 @@ struct ReportArgs {
     /// md or html (default: from the -o extension, else md).
     #[arg(long, value_enum)]
     format: Option<report::Format>,
-    /// Where to write the report (default: standard output).
+    /// Where to write the report (default: standard output). A Markdown report writes its
+    /// charts as SVG files into NAME.files/ beside it.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
+    /// Another record of the same notebook: report what changed between the two runs
+    /// (the earlier one is "before").
+    #[arg(long, value_name = "RECORD")]
+    compare: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -409,14 +414,47 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             report::Format::Md
         }
     });
+    let rendered = match &args.compare {
+        Some(other) => {
+            let other = Notebook::read(other)?;
+            let (before, after) = report::in_order(&other, &record);
+            match report::render_comparison(before, after, format) {
+                Ok(text) => report::Rendered {
+                    text,
+                    files: Vec::new(),
+                },
+                Err(why) => {
+                    eprintln!("playbook report: {why}");
+                    return Ok(Exit::BadInput.into());
+                }
+            }
+        }
+        None => {
+            let files_dir = args.output.as_deref().map(report::files_dir_name);
+            report::render(&record, format, files_dir.as_deref())
+        }
+    };
     // Shared documents pass through the redactor, even from a record already masked (it
     // may come from an older version, or the environment knows more secrets now).
-    let text = crate::redact::Redactor::from_env()
-        .redact_text(&report::render(&record, format))
-        .0;
+    let redactor = crate::redact::Redactor::from_env();
+    let text = redactor.redact_text(&rendered.text).0;
     match &args.output {
         Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            if !rendered.files.is_empty() {
+                let dir = path.with_file_name(report::files_dir_name(path));
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                for (name, content) in &rendered.files {
+                    let file = dir.join(name);
+                    std::fs::write(&file, redactor.redact_text(content).0)
+                        .with_context(|| format!("writing {}", file.display()))?;
+                }
+            }
             eprintln!("wrote {}", path.display());
         }
         None => print!("{text}"),

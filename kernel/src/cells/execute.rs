@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
-    ExecutionState, ExpressionResult, JupyterMessage, Media, ReplyError, ReplyStatus, Transient,
+    DisplayData, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult,
+    ExecutionCount, ExecutionState, ExpressionResult, JupyterMessage, Media, MediaType, ReplyError,
+    ReplyStatus, Transient,
 };
 use serde_json::Value;
 
@@ -106,6 +107,28 @@ pub(crate) async fn execute_one(
     (reply, failed)
 }
 
+/// Shows `hint` to the person at the keyboard, as an output of its own marked so that
+/// records and reports leave it out.
+fn publish_hint(kernel: &Kernel, message: &JupyterMessage, hint: &str) {
+    let media = Media::new(vec![
+        MediaType::Plain(hint.to_owned()),
+        MediaType::Html(format!(
+            "<p><small>{}</small></p>",
+            playbook::html::escape(hint)
+        )),
+    ]);
+    let mut content = DisplayData::new(media);
+    let mut marks = serde_json::Map::new();
+    marks.insert(
+        crate::queries::cells::HINT_METADATA.to_owned(),
+        serde_json::Value::Bool(true),
+    );
+    content
+        .metadata
+        .insert("playbook".to_owned(), serde_json::Value::Object(marks));
+    kernel.iopub.publish(content, Some(message));
+}
+
 /// Runs `code` for `message` and interprets what evcxr and the host channel reported.
 async fn run_cell(
     kernel: &Arc<Kernel>,
@@ -129,7 +152,12 @@ async fn run_cell(
         kernel.host.session.set_progress(None);
         progress.finish(matches!(outcome, Ok(Ok(_))));
         return match outcome {
-            Ok(Ok(bundle)) => Outcome::Ok(crate::queries::cells::to_data(&bundle)),
+            Ok(Ok(answer)) => {
+                if let Some(hint) = &answer.hint {
+                    publish_hint(kernel, message, hint);
+                }
+                Outcome::Ok(crate::queries::cells::to_data(&answer.bundle))
+            }
             Ok(Err((ename, evalue))) => error(&ename, &evalue),
             Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),
         };

@@ -158,6 +158,9 @@ pub(crate) struct CellRecord {
     pub(crate) omitted_output_bytes: usize,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) queries: Vec<QueryRecord>,
+    /// The names of the checks this cell stated (the run's `checks` has their verdicts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) checks: Vec<String>,
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,
 }
@@ -275,6 +278,7 @@ mod tests {
             masked_secrets: 2,
             omitted_output_bytes: 0,
             queries: Vec::new(),
+            checks: Vec::new(),
             extra: Map::new(),
         };
         assert_eq!(

@@ -82,8 +82,30 @@ impl Progress {
     }
 }
 
-/// What a magic cell gives: a MIME bundle, or an error name and message.
-pub(crate) type MagicResult = Result<MimeBundle, (String, String)>;
+/// What a magic cell gives: its answer, or an error name and message.
+pub(crate) type MagicResult = Result<Answer, (String, String)>;
+
+/// A magic cell's result, and a hint for the person at the keyboard (shown by the live
+/// kernel as its own output, marked [`HINT_METADATA`]; records and reports leave it out).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) bundle: MimeBundle,
+    pub(crate) hint: Option<String>,
+}
+
+impl Answer {
+    fn plain(bundle: MimeBundle) -> Answer {
+        Answer { bundle, hint: None }
+    }
+}
+
+/// The output metadata that marks an interactive hint: `{"playbook": {"hint": true}}`.
+pub(crate) const HINT_METADATA: &str = "hint";
+
+/// Whether an output (nbformat JSON) is an interactive hint.
+pub(crate) fn is_hint(output: &Value) -> bool {
+    output["metadata"]["playbook"][HINT_METADATA] == Value::Bool(true)
+}
 
 /// The error name a query cell shows for an engine error.
 fn ename(kind: ErrorKind) -> &'static str {
@@ -138,7 +160,7 @@ pub(crate) fn run(session: &Session, magic: Magic) -> MagicResult {
             for line in lines {
                 text.push(line_magic(session, line).map_err(failed)?);
             }
-            Ok(MimeBundle::text(text.join("\n")))
+            Ok(Answer::plain(MimeBundle::text(text.join("\n"))))
         }
     }
 }
@@ -184,24 +206,20 @@ fn line_magic(session: &Session, line: LineMagic) -> Result<String, EngineError>
     })
 }
 
-/// Binds `value` to `name` (when given) and says so under the result.
-fn bound(session: &Session, name: Option<String>, bundle: MimeBundle, value: Bound) -> MimeBundle {
-    let Some(name) = name else { return bundle };
-    let note = format!(
+/// Binds `value` to `name` (when given); the hint says so.
+fn bound(session: &Session, name: Option<String>, bundle: MimeBundle, value: Bound) -> Answer {
+    let Some(name) = name else {
+        return Answer::plain(bundle);
+    };
+    let hint = format!(
         "bound to `{name}` ({}): use it in a Rust cell",
         value.bound_type().name()
     );
     session.bind(&name, value);
-    let mut bundle = bundle;
-    for (mime, suffix) in [
-        ("text/plain", format!("\n{note}")),
-        ("text/html", format!("<p><small>{note}</small></p>")),
-    ] {
-        if let Some(Value::String(text)) = bundle.data.get_mut(mime) {
-            text.push_str(&suffix);
-        }
+    Answer {
+        bundle,
+        hint: Some(hint),
     }
-    bundle
 }
 
 /// The queries of a `%%metrics` body: one `SELECT`/expression, or one compact spec per

@@ -101,6 +101,7 @@ impl Run {
     ) -> (CellEnd, usize, Duration) {
         let started = Utc::now();
         let queries_before = kernel.host.session.queries().len();
+        let checks_before = kernel.host.session.checks().len();
         kernel.host.session.take_source_failure();
         let clock = Instant::now();
         let code = match &self.evaluated {
@@ -152,6 +153,10 @@ impl Run {
             masked_secrets: masked,
             omitted_output_bytes: omitted,
             queries,
+            checks: (kernel.host.session.checks().into_iter())
+                .skip(checks_before)
+                .map(|c| c.name)
+                .collect(),
             extra: Default::default(),
         };
         self.notebook
@@ -291,7 +296,13 @@ fn collect_outputs(
             .as_ref()
             .is_some_and(|p| p.msg_id == message.header.msg_id);
         if ours && !matches!(published.content, JupyterMessageContent::Status(_)) {
-            outputs.push(&published.content);
+            // Hints are for the person at the keyboard, not for the record.
+            let hint = matches!(&published.content, JupyterMessageContent::DisplayData(d)
+                if d.metadata.get("playbook").and_then(|p| p.get(crate::queries::cells::HINT_METADATA))
+                    == Some(&serde_json::Value::Bool(true)));
+            if !hint {
+                outputs.push(&published.content);
+            }
         }
     }
     let omitted = outputs.omitted_bytes();

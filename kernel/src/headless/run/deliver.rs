@@ -136,13 +136,21 @@ impl Run {
         } else {
             report::Format::Md
         };
-        let text = self
-            .progress
-            .redactor()
-            .redact_text(&report::render(&self.notebook, format))
-            .0;
+        // A local Markdown report gets its charts as files beside it; in S3 it names them.
+        let files_dir = match &destination {
+            Destination::Local(path) => Some(report::files_dir_name(path)),
+            Destination::S3(_) => None,
+        };
+        let rendered = report::render(&self.notebook, format, files_dir.as_deref());
+        let redactor = self.progress.redactor();
+        let text = redactor.redact_text(&rendered.text).0;
         let outcome = match &destination {
-            Destination::Local(path) => write_local(path, text.as_bytes()),
+            Destination::Local(path) => write_local(path, text.as_bytes()).and_then(|()| {
+                let dir = path.with_file_name(report::files_dir_name(path));
+                (rendered.files.iter()).try_for_each(|(name, svg)| {
+                    write_local(&dir.join(name), redactor.redact_text(svg).0.as_bytes())
+                })
+            }),
             Destination::S3(uri) => {
                 let kind = if html { HTML_TYPE } else { MARKDOWN_TYPE };
                 match self.deliverer(aws).await {

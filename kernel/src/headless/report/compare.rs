@@ -1,0 +1,331 @@
+//! `playbook report AFTER --compare BEFORE`: what changed between two records of the
+//! same notebook — the parameters, the verdicts (flipped ones first), and each step's
+//! status, duration and key numbers (rows, points or series its queries returned, and
+//! the records they matched) where they changed, with the difference.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use playbook::check::CheckResult;
+use playbook::html::escape;
+
+use super::record::RunRecord;
+use super::story::Story;
+use super::{Format, parameters};
+
+/// Why two records cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotComparable {
+    #[error("{0} has no run record (run it with `playbook run` first)")]
+    NoRecord(&'static str),
+    #[error(
+        "the records come from different notebooks ({before} and {after}): a comparison \
+         needs two runs of the same playbook"
+    )]
+    DifferentNotebooks { before: String, after: String },
+}
+
+/// One row of the comparison: a label, the value before and after, and whether it changed.
+struct Row {
+    label: String,
+    before: String,
+    after: String,
+    note: String,
+}
+
+impl Row {
+    fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// The comparison's three tables.
+struct Comparison {
+    title: String,
+    runs: [String; 2],
+    parameters: Vec<Row>,
+    checks: Vec<Row>,
+    steps: Vec<Row>,
+}
+
+pub(super) fn render(
+    before: &Story,
+    after: &Story,
+    format: Format,
+) -> Result<String, NotComparable> {
+    let (Some(Ok(run_a)), Some(Ok(run_b))) = (&before.run, &after.run) else {
+        let which = if matches!(before.run, Some(Ok(_))) {
+            "the record"
+        } else {
+            "the record to compare with"
+        };
+        return Err(NotComparable::NoRecord(which));
+    };
+    let name = |run: &RunRecord| {
+        Path::new(&run.notebook)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    if name(run_a) != name(run_b) {
+        return Err(NotComparable::DifferentNotebooks {
+            before: run_a.notebook.clone(),
+            after: run_b.notebook.clone(),
+        });
+    }
+    let comparison = Comparison {
+        title: after.title.clone(),
+        runs: [run_line(run_a), run_line(run_b)],
+        parameters: parameter_rows(run_a, run_b),
+        checks: check_rows(&run_a.checks, &run_b.checks),
+        steps: step_rows(before, after),
+    };
+    Ok(match format {
+        Format::Html => html(&comparison),
+        Format::Md => markdown(&comparison),
+    })
+}
+
+fn run_line(run: &RunRecord) -> String {
+    let mut line = format!(
+        "{} · {} · run {}",
+        super::record::millis_text(run.started),
+        run.status.as_str(),
+        run.run_id
+    );
+    if let Some(window) = run.window {
+        let _ = write!(line, " · window {window}");
+    }
+    line
+}
+
+fn parameter_rows(a: &RunRecord, b: &RunRecord) -> Vec<Row> {
+    let a: BTreeMap<_, _> = parameters(a).into_iter().collect();
+    let b: BTreeMap<_, _> = parameters(b).into_iter().collect();
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    names
+        .into_iter()
+        .map(|name| Row {
+            label: name.clone(),
+            before: a.get(name).cloned().unwrap_or_else(|| "—".into()),
+            after: b.get(name).cloned().unwrap_or_else(|| "—".into()),
+            note: String::new(),
+        })
+        .collect()
+}
+
+/// Checks by name; flipped verdicts first.
+fn check_rows(a: &[CheckResult], b: &[CheckResult]) -> Vec<Row> {
+    let shown = |c: Option<&CheckResult>| match c {
+        Some(c) => match &c.observed {
+            Some(observed) => format!("{} ({observed})", c.verdict),
+            None => c.verdict.to_string(),
+        },
+        None => "—".to_owned(),
+    };
+    let mut names: Vec<&str> = b.iter().map(|c| c.name.as_str()).collect();
+    for c in a {
+        if !names.contains(&c.name.as_str()) {
+            names.push(&c.name);
+        }
+    }
+    let mut rows: Vec<(bool, Row)> = names
+        .into_iter()
+        .map(|name| {
+            let (ca, cb) = (
+                a.iter().find(|c| c.name == name),
+                b.iter().find(|c| c.name == name),
+            );
+            let flipped = matches!((ca, cb), (Some(x), Some(y)) if x.verdict != y.verdict);
+            let note = match (ca, cb) {
+                _ if flipped => "verdict flipped".to_owned(),
+                (None, Some(_)) => "new".to_owned(),
+                (Some(_), None) => "gone".to_owned(),
+                _ => String::new(),
+            };
+            let row = Row {
+                label: name.to_owned(),
+                before: shown(ca),
+                after: shown(cb),
+                note,
+            };
+            (flipped, row)
+        })
+        .collect();
+    rows.sort_by_key(|(flipped, _)| !flipped);
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// Per step (matched by name): status (the durations as a note), and its queries'
+/// results and matched records, each query named by its text.
+fn step_rows(before: &Story, after: &Story) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for step in after.steps() {
+        let other = before.steps().find(|s| s.name == step.name);
+        let (status_b, duration_b) = step.status();
+        let (status_a, duration_a) = other.map(|s| s.status()).unwrap_or(("—", String::new()));
+        let note = match other {
+            None => "new step".to_owned(),
+            Some(_)
+                if !duration_a.is_empty() && !duration_b.is_empty() && duration_a != duration_b =>
+            {
+                format!("took {duration_a} → {duration_b}")
+            }
+            Some(_) => String::new(),
+        };
+        rows.push(Row {
+            label: format!("{}: status", step.name),
+            before: status_a.to_owned(),
+            after: status_b.to_owned(),
+            note,
+        });
+        let after_numbers = numbers(after, &step.queries);
+        let before_numbers = other
+            .map(|s| numbers(before, &s.queries))
+            .unwrap_or_default();
+        for (label, value) in &after_numbers {
+            let old = before_numbers
+                .iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, v)| *v);
+            if old == Some(*value) {
+                continue; // the same in both runs: the comparison shows what changed
+            }
+            rows.push(Row {
+                label: format!("{}: {label}", step.name),
+                before: old.map(number).unwrap_or_else(|| "—".into()),
+                after: number(*value),
+                note: old.map(|o| difference(o, *value)).unwrap_or_default(),
+            });
+        }
+    }
+    rows
+}
+
+/// A step's key numbers: each query's results and matched records, labelled by the
+/// query (shortened); a query that ran twice is numbered.
+fn numbers(story: &Story, queries: &[usize]) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for &q in queries {
+        let entry = &story.queries[q];
+        let mut name: String = entry.text().chars().take(60).collect();
+        if name.chars().count() < entry.text().chars().count() {
+            name.push('…');
+        }
+        let base = name.clone();
+        let mut n = 1;
+        while out.iter().any(|(l, _)| l.starts_with(&format!("{name} ("))) {
+            n += 1;
+            name = format!("{base} #{n}");
+        }
+        let r = &entry.record;
+        out.push((format!("{name} (results)"), r.results as f64));
+        if let Some(stats) = &r.statistics {
+            out.push((format!("{name} (records matched)"), stats.records_matched));
+        }
+    }
+    out
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// "+12 (+3.4 %)".
+fn difference(before: f64, after: f64) -> String {
+    let delta = after - before;
+    if delta == 0.0 {
+        return String::new();
+    }
+    let sign = if delta > 0.0 { "+" } else { "" };
+    if before == 0.0 {
+        format!("{sign}{}", number(delta))
+    } else {
+        format!(
+            "{sign}{} ({sign}{:.1} %)",
+            number(delta),
+            100.0 * delta / before.abs()
+        )
+    }
+}
+
+fn markdown(c: &Comparison) -> String {
+    let mut out = format!(
+        "# {} — what changed\n\n- **Before:** {}\n- **After:** {}\n",
+        c.title, c.runs[0], c.runs[1]
+    );
+    for (title, rows) in [
+        ("Parameters", &c.parameters),
+        ("Checks", &c.checks),
+        ("Steps", &c.steps),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "\n## {title}\n\n| | before | after | change |\n|---|---|---|---|\n"
+        );
+        for row in rows.iter() {
+            let mark = if row.changed() { "**" } else { "" };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {mark}{}{mark} | {} |",
+                row.label.replace('|', "\\|"),
+                row.before.replace('|', "\\|"),
+                row.after.replace('|', "\\|"),
+                row.note
+            );
+        }
+    }
+    out
+}
+
+fn html(c: &Comparison) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+         <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}: what changed</title>\n\
+         <style>\n{}tr.changed td{{font-weight:600}}\n</style>\n</head>\n<body>\n\
+         <header class=\"card\"><h1>{t}: what changed</h1>\n<dl><dt>Before</dt><dd>{}</dd><dt>After</dt><dd>{}</dd></dl></header>\n",
+        include_str!("style.css"),
+        escape(&c.runs[0]),
+        escape(&c.runs[1]),
+        t = escape(&c.title)
+    );
+    for (title, rows) in [
+        ("Parameters", &c.parameters),
+        ("Checks", &c.checks),
+        ("Steps", &c.steps),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h2>{title}</h2>\n<table>\n<tr><th></th><th>before</th><th>after</th><th>change</th></tr>\n"
+        );
+        for row in rows.iter() {
+            let class = if row.changed() {
+                " class=\"changed\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&row.label),
+                escape(&row.before),
+                escape(&row.after),
+                escape(&row.note)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
