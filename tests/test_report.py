@@ -102,12 +102,18 @@ def test_two_runs_of_the_post_deploy_playbook_compared():
     assert re.search(r"\| 5xx rate after the deploy \| PASS \([\d.]+ %\) \| \*\*FAIL \([\d.]+ %\)\*\* \| verdict flipped \|", text), text
     # The error query of the after-window found nothing on the good deploy.
     assert re.search(r"\| Errors after the deploy: .*\(results\) \| 0 \| \*\*\d+\*\* \| \+\d+ \|", text), text
+    # The numbers behind the chart of a step (the series the record keeps with it).
+    assert re.search(r"\| Around the deploy: p99 latency \(max, Seconds\) \| [\d.]+ \| \*\*[\d.]+\*\* \| \+[\d.]+ \(\+[\d.]+ %\) \|", text), text
     html = OUT / "report" / "post-deploy.compare.html"
     html.parent.mkdir(parents=True, exist_ok=True)
     done = report(str(GOLDEN / "post-deploy-good.record.ipynb"), "--compare",
                   str(GOLDEN / "post-deploy-bad.record.ipynb"), "-o", str(html))
     assert done.returncode == 0, done.stderr
-    assert '<tr class="changed"><td>5xx rate after the deploy</td>' in html.read_text()
+    page = html.read_text()
+    assert '<tr class="changed"><td>5xx rate after the deploy</td>' in page
+    # The same query in both runs, overlaid: the earlier window moved onto the later.
+    charts = page[page.index("<h2>Charts, overlaid</h2>"):]
+    assert "<svg" in charts and "p99 latency (before, moved +2d 22h 55m)" in charts
 
 
 def test_records_of_different_notebooks_are_not_compared():

@@ -218,6 +218,7 @@ impl crate::display::Render for LineChart {
         let names: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
         crate::display::MimeBundle::text(format!("chart {:?}: {}", self.title, names.join(", ")))
             .with_svg(self.svg())
+            .with_series(&self.series)
     }
 }
 

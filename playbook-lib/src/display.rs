@@ -16,6 +16,10 @@ use crate::error::Result;
 use crate::host;
 use crate::protocol::Request;
 
+/// The MIME type of the series behind a chart or a series' output: a JSON array of
+/// [`crate::series::Series`].
+pub const SERIES_MIME: &str = "application/vnd.playbook.series+json";
+
 /// A MIME bundle: one representation of a value per MIME type.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MimeBundle {
@@ -42,6 +46,16 @@ impl MimeBundle {
     /// Adds `image/svg+xml`.
     pub fn with_svg(self, svg: impl Into<String>) -> MimeBundle {
         self.with("image/svg+xml", svg.into())
+    }
+
+    /// Adds the data of `series` as [`SERIES_MIME`], so a record keeps the numbers behind
+    /// a chart (`playbook report --compare` summarises and overlays them). Frontends show
+    /// the HTML or SVG; they ignore this type.
+    pub fn with_series(self, series: &[crate::series::Series]) -> MimeBundle {
+        match serde_json::to_value(series) {
+            Ok(data) => self.with(SERIES_MIME, data),
+            Err(_) => self,
+        }
     }
 
     fn to_map(&self) -> Map<String, Value> {

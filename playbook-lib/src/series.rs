@@ -180,7 +180,10 @@ impl Render for Series {
             .and_then(|v| v.as_str())
             .unwrap_or("");
         let html = format!("{html}{chart}");
-        summary.with_html(html).with_svg(chart)
+        summary
+            .with_html(html)
+            .with_svg(chart)
+            .with_series(std::slice::from_ref(self))
     }
 }
 

@@ -120,7 +120,10 @@ impl Render for SeriesSet {
         } else {
             text.join("\n")
         };
-        MimeBundle::text(text).with_html(html).with_svg(chart)
+        MimeBundle::text(text)
+            .with_html(html)
+            .with_svg(chart)
+            .with_series(&self.series)
     }
 }
 

@@ -11,9 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    DisplayData, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult,
-    ExecutionCount, ExecutionState, ExpressionResult, JupyterMessage, Media, MediaType, ReplyError,
-    ReplyStatus, Transient,
+    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
+    ExecutionState, ExpressionResult, JupyterMessage, Media, ReplyError, ReplyStatus, Transient,
 };
 use serde_json::Value;
 
@@ -107,28 +106,6 @@ pub(crate) async fn execute_one(
     (reply, failed)
 }
 
-/// Shows `hint` to the person at the keyboard, as an output of its own marked so that
-/// records and reports leave it out.
-fn publish_hint(kernel: &Kernel, message: &JupyterMessage, hint: &str) {
-    let media = Media::new(vec![
-        MediaType::Plain(hint.to_owned()),
-        MediaType::Html(format!(
-            "<p><small>{}</small></p>",
-            playbook::html::escape(hint)
-        )),
-    ]);
-    let mut content = DisplayData::new(media);
-    let mut marks = serde_json::Map::new();
-    marks.insert(
-        crate::queries::cells::HINT_METADATA.to_owned(),
-        serde_json::Value::Bool(true),
-    );
-    content
-        .metadata
-        .insert("playbook".to_owned(), serde_json::Value::Object(marks));
-    kernel.iopub.publish(content, Some(message));
-}
-
 /// Runs `code` for `message` and interprets what evcxr and the host channel reported.
 async fn run_cell(
     kernel: &Arc<Kernel>,
@@ -154,7 +131,9 @@ async fn run_cell(
         return match outcome {
             Ok(Ok(answer)) => {
                 if let Some(hint) = &answer.hint {
-                    publish_hint(kernel, message, hint);
+                    kernel
+                        .iopub
+                        .publish(super::hints::display(hint), Some(message));
                 }
                 Outcome::Ok(crate::queries::cells::to_data(&answer.bundle))
             }

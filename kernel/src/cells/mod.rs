@@ -9,6 +9,7 @@ mod compile_errors;
 mod compiled_cells;
 mod completion;
 mod execute;
+pub(crate) mod hints;
 pub(crate) mod host;
 pub(crate) mod rust_engine;
 mod state;

@@ -86,7 +86,7 @@ impl Progress {
 pub(crate) type MagicResult = Result<Answer, (String, String)>;
 
 /// A magic cell's result, and a hint for the person at the keyboard (shown by the live
-/// kernel as its own output, marked [`HINT_METADATA`]; records and reports leave it out).
+/// kernel as its own output, see `cells::hints`; records and reports leave it out).
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) bundle: MimeBundle,
@@ -97,14 +97,6 @@ impl Answer {
     fn plain(bundle: MimeBundle) -> Answer {
         Answer { bundle, hint: None }
     }
-}
-
-/// The output metadata that marks an interactive hint: `{"playbook": {"hint": true}}`.
-pub(crate) const HINT_METADATA: &str = "hint";
-
-/// Whether an output (nbformat JSON) is an interactive hint.
-pub(crate) fn is_hint(output: &Value) -> bool {
-    output["metadata"]["playbook"][HINT_METADATA] == Value::Bool(true)
 }
 
 /// The error name a query cell shows for an engine error.

@@ -1,17 +1,22 @@
 //! `playbook report AFTER --compare BEFORE`: what changed between two records of the
 //! same notebook — the parameters, the verdicts (flipped ones first), and each step's
-//! status, duration and key numbers (rows, points or series its queries returned, and
-//! the records they matched) where they changed, with the difference.
+//! status, and key numbers where they changed (rows, points or series its queries
+//! returned, the records they matched; the mean, maximum and last value of each series
+//! it showed), with the difference; in HTML, the series both runs showed overlaid, the
+//! earlier run's moved so the two windows line up.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use chrono::TimeDelta;
+use playbook::chart::LineChart;
 use playbook::check::CheckResult;
 use playbook::html::escape;
+use playbook::series::Series;
 
 use super::record::RunRecord;
-use super::story::Story;
+use super::story::{self, Step, Story};
 use super::{Format, parameters};
 
 /// Why two records cannot be compared.
@@ -47,6 +52,8 @@ struct Comparison {
     parameters: Vec<Row>,
     checks: Vec<Row>,
     steps: Vec<Row>,
+    /// Charts of the series both runs showed in the same step, overlaid (SVG).
+    charts: Vec<String>,
 }
 
 pub(super) fn render(
@@ -80,6 +87,7 @@ pub(super) fn render(
         parameters: parameter_rows(run_a, run_b),
         checks: check_rows(&run_a.checks, &run_b.checks),
         steps: step_rows(before, after),
+        charts: overlays(before, after, offset(run_a, run_b)),
     };
     Ok(match format {
         Format::Html => html(&comparison),
@@ -180,10 +188,8 @@ fn step_rows(before: &Story, after: &Story) -> Vec<Row> {
             after: status_b.to_owned(),
             note,
         });
-        let after_numbers = numbers(after, &step.queries);
-        let before_numbers = other
-            .map(|s| numbers(before, &s.queries))
-            .unwrap_or_default();
+        let after_numbers = numbers(after, step);
+        let before_numbers = other.map(|s| numbers(before, s)).unwrap_or_default();
         for (label, value) in &after_numbers {
             let old = before_numbers
                 .iter()
@@ -204,11 +210,12 @@ fn step_rows(before: &Story, after: &Story) -> Vec<Row> {
 }
 
 /// A step's key numbers: each query's results and matched records, labelled by the
-/// query (shortened); a query that ran twice is numbered.
-fn numbers(story: &Story, queries: &[usize]) -> Vec<(String, f64)> {
+/// query (shortened; a query that ran twice is numbered), and the mean, maximum and last
+/// value of each series it showed.
+fn numbers(run: &Story, step: &Step) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = Vec::new();
-    for &q in queries {
-        let entry = &story.queries[q];
+    for &q in &step.queries {
+        let entry = &run.queries[q];
         let mut name: String = entry.text().chars().take(60).collect();
         if name.chars().count() < entry.text().chars().count() {
             name.push('…');
@@ -225,7 +232,78 @@ fn numbers(story: &Story, queries: &[usize]) -> Vec<(String, f64)> {
             out.push((format!("{name} (records matched)"), stats.records_matched));
         }
     }
+    for series in distinct(story::series(step.cell)) {
+        let summary = series.summary();
+        let unit = series.unit.map(|u| format!(", {u}")).unwrap_or_default();
+        for (what, value) in [
+            ("mean", summary.mean),
+            ("max", summary.max),
+            ("last", summary.last),
+        ] {
+            if let Some(value) = value {
+                out.push((format!("{} ({what}{unit})", series.label), value));
+            }
+        }
+    }
     out
+}
+
+/// The first series of each label.
+fn distinct(series: Vec<Series>) -> Vec<Series> {
+    let mut seen = std::collections::HashSet::new();
+    series
+        .into_iter()
+        .filter(|s| seen.insert(s.label.clone()))
+        .collect()
+}
+
+/// How far the second run's window is from the first's (zero when either has none).
+fn offset(before: &RunRecord, after: &RunRecord) -> TimeDelta {
+    match (before.window, after.window) {
+        (Some(a), Some(b)) => b.start - a.start,
+        _ => TimeDelta::zero(),
+    }
+}
+
+/// The series both runs showed in the same step, each overlaid on one chart: the earlier
+/// run's moved by `offset`, so the two windows line up.
+fn overlays(before: &Story, after: &Story, offset: TimeDelta) -> Vec<String> {
+    let mut charts = Vec::new();
+    for step in after.steps() {
+        let Some(other) = before.steps().find(|s| s.name == step.name) else {
+            continue;
+        };
+        let earlier = distinct(story::series(other.cell));
+        for series in distinct(story::series(step.cell)) {
+            let Some(old) = earlier.iter().find(|s| s.label == series.label) else {
+                continue;
+            };
+            let mut moved = old.clone();
+            moved.timestamps = moved.timestamps.iter().map(|t| *t + offset).collect();
+            moved.label = if offset.is_zero() {
+                format!("{} (before)", old.label)
+            } else {
+                format!("{} (before, moved {})", old.label, shift_text(offset))
+            };
+            let title = format!("{}: {}, before and after", step.name, series.label);
+            charts.push(LineChart::new(title).series(series).series(moved).svg());
+        }
+    }
+    charts
+}
+
+/// "+2d 22h 55m".
+fn shift_text(offset: TimeDelta) -> String {
+    let sign = if offset < TimeDelta::zero() { "-" } else { "+" };
+    let minutes = offset.num_minutes().abs();
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let mut text = sign.to_owned();
+    for (n, unit) in [(days, "d"), (hours, "h"), (minutes, "m")] {
+        if n > 0 {
+            text.push_str(&format!("{n}{unit} "));
+        }
+    }
+    text.trim_end().to_owned()
 }
 
 fn number(v: f64) -> String {
@@ -283,6 +361,13 @@ fn markdown(c: &Comparison) -> String {
             );
         }
     }
+    if !c.charts.is_empty() {
+        let _ = write!(
+            out,
+            "\n_{} chart(s) overlaid in the HTML comparison (`-o compare.html`)._\n",
+            c.charts.len()
+        );
+    }
     out
 }
 
@@ -325,6 +410,12 @@ fn html(c: &Comparison) -> String {
             );
         }
         out.push_str("</table>\n");
+    }
+    if !c.charts.is_empty() {
+        out.push_str("<h2>Charts, overlaid</h2>\n");
+        for chart in &c.charts {
+            let _ = writeln!(out, "<figure class=\"chart output\">{chart}</figure>");
+        }
     }
     out.push_str("</body>\n</html>\n");
     out

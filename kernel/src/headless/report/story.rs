@@ -213,7 +213,7 @@ pub(super) fn blocks(cell: &Value) -> Vec<Block> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|output| !crate::queries::cells::is_hint(output))
+        .filter(|output| !crate::cells::hints::is_hint(output))
         .filter_map(|output| match output["output_type"].as_str()? {
             "stream" => Some(Block::Stream(text(&output["text"]))),
             "error" => Some(Block::Error {
@@ -231,6 +231,20 @@ pub(super) fn blocks(cell: &Value) -> Vec<Block> {
                 }
             }
         })
+        .collect()
+}
+
+/// The series behind the charts and series `cell` showed (`SERIES_MIME`: JSON, or JSON
+/// text when it came through evcxr's display convention).
+pub(super) fn series(cell: &Value) -> Vec<playbook::series::Series> {
+    let mime = playbook::display::SERIES_MIME;
+    (cell["outputs"].as_array().into_iter().flatten())
+        .filter_map(|output| output["data"].get(mime))
+        .filter_map(|data| match data {
+            Value::String(text) => serde_json::from_str(text).ok(),
+            other => serde_json::from_value(other.clone()).ok(),
+        })
+        .flat_map(|series: Vec<playbook::series::Series>| series)
         .collect()
 }
 

@@ -298,8 +298,7 @@ fn collect_outputs(
         if ours && !matches!(published.content, JupyterMessageContent::Status(_)) {
             // Hints are for the person at the keyboard, not for the record.
             let hint = matches!(&published.content, JupyterMessageContent::DisplayData(d)
-                if d.metadata.get("playbook").and_then(|p| p.get(crate::queries::cells::HINT_METADATA))
-                    == Some(&serde_json::Value::Bool(true)));
+                if crate::cells::hints::is_hint_message(d));
             if !hint {
                 outputs.push(&published.content);
             }
