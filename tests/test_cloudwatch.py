@@ -216,3 +216,57 @@ def test_headless_run_on_cloudwatch_stops_cleanly_when_a_cell_fails(seeded, tmp_
     failed = next(c for c in record["cells"] if c.get("id") == "b")
     # The bound table reached the failing cell (moto's Logs Insights ignores `filter`).
     assert " errors" in "".join("".join(o.get("text", "")) for o in failed["outputs"])
+
+
+def test_ppl_and_sql_queries_round_trip_through_the_sdk(seeded):
+    # moto runs every query as Logs Insights QL: the proxy answers PPL and SQL in the
+    # wire shapes of the Logs model, echoing the query it received (tests/aws/cbor_proxy.py).
+    moto, t0, _ = seeded
+    env = moto.playbook_env(**CLOUDWATCH)
+
+    def query(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([BIN, "query", "logs", *window(t0), "--json", *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    def echoed(done: subprocess.CompletedProcess) -> dict:
+        assert done.returncode == 0, done.stderr
+        table = json.loads(done.stdout)
+        return dict(zip(table["columns"], table["rows"][0]))
+
+    ppl = "fields @message | where level = 'ERROR' | head 5"
+    assert echoed(query("--language", "ppl", "--group", GROUP, ppl)) == {
+        "queryLanguage": "PPL", "queryString": ppl, "logGroups": GROUP}
+    # SQL names its log groups in FROM: none travel beside it.
+    sql = f"SELECT `@message` FROM `{GROUP}` WHERE level = 'ERROR' LIMIT 5"
+    assert echoed(query("--language", "sql", sql)) == {
+        "queryLanguage": "SQL", "queryString": sql, "logGroups": ""}
+    done = query("--language", "sql", "--group", GROUP, sql)
+    assert done.returncode == 3 and "names its log groups in FROM" in done.stderr, done.stderr
+    done = query("--language", "kql", "--group", GROUP, "fields @message")
+    assert done.returncode == 3 and "use ql (Logs Insights QL), ppl or sql" in done.stderr, done.stderr
+
+    # From cells: a query cell and the library's builder.
+    km, kc = start_kernel("cloudwatch-languages", env=env)
+    try:
+        start, end = window(t0)[1], window(t0)[3]
+        reply, messages = execute(kc, f"%%logs --language ppl --group {GROUP} --start {start} --end {end}\n{ppl}")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "PPL" in outputs(messages, "execute_result")[0]["data"]["text/plain"]
+        reply, messages = execute(
+            kc, f'logs_insights({json.dumps(sql)}).language(QueryLanguage::Sql)'
+                f'.range(TimeRange::parse("{start}..{end}")?).run()?.text(0, "queryLanguage").unwrap().to_string()')
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert outputs(messages, "execute_result")[0]["data"]["text/plain"] == '"SQL"'
+    finally:
+        stop_kernel(km, kc)
+
+
+def test_the_local_source_says_ppl_and_sql_need_cloudwatch(tmp_path):
+    data = os.path.join(os.path.dirname(__file__), "..", "notebooks", "data", "checkout")
+    done = subprocess.run(
+        [BIN, "query", "logs", "--source", f"local:{data}", "--language", "ppl", "--group", GROUP,
+         "--since", "3h", "fields @message | head 1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 3
+    assert "answers Logs Insights QL" in done.stderr and "OpenSearch PPL" in done.stderr, done.stderr

@@ -169,7 +169,10 @@ impl Session {
             Some(window),
             started,
         );
-        if let Some(region) = backend.region() {
+        record.language = query.language;
+        if let Some(region) = backend.region()
+            && query.language.is_default()
+        {
             record.console_url = Some(crate::console::logs_insights_url(
                 &region,
                 &query.query,
@@ -373,6 +376,7 @@ impl Session {
             role: backend.role(),
             endpoint: backend.endpoint(),
             query,
+            language: Default::default(),
             groups: Vec::new(),
             window,
             period: None,
@@ -444,6 +448,17 @@ fn insights_groups(query: &LogsQuery, backend: &dyn Backend) -> Result<Vec<Strin
         groups.extend(backend.log_groups(Some(prefix))?);
     }
     groups.dedup();
+    if query.language.names_its_groups() {
+        // OpenSearch SQL names its log groups in FROM; StartQuery refuses both.
+        if !groups.is_empty() {
+            return Err(EngineError::InvalidInput(
+                "an OpenSearch SQL query names its log groups in FROM (FROM `/ecs/checkout`): \
+                 drop .group(…)/--group"
+                    .into(),
+            ));
+        }
+        return Ok(groups);
+    }
     if groups.is_empty() {
         return Err(EngineError::InvalidInput(
             "a Logs Insights query needs at least one log group (.group(\"/ecs/checkout\") or --group)".into(),

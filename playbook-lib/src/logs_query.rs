@@ -26,6 +26,63 @@ pub struct LogsQuery {
     /// Ask this source instead of the session's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The query's language (Logs Insights QL unless said).
+    #[serde(default, skip_serializing_if = "QueryLanguage::is_default")]
+    pub language: QueryLanguage,
+}
+
+/// The languages Logs Insights answers (StartQuery's `queryLanguage`). OpenSearch SQL
+/// names its log groups in the query (`FROM \`/ecs/checkout\``), the others take them
+/// beside it. Only CloudWatch answers PPL and SQL; the local source answers QL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum QueryLanguage {
+    /// Logs Insights QL (`fields … | filter … | stats …`).
+    #[default]
+    #[serde(rename = "cwli")]
+    LogsInsightsQl,
+    /// OpenSearch Piped Processing Language (`fields … | where … | stats …`).
+    #[serde(rename = "ppl")]
+    Ppl,
+    /// OpenSearch SQL (`SELECT … FROM \`group\` WHERE …`).
+    #[serde(rename = "sql")]
+    Sql,
+}
+
+impl QueryLanguage {
+    /// Whether this is Logs Insights QL, the default.
+    pub fn is_default(&self) -> bool {
+        *self == QueryLanguage::LogsInsightsQl
+    }
+
+    /// How people call it.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueryLanguage::LogsInsightsQl => "Logs Insights QL",
+            QueryLanguage::Ppl => "OpenSearch PPL",
+            QueryLanguage::Sql => "OpenSearch SQL",
+        }
+    }
+
+    /// Whether the query text names its log groups itself (SQL's `FROM`).
+    pub fn names_its_groups(self) -> bool {
+        self == QueryLanguage::Sql
+    }
+}
+
+impl std::str::FromStr for QueryLanguage {
+    type Err = String;
+
+    /// `ql` (or `cwli`), `ppl`, `sql`, in any case.
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ql" | "cwli" | "logs-insights" => Ok(QueryLanguage::LogsInsightsQl),
+            "ppl" => Ok(QueryLanguage::Ppl),
+            "sql" => Ok(QueryLanguage::Sql),
+            other => Err(format!(
+                "unknown query language `{other}`: use ql (Logs Insights QL), ppl or sql"
+            )),
+        }
+    }
 }
 
 /// A Logs Insights query (`fields @timestamp, @message | filter level = "ERROR"`).
@@ -37,6 +94,7 @@ pub fn logs_insights(query: &str) -> LogsQuery {
         window: None,
         limit: None,
         source: None,
+        language: QueryLanguage::LogsInsightsQl,
     }
 }
 
@@ -66,6 +124,13 @@ impl LogsQuery {
     /// At most `rows` rows.
     pub fn limit(mut self, rows: usize) -> Self {
         self.limit = Some(rows);
+        self
+    }
+
+    /// Writes the query in `language`: `.language(QueryLanguage::Ppl)`. OpenSearch SQL
+    /// names its log groups in `FROM` and takes no `.group(…)`.
+    pub fn language(mut self, language: QueryLanguage) -> Self {
+        self.language = language;
         self
     }
 
@@ -141,5 +206,36 @@ impl FilterQuery {
         host::call(&Request::FilterLogEvents {
             query: self.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_travels_only_when_it_is_not_ql() {
+        let ql = serde_json::to_value(logs_insights("fields @message")).unwrap();
+        assert!(ql.get("language").is_none(), "{ql}");
+        let ppl = logs_insights("fields @message").language(QueryLanguage::Ppl);
+        let json = serde_json::to_value(&ppl).unwrap();
+        assert_eq!(json["language"], "ppl");
+        let back: LogsQuery = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ppl);
+    }
+
+    #[test]
+    fn languages_are_read_by_their_short_names() {
+        assert_eq!("PPL".parse::<QueryLanguage>(), Ok(QueryLanguage::Ppl));
+        assert_eq!(" sql ".parse::<QueryLanguage>(), Ok(QueryLanguage::Sql));
+        assert_eq!(
+            "ql".parse::<QueryLanguage>(),
+            Ok(QueryLanguage::LogsInsightsQl)
+        );
+        let error = "kql".parse::<QueryLanguage>().unwrap_err();
+        assert!(
+            error.contains("ql (Logs Insights QL), ppl or sql"),
+            "{error}"
+        );
     }
 }

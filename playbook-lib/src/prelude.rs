@@ -15,6 +15,7 @@ pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_out
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
+pub use crate::logs_query::QueryLanguage;
 pub use crate::publish::{MetricDatum, publish_metric};
 pub use crate::query::{
     FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
@@ -76,6 +77,7 @@ pub fn nameable_types() -> Vec<(String, String)> {
         QueryStatistics,
         FilterQuery,
         LogsQuery,
+        QueryLanguage,
         MetricId,
         MetricQuery,
         MetricSearch,

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 pub use crate::discovery::{MetricId, MetricSearch, list_metrics};
 use crate::error::Result;
 use crate::host;
-pub use crate::logs_query::{FilterQuery, LogsQuery, filter_log_events, logs_insights};
+pub use crate::logs_query::{
+    FilterQuery, LogsQuery, QueryLanguage, filter_log_events, logs_insights,
+};
 use crate::protocol::Request;
 use crate::series::Series;
 use crate::series_set::SeriesSet;

@@ -30,6 +30,12 @@ pub struct QueryRecord {
     pub endpoint: Option<String>,
     /// The query in one line (a Logs Insights query, a metric and statistic, an expression).
     pub query: String,
+    /// The Logs Insights query's language, when not Logs Insights QL.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::logs_query::QueryLanguage::is_default"
+    )]
+    pub language: crate::logs_query::QueryLanguage,
     /// Log groups, for log queries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,

@@ -63,6 +63,19 @@ StopQuery), so that a client's polling and cancel paths can be tested:
   or unknown `queryId`, 400 with `x-amzn-ErrorType: InvalidParameterException` and
   `{"__type": "InvalidParameterException", "message": ...}`. GetQueryResults for
   unknown ids, and every other Logs operation, pass through byte for byte.
+
+OpenSearch PPL and SQL (`queryLanguage` "PPL"/"SQL" on StartQuery): moto 5.2 runs every
+query through its own Logs Insights QL parser, so the proxy answers these itself, in the
+wire shapes of the CloudWatch Logs model (StartQueryResponse, GetQueryResultsResponse):
+- StartQuery follows the documented rule on log groups: SQL names them in the query
+  string, so `logGroupName`, `logGroupNames` or `logGroupIdentifiers` → 400
+  `InvalidParameterException`; PPL needs exactly one of them → 400 otherwise. Accepted:
+  200 `{"queryId": <uuid>}`.
+- GetQueryResults for such a query: 200 `{"status": "Complete", "results": [[{"field":
+  "queryLanguage", "value": L}, {"field": "queryString", "value": Q}, {"field":
+  "logGroups", "value": "g1, g2"}]], "statistics": {"recordsMatched": 1.0,
+  "recordsScanned": 1.0, "bytesScanned": 0.0}}`: the query as received, so a test sees
+  its round trip through the SDK.
 """
 
 from __future__ import annotations
@@ -439,8 +452,16 @@ class _Handler(BaseHTTPRequestHandler):
         docstring says so, answered here; everything else passed through unchanged."""
         controls = self.server.controls
         controls.record_logs(op)
+        encoding = self.headers.get("Content-Encoding", "")
+        if op == "StartQuery" and _json_member(body, encoding, "queryLanguage") in ("PPL", "SQL"):
+            return _start_opensearch_query(controls, _json_doc(body, encoding))
+        if op == "GetQueryResults":
+            query_id = _json_member(body, encoding, "queryId")
+            answer = controls.opensearch_result(query_id) if query_id is not None else None
+            if answer is not None:
+                return _logs_reply(200, answer)
         if op in ("GetQueryResults", "StopQuery"):
-            query_id = _json_member(body, self.headers.get("Content-Encoding", ""), "queryId")
+            query_id = _json_member(body, encoding, "queryId")
             if op == "StopQuery":
                 if query_id is not None and controls.stop_query(query_id):
                     return _logs_reply(200, {"success": True})
@@ -607,8 +628,8 @@ def _logs_error(code: str, message: str, status: int = 400) -> _Reply:
     return _logs_reply(status, {"__type": code, "message": message}, [("x-amzn-ErrorType", code)])
 
 
-def _json_member(body: bytes, encoding: str, name: str) -> str | None:
-    """`body` (an awsJson document, maybe gzip'd/deflated)[name] if it is a string."""
+def _json_doc(body: bytes, encoding: str) -> dict[str, Any]:
+    """`body` (an awsJson document, maybe gzip'd/deflated) as a dict ({} if it is not one)."""
     try:
         encoding = encoding.strip().lower()
         if encoding in ("gzip", "x-gzip"):
@@ -617,9 +638,39 @@ def _json_member(body: bytes, encoding: str, name: str) -> str | None:
             body = zlib.decompress(body)
         doc = json.loads(body) if body.strip() else {}
     except (ValueError, OSError, EOFError, zlib.error):  # bad JSON/UTF-8, bad gzip/deflate
-        return None
-    value = doc.get(name) if isinstance(doc, dict) else None
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _json_member(body: bytes, encoding: str, name: str) -> str | None:
+    """`body` (an awsJson document, maybe gzip'd/deflated)[name] if it is a string."""
+    value = _json_doc(body, encoding).get(name)
     return value if isinstance(value, str) else None
+
+
+def _start_opensearch_query(controls: "ProxyControls", doc: dict[str, Any]) -> _Reply:
+    """StartQuery in PPL or SQL, answered as the module docstring says."""
+    language = doc.get("queryLanguage")
+    named = [k for k in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if doc.get(k)]
+    if language == "SQL" and named:
+        return _logs_error("InvalidParameterException",
+                           "SQL queries name their log groups in the query string, not in " + named[0])
+    if language == "PPL" and len(named) != 1:
+        return _logs_error("InvalidParameterException",
+                           "exactly one of logGroupName, logGroupNames or logGroupIdentifiers is required")
+    groups = doc.get("logGroupNames") or doc.get("logGroupIdentifiers") or (
+        [doc["logGroupName"]] if doc.get("logGroupName") else [])
+    query_id = str(uuid.uuid4())
+    controls.opensearch_started(query_id, {
+        "status": "Complete",
+        "results": [[
+            {"field": "queryLanguage", "value": language},
+            {"field": "queryString", "value": str(doc.get("queryString", ""))},
+            {"field": "logGroups", "value": ", ".join(str(g) for g in groups)},
+        ]],
+        "statistics": {"recordsMatched": 1.0, "recordsScanned": 1.0, "bytesScanned": 0.0},
+    })
+    return _logs_reply(200, {"queryId": query_id})
 
 
 def _float_param(params: dict[str, list[str]], name: str) -> float:
@@ -681,6 +732,7 @@ class ProxyControls:
         self._slow_seconds = 0.0
         self._slow_generation = 0  # bumped by every slow_insights() call
         self._queries: dict[str, _Query] = {}
+        self._opensearch: dict[str, dict[str, Any]] = {}
         self._throttled_regions: set[str] = set()
 
     # -- Logs ----------------------------------------------------------------------------
@@ -721,6 +773,15 @@ class ProxyControls:
             ):
                 return "Running"
             return None
+
+    def opensearch_started(self, query_id: str, answer: dict[str, Any]) -> None:
+        """A PPL/SQL query the proxy answered, and its GetQueryResults answer."""
+        with self._lock:
+            self._opensearch[query_id] = answer
+
+    def opensearch_result(self, query_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._opensearch.get(query_id)
 
     def stop_query(self, query_id: str) -> bool:
         """Marks a known query stopped; False for an unknown one."""

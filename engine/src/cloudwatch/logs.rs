@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
-use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
+use aws_sdk_cloudwatchlogs::types::{QueryLanguage as SdkLanguage, QueryStatus, ResultField};
 
 use super::Shared;
 use super::errors::from_sdk;
@@ -95,10 +95,18 @@ async fn start(
     window: TimeRange,
 ) -> Result<String, EngineError> {
     shared.quotas.logs_calls.acquire(LOGS_TPS).await;
+    let language = match query.language {
+        playbook::query::QueryLanguage::LogsInsightsQl => SdkLanguage::Cwli,
+        playbook::query::QueryLanguage::Ppl => SdkLanguage::Ppl,
+        playbook::query::QueryLanguage::Sql => SdkLanguage::Sql,
+    };
+    // OpenSearch SQL names its groups in FROM (and StartQuery refuses both).
+    let groups = (!groups.is_empty()).then(|| groups.to_vec());
     let started = shared
         .logs
         .start_query()
-        .set_log_group_names(Some(groups.to_vec()))
+        .query_language(language)
+        .set_log_group_names(groups)
         .start_time(window.start.timestamp())
         .end_time(window.end.timestamp())
         .query_string(&query.query)

@@ -181,6 +181,15 @@ impl Backend for LocalSource {
         group_names: &[String],
         window: TimeRange,
     ) -> Result<Outcome<LogTable>, EngineError> {
+        if !query.language.is_default() {
+            return Err(EngineError::Unsupported {
+                source_name: self.spec(),
+                what: format!("answer {} queries", query.language.name()),
+                hint: ": the local source answers Logs Insights QL; run this query against \
+                       CloudWatch (--source cloudwatch), or write it in QL"
+                    .into(),
+            });
+        }
         let parsed = insights::parse(&query.query)
             .map_err(|e| EngineError::Query(format!("Logs Insights query: {e}")))?;
         let required = parsed.required_substrings();

@@ -6,8 +6,8 @@
 use clap::Args;
 use playbook::alarms::AlarmsQuery;
 use playbook::query::{
-    FilterQuery, LogsQuery, MetricQuery, MetricSearch, RangeSpec, filter_log_events, logs_insights,
-    metric,
+    FilterQuery, LogsQuery, MetricQuery, MetricSearch, QueryLanguage, RangeSpec, filter_log_events,
+    logs_insights, metric,
 };
 
 /// When, and from where.
@@ -43,8 +43,8 @@ impl WindowArgs {
 /// Options of a Logs Insights query.
 #[derive(Debug, Clone, PartialEq, Args)]
 pub(crate) struct LogsArgs {
-    /// A log group (repeatable).
-    #[arg(long = "group", short = 'g', required_unless_present = "group_prefix")]
+    /// A log group (repeatable). OpenSearch SQL names its groups in FROM instead.
+    #[arg(long = "group", short = 'g', required_unless_present_any = ["group_prefix", "language"])]
     pub(crate) groups: Vec<String>,
     /// Every log group whose name starts with this.
     #[arg(long)]
@@ -52,6 +52,10 @@ pub(crate) struct LogsArgs {
     /// At most this many rows.
     #[arg(long)]
     pub(crate) limit: Option<usize>,
+    /// The query's language: ql (Logs Insights QL, the default), ppl or sql (OpenSearch;
+    /// PPL and SQL need CloudWatch).
+    #[arg(long, value_parser = |text: &str| text.parse::<QueryLanguage>())]
+    pub(crate) language: Option<QueryLanguage>,
     #[command(flatten)]
     pub(crate) window: WindowArgs,
 }
@@ -63,6 +67,7 @@ impl LogsArgs {
         q.groups = self.groups.clone();
         q.group_prefix = self.group_prefix.clone();
         q.limit = self.limit;
+        q.language = self.language.unwrap_or_default();
         q.window = self.window.spec();
         q.source = self.window.source.clone();
         q

@@ -74,12 +74,15 @@ pub(super) struct QueryEntry {
 impl QueryEntry {
     /// The query in one line, with its log groups.
     pub(super) fn text(&self) -> String {
-        let query = self
+        let mut query = self
             .record
             .query
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        if !self.record.language.is_default() {
+            query = format!("({}) {query}", self.record.language.name());
+        }
         if self.record.groups.is_empty() {
             query
         } else {
