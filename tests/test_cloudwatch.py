@@ -270,3 +270,69 @@ def test_the_local_source_says_ppl_and_sql_need_cloudwatch(tmp_path):
     )
     assert done.returncode == 3
     assert "answers Logs Insights QL" in done.stderr and "OpenSearch PPL" in done.stderr, done.stderr
+
+
+def test_a_full_account_quota_is_waited_out_not_reported(seeded):
+    # Other clients' queries fill the account's quota: StartQuery answers
+    # LimitExceededException (the proxy, as the Logs model documents it; moto has no quota).
+    moto, t0, _ = seeded
+    km, kc = start_kernel("cloudwatch-quota", env=moto.playbook_env(**CLOUDWATCH))
+    try:
+        proxy(moto, "/__proxy/stats/reset")
+        proxy(moto, "/__proxy/insights-quota-full?n=2")
+        start, end = window(t0)[1], window(t0)[3]
+        reply, messages = execute(kc, f"%%logs --group {GROUP} --start {start} --end {end}\nfields @message | limit 2")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "2 rows" in outputs(messages, "execute_result")[0]["data"]["text/plain"]
+        progress = [m["data"]["text/plain"] for m in outputs(messages, "display_data") + outputs(messages, "update_display_data")]
+        assert any("concurrent-query quota is full" in p for p in progress), progress
+        assert proxy(moto, "/__proxy/stats", method="GET")["logs_operations"]["StartQuery"] == 3
+    finally:
+        proxy(moto, "/__proxy/insights-quota-full?n=0")
+        stop_kernel(km, kc)
+
+
+def test_a_quota_that_stays_full_is_a_clear_retryable_error(seeded):
+    moto, t0, _ = seeded
+    try:
+        proxy(moto, "/__proxy/insights-quota-full?n=1000")
+        done = subprocess.run(
+            [BIN, "query", "logs", "--group", GROUP, *window(t0), "fields @message | limit 1"],
+            capture_output=True, text=True, env=moto.playbook_env(**CLOUDWATCH, PLAYBOOK_QUERY_TIMEOUT="3"),
+            timeout=120,
+        )
+    finally:
+        proxy(moto, "/__proxy/insights-quota-full?n=0")
+    assert done.returncode == 4, done.stderr  # a retry later may help
+    assert "LimitExceededException" in done.stderr and "StartQuery" in done.stderr, done.stderr
+
+
+def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path):
+    # Two targets in one process, one Logs Insights slot: the second waits its turn (the
+    # proxy holds each query Running for 2 s) and its record says so.
+    moto, t0, _ = seeded
+    start, end = window(t0)[1], window(t0)[3]
+    notebook = tmp_path / "errors.ipynb"
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": f"%%logs --group {GROUP} --start {start} --end {end}\nfields @message | limit 1"}]}))
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"defaults": {"source": "cloudwatch"},
+                                   "targets": [{"name": "a"}, {"name": "b"}]}))
+    try:
+        proxy(moto, "/__proxy/slow-insights?seconds=2")
+        done = subprocess.run(
+            [BIN, "fleet", str(notebook), "--targets", str(targets), "-j", "2", "--out", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=180,
+            env=moto.playbook_env(**CLOUDWATCH, PLAYBOOK_INSIGHTS_CONCURRENCY="1"),
+        )
+    finally:
+        proxy(moto, "/__proxy/slow-insights?seconds=0")
+    assert done.returncode == 0, done.stderr
+    notes = []
+    for name in ("a", "b"):
+        record = json.loads(next((tmp_path / "out" / name).glob("*.ipynb")).read_text())
+        notes += [n for q in record["metadata"]["playbook"]["queries"] for n in q.get("notes", [])]
+    queued = [n for n in notes if n.startswith("queued behind 1 Logs Insights query for")]
+    assert len(queued) == 1, notes
+    assert "PLAYBOOK_INSIGHTS_CONCURRENCY = 1" in queued[0]

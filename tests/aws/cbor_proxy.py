@@ -64,6 +64,12 @@ StopQuery), so that a client's polling and cancel paths can be tested:
   `{"__type": "InvalidParameterException", "message": ...}`. GetQueryResults for
   unknown ids, and every other Logs operation, pass through byte for byte.
 
+The account's concurrent-query quota, full (moto has no such quota):
+`POST /__proxy/insights-quota-full?n=N`: the next N StartQuery calls are answered 400,
+`x-amzn-ErrorType: LimitExceededException`, `{"__type": "LimitExceededException",
+"message": "Account maximum query concurrency limit of [30] reached"}` (the error
+StartQuery documents for it); `n=0` turns it off. Answers `{"remaining": N}`.
+
 OpenSearch PPL and SQL (`queryLanguage` "PPL"/"SQL" on StartQuery): moto 5.2 runs every
 query through its own Logs Insights QL parser, so the proxy answers these itself, in the
 wire shapes of the CloudWatch Logs model (StartQueryResponse, GetQueryResultsResponse):
@@ -373,6 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/__proxy/stats": "GET",
             "/__proxy/stats/reset": "POST",
             "/__proxy/slow-insights": "POST",
+            "/__proxy/insights-quota-full": "POST",
         }
         path = path.rstrip("/") or path
         if path not in routes:
@@ -386,6 +393,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/__proxy/stats/reset":
             return _json_reply(200, controls.reset_stats())
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
+        if path == "/__proxy/insights-quota-full":
+            try:
+                return _json_reply(200, controls.insights_quota_full(_int_param(params, "n", None)))
+            except ValueError as exc:
+                return _json_reply(400, {"error": str(exc)})
         if path == "/__proxy/slow-insights":
             try:
                 seconds = _float_param(params, "seconds")
@@ -453,6 +465,9 @@ class _Handler(BaseHTTPRequestHandler):
         controls = self.server.controls
         controls.record_logs(op)
         encoding = self.headers.get("Content-Encoding", "")
+        if op == "StartQuery" and controls.take_quota_full():
+            return _logs_error("LimitExceededException",
+                               "Account maximum query concurrency limit of [30] reached")
         if op == "StartQuery" and _json_member(body, encoding, "queryLanguage") in ("PPL", "SQL"):
             return _start_opensearch_query(controls, _json_doc(body, encoding))
         if op == "GetQueryResults":
@@ -733,6 +748,7 @@ class ProxyControls:
         self._slow_generation = 0  # bumped by every slow_insights() call
         self._queries: dict[str, _Query] = {}
         self._opensearch: dict[str, dict[str, Any]] = {}
+        self._quota_full = 0
         self._throttled_regions: set[str] = set()
 
     # -- Logs ----------------------------------------------------------------------------
@@ -773,6 +789,22 @@ class ProxyControls:
             ):
                 return "Running"
             return None
+
+    def insights_quota_full(self, n: int) -> dict[str, Any]:
+        """The next `n` StartQuery calls find the account's quota full (0: off)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        with self._lock:
+            self._quota_full = n
+            return {"remaining": n}
+
+    def take_quota_full(self) -> bool:
+        """Whether this StartQuery is one of them (counting it)."""
+        with self._lock:
+            if self._quota_full <= 0:
+                return False
+            self._quota_full -= 1
+            return True
 
     def opensearch_started(self, query_id: str, answer: dict[str, Any]) -> None:
         """A PPL/SQL query the proxy answered, and its GetQueryResults answer."""

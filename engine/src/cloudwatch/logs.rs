@@ -11,6 +11,7 @@ use aws_sdk_cloudwatchlogs::types::{QueryLanguage as SdkLanguage, QueryStatus, R
 use super::Shared;
 use super::errors::from_sdk;
 use super::events::{event_row, events_table, still_wanted};
+use super::insights_queue;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
@@ -35,16 +36,10 @@ pub async fn insights(
     window: TimeRange,
 ) -> Result<Outcome<LogTable>, EngineError> {
     let deadline = Instant::now() + shared.query_timeout;
-    let _permit = tokio::time::timeout(shared.query_timeout, shared.quotas.insights_gate.acquire())
-        .await
-        .map_err(|_| EngineError::Timeout {
-            what: "waiting for a free Logs Insights slot".into(),
-            seconds: shared.query_timeout.as_secs(),
-            hint: ": too many queries are running; raise PLAYBOOK_INSIGHTS_CONCURRENCY if your quota allows".into(),
-        })?
-        .map_err(|_| EngineError::Cancelled("Logs Insights".into()))?;
-    let id = start(shared, query, groups, window).await?;
-    let mut api_calls = 1;
+    let slot = insights_queue::slot(shared, deadline).await?;
+    let (id, start_calls) =
+        start_when_the_quota_allows(shared, query, groups, window, deadline).await?;
+    let mut api_calls = start_calls;
     let mut pause = Duration::from_millis(200);
     let started_at = Instant::now();
     loop {
@@ -60,7 +55,16 @@ pub async fn insights(
         api_calls += 1;
         match response.status() {
             Some(QueryStatus::Complete) => {
-                return Ok(complete(query, groups, window, &id, &response, api_calls));
+                let mut outcome = complete(query, groups, window, &id, &response, api_calls);
+                if let Some((ahead, waited)) = slot.waited {
+                    outcome.notes.push(format!(
+                        "queued behind {ahead} Logs Insights quer{} for {:.1} s (PLAYBOOK_INSIGHTS_CONCURRENCY = {})",
+                        if ahead == 1 { "y" } else { "ies" },
+                        waited.as_secs_f64(),
+                        shared.quotas.insights_limit
+                    ));
+                }
+                return Ok(outcome);
             }
             Some(
                 status @ (QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout),
@@ -83,6 +87,41 @@ pub async fn insights(
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
+        }
+    }
+}
+
+/// StartQuery, tried again while the account's concurrent-query quota is full (other
+/// clients' queries) until the deadline or the queue's patience; the query's id and the
+/// calls it took.
+async fn start_when_the_quota_allows(
+    shared: &Shared,
+    query: &LogsQuery,
+    groups: &[String],
+    window: TimeRange,
+    deadline: Instant,
+) -> Result<(String, u32), EngineError> {
+    let since = Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match start(shared, query, groups, window).await {
+            Ok(id) => return Ok((id, tries)),
+            Err(error) if insights_queue::quota_full(&error) => {
+                let Some(pause) = insights_queue::next_try(tries - 1, since, deadline) else {
+                    return Err(error);
+                };
+                shared.report(&format!(
+                    "Logs Insights: the account's concurrent-query quota is full \
+                     (LimitExceededException); starting again in {} s",
+                    pause.as_secs()
+                ));
+                tokio::time::sleep(pause).await;
+                if shared.cancelled.load(Ordering::SeqCst) {
+                    return Err(EngineError::Cancelled("Logs Insights".into()));
+                }
+            }
+            Err(error) => return Err(error),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod discovery;
 pub mod errors;
 pub mod events;
+mod insights_queue;
 pub mod limiter;
 pub mod logs;
 pub mod metrics;

@@ -25,6 +25,10 @@ pub struct Quotas {
     pub get_metric_data: RateLimiter,
     pub logs_calls: RateLimiter,
     pub insights_gate: Semaphore,
+    /// The gate's size.
+    pub insights_limit: usize,
+    /// Queries waiting for a slot (the queue position shown to the next one).
+    pub insights_waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Quotas {
@@ -38,6 +42,8 @@ impl Quotas {
             get_metric_data: RateLimiter::new(),
             logs_calls: RateLimiter::new(),
             insights_gate: Semaphore::new(concurrency),
+            insights_limit: concurrency,
+            insights_waiting: Default::default(),
         }
     }
 

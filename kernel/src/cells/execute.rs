@@ -106,6 +106,34 @@ pub(crate) async fn execute_one(
     (reply, failed)
 }
 
+/// Runs a query cell on a blocking thread, its progress shown in place; a hint for the
+/// person at the keyboard (what a name was bound to) is its own output.
+async fn run_magic(
+    kernel: &Arc<Kernel>,
+    message: &JupyterMessage,
+    magic: crate::queries::magics::Magic,
+) -> Outcome {
+    let session = kernel.host.session.clone();
+    let progress = crate::queries::cells::Progress::new(kernel.iopub.clone(), message.clone());
+    session.set_progress(Some(progress.sink()));
+    let outcome =
+        tokio::task::spawn_blocking(move || crate::queries::cells::run(&session, magic)).await;
+    kernel.host.session.set_progress(None);
+    progress.finish(matches!(outcome, Ok(Ok(_))));
+    match outcome {
+        Ok(Ok(answer)) => {
+            if let Some(hint) = &answer.hint {
+                kernel
+                    .iopub
+                    .publish(super::hints::display(hint), Some(message));
+            }
+            Outcome::Ok(crate::queries::cells::to_data(&answer.bundle))
+        }
+        Ok(Err((ename, evalue))) => error(&ename, &evalue),
+        Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),
+    }
+}
+
 /// Runs `code` for `message` and interprets what evcxr and the host channel reported.
 async fn run_cell(
     kernel: &Arc<Kernel>,
@@ -117,28 +145,9 @@ async fn run_cell(
         return Outcome::Ok(HashMap::new());
     }
     if let Some(magic) = crate::queries::magics::parse(code) {
-        let magic = match magic {
-            Ok(magic) => magic,
-            Err(message) => return error("MagicSyntaxError", &message),
-        };
-        let session = kernel.host.session.clone();
-        let progress = crate::queries::cells::Progress::new(kernel.iopub.clone(), message.clone());
-        session.set_progress(Some(progress.sink()));
-        let outcome =
-            tokio::task::spawn_blocking(move || crate::queries::cells::run(&session, magic)).await;
-        kernel.host.session.set_progress(None);
-        progress.finish(matches!(outcome, Ok(Ok(_))));
-        return match outcome {
-            Ok(Ok(answer)) => {
-                if let Some(hint) = &answer.hint {
-                    kernel
-                        .iopub
-                        .publish(super::hints::display(hint), Some(message));
-                }
-                Outcome::Ok(crate::queries::cells::to_data(&answer.bundle))
-            }
-            Ok(Err((ename, evalue))) => error(&ename, &evalue),
-            Err(join_error) => error("KernelError", &format!("the query failed: {join_error}")),
+        return match magic {
+            Ok(magic) => run_magic(kernel, message, magic).await,
+            Err(message) => error("MagicSyntaxError", &message),
         };
     }
     if let Err(why) = kernel.engine.ready().await {
