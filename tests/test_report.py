@@ -116,6 +116,18 @@ def test_two_runs_of_the_post_deploy_playbook_compared():
     assert "<svg" in charts and "p99 latency (before, moved +2d 22h 55m)" in charts
 
 
+def test_a_markdown_comparison_writes_its_overlaid_charts_beside_it(tmp_path):
+    output = tmp_path / "compare.md"
+    done = report(str(GOLDEN / "post-deploy-good.record.ipynb"), "--compare",
+                  str(GOLDEN / "post-deploy-bad.record.ipynb"), "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    charts = re.findall(r"!\[overlaid chart \d+\]\((compare\.files/overlay-\d+\.svg)\)", output.read_text())
+    assert charts, output.read_text()
+    for chart in charts:
+        svg = (tmp_path / chart).read_text()
+        assert svg.startswith("<svg") and "p99 latency (before, moved +2d 22h 55m)" in svg
+
+
 def test_records_of_different_notebooks_are_not_compared():
     done = report(str(GOLDEN / "latency-spike.record.ipynb"), "--compare", str(GOLDEN / "post-deploy-good.record.ipynb"))
     assert done.returncode == 3

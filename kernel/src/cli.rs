@@ -414,25 +414,20 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             report::Format::Md
         }
     });
+    let files_dir = args.output.as_deref().map(report::files_dir_name);
     let rendered = match &args.compare {
         Some(other) => {
             let other = Notebook::read(other)?;
             let (before, after) = report::in_order(&other, &record);
-            match report::render_comparison(before, after, format) {
-                Ok(text) => report::Rendered {
-                    text,
-                    files: Vec::new(),
-                },
+            match report::render_comparison(before, after, format, files_dir.as_deref()) {
+                Ok(rendered) => rendered,
                 Err(why) => {
                     eprintln!("playbook report: {why}");
                     return Ok(Exit::BadInput.into());
                 }
             }
         }
-        None => {
-            let files_dir = args.output.as_deref().map(report::files_dir_name);
-            report::render(&record, format, files_dir.as_deref())
-        }
+        None => report::render(&record, format, files_dir.as_deref()),
     };
     // Shared documents pass through the redactor, even from a record already masked (it
     // may come from an older version, or the environment knows more secrets now).

@@ -2,8 +2,8 @@
 //! same notebook — the parameters, the verdicts (flipped ones first), and each step's
 //! status, and key numbers where they changed (rows, points or series its queries
 //! returned, the records they matched; the mean, maximum and last value of each series
-//! it showed), with the difference; in HTML, the series both runs showed overlaid, the
-//! earlier run's moved so the two windows line up.
+//! it showed), with the difference; and the series both runs showed overlaid, the
+//! earlier run's moved so the two windows line up (inline in HTML, files beside Markdown).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,7 +17,7 @@ use playbook::series::Series;
 
 use super::record::RunRecord;
 use super::story::{self, Step, Story};
-use super::{Format, parameters};
+use super::{Format, Rendered, parameters};
 
 /// Why two records cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,8 @@ pub(super) fn render(
     before: &Story,
     after: &Story,
     format: Format,
-) -> Result<String, NotComparable> {
+    files_dir: Option<&str>,
+) -> Result<Rendered, NotComparable> {
     let (Some(Ok(run_a)), Some(Ok(run_b))) = (&before.run, &after.run) else {
         let which = if matches!(before.run, Some(Ok(_))) {
             "the record"
@@ -90,8 +91,11 @@ pub(super) fn render(
         charts: overlays(before, after, offset(run_a, run_b)),
     };
     Ok(match format {
-        Format::Html => html(&comparison),
-        Format::Md => markdown(&comparison),
+        Format::Html => Rendered {
+            text: html(&comparison),
+            files: Vec::new(),
+        },
+        Format::Md => markdown(&comparison, files_dir),
     })
 }
 
@@ -332,7 +336,7 @@ fn difference(before: f64, after: f64) -> String {
     }
 }
 
-fn markdown(c: &Comparison) -> String {
+fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
     let mut out = format!(
         "# {} — what changed\n\n- **Before:** {}\n- **After:** {}\n",
         c.title, c.runs[0], c.runs[1]
@@ -361,14 +365,26 @@ fn markdown(c: &Comparison) -> String {
             );
         }
     }
-    if !c.charts.is_empty() {
-        let _ = write!(
-            out,
-            "\n_{} chart(s) overlaid in the HTML comparison (`-o compare.html`)._\n",
-            c.charts.len()
-        );
+    let mut files = Vec::new();
+    match files_dir {
+        Some(dir) if !c.charts.is_empty() => {
+            out.push_str("\n## Charts, overlaid\n\n");
+            for (n, chart) in c.charts.iter().enumerate() {
+                let name = format!("overlay-{}.svg", n + 1);
+                let _ = write!(out, "![overlaid chart {}]({dir}/{name})\n\n", n + 1);
+                files.push((name, chart.clone()));
+            }
+        }
+        _ if !c.charts.is_empty() => {
+            let _ = write!(
+                out,
+                "\n_{} chart(s) overlaid: in the HTML comparison, or write this one to a file._\n",
+                c.charts.len()
+            );
+        }
+        _ => {}
     }
-    out
+    Rendered { text: out, files }
 }
 
 fn html(c: &Comparison) -> String {

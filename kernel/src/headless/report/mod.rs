@@ -50,13 +50,15 @@ pub(crate) fn render(record: &Notebook, format: Format, files_dir: Option<&str>)
     }
 }
 
-/// Renders what changed from `before` to `after`, two records of the same notebook.
+/// Renders what changed from `before` to `after`, two records of the same notebook
+/// (`files_dir` as for [`render`]: where Markdown's overlaid charts go).
 pub(crate) fn render_comparison(
     before: &Notebook,
     after: &Notebook,
     format: Format,
-) -> Result<String, NotComparable> {
-    compare::render(&Story::read(before), &Story::read(after), format)
+    files_dir: Option<&str>,
+) -> Result<Rendered, NotComparable> {
+    compare::render(&Story::read(before), &Story::read(after), format, files_dir)
 }
 
 /// The directory beside a Markdown report that holds its charts: `NAME.files`.

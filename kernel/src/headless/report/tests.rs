@@ -145,7 +145,9 @@ fn a_comparison_shows_flipped_verdicts_changed_parameters_and_numbers() {
             (r#""resolved": {"n": 3"#, r#""resolved": {"n": 4"#),
         ],
     );
-    let md = render_comparison(&before, &record(), Format::Md).unwrap();
+    let md = render_comparison(&before, &record(), Format::Md, None)
+        .unwrap()
+        .text;
     assert!(
         md.contains("| p99 latency | PASS (120 ms) | **FAIL (312 ms)** | verdict flipped |"),
         "{md}"
@@ -155,7 +157,9 @@ fn a_comparison_shows_flipped_verdicts_changed_parameters_and_numbers() {
         md.contains("| Fetch: [/ecs/checkout] fields @message \\| filter level = 'ERROR' \\| s… (results) | 2 | **5** | +3 (+150.0 %) |"),
         "{md}"
     );
-    let html = render_comparison(&before, &record(), Format::Html).unwrap();
+    let html = render_comparison(&before, &record(), Format::Html, None)
+        .unwrap()
+        .text;
     assert!(html.contains("<tr class=\"changed\"><td>p99 latency</td>"));
 }
 
@@ -168,6 +172,6 @@ fn records_of_different_notebooks_are_not_compared() {
             r#""notebook": "payments.ipynb""#,
         )],
     );
-    let error = render_comparison(&other, &record(), Format::Md).unwrap_err();
+    let error = render_comparison(&other, &record(), Format::Md, None).unwrap_err();
     assert!(error.to_string().contains("different notebooks"), "{error}");
 }
