@@ -15,6 +15,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
@@ -100,3 +101,14 @@ def outputs(messages: list[dict], msg_type: str) -> list[dict]:
 
 def stream_text(messages: list[dict], name: str = "stdout") -> str:
     return "".join(c["text"] for c in outputs(messages, "stream") if c["name"] == name)
+
+
+def notebook(path: Path, *cells: str, parameters: str | None = None) -> Path:
+    """Writes a notebook of Rust code cells (the first tagged `parameters` when given)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "playbook", "display_name": "Playbook (Rust)", "language": "rust"}
+    if parameters is not None:
+        nb.cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
+    path.write_text(nbformat.writes(nb))
+    return path

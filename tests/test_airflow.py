@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from aws.cbor_proxy import CborProxy
+from conftest import notebook
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("PLAYBOOK_CACHE") or Path.home() / ".cache" / "playbook")
@@ -116,16 +116,6 @@ def playbooks(tmp_path_factory) -> Path:
         parameters=PARAMETERS,
     )
     return d
-
-
-def notebook(path: Path, *cells: str, parameters: str | None = None) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "playbook", "display_name": "Playbook (Rust)", "language": "rust"}
-    if parameters is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
-    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
-    path.write_text(nbformat.writes(nb))
-    return path
 
 
 def runs_dir() -> Path:

@@ -11,24 +11,12 @@ import os
 import subprocess
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from conftest import execute, start_kernel, stop_kernel, stream_text
+from conftest import execute, start_kernel, stop_kernel, stream_text, notebook
 
 PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 DATA = Path(__file__).resolve().parent.parent / "notebooks" / "data" / "checkout"
-
-
-def notebook(path: Path, *cells: str, parameters: str | None = None) -> Path:
-    """Writes a notebook of Rust code cells (the first tagged `parameters` when given)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "playbook", "display_name": "Playbook (Rust)", "language": "rust"}
-    if parameters is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
-    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
-    path.write_text(nbformat.writes(nb))
-    return path
 
 
 def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -35,6 +35,7 @@ from types import SimpleNamespace
 import jsonschema
 import nbformat
 import pytest
+from conftest import notebook
 
 PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 SUMMARY_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "run-summary.schema.json"
@@ -54,16 +55,6 @@ PARAMETERS = 'let service: String = "checkout".into();\nlet p99_threshold_ms: f6
 
 
 # --- notebooks ---------------------------------------------------------------------------
-
-def notebook(path: Path, *cells: str, parameters: str | None = None) -> Path:
-    """Writes a notebook of Rust code cells (the first tagged `parameters` when given)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "playbook", "display_name": "Playbook (Rust)", "language": "rust"}
-    if parameters is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
-    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in cells)
-    path.write_text(nbformat.writes(nb))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,19 @@ struct Row {
     note: String,
 }
 
+impl Comparison {
+    /// The tables that have rows, titled, in reading order.
+    fn tables(&self) -> impl Iterator<Item = (&'static str, &[Row])> {
+        [
+            ("Parameters", self.parameters.as_slice()),
+            ("Checks", self.checks.as_slice()),
+            ("Steps", self.steps.as_slice()),
+        ]
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+    }
+}
+
 impl Row {
     fn changed(&self) -> bool {
         self.before != self.after
@@ -341,14 +354,7 @@ fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
         "# {} — what changed\n\n- **Before:** {}\n- **After:** {}\n",
         c.title, c.runs[0], c.runs[1]
     );
-    for (title, rows) in [
-        ("Parameters", &c.parameters),
-        ("Checks", &c.checks),
-        ("Steps", &c.steps),
-    ] {
-        if rows.is_empty() {
-            continue;
-        }
+    for (title, rows) in c.tables() {
         let _ = write!(
             out,
             "\n## {title}\n\n| | before | after | change |\n|---|---|---|---|\n"
@@ -398,14 +404,7 @@ fn html(c: &Comparison) -> String {
         escape(&c.runs[1]),
         t = escape(&c.title)
     );
-    for (title, rows) in [
-        ("Parameters", &c.parameters),
-        ("Checks", &c.checks),
-        ("Steps", &c.steps),
-    ] {
-        if rows.is_empty() {
-            continue;
-        }
+    for (title, rows) in c.tables() {
         let _ = write!(
             out,
             "<h2>{title}</h2>\n<table>\n<tr><th></th><th>before</th><th>after</th><th>change</th></tr>\n"
