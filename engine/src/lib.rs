@@ -15,7 +15,8 @@
 //! - [`backend`]: the [`backend::Backend`] trait every source implements; [`error`]:
 //!   [`error::EngineError`], which keeps the service's code and message.
 //! - [`local`]: files on disk (Logs Insights through `playbook-insights`); [`cloudwatch`]:
-//!   the AWS SDK source; [`console`]: console deep links for the record.
+//!   the AWS SDK source; [`console`]: console deep links for the record; [`probe`]: HTTP
+//!   probes for canaries, timed stage by stage.
 
 pub mod aws;
 pub mod backend;
@@ -26,6 +27,7 @@ pub mod delivery;
 pub mod error;
 pub mod http;
 pub mod local;
+pub mod probe;
 pub mod queries;
 pub mod sources;
 
@@ -187,6 +189,7 @@ impl Session {
                         .push(datum.clone());
                     Answer::Done
                 }),
+            Request::Probe { probes } => self.run_probes(probes).map(Answer::Probes),
             Request::Binding { name } => {
                 return Some(match self.binding(name) {
                     Some(bound) => Reply::ok(bound.to_answer()),

@@ -392,10 +392,11 @@ impl Session {
             duration_ms: u64::try_from(started.1.elapsed().as_millis()).unwrap_or(u64::MAX),
             error: None,
             error_kind: None,
+            probe: None,
         }
     }
 
-    fn log(&self, records: Vec<QueryRecord>) {
+    pub(crate) fn log(&self, records: Vec<QueryRecord>) {
         self.queries
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -19,6 +19,8 @@
 //! - [`baseline`]: "what is normal?" — week-ago baselines, seasonal bands, excursions,
 //!   anomalies, candidate ranking.
 //! - [`alarms`]: alarms and their state changes in a window (the alarm timeline).
+//! - [`probe`]: HTTP probes (a canary's requests), timed stage by stage on the host;
+//!   [`local_service`]: a small HTTP service to probe when running on the bundled data.
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
@@ -46,10 +48,13 @@ pub mod error;
 pub mod host;
 pub mod html;
 pub mod input;
+pub mod local_service;
 pub mod log_table;
 pub mod logs_query;
 pub mod period;
 pub mod prelude;
+pub mod probe;
+mod probe_table;
 pub mod protocol;
 pub mod publish;
 pub mod query;

@@ -14,8 +14,10 @@ pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
+pub use crate::local_service::{LocalService, ServiceFault};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
 pub use crate::logs_query::QueryLanguage;
+pub use crate::probe::{Probe, ProbeReport, ProbeResult, probe, probe_all};
 pub use crate::publish::{MetricDatum, publish_metric};
 pub use crate::query::{
     FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
@@ -89,6 +91,12 @@ pub fn nameable_types() -> Vec<(String, String)> {
         Statistic,
         TimeRange,
         Aggregate,
+        Probe,
+        ProbeReport,
+        ProbeResult,
+        LocalService,
+        ServiceFault,
+        MetricDatum,
         DateTime<Utc>,
         Utc,
         TimeDelta,

@@ -13,6 +13,7 @@ use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::check::CheckResult;
 use crate::context::SessionContext;
 use crate::log_table::LogTable;
+use crate::probe::{Probe, ProbeReport};
 use crate::publish::MetricDatum;
 use crate::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
 use crate::record::QueryRecord;
@@ -85,6 +86,8 @@ pub enum Request {
     Binding { name: String },
     /// Publish a measurement as a metric (batched with the cell's others when it ends).
     PublishMetric { datum: MetricDatum },
+    /// Send HTTP probes at once (answer: [`Answer::Probes`], in the order given).
+    Probe { probes: Vec<Probe> },
 }
 
 /// What a successful request answers, one variant per kind of result.
@@ -108,6 +111,7 @@ pub enum Answer {
     Window(Option<TimeRange>),
     Metrics(Vec<MetricId>),
     Alarms(AlarmReport),
+    Probes(ProbeReport),
 }
 
 impl Answer {
@@ -126,6 +130,7 @@ impl Answer {
             Answer::Window(_) => "window",
             Answer::Metrics(_) => "metrics",
             Answer::Alarms(_) => "alarms",
+            Answer::Probes(_) => "probes",
         }
     }
 }
@@ -244,6 +249,7 @@ from_answer! {
     Window => Option<TimeRange>,
     Metrics => Vec<MetricId>,
     Alarms => AlarmReport,
+    Probes => ProbeReport,
 }
 
 impl FromAnswer for () {

@@ -74,6 +74,9 @@ pub struct QueryRecord {
     /// What kind of failure it was (whether a retry may help), when the query failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<crate::protocol::ErrorKind>,
+    /// What a probe saw (its timings, status, certificate), for probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Box<crate::probe::ProbeResult>>,
 }
 
 /// The kinds of query the engine runs.
@@ -95,6 +98,8 @@ pub enum QueryKind {
     LogGroups,
     /// PutMetricData (metrics a playbook published).
     PublishMetrics,
+    /// An HTTP probe (a canary's request).
+    Probe,
 }
 
 impl QueryKind {
@@ -108,6 +113,7 @@ impl QueryKind {
             QueryKind::Alarms => "alarms",
             QueryKind::LogGroups => "log_groups",
             QueryKind::PublishMetrics => "publish_metrics",
+            QueryKind::Probe => "probe",
         }
     }
 }

@@ -66,6 +66,8 @@ pub(super) fn std_nameable_types() -> HashMap<String, String> {
         ("core::option::Option", "::std::option::Option"),
         ("core::result::Result", "::std::result::Result"),
         ("core::time::Duration", "::std::time::Duration"),
+        ("std::time::Instant", "::std::time::Instant"),
+        ("std::time::SystemTime", "::std::time::SystemTime"),
         ("core::cell::RefCell", "::std::cell::RefCell"),
         ("std::path::PathBuf", "::std::path::PathBuf"),
         ("std::collections::hash::map::HashMap", "::std::collections::HashMap"),
