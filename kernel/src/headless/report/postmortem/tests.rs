@@ -179,7 +179,10 @@ fn both_formats_have_the_header_the_sections_and_no_invented_impact() {
         html.contains("<p>A &lt;b&gt;leak&lt;/b&gt; in v2.</p>"),
         "raw HTML is shown as text"
     );
-    assert!(html.contains("series named &quot;p99&quot; beside a baseline"));
+    assert!(
+        html.contains("series named \"p99\" beside a baseline"),
+        "{html}"
+    );
     assert!(!html.contains("<script"));
 }
 
