@@ -1,6 +1,7 @@
 """`playbook report`: the record as a document people read, as golden snapshots of the
 shipped playbooks' records (made by `playbook run` on the bundled data), both formats;
-Markdown's charts beside it; two runs compared.
+Markdown's charts beside it; two runs compared; a post-incident review (`--postmortem`)
+whose impact is checked against numbers computed here from the record's series.
 
 Regenerate the snapshots after an intended change with UPDATE_GOLDEN=1. The records
 themselves are inputs: regenerate one with
@@ -9,6 +10,7 @@ themselves are inputs: regenerate one with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -139,3 +141,97 @@ def test_report_of_a_missing_record_is_a_clear_error(tmp_path):
     done = report(str(tmp_path / "none.ipynb"))
     assert done.returncode == 3
     assert "cannot read" in done.stderr and "none.ipynb" in done.stderr
+
+
+# `playbook report --postmortem`: a post-incident review assembled from records.
+
+def postmortem(*args: str) -> subprocess.CompletedProcess:
+    return report("--postmortem", *args)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_postmortem_matches_the_golden_snapshot(fmt):
+    out = OUT / "report" / "postmortem"
+    out.mkdir(parents=True, exist_ok=True)
+    output = out / f"latency-spike.postmortem.{fmt}"
+    done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"), "--format", fmt, "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    golden = GOLDEN / f"latency-spike.postmortem.{fmt}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(output.read_text())
+    assert output.read_text() == golden.read_text()
+
+
+def test_postmortem_html_is_well_formed_and_self_contained():
+    html = (GOLDEN / "latency-spike.postmortem.html").read_text()
+    xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", "").replace("&nbsp;", "&#160;"))
+    assert "<script" not in html and "http" not in html.split("</head>")[0]
+    order = [html.index(f'<section id="{s}">') for s in
+             ("records", "impact", "timeline", "cause", "what-went-well", "what-to-improve", "action-items")]
+    assert order == sorted(order), order
+
+
+def series_of(record: dict, label: str) -> list:
+    """The first series labelled `label` the record's outputs carry."""
+    for cell in record["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("application/vnd.playbook.series+json")
+            for series in json.loads(data) if isinstance(data, str) else data or []:
+                if series["label"] == label:
+                    return series
+    raise AssertionError(label)
+
+
+def test_postmortem_impact_is_computed_from_the_records_series():
+    record = json.loads((GOLDEN / "latency-spike.record.ipynb").read_text())
+    kpi = series_of(record, "p99 latency")
+    base = series_of(record, "p99 latency (1 week earlier)")
+    baseline = dict(zip(base["timestamps"], base["values"]))
+    pairs = [(t, v, baseline[t]) for t, v in zip(kpi["timestamps"], kpi["values"]) if t in baseline]
+    above = [(t, v - b) for t, v, b in pairs if v - b > 0.2 * b]
+    period = 5  # minutes: the chart's p99 is at period=300
+    peak_at, peak = max(((t, v - b) for t, v, b in pairs), key=lambda p: p[1])
+    area = sum(e for _, e in above) * period
+    done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert f"| minutes above baseline (by more than 20 %) | {len(above) * period} min (points from {above[0][0]} to {above[-1][0]})" in text, text
+    assert f"| peak excess | +{peak:.3f} Seconds at {peak_at} " in text, text
+    assert f"| excess area (while above) | {area:.2f} Seconds·min |" in text, text
+    assert f"| mean excess while above | +{area / (len(above) * period):.3f} Seconds |" in text, text
+
+
+def test_postmortem_timeline_has_the_alarms_deploys_and_checks_in_time_order():
+    done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"))
+    rows = re.findall(r"^\| (\d{4}-\d\d-\d\dT[\d:.]+Z) \| ([^|]+) \| ([^|]+) \|$", done.stdout, re.M)
+    assert [t for t, _, _ in rows] == sorted(t for t, _, _ in rows)
+    events = [(t, what.strip(), detail.strip()) for t, what, detail in rows]
+    assert ("2026-11-12T14:05:00Z", "deploy", "event deploy, version v2.14.0, commit 3f9a1c2, actor ci") in events
+    assert ("2026-11-12T14:18:00Z", "**alarm**", "checkout-p99-latency-high: OK → ALARM") in events
+    assert ("2026-11-12T14:51:00Z", "alarm", "checkout-5xx-high: ALARM → OK") in events
+    checks = [e for e in events if e[1].startswith("check")]
+    assert len(checks) == 4 and all(c[1] == "check ✅ PASS" for c in checks)
+
+
+def test_postmortem_of_two_records_lists_both_in_run_order():
+    done = postmortem(str(GOLDEN / "post-deploy-bad.record.ipynb"), str(GOLDEN / "latency-spike.record.ipynb"),
+                      "--kpi", "no such series")
+    assert done.returncode == 0, done.stderr
+    records = re.findall(r"^\| (\d) \| ([\w.-]+\.ipynb) \|", done.stdout, re.M)
+    # Numbered in the order they ran, whatever the order given.
+    assert records == [("1", "latency-spike.record.ipynb"), ("2", "post-deploy-bad.record.ipynb")]
+    assert "| time (UTC) | event | detail | record |" in done.stdout
+    assert 'no chart in the records shows a series named "no such series"' in done.stdout
+
+
+def test_postmortem_of_something_that_is_not_a_record_is_bad_input(tmp_path):
+    done = postmortem(str(Path(__file__).parent.parent / "notebooks" / "latency-spike.ipynb"))
+    assert done.returncode == 3
+    assert "latency-spike.ipynb is not an incident record" in done.stderr and done.stdout == ""
+    done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"), str(tmp_path / "none.ipynb"))
+    assert done.returncode == 3
+    assert "cannot read" in done.stderr and "none.ipynb" in done.stderr
+    (tmp_path / "broken.ipynb").write_text("{")
+    assert postmortem(str(tmp_path / "broken.ipynb")).returncode == 3
+    assert postmortem().returncode == 3, "--postmortem needs a record"
+    assert report(str(GOLDEN / "latency-spike.record.ipynb"), "--kpi", "x").returncode == 3

@@ -1,7 +1,7 @@
 //! The `playbook` command line: one subcommand per job, each a thin call into the library,
 //! and the exit-code contract (`crate::exit`) applied to everything, usage errors included.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -49,7 +49,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// The executed notebook (from `playbook run`).
-    record: PathBuf,
+    #[arg(required_unless_present = "postmortem", conflicts_with = "postmortem")]
+    record: Option<PathBuf>,
     /// md or html (default: from the -o extension, else md).
     #[arg(long, value_enum)]
     format: Option<report::Format>,
@@ -61,6 +62,14 @@ struct ReportArgs {
     /// (the earlier one is "before").
     #[arg(long, value_name = "RECORD")]
     compare: Option<PathBuf>,
+    /// Write a post-incident review assembled from these incident records: header,
+    /// impact, timeline, and the sections people fill in.
+    #[arg(long, value_name = "RECORD", num_args = 1.., conflicts_with = "compare")]
+    postmortem: Vec<PathBuf>,
+    /// With --postmortem: the KPI, the label of a chart's series shown beside a baseline
+    /// (default: the first chart that shows a baseline).
+    #[arg(long, value_name = "NAME")]
+    kpi: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -401,7 +410,6 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
 }
 
 fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let record = Notebook::read(&args.record)?;
     let format = args.format.unwrap_or_else(|| {
         let html = args
             .output
@@ -415,45 +423,62 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
     });
     let files_dir = args.output.as_deref().map(report::files_dir_name);
-    let rendered = match &args.compare {
-        Some(other) => {
-            let other = Notebook::read(other)?;
-            let (before, after) = report::in_order(&other, &record);
-            match report::render_comparison(before, after, format, files_dir.as_deref()) {
-                Ok(rendered) => rendered,
-                Err(why) => {
-                    eprintln!("playbook report: {why}");
-                    return Ok(Exit::BadInput.into());
-                }
+    let files_dir = files_dir.as_deref();
+    let rendered = match (&args.record, &args.compare) {
+        _ if !args.postmortem.is_empty() => {
+            let mut records = Vec::new();
+            for path in &args.postmortem {
+                let name = path.file_name().unwrap_or(path.as_os_str());
+                records.push((name.to_string_lossy().into_owned(), Notebook::read(path)?));
             }
+            report::render_postmortem(&records, args.kpi.as_deref(), format, files_dir)
+                .map_err(|why| why.to_string())
         }
-        None => report::render(&record, format, files_dir.as_deref()),
+        _ if args.kpi.is_some() => Err("--kpi names the KPI of a --postmortem review".to_owned()),
+        (Some(record), Some(other)) => {
+            let (record, other) = (Notebook::read(record)?, Notebook::read(other)?);
+            let (before, after) = report::in_order(&other, &record);
+            report::render_comparison(before, after, format, files_dir)
+                .map_err(|why| why.to_string())
+        }
+        (Some(record), None) => Ok(report::render(&Notebook::read(record)?, format, files_dir)),
+        (None, _) => Err("name a record, or records with --postmortem".to_owned()),
     };
+    match rendered {
+        Ok(rendered) => write_rendered(args.output.as_deref(), &rendered),
+        Err(why) => {
+            eprintln!("playbook report: {why}");
+            Ok(Exit::BadInput.into())
+        }
+    }
+}
+
+/// Writes a rendered report (and the files it links to, beside it) to `output`, or the
+/// document to standard output.
+fn write_rendered(output: Option<&Path>, rendered: &report::Rendered) -> anyhow::Result<ExitCode> {
     // Shared documents pass through the redactor, even from a record already masked (it
     // may come from an older version, or the environment knows more secrets now).
     let redactor = crate::redact::Redactor::from_env();
     let text = redactor.redact_text(&rendered.text).0;
-    match &args.output {
-        Some(path) => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-            if !rendered.files.is_empty() {
-                let dir = path.with_file_name(report::files_dir_name(path));
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-                for (name, content) in &rendered.files {
-                    let file = dir.join(name);
-                    std::fs::write(&file, redactor.redact_text(content).0)
-                        .with_context(|| format!("writing {}", file.display()))?;
-                }
-            }
-            eprintln!("wrote {}", path.display());
-        }
-        None => print!("{text}"),
+    let Some(path) = output else {
+        print!("{text}");
+        return Ok(Exit::Ok.into());
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    if !rendered.files.is_empty() {
+        let dir = path.with_file_name(report::files_dir_name(path));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (name, content) in &rendered.files {
+            let file = dir.join(name);
+            std::fs::write(&file, redactor.redact_text(content).0)
+                .with_context(|| format!("writing {}", file.display()))?;
+        }
+    }
+    eprintln!("wrote {}", path.display());
     Ok(Exit::Ok.into())
 }
 

@@ -235,11 +235,11 @@ fn query_row(out: &mut String, n: usize, entry: &QueryEntry) {
 }
 
 /// A CSS class for a status word.
-fn class(status: &str) -> String {
+pub(super) fn class(status: &str) -> String {
     status.replace(' ', "-")
 }
 
-fn mark(verdict: Verdict) -> &'static str {
+pub(super) fn mark(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "✓ PASS",
         Verdict::Warn => "! WARN",
@@ -249,7 +249,7 @@ fn mark(verdict: Verdict) -> &'static str {
 
 /// A markdown cell as HTML. Raw HTML in it is shown as text: a record may come from
 /// anyone, and the report runs no script.
-fn prose(markdown: &str) -> String {
+pub(super) fn prose(markdown: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser};
     let events = Parser::new_ext(
         markdown,

@@ -210,7 +210,7 @@ fn query_row(out: &mut String, n: usize, entry: &QueryEntry) {
 }
 
 /// Text for a table cell.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
@@ -235,7 +235,7 @@ fn demote(markdown: &str) -> String {
     lines.join("\n").trim().to_owned()
 }
 
-fn mark(verdict: Verdict) -> &'static str {
+pub(super) fn mark(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "✅ PASS",
         Verdict::Warn => "⚠️ WARN",

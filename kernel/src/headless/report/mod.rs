@@ -7,11 +7,13 @@
 //! HTML is one self-contained file (inline SVG, no script; dark mode and a print
 //! stylesheet); Markdown suits a ticket and renders on GitHub, its charts written as SVG
 //! files beside it. `--compare` puts two records of the same notebook side by side
-//! (`compare.rs`). The report is derived from the record and nothing else.
+//! (`compare.rs`). `--postmortem` assembles a post-incident review from one or more
+//! records (`postmortem/`). The report is derived from the record and nothing else.
 
 mod compare;
 mod html;
 mod markdown;
+mod postmortem;
 mod story;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +21,7 @@ use chrono::{DateTime, Utc};
 use super::notebook::Notebook;
 use super::record::{self, RunRecord};
 pub(crate) use compare::NotComparable;
+pub(crate) use postmortem::render as render_postmortem;
 use story::Story;
 
 /// The report's format.

@@ -1,0 +1,207 @@
+//! The review of small hand-made records: the timeline's order and merging, notes,
+//! carried sections, the impact's absence, and what is not a record.
+
+use super::timeline::What;
+use super::*;
+
+/// A record: a deploy query, an alarm report, a check, a note and a cause.
+fn record(run_id: &str, started: &str, note: &str) -> Notebook {
+    let text = r###"{"nbformat": 4, "nbformat_minor": 5,
+  "metadata": {"playbook": {"status": "ok", "run_id": "RUN", "started": "STARTED",
+     "finished": "2026-11-26T10:00:09Z", "tool_version": "0.1.0", "notebook": "nb.ipynb",
+     "checks": [{"name": "recovered", "verdict": "pass", "observed": "0.4 s", "expected": "< 0.5 s"}],
+     "parameters": {"resolved": {"service": "checkout"}}, "source": "cloudwatch", "region": "eu-west-1",
+     "window": {"start": "2026-11-12T13:30:00Z", "end": "2026-11-12T15:30:00Z"}}},
+  "cells": [
+    {"cell_type": "markdown", "metadata": {}, "source": "# Checkout <slow>\nWhat it is for."},
+    {"cell_type": "code", "metadata": {"playbook": {"status": "ok", "duration": 1, "start_time": "2026-11-26T10:00:01Z", "end_time": "2026-11-26T10:00:02Z",
+       "queries": [{"kind": "logs_insights", "source": "cloudwatch", "query": "fields @timestamp, event", "groups": ["/deploys/checkout"],
+                    "results": 1, "status": "ok", "api_calls": 1, "started_at": "2026-11-26T10:00:01Z", "duration_ms": 5,
+                    "window": {"start": "2026-11-12T13:30:00Z", "end": "2026-11-12T15:30:00Z"}}]}},
+     "execution_count": 1, "source": "%%logs deploys = --group /deploys/checkout\nfields @timestamp, event",
+     "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                  "data": {"text/plain": "@timestamp            event\n2026-11-12T14:05:00Z  deploy v2\n1 rows"}}]},
+    {"cell_type": "markdown", "metadata": {}, "source": "NOTE"},
+    {"cell_type": "code", "metadata": {"playbook": {"status": "ok", "duration": 1, "start_time": "2026-11-26T10:00:03Z", "end_time": "2026-11-26T10:00:04Z",
+       "checks": ["recovered"],
+       "queries": [{"kind": "alarms", "source": "cloudwatch", "query": "all alarms", "results": 1, "status": "ok", "api_calls": 1,
+                    "started_at": "2026-11-26T10:00:03Z", "duration_ms": 5,
+                    "window": {"start": "2026-11-12T13:00:00Z", "end": "2026-11-12T15:30:00Z"}}]}},
+     "execution_count": 2, "source": "%%alarms",
+     "outputs": [{"output_type": "execute_result", "execution_count": 2, "metadata": {},
+                  "data": {"text/plain": "1 alarms · w\nOK  a  (x)\nstate changes:\n2026-11-12T14:15:00Z  p99-high: OK → ALARM\n2026-11-12T14:48:00Z  p99-high: ALARM → OK"}}]},
+    {"cell_type": "markdown", "metadata": {}, "source": "## Root cause\nA <b>leak</b> in v2."}
+  ]}"###;
+    let text = (text.replace("RUN", run_id))
+        .replace("STARTED", started)
+        .replace("NOTE", note);
+    Notebook::parse(&text).unwrap()
+}
+
+fn review(records: &[(String, Notebook)]) -> Review<'_> {
+    assemble(records, None).unwrap()
+}
+
+fn one() -> Vec<(String, Notebook)> {
+    vec![(
+        "a.ipynb".to_owned(),
+        record(
+            "r-1",
+            "2026-11-26T10:00:00Z",
+            "Note: 2026-11-12T14:20Z paged the DB team",
+        ),
+    )]
+}
+
+#[test]
+fn the_timeline_is_sorted_by_time_from_what_the_record_holds() {
+    let records = one();
+    let review = review(&records);
+    let rows: Vec<(String, &str, String)> = (review.timeline.iter())
+        .map(|e| (text::instant(e.at), e.what.label(), e.what.detail()))
+        .collect();
+    let expected = [
+        (
+            "2026-11-12T13:00:00Z",
+            "query window",
+            "start of the window of 1 query (step 2)",
+        ),
+        (
+            "2026-11-12T13:30:00Z",
+            "query window",
+            "start of the window of 1 query (step 1)",
+        ),
+        ("2026-11-12T14:05:00Z", "deploy", "event deploy v2"),
+        ("2026-11-12T14:15:00Z", "alarm", "p99-high: OK → ALARM"),
+        ("2026-11-12T14:20:00Z", "note", "paged the DB team"),
+        ("2026-11-12T14:48:00Z", "alarm", "p99-high: ALARM → OK"),
+        ("2026-11-26T10:00:00Z", "run started", "run r-1 of nb.ipynb"),
+        (
+            "2026-11-26T10:00:04Z",
+            "check",
+            "recovered: observed 0.4 s, expected < 0.5 s (step 2)",
+        ),
+        (
+            "2026-11-26T10:00:09Z",
+            "run finished",
+            "ok · 1 check: 1 passed",
+        ),
+    ];
+    let expected: Vec<(String, &str, String)> = (expected.iter())
+        .map(|(a, b, c)| (a.to_string(), *b, c.to_string()))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn a_note_without_a_time_is_placed_when_the_run_reached_it() {
+    let records = vec![(
+        "a.ipynb".to_owned(),
+        record(
+            "r-1",
+            "2026-11-26T10:00:00Z",
+            "**Note** rolled back by hand",
+        ),
+    )];
+    let review = review(&records);
+    let note = (review.timeline.iter())
+        .find(|e| matches!(e.what, What::Note { .. }))
+        .unwrap();
+    assert_eq!(
+        text::instant(note.at),
+        "2026-11-26T10:00:02Z",
+        "the end of the cell before it"
+    );
+    assert_eq!(
+        note.what.detail(),
+        "rolled back by hand (time: when the run reached it)"
+    );
+}
+
+#[test]
+fn records_are_numbered_in_run_order_and_shared_events_are_listed_once() {
+    let records = vec![
+        (
+            "late.ipynb".to_owned(),
+            record("r-2", "2026-11-26T11:00:00Z", "text"),
+        ),
+        (
+            "early.ipynb".to_owned(),
+            record("r-1", "2026-11-26T10:00:00Z", "text"),
+        ),
+    ];
+    let review = review(&records);
+    let names: Vec<&str> = review.incidents.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["early.ipynb", "late.ipynb"]);
+    let alarms: Vec<&Vec<usize>> = (review.timeline.iter())
+        .filter(|e| matches!(e.what, What::Alarm { .. }))
+        .map(|e| &e.records)
+        .collect();
+    assert_eq!(alarms, [&vec![1, 2], &vec![1, 2]]);
+    let starts = (review.timeline.iter())
+        .filter(|e| matches!(e.what, What::RunStarted { .. }))
+        .count();
+    assert_eq!(starts, 2);
+    let (_, causes) = &review.sections[0];
+    assert_eq!(causes.len(), 2, "each record's cause is carried");
+}
+
+#[test]
+fn both_formats_have_the_header_the_sections_and_no_invented_impact() {
+    let records = one();
+    let md = render(&records, None, Format::Md, None).unwrap().text;
+    assert!(
+        md.starts_with("# Post-incident review: Checkout <slow>\n"),
+        "{md}"
+    );
+    assert!(md.contains("- **Services:** checkout\n- **Sources:** cloudwatch\n- **Accounts:** not recorded\n- **Regions:** eu-west-1"), "{md}");
+    assert!(
+        md.contains("| 1 | a.ipynb | nb.ipynb | `r-1` | ok · 1 check: 1 passed |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("_Not computed: no chart in the records shows a series beside a baseline"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## Cause\n\nA <b>leak</b> in v2.\n\n## What went well\n\n_To be written._"),
+        "{md}"
+    );
+    assert!(
+        md.ends_with("## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| | | |\n"),
+        "{md}"
+    );
+    let html = render(&records, Some("p99"), Format::Html, None)
+        .unwrap()
+        .text;
+    assert!(html.contains("<h1>Post-incident review: Checkout &lt;slow&gt;</h1>"));
+    assert!(
+        html.contains("<p>A &lt;b&gt;leak&lt;/b&gt; in v2.</p>"),
+        "raw HTML is shown as text"
+    );
+    assert!(
+        html.contains("series named \"p99\" beside a baseline"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"));
+}
+
+#[test]
+fn a_notebook_without_a_run_record_is_not_a_record() {
+    let plain =
+        Notebook::parse(r#"{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}"#)
+            .unwrap();
+    let records = vec![("plain.ipynb".to_owned(), plain)];
+    let error = render(&records, None, Format::Md, None).unwrap_err();
+    assert!(matches!(error, NotARecord::NoRunRecord(ref name) if name == "plain.ipynb"));
+    assert!(error.to_string().contains("not an incident record"));
+}
+
+#[test]
+fn numbers_keep_four_significant_digits() {
+    let shown: Vec<String> = [2.5134, 68.286, 0.42351, 40.0, 1234.56, -0.5]
+        .into_iter()
+        .map(text::number)
+        .collect();
+    assert_eq!(shown, ["2.513", "68.29", "0.4235", "40", "1235", "-0.5"]);
+}

@@ -1,0 +1,281 @@
+//! The timeline: what the records hold with a time, from every record, sorted by time
+//! (then by kind in the order of [`What`], then in record order). An event several records hold
+//! alike (two runs over the same window see the same alarm changes) is listed once, with
+//! each record that holds it.
+//!
+//! Events: the start of each distinct query window (the resolved, absolute windows the
+//! record keeps); deploys (rows of a log table with a `@timestamp`, from a cell whose log
+//! groups or first line mention "deploy"); alarm state changes (from alarm reports);
+//! the operator's notes (`prose.rs`); each check with its verdict, at the time the cell
+//! that stated it finished; the run's start and end. Findings a cell only printed as text
+//! (onsets, excursions) are not data in the record and are not read.
+
+use chrono::{DateTime, Utc};
+use playbook::check::Verdict;
+use playbook::record::QueryKind;
+
+use super::{Incident, outputs, prose};
+use crate::headless::record::{self, CellRecord, RunStatus};
+
+/// What happened, in the order events of the same instant are listed.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum What {
+    RunStarted {
+        run_id: String,
+        notebook: String,
+    },
+    QueryWindows {
+        queries: usize,
+        steps: Vec<usize>,
+    },
+    Deploy {
+        fields: Vec<(String, String)>,
+    },
+    Alarm {
+        alarm: String,
+        from: String,
+        to: String,
+    },
+    Note {
+        text: String,
+        stated: bool,
+    },
+    Check {
+        name: String,
+        verdict: Verdict,
+        detail: String,
+    },
+    RunFinished {
+        status: RunStatus,
+        verdicts: String,
+    },
+}
+
+/// One event of the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Event {
+    pub(super) at: DateTime<Utc>,
+    pub(super) what: What,
+    /// The records (1-based) that hold it.
+    pub(super) records: Vec<usize>,
+}
+
+impl What {
+    fn rank(&self) -> u8 {
+        match self {
+            What::RunStarted { .. } => 0,
+            What::QueryWindows { .. } => 1,
+            What::Deploy { .. } => 2,
+            What::Alarm { .. } => 3,
+            What::Note { .. } => 4,
+            What::Check { .. } => 5,
+            What::RunFinished { .. } => 6,
+        }
+    }
+
+    /// The kind of event, as the timeline's second column shows it.
+    pub(super) fn label(&self) -> &'static str {
+        match self {
+            What::RunStarted { .. } => "run started",
+            What::QueryWindows { .. } => "query window",
+            What::Deploy { .. } => "deploy",
+            What::Alarm { .. } => "alarm",
+            What::Note { .. } => "note",
+            What::Check { .. } => "check",
+            What::RunFinished { .. } => "run finished",
+        }
+    }
+
+    /// The event in words (a check's verdict is shown apart).
+    pub(super) fn detail(&self) -> String {
+        match self {
+            What::RunStarted { run_id, notebook } => format!("run {run_id} of {notebook}"),
+            What::QueryWindows { queries, steps } => {
+                let steps: Vec<String> = steps.iter().map(usize::to_string).collect();
+                let noun = if *queries == 1 { "query" } else { "queries" };
+                let step_noun = if steps.len() == 1 { "step" } else { "steps" };
+                format!(
+                    "start of the window of {queries} {noun} ({step_noun} {})",
+                    steps.join(", ")
+                )
+            }
+            What::Deploy { fields } => {
+                let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                parts.join(", ")
+            }
+            What::Alarm { alarm, from, to } => format!("{alarm}: {from} → {to}"),
+            What::Note { text, stated } if *stated => text.clone(),
+            What::Note { text, .. } => format!("{text} (time: when the run reached it)"),
+            What::Check { detail, .. } => detail.clone(),
+            What::RunFinished { status, verdicts } => format!("{} · {verdicts}", status.as_str()),
+        }
+    }
+}
+
+/// The timeline of `incidents`, sorted and with shared events merged.
+pub(super) fn assemble(incidents: &[Incident]) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    for incident in incidents {
+        for (at, what) in events_of(incident) {
+            match events.iter_mut().find(|e| e.at == at && e.what == what) {
+                Some(seen) => seen.records.push(incident.number),
+                None => events.push(Event {
+                    at,
+                    what,
+                    records: vec![incident.number],
+                }),
+            }
+        }
+    }
+    // Stable: events of the same instant and kind stay in record order.
+    events.sort_by_key(|e| (e.at, e.what.rank()));
+    events
+}
+
+/// The events one record holds, unsorted.
+fn events_of(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
+    let run = &incident.run;
+    let mut events = vec![(
+        run.started,
+        What::RunStarted {
+            run_id: run.run_id.clone(),
+            notebook: run.notebook.clone(),
+        },
+    )];
+    events.extend(query_windows(incident));
+    events.extend(cell_events(incident));
+    events.extend(checks(incident));
+    if let Some(finished) = run.finished {
+        let verdicts = crate::headless::report::verdict_line(run);
+        events.push((
+            finished,
+            What::RunFinished {
+                status: run.status,
+                verdicts,
+            },
+        ));
+    }
+    events
+}
+
+/// One event per distinct window start, with the queries and steps that share it.
+fn query_windows(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
+    let mut starts: Vec<(DateTime<Utc>, usize, Vec<usize>)> = Vec::new();
+    for entry in &incident.story.queries {
+        let Some(window) = entry.record.window else {
+            continue;
+        };
+        let at = match starts.iter().position(|(t, _, _)| *t == window.start) {
+            Some(at) => at,
+            None => {
+                starts.push((window.start, 0, Vec::new()));
+                starts.len() - 1
+            }
+        };
+        starts[at].1 += 1;
+        if let Some(step) = entry.step.filter(|s| !starts[at].2.contains(s)) {
+            starts[at].2.push(step);
+        }
+    }
+    (starts.into_iter())
+        .map(|(at, queries, steps)| (at, What::QueryWindows { queries, steps }))
+        .collect()
+}
+
+/// Deploys, alarm changes and notes, read cell by cell in notebook order.
+fn cell_events(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
+    let notebook = incident.notebook;
+    let mut events = Vec::new();
+    let mut reached = incident.run.started;
+    for index in 0..notebook.len() {
+        let cell = notebook.cell(index);
+        if !notebook.is_code(index) {
+            if cell["cell_type"] == "markdown"
+                && let Some((text, stated)) =
+                    prose::note(&notebook.source(index), &notebook.tags(index))
+            {
+                let what = What::Note {
+                    text,
+                    stated: stated.is_some(),
+                };
+                events.push((stated.unwrap_or(reached), what));
+            }
+            continue;
+        }
+        let Some(cell_record) = record::read::<CellRecord>(cell["metadata"].get(record::KEY))
+        else {
+            continue;
+        };
+        reached = cell_record.end_time;
+        if ran(&cell_record, &[QueryKind::Alarms]) {
+            events.extend(outputs::alarm_changes(cell).into_iter().map(|c| {
+                (
+                    c.at,
+                    What::Alarm {
+                        alarm: c.alarm,
+                        from: c.from,
+                        to: c.to,
+                    },
+                )
+            }));
+        }
+        if is_deploy_cell(&cell_record, &notebook.source(index)) {
+            events.extend(
+                outputs::timed_rows(cell)
+                    .into_iter()
+                    .map(|row| (row.at, What::Deploy { fields: row.fields })),
+            );
+        }
+    }
+    events
+}
+
+/// Whether the cell ran a query of one of `kinds`.
+fn ran(cell: &CellRecord, kinds: &[QueryKind]) -> bool {
+    cell.queries.iter().any(|q| kinds.contains(&q.kind))
+}
+
+/// A cell that queried logs about deploys: its log groups or its first line say "deploy".
+fn is_deploy_cell(cell: &CellRecord, source: &str) -> bool {
+    let logs = [QueryKind::LogsInsights, QueryKind::FilterLogEvents];
+    let mentions = |text: &str| text.to_lowercase().contains("deploy");
+    ran(cell, &logs)
+        && (cell
+            .queries
+            .iter()
+            .flat_map(|q| &q.groups)
+            .any(|g| mentions(g))
+            || source.lines().next().is_some_and(mentions))
+}
+
+/// Each check, when the cell that stated it finished (the run's end when none did).
+fn checks(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
+    let run = &incident.run;
+    (run.checks.iter())
+        .map(|check| {
+            let step = incident.story.step_of_check(&check.name);
+            let at = (step.and_then(|s| s.record.as_ref()).map(|r| r.end_time))
+                .or(run.finished)
+                .unwrap_or(run.started);
+            let mut detail = check.name.clone();
+            let facts: Vec<String> = [("observed", &check.observed), ("expected", &check.expected)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+                .collect();
+            if !facts.is_empty() {
+                detail = format!("{detail}: {}", facts.join(", "));
+            }
+            if let Some(step) = step {
+                detail = format!("{detail} (step {})", step.number);
+            }
+            (
+                at,
+                What::Check {
+                    name: check.name.clone(),
+                    verdict: check.verdict,
+                    detail,
+                },
+            )
+        })
+        .collect()
+}
