@@ -258,3 +258,32 @@ def test_the_html_report_reads_in_a_browser_and_prints_cleanly(name):
             timeout=180,
         )
     assert result.returncode == 0, f"{REPORT_SPEC.name} failed on {report.name}:\n{tail(log_path)}"
+
+
+def test_the_postmortem_report_reads_in_a_browser_and_prints_cleanly():
+    # The post-incident review `playbook report --postmortem` writes of the latency-spike
+    # record (tests/test_report.py keeps it equal to its golden snapshot): loads with no
+    # console error and no script, the title and the impact (table, drawn chart) on the
+    # first screen, the timeline in time order, the sections to write, no sideways
+    # scrolling on a desktop or a phone, and a PDF when printed, in Chromium.
+    playbook = os.environ.get("PLAYBOOK_BIN", "playbook")
+    record = ROOT / "tests" / "golden" / "latency-spike.record.ipynb"
+    out = OUT / "postmortem"
+    out.mkdir(parents=True, exist_ok=True)
+    review = out / "latency-spike.postmortem.html"
+    review.unlink(missing_ok=True)
+    done = subprocess.run([playbook, "report", "--postmortem", str(record), "-o", str(review)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and review.is_file(), f"playbook report --postmortem: exit {done.returncode}\n{done.stderr}"
+    log_path = OUT / "browser-postmortem-latency-spike.log"
+    with open(log_path, "w") as log:
+        result = subprocess.run(
+            ["node", str(REPORT_SPEC)],
+            cwd=ROOT,
+            env=dict(os.environ, KIND="postmortem", REPORT=str(review), OUT_DIR=str(OUT)),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=180,
+        )
+    assert result.returncode == 0, f"{REPORT_SPEC.name} failed on {review}:\n{tail(log_path)}"

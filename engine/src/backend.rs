@@ -141,6 +141,18 @@ pub trait Backend: Send + Sync {
         Vec::new()
     }
 
+    /// Log groups whose names start with `prefix`, with their settings (retention).
+    fn log_group_settings(
+        &self,
+        prefix: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError>;
+
+    /// The metric anomaly detectors of `namespace` (all: `None`).
+    fn anomaly_detectors(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError>;
+
     /// Publishes measurements as metrics.
     fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {
         let _ = datums;

@@ -16,7 +16,8 @@
 //!   [`error::EngineError`], which keeps the service's code and message.
 //! - [`local`]: files on disk (Logs Insights through `playbook-insights`); [`cloudwatch`]:
 //!   the AWS SDK source; [`console`]: console deep links for the record; [`probe`]: HTTP
-//!   probes for canaries, timed stage by stage.
+//!   probes for canaries, timed stage by stage; [`inventory`]: what is configured (log
+//!   group retention, anomaly detectors).
 
 pub mod aws;
 pub mod backend;
@@ -26,6 +27,7 @@ pub mod console;
 pub mod delivery;
 pub mod error;
 pub mod http;
+pub mod inventory;
 pub mod local;
 pub mod probe;
 pub mod queries;
@@ -189,6 +191,12 @@ impl Session {
                         .push(datum.clone());
                     Answer::Done
                 }),
+            Request::LogGroupSettings { prefix } => self
+                .run_log_group_settings(prefix.as_deref())
+                .map(Answer::LogGroupSettings),
+            Request::AnomalyDetectors { namespace } => self
+                .run_anomaly_detectors(namespace.as_deref())
+                .map(Answer::AnomalyDetectors),
             Request::Probe { probes } => self.run_probes(probes).map(Answer::Probes),
             Request::Binding { name } => {
                 return Some(match self.binding(name) {

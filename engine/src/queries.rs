@@ -32,10 +32,10 @@ const MAX_GROUPS: usize = 50;
 
 /// When a query started: the wall clock for the record, a monotonic clock for its duration.
 #[derive(Debug, Clone, Copy)]
-struct Started(DateTime<Utc>, Instant);
+pub(crate) struct Started(DateTime<Utc>, Instant);
 
 impl Started {
-    fn now() -> Started {
+    pub(crate) fn now() -> Started {
         Started(Utc::now(), Instant::now())
     }
 }
@@ -325,7 +325,7 @@ impl Session {
     /// Records how the query behind `records` ended, and returns its value: on success
     /// `fill` completes the records from the outcome (the notes gathered so far included);
     /// on failure every record is marked failed (or cancelled) with the error.
-    fn finish<T, U>(
+    pub(crate) fn finish<T, U>(
         &self,
         mut records: Vec<QueryRecord>,
         mut notes: Vec<String>,
@@ -360,7 +360,7 @@ impl Session {
         }
     }
 
-    fn record_of(
+    pub(crate) fn record_of(
         &self,
         backend: &dyn Backend,
         kind: QueryKind,

@@ -91,6 +91,12 @@ pub struct Alarm {
     pub condition: String,
     #[serde(default)]
     pub updated: Option<DateTime<Utc>>,
+    /// The metric it watches (none for metric math and composite alarms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<crate::discovery::MetricId>,
+    /// What it does on entering ALARM (SNS topics, Auto Scaling, … ARNs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
 }
 
 /// One state change.
@@ -218,6 +224,8 @@ mod tests {
                 reason: None,
                 condition: "TargetResponseTime p99 > 1".into(),
                 updated: None,
+                metric: None,
+                actions: Vec::new(),
             }],
             changes: vec![
                 AlarmChange {

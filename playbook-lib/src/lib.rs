@@ -18,7 +18,8 @@
 //!   every query.
 //! - [`baseline`]: "what is normal?" — week-ago baselines, seasonal bands, excursions,
 //!   anomalies, candidate ranking.
-//! - [`alarms`]: alarms and their state changes in a window (the alarm timeline).
+//! - [`alarms`]: alarms and their state changes in a window (the alarm timeline);
+//!   [`inventory`]: log group settings and anomaly detectors (what is configured).
 //! - [`probe`]: HTTP probes (a canary's requests), timed stage by stage on the host;
 //!   [`local_service`]: a small HTTP service to probe when running on the bundled data.
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
@@ -48,6 +49,7 @@ pub mod error;
 pub mod host;
 pub mod html;
 pub mod input;
+pub mod inventory;
 pub mod local_service;
 pub mod log_table;
 pub mod logs_query;

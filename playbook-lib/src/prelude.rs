@@ -14,6 +14,7 @@ pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
+pub use crate::inventory::{AnomalyDetector, LogGroupInfo, anomaly_detectors, log_group_settings};
 pub use crate::local_service::{LocalService, ServiceFault};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
 pub use crate::logs_query::QueryLanguage;
@@ -91,6 +92,8 @@ pub fn nameable_types() -> Vec<(String, String)> {
         Statistic,
         TimeRange,
         Aggregate,
+        AnomalyDetector,
+        LogGroupInfo,
         Probe,
         ProbeReport,
         ProbeResult,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::check::CheckResult;
 use crate::context::SessionContext;
+use crate::inventory::{AnomalyDetector, LogGroupInfo};
 use crate::log_table::LogTable;
 use crate::probe::{Probe, ProbeReport};
 use crate::publish::MetricDatum;
@@ -86,6 +87,17 @@ pub enum Request {
     Binding { name: String },
     /// Publish a measurement as a metric (batched with the cell's others when it ends).
     PublishMetric { datum: MetricDatum },
+    /// Log groups whose names start with `prefix`, with their retention (answer:
+    /// [`Answer::LogGroupSettings`]).
+    LogGroupSettings {
+        #[serde(default)]
+        prefix: Option<String>,
+    },
+    /// Metric anomaly detectors, of `namespace` or all (answer: [`Answer::AnomalyDetectors`]).
+    AnomalyDetectors {
+        #[serde(default)]
+        namespace: Option<String>,
+    },
     /// Send HTTP probes at once (answer: [`Answer::Probes`], in the order given).
     Probe { probes: Vec<Probe> },
 }
@@ -112,6 +124,8 @@ pub enum Answer {
     Metrics(Vec<MetricId>),
     Alarms(AlarmReport),
     Probes(ProbeReport),
+    LogGroupSettings(Vec<LogGroupInfo>),
+    AnomalyDetectors(Vec<AnomalyDetector>),
 }
 
 impl Answer {
@@ -131,6 +145,8 @@ impl Answer {
             Answer::Metrics(_) => "metrics",
             Answer::Alarms(_) => "alarms",
             Answer::Probes(_) => "probes",
+            Answer::LogGroupSettings(_) => "log_group_settings",
+            Answer::AnomalyDetectors(_) => "anomaly_detectors",
         }
     }
 }
@@ -250,6 +266,8 @@ from_answer! {
     Metrics => Vec<MetricId>,
     Alarms => AlarmReport,
     Probes => ProbeReport,
+    LogGroupSettings => Vec<LogGroupInfo>,
+    AnomalyDetectors => Vec<AnomalyDetector>,
 }
 
 impl FromAnswer for () {

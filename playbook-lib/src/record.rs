@@ -100,6 +100,8 @@ pub enum QueryKind {
     PublishMetrics,
     /// An HTTP probe (a canary's request).
     Probe,
+    /// DescribeAnomalyDetectors.
+    AnomalyDetectors,
 }
 
 impl QueryKind {
@@ -114,6 +116,7 @@ impl QueryKind {
             QueryKind::LogGroups => "log_groups",
             QueryKind::PublishMetrics => "publish_metrics",
             QueryKind::Probe => "probe",
+            QueryKind::AnomalyDetectors => "anomaly_detectors",
         }
     }
 }

@@ -110,6 +110,8 @@ fn alarm_report_renderings() {
             reason: None,
             condition: "AWS/ApplicationELB TargetResponseTime p99 > 1 for 3 of 3 × 60 s".into(),
             updated: Some(at("2026-11-12T14:48:00Z")),
+            metric: None,
+            actions: Vec::new(),
         }],
         changes: vec![
             AlarmChange {

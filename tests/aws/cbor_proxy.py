@@ -44,6 +44,14 @@ operation/<Op>` with `smithy-protocol: rpc-v2-cbor`), never Logs or other pass-t
   as below), since start or the last `POST /__proxy/stats/reset` (which answers the counts
   it cleared, and leaves throttling, slow-insights and known queries as they are).
 
+Metric anomaly detectors (moto has none: DescribeAnomalyDetectors is a 500 there):
+- `POST /__proxy/anomaly-detectors` with a JSON list of PutAnomalyDetector single-metric
+  members (`Namespace`, `MetricName`, `Dimensions` [{`Name`, `Value`}], `Stat`) replaces
+  the proxy's detectors; DescribeAnomalyDetectors (CBOR) is then answered by the proxy in
+  the CloudWatch model's output shape (each detector also as `SingleMetricAnomalyDetector`,
+  `StateValue` TRAINED), filtered by `Namespace`, `MetricName` and `Dimensions`, one page.
+  `MotoEndpoint.reset()` clears them.
+
 CloudWatch Logs Insights (awsJson1_1; moto finishes every query at once and answers 500 to
 StopQuery), so that a client's polling and cancel paths can be tested:
 - The proxy remembers the `queryId` of every StartQuery answered 200 by moto (the reply
@@ -348,7 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         if path == CONTROL_PREFIX.rstrip("/") or path.startswith(CONTROL_PREFIX):
-            self._send(self._control(path, split.query))
+            self._send(self._control(path, split.query, body))
             return
         match = CBOR_PATH.match(path)
         is_cbor = self.headers.get(PROTOCOL_HEADER, "").strip().lower() == PROTOCOL_VALUE
@@ -372,9 +380,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- test controls -------------------------------------------------------------------
 
-    def _control(self, path: str, query: str) -> _Reply:
+    def _control(self, path: str, query: str, body: bytes = b"") -> _Reply:
         controls = self.server.controls
         routes = {
+            "/__proxy/anomaly-detectors": "POST",
             "/__proxy/throttle": "POST",
             "/__proxy/stats": "GET",
             "/__proxy/stats/reset": "POST",
@@ -392,6 +401,12 @@ class _Handler(BaseHTTPRequestHandler):
             return _json_reply(200, controls.stats())
         if path == "/__proxy/stats/reset":
             return _json_reply(200, controls.reset_stats())
+        if path == "/__proxy/anomaly-detectors":
+            try:
+                detectors = json.loads(body or b"[]")
+                return _json_reply(200, controls.set_anomaly_detectors(detectors))
+            except (ValueError, TypeError, KeyError) as exc:
+                return _json_reply(400, {"error": f"a JSON list of detectors: {exc}"})
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         if path == "/__proxy/insights-quota-full":
             try:
@@ -521,6 +536,12 @@ class _Handler(BaseHTTPRequestHandler):
             decoded = cbor2.loads(body) if body else {}
         except Exception as exc:
             return cbor_error(400, "SerializationException", f"invalid CBOR body: {exc}")
+        if op == "DescribeAnomalyDetectors" and op_model is not None:
+            # moto has no anomaly detectors (500): answered here, in the CloudWatch model's
+            # DescribeAnomalyDetectorsOutput shape, from the detectors a test set.
+            doc = self.server.controls.describe_anomaly_detectors(cbor_to_json(decoded))
+            cbor_body = encode_cbor(json_to_cbor(doc, op_model.output_shape))
+            return _Reply(200, _protocol_headers(cbor_body), cbor_body)
         payload = json.dumps(cbor_to_json(decoded)).encode()
 
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in CBOR_REQUEST_DROP]
@@ -750,6 +771,38 @@ class ProxyControls:
         self._opensearch: dict[str, dict[str, Any]] = {}
         self._quota_full = 0
         self._throttled_regions: set[str] = set()
+        self._anomaly_detectors: list[dict[str, Any]] = []
+
+    # -- anomaly detectors (moto has none) -----------------------------------------------
+
+    def set_anomaly_detectors(self, detectors: list[dict[str, Any]]) -> dict[str, Any]:
+        """Replaces the detectors: PutAnomalyDetector's single-metric members
+        (Namespace, MetricName, Dimensions [{Name, Value}], Stat)."""
+        checked = [
+            {"Namespace": str(d["Namespace"]), "MetricName": str(d["MetricName"]),
+             "Dimensions": [{"Name": str(x["Name"]), "Value": str(x["Value"])} for x in d.get("Dimensions", [])],
+             "Stat": str(d["Stat"])}
+            for d in detectors
+        ]
+        with self._lock:
+            self._anomaly_detectors = checked
+        return {"anomaly_detectors": len(checked)}
+
+    def describe_anomaly_detectors(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DescribeAnomalyDetectors' answer: filtered by Namespace, MetricName and
+        Dimensions as the API documents, one page."""
+        with self._lock:
+            detectors = list(self._anomaly_detectors)
+        wanted_dims = {(d["Name"], d["Value"]) for d in request.get("Dimensions", [])}
+        found = [
+            d for d in detectors
+            if request.get("Namespace") in (None, d["Namespace"])
+            and request.get("MetricName") in (None, d["MetricName"])
+            and wanted_dims <= {(x["Name"], x["Value"]) for x in d["Dimensions"]}
+        ]
+        return {"AnomalyDetectors": [
+            {**d, "StateValue": "TRAINED", "SingleMetricAnomalyDetector": dict(d)} for d in found
+        ]}
 
     # -- Logs ----------------------------------------------------------------------------
 
@@ -951,6 +1004,9 @@ class CborProxy:
     @property
     def recent(self) -> list[str]:
         return list(self._server.recent)
+
+    def set_anomaly_detectors(self, detectors: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._server.controls.set_anomaly_detectors(detectors)
 
     def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
         return self._server.controls.throttle(n, code, status)

@@ -98,10 +98,12 @@ class MotoEndpoint:
         )
 
     def reset(self) -> None:
-        """Wipes all of moto's state (POST /moto-api/reset)."""
+        """Wipes all of moto's state (POST /moto-api/reset), and the anomaly detectors
+        the proxy keeps for it."""
         request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
+        self.proxy.set_anomaly_detectors([])
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of moto's log and of the proxy's access log, for failure messages."""

@@ -11,6 +11,7 @@ use super::paging::{Next, Paged, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
 use playbook::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery};
+use playbook::discovery::MetricId;
 use playbook::time_range::TimeRange;
 
 /// Pages either call may follow.
@@ -165,6 +166,22 @@ fn alarm(a: &MetricAlarm) -> Alarm {
         updated: a
             .state_updated_timestamp()
             .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+        metric: match (a.namespace(), a.metric_name()) {
+            (Some(namespace), Some(metric)) => Some(MetricId {
+                namespace: namespace.to_owned(),
+                metric: metric.to_owned(),
+                dimensions: a
+                    .dimensions()
+                    .iter()
+                    .map(|d| {
+                        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+                        (text(d.name()), text(d.value()))
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        },
+        actions: a.alarm_actions().to_vec(),
     }
 }
 

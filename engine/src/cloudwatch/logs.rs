@@ -319,37 +319,10 @@ pub async fn filter(
     Ok(Outcome::new(table, paged.calls))
 }
 
-/// DescribeLogGroups, paged.
+/// DescribeLogGroups, paged: the names.
 pub async fn groups(shared: &Shared, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
-    let mut names = Vec::new();
-    let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
-    while let Some(token) = pager.next_page()? {
-        shared.quotas.logs_calls.acquire(LOGS_TPS).await;
-        let response = shared
-            .logs
-            .describe_log_groups()
-            .set_log_group_name_prefix(prefix.map(str::to_owned))
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeLogGroups", "10 TPS", e))?;
-        names.extend(
-            response
-                .log_groups()
-                .iter()
-                .filter_map(|g| g.log_group_name().map(str::to_owned)),
-        );
-        pager.then(Next::after(response.next_token()));
-    }
-    let paged = pager.finish();
-    if !paged.complete {
-        return Err(EngineError::InvalidInput(format!(
-            "more than {} log groups match{}: give a longer prefix",
-            names.len(),
-            prefix.map(|p| format!(" `{p}`")).unwrap_or_default()
-        )));
-    }
-    Ok(names)
+    let outcome = super::inventory::log_groups(shared, prefix).await?;
+    Ok(outcome.value.into_iter().map(|g| g.name).collect())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod errors;
 pub mod events;
 mod insights_queue;
+mod inventory;
 pub mod limiter;
 pub mod logs;
 pub mod metrics;
@@ -398,6 +399,26 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let search = search.clone();
         self.run_query(async move { discovery::list(&shared, &search).await })
+    }
+
+    fn log_group_settings(
+        &self,
+        prefix: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError> {
+        let shared = self.shared.clone();
+        let prefix = prefix.map(str::to_owned);
+        self.run_query(async move { inventory::log_groups(&shared, prefix.as_deref()).await })
+    }
+
+    fn anomaly_detectors(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError> {
+        let shared = self.shared.clone();
+        let namespace = namespace.map(str::to_owned);
+        self.run_query(
+            async move { inventory::anomaly_detectors(&shared, namespace.as_deref()).await },
+        )
     }
 
     fn alarms(

@@ -31,6 +31,9 @@ pub struct Definition {
     pub evaluation_periods: usize,
     #[serde(default)]
     pub datapoints_to_alarm: Option<usize>,
+    /// ARNs notified on ALARM (PutMetricAlarm's `AlarmActions`).
+    #[serde(default)]
+    pub actions: Vec<String>,
 }
 
 impl Definition {
@@ -107,6 +110,12 @@ pub fn evaluate(
             reason: None,
             condition: def.condition(),
             updated,
+            metric: Some(playbook::discovery::MetricId {
+                namespace: def.namespace.clone(),
+                metric: def.metric.clone(),
+                dimensions: def.dimensions.clone().into_iter().collect(),
+            }),
+            actions: def.actions.clone(),
         });
         report.changes.extend(changes);
     }

@@ -8,6 +8,7 @@ pub mod files;
 pub mod filter_pattern;
 #[cfg(test)]
 mod fuzz;
+mod inventory;
 pub mod logs;
 mod metric_files;
 pub mod metrics;
@@ -108,6 +109,15 @@ impl LocalSource {
                 rfc3339(hi)
             )
         })
+    }
+
+    /// The log groups on disk whose names start with `prefix` (a leading `/` optional).
+    fn groups_named(&self, prefix: Option<&str>) -> Result<Vec<LogGroup>, EngineError> {
+        let prefix = prefix.unwrap_or("").trim_start_matches('/');
+        Ok(groups(&self.dir.join("logs"))?
+            .into_iter()
+            .filter(|g| g.name.trim_start_matches('/').starts_with(prefix))
+            .collect())
     }
 }
 
@@ -339,12 +349,29 @@ impl Backend for LocalSource {
     }
 
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError> {
-        let prefix = prefix.unwrap_or("").trim_start_matches('/');
-        Ok(groups(&self.dir.join("logs"))?
+        Ok(self
+            .groups_named(prefix)?
             .into_iter()
-            .filter(|g| g.name.trim_start_matches('/').starts_with(prefix))
             .map(|g| g.name)
             .collect())
+    }
+
+    fn log_group_settings(
+        &self,
+        prefix: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError> {
+        let groups = inventory::log_groups(&self.dir, self.groups_named(prefix)?)?;
+        Ok(Outcome::new(groups, 0))
+    }
+
+    fn anomaly_detectors(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError> {
+        Ok(Outcome::new(
+            inventory::anomaly_detectors(&self.dir, namespace)?,
+            0,
+        ))
     }
 }
 

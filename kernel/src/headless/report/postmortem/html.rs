@@ -13,13 +13,21 @@ use crate::headless::report::html::{class, mark, prose};
 
 const STYLE: &str = include_str!("../style.css");
 
+/// The review's own rules after the report's: alarm rows stand out; on a phone-wide screen
+/// the tables fit the width (cells wrap anywhere, a timeline time only between its date
+/// and its time of day, at the `<wbr>` [`breakable`] puts there), so the page never
+/// scrolls sideways.
+const OWN_STYLE: &str = "tr.alarm td{font-weight:600}\n\
+     @media screen and (max-width:40em){table{font-size:.9em}\
+     td,th{padding:.2em .35em;overflow-wrap:anywhere}#timeline td:first-child{overflow-wrap:normal}}\n";
+
 /// Renders `review` as an HTML document.
 pub(super) fn render(review: &Review) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
          <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}</title>\n\
-         <style>\n{STYLE}tr.alarm td{{font-weight:600}}\n</style>\n</head>\n<body>\n",
+         <style>\n{STYLE}{OWN_STYLE}</style>\n</head>\n<body>\n",
         t = escape(&review.title)
     );
     header(&mut out, review);
@@ -60,7 +68,7 @@ fn records(out: &mut String, review: &Review) {
             escape(&incident.run.run_id),
             class(incident.run.status.as_str()),
             escape(&incident.status_line()),
-            escape(&incident.when())
+            breakable(&escape(&incident.when()))
         );
     }
     out.push_str("</table>\n</section>\n");
@@ -134,7 +142,7 @@ fn timeline(out: &mut String, review: &Review) {
         let _ = write!(
             out,
             "<tr{row}><td>{}</td><td>{label}</td><td>{}</td>",
-            instant(event.at),
+            breakable(&instant(event.at)),
             escape(&event.what.detail())
         );
         if several {
@@ -168,5 +176,26 @@ fn sections(out: &mut String, review: &Review) {
             );
         }
         out.push_str("</section>\n");
+    }
+}
+
+/// `text` with a line-break opportunity (`<wbr>`) between the date and the time of day of
+/// the RFC 3339 instant it starts with (`2026-11-12<wbr />T14:05:00Z`), so a narrow column
+/// breaks it there and nowhere else; any other text as it is.
+fn breakable(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let date = bytes.len() > 10
+        && bytes[10] == b'T'
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if date {
+        format!("{}<wbr />{}", &text[..10], &text[10..])
+    } else {
+        text.to_owned()
     }
 }

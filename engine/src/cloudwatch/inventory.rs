@@ -1,0 +1,105 @@
+//! What is configured, through the SDK: log groups with their retention
+//! (DescribeLogGroups) and metric anomaly detectors (DescribeAnomalyDetectors), each paged
+//! with the one bounded pager.
+
+use aws_sdk_cloudwatch::types::AnomalyDetector as SdkDetector;
+
+use super::Shared;
+use super::errors::from_sdk;
+use super::paging::{Next, Pager};
+use crate::backend::Outcome;
+use crate::error::EngineError;
+use playbook::discovery::MetricId;
+use playbook::inventory::{AnomalyDetector, LogGroupInfo};
+
+/// DescribeLogGroups' documented rate (the Logs control plane).
+const LOGS_TPS: f64 = 5.0;
+/// DescribeAnomalyDetectors shares the CloudWatch control-plane quota.
+const DETECTORS_TPS: f64 = 10.0;
+const MAX_PAGES: u32 = 1_000;
+
+/// Log groups whose names start with `prefix`, with their settings.
+pub async fn log_groups(
+    shared: &Shared,
+    prefix: Option<&str>,
+) -> Result<Outcome<Vec<LogGroupInfo>>, EngineError> {
+    let mut groups = Vec::new();
+    let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
+    while let Some(token) = pager.next_page()? {
+        shared.quotas.logs_calls.acquire(LOGS_TPS).await;
+        let response = shared
+            .logs
+            .describe_log_groups()
+            .set_log_group_name_prefix(prefix.map(str::to_owned))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DescribeLogGroups", "10 TPS", e))?;
+        groups.extend(response.log_groups().iter().filter_map(|g| {
+            Some(LogGroupInfo {
+                name: g.log_group_name()?.to_owned(),
+                retention_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
+                stored_bytes: g.stored_bytes().and_then(|b| u64::try_from(b).ok()),
+            })
+        }));
+        pager.then(Next::after(response.next_token()));
+    }
+    let paged = pager.finish();
+    if !paged.complete {
+        return Err(EngineError::InvalidInput(format!(
+            "more than {} log groups match{}: give a longer prefix",
+            groups.len(),
+            prefix.map(|p| format!(" `{p}`")).unwrap_or_default()
+        )));
+    }
+    Ok(Outcome::new(groups, paged.calls))
+}
+
+/// The metric anomaly detectors (of `namespace`, or all).
+pub async fn anomaly_detectors(
+    shared: &Shared,
+    namespace: Option<&str>,
+) -> Result<Outcome<Vec<AnomalyDetector>>, EngineError> {
+    let mut found = Vec::new();
+    let mut pager = Pager::new(shared, "DescribeAnomalyDetectors", MAX_PAGES);
+    while let Some(token) = pager.next_page()? {
+        shared.quotas.logs_calls.acquire(DETECTORS_TPS).await;
+        let response = shared
+            .metrics
+            .describe_anomaly_detectors()
+            .set_namespace(namespace.map(str::to_owned))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| from_sdk("DescribeAnomalyDetectors", "10 TPS", e))?;
+        found.extend(response.anomaly_detectors().iter().filter_map(detector));
+        pager.then(Next::after(response.next_token()));
+    }
+    let paged = pager.finish();
+    let mut outcome = Outcome::new(found, paged.calls);
+    if !paged.complete {
+        outcome
+            .notes
+            .push("more detectors than the pages read: the list is partial".into());
+    }
+    Ok(outcome)
+}
+
+/// A single-metric detector (metric math detectors model no one metric: left out).
+fn detector(d: &SdkDetector) -> Option<AnomalyDetector> {
+    let single = d.single_metric_anomaly_detector()?;
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    Some(AnomalyDetector {
+        metric: MetricId {
+            namespace: text(single.namespace()),
+            metric: text(single.metric_name()),
+            dimensions: single
+                .dimensions()
+                .iter()
+                .map(|dim| (text(dim.name()), text(dim.value())))
+                .collect(),
+        },
+        stat: text(single.stat()),
+        state: d.state_value().map(|s| s.as_str().to_owned()),
+    })
+}
