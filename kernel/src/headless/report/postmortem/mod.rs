@@ -142,12 +142,17 @@ fn assemble<'a>(
         incident.number = n + 1;
     }
     let window = window(&incidents);
+    let impact = measure_impact(&incidents, kpi, window);
+    let mut timeline = timeline::assemble(&incidents);
+    if let Impact::Measured { kpi, measures, .. } = &impact {
+        timeline::mark_impact(&mut timeline, kpi, measures);
+    }
     Ok(Review {
         title: title(&incidents),
         window,
         places: places(&incidents),
-        impact: measure_impact(&incidents, kpi, window),
-        timeline: timeline::assemble(&incidents),
+        impact,
+        timeline,
         sections: sections(&incidents),
         incidents,
     })

@@ -205,3 +205,45 @@ fn numbers_keep_four_significant_digits() {
         .collect();
     assert_eq!(shown, ["2.513", "68.29", "0.4235", "40", "1235", "-0.5"]);
 }
+
+#[test]
+fn the_measured_impact_begins_and_ends_on_the_timeline() {
+    let at = |minutes: i64| {
+        "2026-11-12T14:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            + chrono::TimeDelta::minutes(minutes)
+    };
+    let points = |values: [f64; 6]| (0..6).map(move |i| (at(i * 5), Some(values[i as usize])));
+    let kpi = Kpi {
+        series: playbook::series::Series::from_points(
+            "p99",
+            None,
+            points([1.0, 1.0, 3.0, 4.0, 1.1, 1.0]),
+        ),
+        baseline: playbook::series::Series::from_points(
+            "p99 (1 week earlier)",
+            None,
+            points([1.0; 6]),
+        ),
+        record: 1,
+        step: "p99".into(),
+    };
+    let measures = impact::measure(&kpi.series, &kpi.baseline, None);
+    let records = one();
+    let mut timeline = review(&records).timeline;
+    timeline::mark_impact(&mut timeline, &kpi, &measures);
+    let impact: Vec<(String, &str)> = (timeline.iter())
+        .filter(|e| matches!(e.what, What::ImpactBegan { .. } | What::ImpactEnded { .. }))
+        .map(|e| (e.at.to_rfc3339(), e.what.label()))
+        .collect();
+    // Above from the 14:10 point through the 14:15 one: it ends when that period does.
+    assert_eq!(
+        impact,
+        [
+            ("2026-11-12T14:10:00+00:00".to_owned(), "impact began"),
+            ("2026-11-12T14:20:00+00:00".to_owned(), "impact ended")
+        ]
+    );
+    assert!(timeline.windows(2).all(|w| w[0].at <= w[1].at));
+}

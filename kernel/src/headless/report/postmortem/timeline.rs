@@ -7,13 +7,16 @@
 //! record keeps); deploys (rows of a log table with a `@timestamp`, from a cell whose log
 //! groups or first line mention "deploy"); alarm state changes (from alarm reports);
 //! the operator's notes (`prose.rs`); each check with its verdict, at the time the cell
-//! that stated it finished; the run's start and end. Findings a cell only printed as text
-//! (onsets, excursions) are not data in the record and are not read.
+//! that stated it finished; the run's start and end; and the KPI's impact as measured
+//! (`impact.rs`: when it went above its baseline, when its last period above ended).
+//! Findings a cell only printed as text (change points, excursions) are not data in the
+//! record and are not read.
 
 use chrono::{DateTime, Utc};
 use playbook::check::Verdict;
 use playbook::record::QueryKind;
 
+use super::impact::{Kpi, MARGIN, Measures};
 use super::{Incident, outputs, prose};
 use crate::headless::record::{self, CellRecord, RunStatus};
 
@@ -30,6 +33,16 @@ pub(super) enum What {
     },
     Deploy {
         fields: Vec<(String, String)>,
+    },
+    /// The KPI went above its baseline (the impact's first point above, computed).
+    ImpactBegan {
+        kpi: String,
+        baseline: String,
+    },
+    /// The end of the KPI's last period above its baseline.
+    ImpactEnded {
+        kpi: String,
+        baseline: String,
     },
     Alarm {
         alarm: String,
@@ -66,10 +79,11 @@ impl What {
             What::RunStarted { .. } => 0,
             What::QueryWindows { .. } => 1,
             What::Deploy { .. } => 2,
-            What::Alarm { .. } => 3,
-            What::Note { .. } => 4,
-            What::Check { .. } => 5,
-            What::RunFinished { .. } => 6,
+            What::ImpactBegan { .. } | What::ImpactEnded { .. } => 3,
+            What::Alarm { .. } => 4,
+            What::Note { .. } => 5,
+            What::Check { .. } => 6,
+            What::RunFinished { .. } => 7,
         }
     }
 
@@ -79,6 +93,8 @@ impl What {
             What::RunStarted { .. } => "run started",
             What::QueryWindows { .. } => "query window",
             What::Deploy { .. } => "deploy",
+            What::ImpactBegan { .. } => "impact began",
+            What::ImpactEnded { .. } => "impact ended",
             What::Alarm { .. } => "alarm",
             What::Note { .. } => "note",
             What::Check { .. } => "check",
@@ -103,6 +119,14 @@ impl What {
                 let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 parts.join(", ")
             }
+            What::ImpactBegan { kpi, baseline } => format!(
+                "{kpi} above {baseline} by more than {:.0} % (computed, see Impact)",
+                MARGIN * 100.0
+            ),
+            What::ImpactEnded { kpi, baseline } => format!(
+                "{kpi} back within {:.0} % of {baseline} (computed, see Impact)",
+                MARGIN * 100.0
+            ),
             What::Alarm { alarm, from, to } => format!("{alarm}: {from} → {to}"),
             What::Note { text, stated } if *stated => text.clone(),
             What::Note { text, .. } => format!("{text} (time: when the run reached it)"),
@@ -130,6 +154,39 @@ pub(super) fn assemble(incidents: &[Incident]) -> Vec<Event> {
     // Stable: events of the same instant and kind stay in record order.
     events.sort_by_key(|e| (e.at, e.what.rank()));
     events
+}
+
+/// Adds the KPI's impact, as measured, to a sorted timeline: when it went above its
+/// baseline and when its last period above ended.
+pub(super) fn mark_impact(events: &mut Vec<Event>, kpi: &Kpi, measures: &Measures) {
+    let Some((first, last)) = measures.above_from else {
+        return;
+    };
+    let period = chrono::TimeDelta::seconds((measures.period_minutes * 60.0).round() as i64);
+    let (name, baseline) = (kpi.series.label.clone(), kpi.baseline.label.clone());
+    for (at, what) in [
+        (
+            first,
+            What::ImpactBegan {
+                kpi: name.clone(),
+                baseline: baseline.clone(),
+            },
+        ),
+        (
+            last + period,
+            What::ImpactEnded {
+                kpi: name,
+                baseline,
+            },
+        ),
+    ] {
+        events.push(Event {
+            at,
+            what,
+            records: vec![kpi.record],
+        });
+    }
+    events.sort_by_key(|e| (e.at, e.what.rank()));
 }
 
 /// The events one record holds, unsorted.
