@@ -336,3 +336,38 @@ def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path)
     queued = [n for n in notes if n.startswith("queued behind 1 Logs Insights query for")]
     assert len(queued) == 1, notes
     assert "PLAYBOOK_INSIGHTS_CONCURRENCY = 1" in queued[0]
+
+
+def test_a_50000_row_query_returns_every_row_and_stats_at_the_limit_says_why_not(seeded):
+    # The service returns at most 10,000 rows (StartQuery's `limit`, default and most);
+    # moto returns them all, so the proxy cuts completed results to the limit as the Logs
+    # model documents. The engine splits the window until no part is cut.
+    moto, t0, _ = seeded
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="/big")
+    logs.create_log_stream(logGroupName="/big", logStreamName="s")
+    start = t0 + timedelta(minutes=1)
+    for batch in range(5):
+        logs.put_log_events(logGroupName="/big", logStreamName="s", logEvents=[
+            {"timestamp": int((start + timedelta(milliseconds=60 * n)).timestamp() * 1000), "message": f"event {n}"}
+            for n in range(batch * 10_000, (batch + 1) * 10_000)])
+    env = moto.playbook_env(**CLOUDWATCH)
+    proxy(moto, "/__proxy/stats/reset")
+
+    def query(text: str) -> dict:
+        done = subprocess.run([BIN, "query", "logs", "--group", "/big", *window(t0), "--json", text],
+                              capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    table = query("fields @timestamp, @message | sort @timestamp desc")
+    messages = [row[table["columns"].index("@message")] for row in table["rows"]]
+    assert messages == [f"event {n}" for n in reversed(range(50_000))]
+    assert not table["truncated"]
+    assert any("split into" in note for note in table["notes"]), table["notes"]
+    starts = proxy(moto, "/__proxy/stats", method="GET")["logs_operations"]["StartQuery"]
+    assert 7 <= starts <= 64, starts  # the first query, then halves until none is cut
+
+    stats = query("stats count(*) by @message")
+    assert stats["truncated"] and len(stats["rows"]) == 10_000
+    assert any("`stats` groups span the window" in note for note in stats["notes"]), stats["notes"]

@@ -31,6 +31,7 @@ pub mod inventory;
 pub mod local;
 pub mod probe;
 pub mod queries;
+mod row_limit;
 pub mod sources;
 
 use std::collections::BTreeMap;

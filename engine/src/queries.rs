@@ -160,7 +160,7 @@ impl Session {
         let groups = insights_groups(query, &*backend)?;
         let started = Started::now();
         backend.set_progress(self.progress());
-        let result = backend.logs_insights(query, &groups, window);
+        let result = crate::row_limit::run(&*backend, query, &groups, window);
         backend.set_progress(None);
         let mut record = self.record_of(
             &*backend,

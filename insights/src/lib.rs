@@ -46,6 +46,7 @@ mod pattern;
 mod pipeline;
 mod plan;
 mod prefilter;
+mod splitting;
 mod stats;
 mod value;
 
@@ -57,6 +58,7 @@ use std::sync::Arc;
 
 pub use evaluator::Evaluator;
 pub use parser::parse;
+pub use splitting::Splitting;
 
 /// The most rows a query returns (CloudWatch's cap, and its default when `limit` is absent).
 pub const DEFAULT_LIMIT: usize = 10_000;

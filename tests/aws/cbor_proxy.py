@@ -52,6 +52,10 @@ Metric anomaly detectors (moto has none: DescribeAnomalyDetectors is a 500 there
   `StateValue` TRAINED), filtered by `Namespace`, `MetricName` and `Dimensions`, one page.
   `MotoEndpoint.reset()` clears them.
 
+Logs Insights' row limit (moto returns every matching row): a completed GetQueryResults
+passed through is cut to the StartQuery's `limit` (default and at most 10,000 rows), as
+the service documents.
+
 CloudWatch Logs Insights (awsJson1_1; moto finishes every query at once and answers 500 to
 StopQuery), so that a client's polling and cancel paths can be tested:
 - The proxy remembers the `queryId` of every StartQuery answered 200 by moto (the reply
@@ -508,11 +512,21 @@ class _Handler(BaseHTTPRequestHandler):
                     {"status": status, "results": [], "statistics": dict(INSIGHTS_STATISTICS)},
                 )
         reply = self._pass_through(body)
+        reply_encoding = next((v for k, v in reply.headers if k.lower() == "content-encoding"), "")
         if op == "StartQuery" and reply.status == 200:
-            encoding = next((v for k, v in reply.headers if k.lower() == "content-encoding"), "")
-            query_id = _json_member(reply.body, encoding, "queryId")
+            query_id = _json_member(reply.body, reply_encoding, "queryId")
             if query_id is not None:
                 controls.query_started(query_id)
+                asked = _json_doc(body, encoding).get("limit")
+                controls.set_row_limit(query_id, min(int(asked or ROW_LIMIT), ROW_LIMIT))
+        if op == "GetQueryResults" and reply.status == 200:
+            # moto returns every matching row; the service returns at most the query's
+            # limit (default and maximum 10,000): cut the results as it would.
+            doc = _json_doc(reply.body, reply_encoding)
+            limit = controls.row_limit(_json_member(body, encoding, "queryId"))
+            if doc.get("status") == "Complete" and len(doc.get("results", [])) > limit:
+                doc["results"] = doc["results"][:limit]
+                return _logs_reply(200, doc)
         return reply
 
     def _translate(self, service: str, op: str, body: bytes) -> _Reply:
@@ -739,6 +753,10 @@ def _int_param(params: dict[str, list[str]], name: str, default: int | None) -> 
         raise ValueError(f"{name} must be an integer, got {values[-1]!r}") from None
 
 
+# GetQueryResults returns at most this many rows (StartQuery's `limit`: default and most).
+ROW_LIMIT = 10_000
+
+
 class _Query:
     """A Logs Insights query seen passing through (StartQuery answered 200)."""
 
@@ -772,6 +790,17 @@ class ProxyControls:
         self._quota_full = 0
         self._throttled_regions: set[str] = set()
         self._anomaly_detectors: list[dict[str, Any]] = []
+        self._row_limits: dict[str, int] = {}
+
+    # -- Logs Insights row limit ---------------------------------------------------------
+
+    def set_row_limit(self, query_id: str, limit: int) -> None:
+        with self._lock:
+            self._row_limits[query_id] = limit
+
+    def row_limit(self, query_id: str | None) -> int:
+        with self._lock:
+            return self._row_limits.get(query_id or "", ROW_LIMIT)
 
     # -- anomaly detectors (moto has none) -----------------------------------------------
 
