@@ -124,16 +124,20 @@ impl Session {
         let now = Utc::now();
         let mut resolved = Vec::with_capacity(queries.len());
         for query in queries {
+            query.validate_account()?;
             let window = self.resolve_window(query.window.as_ref(), notes)?;
             let period = resolve_period(query.period, &window, now, backend.retention_rules());
             notes.extend(period.note.clone());
             let (stat, label) = match &query.kind {
                 MetricKind::Stat { metric, stat, .. } => {
                     let parsed: Statistic = stat.parse()?;
+                    let account = (query.account.as_deref())
+                        .map(|a| format!(" ({a})"))
+                        .unwrap_or_default();
                     let label = query
                         .label
                         .clone()
-                        .unwrap_or_else(|| format!("{metric} {parsed}"));
+                        .unwrap_or_else(|| format!("{metric} {parsed}{account}"));
                     (Some(parsed), label)
                 }
                 MetricKind::Expression { expression } => (
@@ -419,6 +423,10 @@ fn metric_record(
     resolved: &ResolvedMetric,
 ) -> QueryRecord {
     record.period = Some(resolved.period);
+    if let Some(account) = &resolved.query.account {
+        // The data's account: a source account, read through the monitoring account.
+        record.account = Some(account.clone());
+    }
     if let Some(region) = backend.region() {
         let expression = match &resolved.query.kind {
             MetricKind::Expression { expression } => Some(expression.as_str()),

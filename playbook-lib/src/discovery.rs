@@ -15,6 +15,10 @@ pub struct MetricId {
     pub namespace: String,
     pub metric: String,
     pub dimensions: Vec<(String, String)>,
+    /// The account that owns it, when discovery included linked accounts (ListMetrics'
+    /// `OwningAccounts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl MetricId {
@@ -23,6 +27,9 @@ impl MetricId {
         let mut q = metric(&self.namespace, &self.metric).stat(stat);
         for (k, v) in &self.dimensions {
             q = q.dim(k, v);
+        }
+        if let Some(account) = &self.account {
+            q = q.account(account);
         }
         q
     }
@@ -46,6 +53,10 @@ pub struct MetricSearch {
     pub dimensions: Vec<(String, Option<String>)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Include the metrics of the accounts linked to the monitoring account
+    /// (`IncludeLinkedAccounts`); each found metric says its owning account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_linked: bool,
 }
 
 /// Discovers the metrics of `namespace` (ListMetrics): every instance of an Auto Scaling
@@ -77,6 +88,12 @@ impl MetricSearch {
         self
     }
 
+    /// Include the metrics of linked source accounts (from a monitoring account).
+    pub fn include_linked_accounts(mut self) -> Self {
+        self.include_linked = true;
+        self
+    }
+
     /// Ask this source instead of the session's.
     pub fn source(mut self, spec: &str) -> Self {
         self.source = Some(spec.to_owned());
@@ -98,9 +115,14 @@ impl MetricSearch {
             .map(|(k, v)| format!(" {k}={}", v.as_deref().unwrap_or("*")))
             .collect();
         format!(
-            "{} {}{dims}",
+            "{} {}{dims}{}",
             self.namespace.as_deref().unwrap_or("*"),
             self.metric.as_deref().unwrap_or("*"),
+            if self.include_linked {
+                " (with linked accounts)"
+            } else {
+                ""
+            },
         )
     }
 

@@ -62,6 +62,7 @@ mod tests {
     fn a_detector_models_its_metric_whatever_the_dimensions() {
         let detector = AnomalyDetector {
             metric: MetricId {
+                account: None,
                 namespace: "AWS/ApplicationELB".into(),
                 metric: "TargetResponseTime".into(),
                 dimensions: vec![("LoadBalancer".into(), "app/x".into())],

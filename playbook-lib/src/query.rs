@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::discovery::{MetricId, MetricSearch, list_metrics};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::host;
 pub use crate::logs_query::{
     FilterQuery, LogsQuery, QueryLanguage, filter_log_events, logs_insights,
@@ -115,6 +115,10 @@ pub struct MetricQuery {
     /// Fetched only as an input of an expression, not returned.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// The account the metric lives in, read through CloudWatch cross-account
+    /// observability from a monitoring account (GetMetricData's `AccountId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// What a [`MetricQuery`] asks for.
@@ -151,6 +155,7 @@ pub fn metric(namespace: &str, name: &str) -> MetricQuery {
         source: None,
         id: None,
         hidden: false,
+        account: None,
     }
 }
 
@@ -167,6 +172,7 @@ pub fn metric_expression(expression: &str) -> MetricQuery {
         source: None,
         id: None,
         hidden: false,
+        account: None,
     }
 }
 
@@ -181,6 +187,25 @@ impl Windowed for MetricQuery {
 }
 
 impl MetricQuery {
+    /// Reads the metric from `account`, a source account linked to the monitoring account
+    /// the session reads (CloudWatch cross-account observability).
+    pub fn account(mut self, account: &str) -> Self {
+        self.account = Some(account.trim().to_owned());
+        self
+    }
+
+    /// Checks the account id: twelve digits.
+    pub fn validate_account(&self) -> Result<()> {
+        match &self.account {
+            Some(id) if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(Error::InvalidInput(format!(
+                    "account `{id}`: give the 12-digit id of an account linked to the monitoring account"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Adds a dimension.
     pub fn dim(mut self, name: &str, value: &str) -> Self {
         if let MetricKind::Stat { dimensions, .. } = &mut self.kind {
@@ -269,6 +294,9 @@ impl MetricQuery {
         };
         if let Some(period) = self.period {
             text.push_str(&format!(" period={period}"));
+        }
+        if let Some(account) = &self.account {
+            text.push_str(&format!(" account={account}"));
         }
         text
     }
@@ -364,5 +392,25 @@ mod tests {
             .limit(5);
         let back: LogsQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
         assert_eq!(back, q);
+    }
+
+    #[test]
+    fn an_account_is_twelve_digits_and_shows_in_the_query_log() {
+        let q = metric("Svc", "Latency").account("111111111111");
+        assert!(q.validate_account().is_ok());
+        assert!(
+            q.describe().ends_with(" account=111111111111"),
+            "{}",
+            q.describe()
+        );
+        for bad in ["1111", "11111111111a", "arn:aws:iam::111111111111:root"] {
+            assert!(
+                metric("Svc", "Latency")
+                    .account(bad)
+                    .validate_account()
+                    .is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -52,6 +52,14 @@ Metric anomaly detectors (moto has none: DescribeAnomalyDetectors is a 500 there
   `StateValue` TRAINED), filtered by `Namespace`, `MetricName` and `Dimensions`, one page.
   `MotoEndpoint.reset()` clears them.
 
+Cross-account observability (moto has none): `set_linked_accounts({id: access key})`
+(in-process) links source accounts, each with an access key moto issued for it (STS
+AssumeRole into the account), to moto's own account as the monitoring account. Then a
+GetMetricData query naming an `AccountId` is asked of that account (the rest of the
+request as sent), and ListMetrics with `IncludeLinkedAccounts` lists the monitoring and
+linked accounts' metrics with `OwningAccounts` beside them (filtered by `OwningAccount`),
+in the CloudWatch model's output shapes. `MotoEndpoint.reset()` unlinks them.
+
 Logs Insights' row limit (moto returns every matching row): a completed GetQueryResults
 passed through is cut to the StartQuery's `limit` (default and at most 10,000 rows), as
 the service documents.
@@ -550,6 +558,13 @@ class _Handler(BaseHTTPRequestHandler):
             decoded = cbor2.loads(body) if body else {}
         except Exception as exc:
             return cbor_error(400, "SerializationException", f"invalid CBOR body: {exc}")
+        linked = self.server.controls.linked_accounts()
+        request = cbor_to_json(decoded)
+        if linked and op_model is not None and op in ("GetMetricData", "ListMetrics"):
+            answer = self._across_accounts(target_prefix, op, request, linked)
+            if answer is not None:
+                cbor_body = encode_cbor(json_to_cbor(answer, op_model.output_shape))
+                return _Reply(200, _protocol_headers(cbor_body), cbor_body)
         if op == "DescribeAnomalyDetectors" and op_model is not None:
             # moto has no anomaly detectors (500): answered here, in the CloudWatch model's
             # DescribeAnomalyDetectorsOutput shape, from the detectors a test set.
@@ -615,6 +630,59 @@ class _Handler(BaseHTTPRequestHandler):
             reply = cbor_error(status, "InternalFailure", html_text(data) or f"HTTP {status}")
         reply.headers = passed + reply.headers
         return reply
+
+    def _across_accounts(
+        self, target_prefix: str, op: str, request: dict[str, Any], linked: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """CloudWatch cross-account observability, which moto lacks, for a monitoring
+        account (moto's own) linked to `linked` (account id → an access key moto issued for
+        it): GetMetricData queries naming an `AccountId` are asked of that account, and
+        ListMetrics with `IncludeLinkedAccounts` lists every linked account's metrics too,
+        with `OwningAccounts` beside them. `None`: nothing crosses accounts."""
+        if op == "GetMetricData":
+            queries = request.get("MetricDataQueries", [])
+            if not any(q.get("AccountId") not in (None, MOTO_ACCOUNT) for q in queries):
+                return None
+            by_account: dict[str, list[dict[str, Any]]] = {}
+            for q in queries:
+                q = dict(q)
+                by_account.setdefault(q.pop("AccountId", None) or MOTO_ACCOUNT, []).append(q)
+            results, messages = [], []
+            for account, own in by_account.items():
+                doc = self._ask_as(account, linked, target_prefix, op, {**request, "MetricDataQueries": own})
+                results += doc.get("MetricDataResults", [])
+                messages += doc.get("Messages", [])
+            return {"MetricDataResults": results, "Messages": messages}
+        if not request.get("IncludeLinkedAccounts"):
+            return None
+        asked = {k: v for k, v in request.items() if k not in ("IncludeLinkedAccounts", "OwningAccount")}
+        metrics, owners = [], []
+        for account in [MOTO_ACCOUNT, *linked]:
+            if request.get("OwningAccount") not in (None, account):
+                continue
+            found = self._ask_as(account, linked, target_prefix, op, asked).get("Metrics", [])
+            metrics += found
+            owners += [account] * len(found)
+        return {"Metrics": metrics, "OwningAccounts": owners}
+
+    def _ask_as(
+        self, account: str, linked: dict[str, str], target_prefix: str, op: str, doc: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One awsJson request to moto as `account` (its access key in the credential
+        scope, which is how moto tells accounts apart); the answer's document."""
+        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in CBOR_REQUEST_DROP]
+        headers += [("X-Amz-Target", f"{target_prefix}.{op}"), ("Content-Type", "application/x-amz-json-1.0"),
+                    ("Accept", "application/json")]
+        if account != MOTO_ACCOUNT:
+            key = linked.get(account)
+            if key is None:
+                raise ValueError(f"account {account} is not linked to the monitoring account")
+            headers = [(k, re.sub(r"Credential=[^/]+/", f"Credential={key}/", v) if k.lower() == "authorization" else v)
+                       for k, v in headers]
+        status, _reason, _headers, data = self._upstream("POST", "/", headers, json.dumps(doc).encode())
+        if status != 200:
+            raise ValueError(f"moto answered {status} to {op} as {account}: {data[:200]!r}")
+        return json.loads(data) if data.strip() else {}
 
     # -- client side ---------------------------------------------------------------------
 
@@ -753,6 +821,9 @@ def _int_param(params: dict[str, list[str]], name: str, default: int | None) -> 
         raise ValueError(f"{name} must be an integer, got {values[-1]!r}") from None
 
 
+# moto's default account: the monitoring account of the cross-account emulation.
+MOTO_ACCOUNT = "123456789012"
+
 # GetQueryResults returns at most this many rows (StartQuery's `limit`: default and most).
 ROW_LIMIT = 10_000
 
@@ -791,6 +862,20 @@ class ProxyControls:
         self._throttled_regions: set[str] = set()
         self._anomaly_detectors: list[dict[str, Any]] = []
         self._row_limits: dict[str, int] = {}
+        self._linked: dict[str, str] = {}
+
+    # -- cross-account observability (moto has none) -------------------------------------
+
+    def set_linked_accounts(self, linked: dict[str, str]) -> dict[str, Any]:
+        """Links source accounts to the monitoring account (moto's own): account id →
+        an access key moto issued for that account (STS AssumeRole into it)."""
+        with self._lock:
+            self._linked = {str(k): str(v) for k, v in linked.items()}
+        return {"linked_accounts": sorted(self._linked)}
+
+    def linked_accounts(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._linked)
 
     # -- Logs Insights row limit ---------------------------------------------------------
 
@@ -1036,6 +1121,9 @@ class CborProxy:
 
     def set_anomaly_detectors(self, detectors: list[dict[str, Any]]) -> dict[str, Any]:
         return self._server.controls.set_anomaly_detectors(detectors)
+
+    def set_linked_accounts(self, linked: dict[str, str]) -> dict[str, Any]:
+        return self._server.controls.set_linked_accounts(linked)
 
     def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
         return self._server.controls.throttle(n, code, status)

@@ -104,6 +104,7 @@ class MotoEndpoint:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
         self.proxy.set_anomaly_detectors([])
+        self.proxy.set_linked_accounts({})
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of moto's log and of the proxy's access log, for failure messages."""

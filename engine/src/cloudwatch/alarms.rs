@@ -168,6 +168,7 @@ fn alarm(a: &MetricAlarm) -> Alarm {
             .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
         metric: match (a.namespace(), a.metric_name()) {
             (Some(namespace), Some(metric)) => Some(MetricId {
+                account: None,
                 namespace: namespace.to_owned(),
                 metric: metric.to_owned(),
                 dimensions: a

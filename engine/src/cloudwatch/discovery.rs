@@ -45,15 +45,23 @@ pub async fn list(
             .set_namespace(search.namespace.clone())
             .set_metric_name(search.metric.clone())
             .set_dimensions((!filters.is_empty()).then(|| filters.clone()))
+            .set_include_linked_accounts(search.include_linked.then_some(true))
             .set_next_token(token)
             .send()
             .await
             .map_err(|e| from_sdk("ListMetrics", "25 TPS", e))?;
+        // OwningAccounts, when linked accounts are included, runs beside Metrics.
+        let owners = response.owning_accounts();
         found.extend(
-            response
-                .metrics()
-                .iter()
-                .map(metric_id)
+            (response.metrics().iter().enumerate())
+                .map(|(i, m)| {
+                    let mut id = metric_id(m);
+                    id.account = search
+                        .include_linked
+                        .then(|| owners.get(i).cloned())
+                        .flatten();
+                    id
+                })
                 .filter(|id| search.matches(id)),
         );
         pager.then(Next::after(response.next_token()));
@@ -78,6 +86,7 @@ fn metric_id(m: &aws_sdk_cloudwatch::types::Metric) -> MetricId {
         .collect();
     dimensions.sort();
     MetricId {
+        account: None,
         namespace: m.namespace().unwrap_or_default().to_owned(),
         metric: m.metric_name().unwrap_or_default().to_owned(),
         dimensions,

@@ -91,6 +91,7 @@ fn detector(d: &SdkDetector) -> Option<AnomalyDetector> {
     let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
     Some(AnomalyDetector {
         metric: MetricId {
+            account: None,
             namespace: text(single.namespace()),
             metric: text(single.metric_name()),
             dimensions: single

@@ -140,7 +140,8 @@ pub fn to_request(query: &ResolvedMetric, index: usize) -> Result<MetricDataQuer
     let period = i32::try_from(query.period).unwrap_or(i32::MAX);
     let builder = MetricDataQuery::builder()
         .id(request_id(query, index))
-        .return_data(!query.query.hidden);
+        .return_data(!query.query.hidden)
+        .set_account_id(query.query.account.clone());
     let builder = match &query.query.kind {
         MetricKind::Stat {
             namespace,

@@ -111,6 +111,7 @@ pub fn evaluate(
             condition: def.condition(),
             updated,
             metric: Some(playbook::discovery::MetricId {
+                account: None,
                 namespace: def.namespace.clone(),
                 metric: def.metric.clone(),
                 dimensions: def.dimensions.clone().into_iter().collect(),

@@ -101,6 +101,7 @@ pub fn anomaly_detectors(
         .filter(|d| namespace.is_none_or(|n| n == d.namespace))
         .map(|d| AnomalyDetector {
             metric: MetricId {
+                account: None,
                 namespace: d.namespace,
                 metric: d.metric,
                 dimensions: d.dimensions.into_iter().collect(),

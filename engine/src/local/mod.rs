@@ -152,6 +152,15 @@ impl Backend for LocalSource {
         let mut series = Vec::with_capacity(queries.len());
         let mut notes = Vec::new();
         for query in queries {
+            if let Some(account) = &query.query.account {
+                return Err(EngineError::Unsupported {
+                    source_name: self.spec(),
+                    what: format!("read account {account}"),
+                    hint: ": linked accounts are read through CloudWatch cross-account \
+                           observability; a local source holds one account's data"
+                        .into(),
+                });
+            }
             if query.metric().is_none() {
                 return Err(EngineError::Unsupported {
                     source_name: self.spec(),
@@ -321,6 +330,7 @@ impl Backend for LocalSource {
             .store()?
             .keys()
             .map(|k| playbook::query::MetricId {
+                account: None,
                 namespace: k.namespace.clone(),
                 metric: k.metric.clone(),
                 dimensions: k.dimensions.clone(),

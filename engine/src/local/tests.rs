@@ -279,3 +279,20 @@ fn an_interrupt_stops_a_local_query_while_it_reads() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_linked_account_on_a_local_source_says_it_needs_cloudwatch() {
+    let dir = sample_dir("account");
+    let session = session(&dir);
+    let query = metric("Checkout", "Orders")
+        .dim("Service", "checkout")
+        .account("111111111111")
+        .between(WINDOW.0, WINDOW.1);
+    let error = session.run_metrics(&[query]).unwrap_err();
+    assert_eq!(error.kind(), playbook::protocol::ErrorKind::Unsupported);
+    assert!(
+        error.to_string().contains("cross-account observability"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

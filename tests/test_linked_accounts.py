@@ -1,0 +1,83 @@
+"""One notebook asks the same question of two accounts and two regions and charts them
+together: CloudWatch cross-account observability, through the real Rust SDK. moto has
+no cross-account observability, so the test proxy plays the monitoring account (moto's
+own) with one linked source account (a second moto account, reached with credentials moto
+issued for it by STS AssumeRole): GetMetricData queries naming an `AccountId` are asked
+of that account, ListMetrics with `IncludeLinkedAccounts` lists both accounts' metrics
+with `OwningAccounts` beside them, in the CloudWatch model's shapes (tests/aws/cbor_proxy.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+
+import boto3
+
+from conftest import OUT, notebook
+
+BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
+MONITORING = "123456789012"  # moto's own account
+LINKED = "111111111111"
+REGIONS = ["us-east-1", "us-west-2"]
+
+
+def seed(moto, key: dict, account_value: float, region: str, t0: dt.datetime) -> None:
+    cw = boto3.client("cloudwatch", endpoint_url=moto.moto_url, region_name=region, **key)
+    cw.put_metric_data(Namespace="Svc", MetricData=[
+        {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "svc"}],
+         "Timestamp": t0 + dt.timedelta(minutes=m), "Value": account_value + m % 2, "Unit": "Milliseconds"}
+        for m in range(10)])
+
+
+def test_two_accounts_and_two_regions_answer_the_same_question_in_one_chart(moto, tmp_path):
+    moto.reset()
+    creds = moto.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-test")["Credentials"]
+    own = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    linked = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+              "aws_session_token": creds["SessionToken"]}
+    t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
+    # Account × region → a level of its own (and +1 on odd minutes), known here.
+    expected = {}
+    for i, region in enumerate(REGIONS):
+        for account, key, base in [(MONITORING, own, 100.0), (LINKED, linked, 200.0)]:
+            seed(moto, key, base + 10 * i, region, t0)
+            expected[(account, region)] = base + 10 * i + 0.5
+    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    nb = notebook(tmp_path / "accounts.ipynb", f"""
+let found = list_metrics("Svc").metric("Latency").include_linked_accounts().run()?;
+for id in &found {{ println!("FOUND {{}}", id.account.clone().unwrap_or_default()); }}
+let mut chart = LineChart::new("latency by account and region");
+for region in ["us-east-1", "us-west-2"] {{
+    for account in ["{MONITORING}", "{LINKED}"] {{
+        let s = metric("Svc", "Latency").dim("Service", "svc").stat("Average").period(60)
+            .account(account).region(region).between("{start}", "{end}")
+            .label(&format!("{{account}} {{region}}")).fetch()?;
+        println!("MEAN {{}} {{}} {{}} {{}}", account, region, s.summary().mean.unwrap_or(f64::NAN), s.len());
+        chart = chart.series(s);
+    }}
+}}
+chart
+""")
+    OUT.mkdir(exist_ok=True)
+    record_path = OUT / "linked-accounts.record.ipynb"
+    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
+                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(record_path.read_text())
+    text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
+    assert sorted(line.split()[1] for line in text.splitlines() if line.startswith("FOUND")) == [LINKED, MONITORING]
+    means = {(a, r): (float(m), int(n)) for _, a, r, m, n in
+             (line.split() for line in text.splitlines() if line.startswith("MEAN"))}
+    assert {k: v[0] for k, v in means.items()} == expected
+    assert all(n == 10 for _, n in means.values())
+    # One chart, four series; the record says which account and region each came from.
+    svg = next(o["data"]["image/svg+xml"] for c in record["cells"] for o in c.get("outputs", [])
+               if "image/svg+xml" in o.get("data", {}))
+    assert all(f"{a} {r}" in svg for a, r in expected)
+    metric_records = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "metrics"]
+    assert {(q.get("account"), q["region"]) for q in metric_records} == set(expected)
