@@ -5,6 +5,7 @@ use playbook::inventory::{AnomalyDetector, LogGroupInfo};
 use playbook::record::QueryKind;
 
 use crate::Session;
+use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
 use crate::queries::Started;
 
@@ -14,22 +15,10 @@ impl Session {
         &self,
         prefix: Option<&str>,
     ) -> Result<Vec<LogGroupInfo>, EngineError> {
-        let backend = self.backend()?;
-        let started = Started::now();
-        let result = backend.log_group_settings(prefix);
         let text = format!("settings of {}*", prefix.unwrap_or(""));
-        let record = self.record_of(&*backend, QueryKind::LogGroups, text, None, started);
-        self.finish(
-            vec![record],
-            Vec::new(),
-            result,
-            |records, outcome, notes| {
-                records[0].api_calls = outcome.api_calls;
-                records[0].results = outcome.value.len() as u64;
-                records[0].notes = notes.to_vec();
-                outcome.value
-            },
-        )
+        self.run_listing(QueryKind::LogGroups, text, |backend| {
+            backend.log_group_settings(prefix)
+        })
     }
 
     /// The metric anomaly detectors of `namespace` (all: `None`).
@@ -37,14 +26,26 @@ impl Session {
         &self,
         namespace: Option<&str>,
     ) -> Result<Vec<AnomalyDetector>, EngineError> {
-        let backend = self.backend()?;
-        let started = Started::now();
-        let result = backend.anomaly_detectors(namespace);
         let text = format!(
             "anomaly detectors of {}",
             namespace.unwrap_or("every namespace")
         );
-        let record = self.record_of(&*backend, QueryKind::AnomalyDetectors, text, None, started);
+        self.run_listing(QueryKind::AnomalyDetectors, text, |backend| {
+            backend.anomaly_detectors(namespace)
+        })
+    }
+
+    /// Asks the session's source for a list (`call`) and records the call as `kind`.
+    fn run_listing<T>(
+        &self,
+        kind: QueryKind,
+        text: String,
+        call: impl FnOnce(&dyn Backend) -> Result<Outcome<Vec<T>>, EngineError>,
+    ) -> Result<Vec<T>, EngineError> {
+        let backend = self.backend()?;
+        let started = Started::now();
+        let result = call(&*backend);
+        let record = self.record_of(&*backend, kind, text, None, started);
         self.finish(
             vec![record],
             Vec::new(),

@@ -296,3 +296,50 @@ fn a_linked_account_on_a_local_source_says_it_needs_cloudwatch() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn log_group_settings_and_anomaly_detectors_come_from_their_files() {
+    let dir = sample_dir("inventory");
+    let session = session(&dir);
+    // No files: every group on disk, none with a retention policy; no detectors.
+    let groups = session.run_log_group_settings(Some("/ecs")).unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        (groups[0].name.as_str(), groups[0].retention_days),
+        ("/ecs/checkout", None)
+    );
+    assert!(groups[0].stored_bytes.is_some_and(|b| b > 0));
+    assert!(session.run_anomaly_detectors(None).unwrap().is_empty());
+
+    std::fs::write(
+        dir.join("log-groups.json"),
+        r#"[{"name": "ecs/checkout", "retention_days": 7}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("anomaly-detectors.json"),
+        r#"[{"namespace": "Checkout", "metric": "Orders", "dimensions": {"Service": "checkout"}, "stat": "Sum"},
+            {"namespace": "AWS/EC2", "metric": "CPUUtilization", "stat": "Average"}]"#,
+    )
+    .unwrap();
+    let groups = session.run_log_group_settings(None).unwrap();
+    assert_eq!(groups[0].retention_days, Some(7), "a leading / is optional");
+    let detectors = session.run_anomaly_detectors(Some("Checkout")).unwrap();
+    assert_eq!(detectors.len(), 1);
+    assert!(detectors[0].models("Checkout", "Orders"));
+    assert_eq!(
+        detectors[0].metric.dimensions,
+        [("Service".to_owned(), "checkout".to_owned())]
+    );
+
+    std::fs::write(dir.join("anomaly-detectors.json"), r#"{"not": "a list"}"#).unwrap();
+    let error = session.run_anomaly_detectors(None).unwrap_err();
+    assert_eq!(error.kind(), playbook::protocol::ErrorKind::File);
+    assert!(
+        error.to_string().contains("anomaly detector definitions"),
+        "{error}"
+    );
+    let kinds: Vec<_> = session.queries().iter().map(|q| q.kind).collect();
+    assert!(kinds.contains(&playbook::record::QueryKind::AnomalyDetectors));
+    std::fs::remove_dir_all(dir).unwrap();
+}
