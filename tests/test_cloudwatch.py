@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import execute, outputs, start_kernel, stop_kernel
+from conftest import OUT, execute, notebook, outputs, start_kernel, stop_kernel
 
 BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 GROUP = "/ecs/checkout"
@@ -371,3 +371,43 @@ def test_a_50000_row_query_returns_every_row_and_stats_at_the_limit_says_why_not
     stats = query("stats count(*) by @message")
     assert stats["truncated"] and len(stats["rows"]) == 10_000
     assert any("`stats` groups span the window" in note for note in stats["notes"]), stats["notes"]
+
+
+def test_log_anomalies_are_listed_paged_and_cut_to_the_window(seeded):
+    # moto has no log anomaly detectors: the proxy answers ListAnomalies in the Logs
+    # model's shape (tests/aws/cbor_proxy.py), three to a page here.
+    moto, t0, _ = seeded
+    ms = lambda minutes: int((t0 + timedelta(minutes=minutes)).timestamp() * 1000)  # noqa: E731
+    arn = "arn:aws:logs:us-east-1:123456789012:anomaly-detector:checkout"
+
+    def anomaly(n: int, first: int, last: int, group: str = GROUP) -> dict:
+        return {"anomalyId": f"a{n}", "patternId": f"p{n}", "anomalyDetectorArn": arn,
+                "patternString": f"ERROR <*> pattern {n}", "priority": "HIGH", "firstSeen": ms(first),
+                "lastSeen": ms(last), "description": f"pattern {n} is new", "active": True, "state": "Active",
+                "histogram": {str(ms(m)): 10 + n for m in range(first, last + 1, 5)},
+                "logSamples": [], "patternTokens": [],
+                "logGroupArnList": [f"arn:aws:logs:us-east-1:123456789012:log-group:{group}:*"]}
+
+    # In the window (t0 .. t0+60 min): 0, 1 (partly: 50..70), 3, 4; outside: 2; 5 is another group.
+    moto.proxy.set_log_anomalies([anomaly(0, 10, 20), anomaly(1, 50, 70), anomaly(2, 90, 95),
+                                  anomaly(3, 0, 0), anomaly(4, 30, 30), anomaly(5, 10, 20, "/other")], page=3)
+    env = moto.playbook_env(**CLOUDWATCH)
+    start, end = window(t0)[1], window(t0)[3]
+    OUT.mkdir(exist_ok=True)
+    nb = notebook(OUT / "anomalies.ipynb", f"""
+let found = log_anomalies().group("{GROUP}").between("{start}", "{end}").run()?;
+println!("ANOMALIES {{}}", playbook::serde_json::to_string(&found.anomalies)?);
+found
+""")
+    done = subprocess.run([BIN, "run", "--source", "cloudwatch", str(nb), "-o", str(OUT / "anomalies.record.ipynb")],
+                          capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((OUT / "anomalies.record.ipynb").read_text())
+    text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
+    found = json.loads(text.split("ANOMALIES ", 1)[1].splitlines()[0])
+    # Counts inside the window only: 0 → 3 bins of 10; 1 → 50, 55 (60 is the window's end) of 11.
+    assert {a["pattern"]: a["count"] for a in found} == {
+        "ERROR <*> pattern 0": 30, "ERROR <*> pattern 1": 22, "ERROR <*> pattern 3": 13, "ERROR <*> pattern 4": 14}
+    assert [a["count"] for a in found] == sorted((a["count"] for a in found), reverse=True)
+    query = next(q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "log_anomalies")
+    assert query["api_calls"] == 2 and query["results"] == 4  # six anomalies, three a page

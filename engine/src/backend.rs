@@ -141,6 +141,13 @@ pub trait Backend: Send + Sync {
         Vec::new()
     }
 
+    /// The log anomalies of `window` (ListAnomalies; detected over the logs locally).
+    fn log_anomalies(
+        &self,
+        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError>;
+
     /// Log groups whose names start with `prefix`, with their settings (retention).
     fn log_group_settings(
         &self,

@@ -29,6 +29,7 @@ pub mod error;
 pub mod http;
 pub mod inventory;
 pub mod local;
+mod log_anomalies;
 pub mod probe;
 pub mod queries;
 mod row_limit;
@@ -177,6 +178,9 @@ impl Session {
             }
             Request::Queries => Ok(Answer::Queries(self.queries())),
             Request::Alarms { query } => self.run_alarms(query).map(Answer::Alarms),
+            Request::LogAnomalies { query } => {
+                self.run_log_anomalies(query).map(Answer::LogAnomalies)
+            }
             Request::ListMetrics { search } => self.run_list_metrics(search).map(Answer::Metrics),
             Request::SetSource { spec } => self
                 .set_source(spec, "set_source")

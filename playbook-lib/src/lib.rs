@@ -22,6 +22,8 @@
 //!   [`inventory`]: log group settings and anomaly detectors (what is configured).
 //! - [`probe`]: HTTP probes (a canary's requests), timed stage by stage on the host;
 //!   [`local_service`]: a small HTTP service to probe when running on the bundled data.
+//! - [`log_anomalies`]: unusual log patterns in a window (ListAnomalies, or detected
+//!   locally).
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
@@ -51,6 +53,7 @@ pub mod html;
 pub mod input;
 pub mod inventory;
 pub mod local_service;
+pub mod log_anomalies;
 pub mod log_table;
 pub mod logs_query;
 pub mod period;

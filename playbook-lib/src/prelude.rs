@@ -16,6 +16,7 @@ pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
 pub use crate::inventory::{AnomalyDetector, LogGroupInfo, anomaly_detectors, log_group_settings};
 pub use crate::local_service::{LocalService, ServiceFault};
+pub use crate::log_anomalies::{LogAnomalies, LogAnomaliesQuery, LogAnomaly, log_anomalies};
 pub use crate::log_table::{Cell, LogTable, QueryStatistics};
 pub use crate::logs_query::QueryLanguage;
 pub use crate::probe::{Probe, ProbeReport, ProbeResult, probe, probe_all};
@@ -94,6 +95,9 @@ pub fn nameable_types() -> Vec<(String, String)> {
         Aggregate,
         AnomalyDetector,
         LogGroupInfo,
+        LogAnomalies,
+        LogAnomaliesQuery,
+        LogAnomaly,
         Probe,
         ProbeReport,
         ProbeResult,

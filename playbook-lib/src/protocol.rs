@@ -13,6 +13,7 @@ use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::check::CheckResult;
 use crate::context::SessionContext;
 use crate::inventory::{AnomalyDetector, LogGroupInfo};
+use crate::log_anomalies::{LogAnomalies, LogAnomaliesQuery};
 use crate::log_table::LogTable;
 use crate::probe::{Probe, ProbeReport};
 use crate::publish::MetricDatum;
@@ -82,6 +83,8 @@ pub enum Request {
     ListMetrics { search: MetricSearch },
     /// Alarms and their state changes in a window (answer: [`Answer::Alarms`]).
     Alarms { query: AlarmsQuery },
+    /// The log anomalies of a window (answer: [`Answer::LogAnomalies`]).
+    LogAnomalies { query: LogAnomaliesQuery },
     /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
     /// alarm report.
     Binding { name: String },
@@ -126,6 +129,7 @@ pub enum Answer {
     Probes(ProbeReport),
     LogGroupSettings(Vec<LogGroupInfo>),
     AnomalyDetectors(Vec<AnomalyDetector>),
+    LogAnomalies(LogAnomalies),
 }
 
 impl Answer {
@@ -147,6 +151,7 @@ impl Answer {
             Answer::Probes(_) => "probes",
             Answer::LogGroupSettings(_) => "log_group_settings",
             Answer::AnomalyDetectors(_) => "anomaly_detectors",
+            Answer::LogAnomalies(_) => "log_anomalies",
         }
     }
 }
@@ -268,6 +273,7 @@ from_answer! {
     Probes => ProbeReport,
     LogGroupSettings => Vec<LogGroupInfo>,
     AnomalyDetectors => Vec<AnomalyDetector>,
+    LogAnomalies => LogAnomalies,
 }
 
 impl FromAnswer for () {

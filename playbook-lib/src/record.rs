@@ -102,6 +102,8 @@ pub enum QueryKind {
     Probe,
     /// DescribeAnomalyDetectors.
     AnomalyDetectors,
+    /// ListAnomalies (or the local detector).
+    LogAnomalies,
 }
 
 impl QueryKind {
@@ -117,6 +119,7 @@ impl QueryKind {
             QueryKind::PublishMetrics => "publish_metrics",
             QueryKind::Probe => "probe",
             QueryKind::AnomalyDetectors => "anomaly_detectors",
+            QueryKind::LogAnomalies => "log_anomalies",
         }
     }
 }

@@ -60,6 +60,10 @@ request as sent), and ListMetrics with `IncludeLinkedAccounts` lists the monitor
 linked accounts' metrics with `OwningAccounts` beside them (filtered by `OwningAccount`),
 in the CloudWatch model's output shapes. `MotoEndpoint.reset()` unlinks them.
 
+Log anomalies (moto has no log anomaly detectors): `set_log_anomalies([...])` (in-process)
+sets what ListAnomalies answers, in the Logs model's `Anomaly` shape, filtered by
+`anomalyDetectorArn` and paged by `limit`/`nextToken`. `MotoEndpoint.reset()` clears them.
+
 Logs Insights' row limit (moto returns every matching row): a completed GetQueryResults
 passed through is cut to the StartQuery's `limit` (default and at most 10,000 rows), as
 the service documents.
@@ -492,6 +496,10 @@ class _Handler(BaseHTTPRequestHandler):
         controls = self.server.controls
         controls.record_logs(op)
         encoding = self.headers.get("Content-Encoding", "")
+        if op == "ListAnomalies":
+            # moto has no log anomaly detectors: answered here, in the Logs model's
+            # ListAnomaliesResponse shape, from the anomalies a test set.
+            return _logs_reply(200, controls.list_anomalies(_json_doc(body, encoding)))
         if op == "StartQuery" and controls.take_quota_full():
             return _logs_error("LimitExceededException",
                                "Account maximum query concurrency limit of [30] reached")
@@ -863,6 +871,31 @@ class ProxyControls:
         self._anomaly_detectors: list[dict[str, Any]] = []
         self._row_limits: dict[str, int] = {}
         self._linked: dict[str, str] = {}
+        self._log_anomalies: list[dict[str, Any]] = []
+        self._anomaly_page = 50
+
+    # -- log anomalies (moto has none) ---------------------------------------------------
+
+    def set_log_anomalies(self, anomalies: list[dict[str, Any]], page: int = 50) -> dict[str, Any]:
+        """Replaces the anomalies ListAnomalies answers (members of the Logs model's
+        `Anomaly` shape), `page` to a page unless the request's `limit` says."""
+        with self._lock:
+            self._log_anomalies = [dict(a) for a in anomalies]
+            self._anomaly_page = page
+        return {"log_anomalies": len(anomalies)}
+
+    def list_anomalies(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListAnomalies' answer, filtered by `anomalyDetectorArn`, paged by `limit`
+        (the `nextToken` is the index of the next anomaly)."""
+        with self._lock:
+            found = [a for a in self._log_anomalies
+                     if request.get("anomalyDetectorArn") in (None, a["anomalyDetectorArn"])]
+        start = int(request.get("nextToken") or 0)
+        limit = int(request.get("limit") or self._anomaly_page)
+        page = {"anomalies": found[start:start + limit]}
+        if start + limit < len(found):
+            page["nextToken"] = str(start + limit)
+        return page
 
     # -- cross-account observability (moto has none) -------------------------------------
 
@@ -1124,6 +1157,9 @@ class CborProxy:
 
     def set_linked_accounts(self, linked: dict[str, str]) -> dict[str, Any]:
         return self._server.controls.set_linked_accounts(linked)
+
+    def set_log_anomalies(self, anomalies: list[dict[str, Any]], page: int = 50) -> dict[str, Any]:
+        return self._server.controls.set_log_anomalies(anomalies, page)
 
     def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
         return self._server.controls.throttle(n, code, status)

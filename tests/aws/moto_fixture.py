@@ -105,6 +105,7 @@ class MotoEndpoint:
             response.read()
         self.proxy.set_anomaly_detectors([])
         self.proxy.set_linked_accounts({})
+        self.proxy.set_log_anomalies([])
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of moto's log and of the proxy's access log, for failure messages."""

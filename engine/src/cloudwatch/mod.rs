@@ -14,6 +14,7 @@ pub mod events;
 mod insights_queue;
 mod inventory;
 pub mod limiter;
+pub mod log_anomalies;
 pub mod logs;
 pub mod metrics;
 mod paging;
@@ -399,6 +400,16 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let search = search.clone();
         self.run_query(async move { discovery::list(&shared, &search).await })
+    }
+
+    fn log_anomalies(
+        &self,
+        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run_query(async move { log_anomalies::list(&shared, &query, window).await })
     }
 
     fn log_group_settings(

@@ -9,6 +9,7 @@ pub mod filter_pattern;
 #[cfg(test)]
 mod fuzz;
 mod inventory;
+mod log_anomalies;
 pub mod logs;
 mod metric_files;
 pub mod metrics;
@@ -364,6 +365,24 @@ impl Backend for LocalSource {
             .into_iter()
             .map(|g| g.name)
             .collect())
+    }
+
+    fn log_anomalies(
+        &self,
+        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        window: TimeRange,
+    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError> {
+        if query.groups.is_empty() {
+            return Err(EngineError::InvalidInput(
+                "name the log groups to look at: log_anomalies().group(\"/ecs/checkout\")".into(),
+            ));
+        }
+        let chosen = (query.groups.iter())
+            .map(|name| self.group(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cancelled.store(false, Ordering::SeqCst);
+        let report = log_anomalies::detect(&chosen, window, &self.cancelled)?;
+        Ok(Outcome::new(report, 0))
     }
 
     fn log_group_settings(

@@ -343,3 +343,81 @@ fn log_group_settings_and_anomaly_detectors_come_from_their_files() {
     assert!(kinds.contains(&playbook::record::QueryKind::AnomalyDetectors));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn local_log_anomalies_are_new_patterns_and_patterns_seen_far_more_often() {
+    let dir = std::env::temp_dir().join(format!("playbook-anomalies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("logs/app")).unwrap();
+    let mut lines = Vec::new();
+    let at = |minute: i64, second: i64| {
+        let t: chrono::DateTime<chrono::Utc> = "2026-11-12T14:00:00Z".parse().unwrap();
+        (t + chrono::TimeDelta::seconds(minute * 60 + second))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    for minute in 0..120 {
+        lines.push(format!("{} INFO ok", at(minute, 0)));
+    }
+    // The baseline hour (14:00–15:00): 6 slow warnings. The window (15:00–16:00): 30 (5×),
+    // 8 timeouts (new), 3 rare errors (new, too few).
+    for i in 0..6 {
+        lines.push(format!("{} WARN slow request {i}", at(i * 10, 5)));
+    }
+    for i in 0..30 {
+        lines.push(format!("{} WARN slow request {i}", at(60 + i * 2, 5)));
+    }
+    for i in 0..8 {
+        lines.push(format!(
+            "{} ERROR TimeoutError after {} ms",
+            at(90 + i, 7),
+            5000 + i
+        ));
+    }
+    for i in 0..3 {
+        lines.push(format!("{} ERROR rare", at(100 + i, 9)));
+    }
+    lines.sort();
+    std::fs::write(dir.join("logs/app/s.log"), lines.join("\n") + "\n").unwrap();
+    let session = session(&dir);
+    let query = playbook::log_anomalies::log_anomalies()
+        .group("/app")
+        .between("2026-11-12T15:00:00Z", "2026-11-12T16:00:00Z");
+    let found = session.run_log_anomalies(&query).unwrap();
+    let seen: Vec<(String, u64, Option<String>)> = (found.anomalies.iter())
+        .map(|a| (a.pattern.clone(), a.count, a.priority.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "<*> WARN slow request <*>".to_owned(),
+                30,
+                Some("MEDIUM".to_owned())
+            ),
+            (
+                "<*> ERROR TimeoutError after <*> ms".to_owned(),
+                8,
+                Some("HIGH".to_owned())
+            ),
+        ]
+    );
+    let timeouts = &found.anomalies[1];
+    assert!(
+        timeouts.description.starts_with("new: seen 8 times"),
+        "{}",
+        timeouts.description
+    );
+    assert_eq!(timeouts.histogram.iter().map(|(_, n)| n).sum::<u64>(), 8);
+    assert_eq!(timeouts.groups, ["/app"]);
+    // Nothing before the window: no baseline, no claim.
+    let early = playbook::log_anomalies::log_anomalies()
+        .group("/app")
+        .between("2026-11-12T13:00:00Z", "2026-11-12T14:00:30Z");
+    let none = session.run_log_anomalies(&early).unwrap();
+    assert!(none.anomalies.is_empty() && none.notes[0].contains("no events before the window"));
+    // A local source needs the groups named.
+    let unnamed = playbook::log_anomalies::log_anomalies()
+        .between("2026-11-12T15:00:00Z", "2026-11-12T16:00:00Z");
+    assert!(session.run_log_anomalies(&unnamed).is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}
