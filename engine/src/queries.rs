@@ -373,30 +373,13 @@ impl Session {
         started: Started,
     ) -> QueryRecord {
         QueryRecord {
-            kind,
-            source: backend.spec(),
             region: backend.region(),
             account: backend.account(),
             role: backend.role(),
             endpoint: backend.endpoint(),
-            query,
-            language: Default::default(),
-            groups: Vec::new(),
             window,
-            period: None,
-            query_ids: Vec::new(),
-            api_calls: 0,
-            retried_calls: 0,
-            status: QueryStatus::Ok,
-            results: 0,
-            statistics: None,
-            notes: Vec::new(),
-            console_url: None,
-            started_at: started.0,
             duration_ms: u64::try_from(started.1.elapsed().as_millis()).unwrap_or(u64::MAX),
-            error: None,
-            error_kind: None,
-            probe: None,
+            ..QueryRecord::new(kind, backend.spec(), query, started.0)
         }
     }
 

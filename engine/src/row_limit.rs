@@ -35,7 +35,10 @@ pub(crate) fn run(
         Ok(order) => order,
         Err(reason) => {
             let mut first = first;
-            first.notes.push(reason);
+            let rows = first.value.len();
+            first.notes.push(format!(
+                "the result reached the row limit ({rows} rows), {reason}"
+            ));
             return Ok(first);
         }
     };
@@ -47,27 +50,29 @@ pub(crate) fn run(
 /// The order of a splittable query's rows, or why it cannot be split.
 fn why_not(query: &LogsQuery) -> Result<Option<(String, bool)>, String> {
     if !query.language.is_default() {
-        return Err("not split at the row limit: only Logs Insights QL queries are".into());
+        return Err("not split (only Logs Insights QL queries are): more rows matched; narrow the window or filter first".into());
     }
     if query
         .limit
         .is_some_and(|l| l < playbook_insights::DEFAULT_LIMIT)
     {
-        return Err("not split: the query asks for at most this many rows".into());
+        return Err("as many as the query asked for (its own limit)".into());
     }
     let parsed = playbook_insights::parse(&query.query).map_err(|e| {
-        format!("not split at the row limit: the query could not be read here ({e})")
+        format!(
+            "not split (the query could not be read here: {e}); narrow the window or filter first"
+        )
     })?;
     match parsed.splitting() {
         Splitting::Rows { order } => Ok(order),
         Splitting::Aggregates => Err(
-            "not split at the row limit: `stats` groups span the window, so parts would break \
+            "not split: `stats` groups span the window, so parts would break \
              them; group by fewer fields, bin() wider, or filter first"
                 .into(),
         ),
-        Splitting::Limited(_) => Err("not split: the query's own `limit` asks for no more".into()),
+        Splitting::Limited(_) => Err("as many as the query asked for (its own `limit`)".into()),
         Splitting::Deduplicated => Err(
-            "not split at the row limit: `dedup` keeps one row per value over the whole window; \
+            "not split: `dedup` keeps one row per value over the whole window; \
              narrow the window or filter first"
                 .into(),
         ),
@@ -84,6 +89,8 @@ struct Split {
     parts: Vec<(TimeRange, LogTable)>,
     template: LogTable,
     still_truncated: bool,
+    /// The first query's notes (a wait in the queue, retries), kept for the whole result.
+    notes: Vec<String>,
 }
 
 impl Split {
@@ -96,6 +103,7 @@ impl Split {
             parts: Vec::new(),
             template: first.value,
             still_truncated: false,
+            notes: first.notes,
         }
     }
 
@@ -145,6 +153,7 @@ impl Split {
         table.truncated = self.still_truncated;
         table.statistics = sum_statistics(&self.parts);
         let mut outcome = Outcome::new(table, self.calls);
+        outcome.notes = self.notes;
         outcome.retried_calls = self.retried;
         outcome.query_ids = self.query_ids;
         outcome.notes.push(if self.still_truncated {

@@ -79,6 +79,44 @@ pub struct QueryRecord {
     pub probe: Option<Box<crate::probe::ProbeResult>>,
 }
 
+impl QueryRecord {
+    /// A record of `kind` asked of `source` at `started_at`, with nothing else known yet:
+    /// no window, calls or results, status ok. The engine fills in the rest.
+    pub fn new(
+        kind: QueryKind,
+        source: String,
+        query: String,
+        started_at: DateTime<Utc>,
+    ) -> QueryRecord {
+        QueryRecord {
+            kind,
+            source,
+            region: None,
+            account: None,
+            role: None,
+            endpoint: None,
+            query,
+            language: Default::default(),
+            groups: Vec::new(),
+            window: None,
+            period: None,
+            query_ids: Vec::new(),
+            api_calls: 0,
+            retried_calls: 0,
+            status: QueryStatus::Ok,
+            results: 0,
+            statistics: None,
+            notes: Vec::new(),
+            console_url: None,
+            started_at,
+            duration_ms: 0,
+            error: None,
+            error_kind: None,
+            probe: None,
+        }
+    }
+}
+
 /// The kinds of query the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -182,7 +182,8 @@ async fn check_still_wanted(
     Ok(())
 }
 
-/// The table of a completed query, flagged (with a note) when it reached the row limit.
+/// The table of a completed query, flagged when it reached the row limit (what that
+/// means for the result is said once, for every source, by `row_limit`).
 fn complete(
     query: &LogsQuery,
     groups: &[String],
@@ -204,11 +205,6 @@ fn complete(
     table.query_id = Some(id.to_owned());
     let mut outcome = Outcome::new(table, api_calls);
     outcome.query_ids = vec![id.to_owned()];
-    if outcome.value.truncated {
-        outcome.notes.push(format!(
-            "the result reached the row limit ({limit}): more rows matched; narrow the window or aggregate with stats"
-        ));
-    }
     outcome
 }
 

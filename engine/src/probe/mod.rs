@@ -146,35 +146,25 @@ impl Session {
 
 /// A probe's entry in the query log.
 fn record(result: &ProbeResult) -> QueryRecord {
+    let query = format!("{} {}", result.method, result.url);
     QueryRecord {
-        kind: QueryKind::Probe,
-        source: "http".to_owned(),
-        region: None,
-        account: None,
-        role: None,
-        endpoint: None,
-        query: format!("{} {}", result.method, result.url),
-        language: Default::default(),
-        groups: Vec::new(),
-        window: None,
-        period: None,
-        query_ids: Vec::new(),
         api_calls: 1,
-        retried_calls: 0,
         status: if result.ok {
             QueryStatus::Ok
         } else {
             QueryStatus::Failed
         },
         results: u64::from(result.status.is_some()),
-        statistics: None,
         notes: vec![timing_note(result)],
-        console_url: None,
-        started_at: result.started_at,
         duration_ms: result.timings.total_ms.round() as u64,
         error: result.failure.as_ref().map(|_| result.outcome()),
-        error_kind: None,
         probe: Some(Box::new(result.clone())),
+        ..QueryRecord::new(
+            QueryKind::Probe,
+            "http".to_owned(),
+            query,
+            result.started_at,
+        )
     }
 }
 
