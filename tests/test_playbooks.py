@@ -118,3 +118,21 @@ def test_post_deploy_gate_fails_on_the_bad_deploy():
     verdicts = {c["name"]: c["verdict"] for c in record["metadata"]["playbook"]["checks"]}
     assert verdicts["5xx rate after the deploy"] == "fail"
     assert verdicts["database connections (saturation)"] == "fail"
+
+
+def test_the_error_spike_playbook_names_who_is_behind_the_errors():
+    from test_contributors import expected_top
+
+    done, record = run("error-spike")
+    assert done.returncode == 0, done.stderr[-3000:]
+    meta = record["metadata"]["playbook"]
+    query = next(q for q in meta["queries"] if q["kind"] == "contributors")
+    assert "checkout-5xx-by-route" in query["query"] and query["results"] == 5
+    assert query["window"] == {"start": "2026-11-12T13:30:00Z", "end": "2026-11-12T15:30:00Z"}
+    cell = next(c for c in record["cells"] if c.get("id") == "top-contributors")
+    data = next(o["data"] for o in cell["outputs"] if "text/html" in o.get("data", {}))
+    assert "image/svg+xml" in data and "<th>route</th><th>error</th>" in data["text/html"]
+    expected, total, _ = expected_top("checkout-5xx-by-route", "2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z")
+    text = "".join(o.get("text", "") for o in cell["outputs"])
+    label = " · ".join(expected[0][0])
+    assert f"most failed requests: {label} ({100 * expected[0][1] / total:.0f}% of them)" in text, text

@@ -2,7 +2,9 @@
 //! (`alarms.json`, each notifying the on-call topic) that the local source evaluates over
 //! the generated metrics, so the incident has an alarm timeline like CloudWatch's; log
 //! group retention (`log-groups.json`) and the KPIs' anomaly detectors
-//! (`anomaly-detectors.json`), which an operational readiness review checks.
+//! (`anomaly-detectors.json`), which an operational readiness review checks; and the
+//! Contributor Insights rules a team writes for "who is behind the errors?"
+//! (`insight-rules/NAME.json`, CloudWatch's rule syntax).
 
 use std::io::{self, Write};
 
@@ -49,7 +51,33 @@ pub fn write(files: &mut Files, scenario: &Scenario) -> io::Result<u64> {
          "actions": [ONCALL_TOPIC]}
     ]);
     write_json(files, "alarms.json", &alarms)?;
+    write_rules(files, scenario)?;
     Ok(3)
+}
+
+/// The rules: failed requests by route and error, and time spent per task.
+fn write_rules(files: &mut Files, scenario: &Scenario) -> io::Result<()> {
+    let schema = json!({"Name": "CloudWatchLogRule", "Version": 1});
+    write_json(
+        files,
+        "insight-rules/checkout-5xx-by-route.json",
+        &json!({
+            "Schema": schema, "LogGroupNames": [scenario.log_group], "LogFormat": "JSON",
+            "Contribution": {"Keys": ["$.route", "$.error"],
+                             "Filters": [{"Match": "$.status", "GreaterThan": 499}]},
+            "AggregateOn": "Count"
+        }),
+    )?;
+    write_json(
+        files,
+        "insight-rules/checkout-latency-by-task.json",
+        &json!({
+            "Schema": schema, "LogGroupNames": [format!("{}*", scenario.log_group)], "LogFormat": "JSON",
+            "Contribution": {"Keys": ["$.task"], "ValueOf": "$.latency_ms",
+                             "Filters": [{"Match": "$.latency_ms", "IsPresent": true}]},
+            "AggregateOn": "Sum"
+        }),
+    )
 }
 
 fn write_json(files: &mut Files, name: &str, value: &serde_json::Value) -> io::Result<()> {

@@ -141,6 +141,15 @@ pub trait Backend: Send + Sync {
         Vec::new()
     }
 
+    /// The top contributors of a Contributor Insights rule over `window`, `period` seconds
+    /// per point (GetInsightRuleReport; the rule's definition evaluated over local logs).
+    fn contributors(
+        &self,
+        query: &playbook::contributors::ContributorsQuery,
+        window: TimeRange,
+        period: u32,
+    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError>;
+
     /// The log anomalies of `window` (ListAnomalies; detected over the logs locally).
     fn log_anomalies(
         &self,

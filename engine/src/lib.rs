@@ -24,6 +24,7 @@ pub mod backend;
 pub mod bindings;
 pub mod cloudwatch;
 pub mod console;
+mod contributors;
 pub mod delivery;
 pub mod error;
 pub mod http;
@@ -178,6 +179,9 @@ impl Session {
             }
             Request::Queries => Ok(Answer::Queries(self.queries())),
             Request::Alarms { query } => self.run_alarms(query).map(Answer::Alarms),
+            Request::Contributors { query } => {
+                self.run_contributors(query).map(Answer::Contributors)
+            }
             Request::LogAnomalies { query } => {
                 self.run_log_anomalies(query).map(Answer::LogAnomalies)
             }

@@ -4,6 +4,7 @@
 //! cell, so no query cell waits for a compile).
 
 use crate::alarms::AlarmReport;
+use crate::contributors::TopContributors;
 use crate::error::Result;
 use crate::host;
 use crate::log_table::LogTable;
@@ -17,6 +18,7 @@ pub enum BoundType {
     LogTable,
     SeriesSet,
     AlarmReport,
+    TopContributors,
 }
 
 impl BoundType {
@@ -26,6 +28,7 @@ impl BoundType {
             BoundType::LogTable => "::playbook::log_table::LogTable",
             BoundType::SeriesSet => "::playbook::series_set::SeriesSet",
             BoundType::AlarmReport => "::playbook::alarms::AlarmReport",
+            BoundType::TopContributors => "::playbook::contributors::TopContributors",
         }
     }
 
@@ -35,6 +38,7 @@ impl BoundType {
             BoundType::LogTable => "LogTable",
             BoundType::SeriesSet => "SeriesSet",
             BoundType::AlarmReport => "AlarmReport",
+            BoundType::TopContributors => "TopContributors",
         }
     }
 }
@@ -45,6 +49,7 @@ pub enum Bound {
     LogTable(LogTable),
     SeriesSet(SeriesSet),
     AlarmReport(AlarmReport),
+    TopContributors(TopContributors),
 }
 
 impl Bound {
@@ -54,6 +59,7 @@ impl Bound {
             Bound::LogTable(_) => BoundType::LogTable,
             Bound::SeriesSet(_) => BoundType::SeriesSet,
             Bound::AlarmReport(_) => BoundType::AlarmReport,
+            Bound::TopContributors(_) => BoundType::TopContributors,
         }
     }
 
@@ -63,6 +69,7 @@ impl Bound {
             Bound::LogTable(table) => Answer::Table(table.clone()),
             Bound::SeriesSet(set) => Answer::Series(set.clone()),
             Bound::AlarmReport(report) => Answer::Alarms(report.clone()),
+            Bound::TopContributors(report) => Answer::Contributors(report.clone()),
         }
     }
 }

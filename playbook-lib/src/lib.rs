@@ -22,6 +22,8 @@
 //!   [`inventory`]: log group settings and anomaly detectors (what is configured).
 //! - [`probe`]: HTTP probes (a canary's requests), timed stage by stage on the host;
 //!   [`local_service`]: a small HTTP service to probe when running on the bundled data.
+//! - [`contributors`]: a Contributor Insights rule's top contributors (GetInsightRuleReport,
+//!   or the rule evaluated over local logs).
 //! - [`log_anomalies`]: unusual log patterns in a window (ListAnomalies, or detected
 //!   locally).
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
@@ -44,6 +46,7 @@ pub mod bindings;
 pub mod chart;
 pub mod check;
 pub mod context;
+pub mod contributors;
 pub use context::parameter;
 pub mod discovery;
 pub mod display;

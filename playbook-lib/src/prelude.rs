@@ -10,6 +10,9 @@ pub use crate::chart::LineChart;
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};
 pub use crate::context::{SessionContext, context, echo, parameter};
+pub use crate::contributors::{
+    Contributor, ContributorOrder, ContributorsQuery, TopContributors, contributors,
+};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
 pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
@@ -97,6 +100,10 @@ pub fn nameable_types() -> Vec<(String, String)> {
         LogGroupInfo,
         LogAnomalies,
         LogAnomaliesQuery,
+        Contributor,
+        ContributorOrder,
+        ContributorsQuery,
+        TopContributors,
         LogAnomaly,
         Probe,
         ProbeReport,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::alarms::{AlarmReport, AlarmsQuery};
 use crate::check::CheckResult;
 use crate::context::SessionContext;
+use crate::contributors::{ContributorsQuery, TopContributors};
 use crate::inventory::{AnomalyDetector, LogGroupInfo};
 use crate::log_anomalies::{LogAnomalies, LogAnomaliesQuery};
 use crate::log_table::LogTable;
@@ -85,6 +86,8 @@ pub enum Request {
     Alarms { query: AlarmsQuery },
     /// The log anomalies of a window (answer: [`Answer::LogAnomalies`]).
     LogAnomalies { query: LogAnomaliesQuery },
+    /// A Contributor Insights rule's top contributors (answer: [`Answer::Contributors`]).
+    Contributors { query: ContributorsQuery },
     /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
     /// alarm report.
     Binding { name: String },
@@ -130,6 +133,7 @@ pub enum Answer {
     LogGroupSettings(Vec<LogGroupInfo>),
     AnomalyDetectors(Vec<AnomalyDetector>),
     LogAnomalies(LogAnomalies),
+    Contributors(TopContributors),
 }
 
 impl Answer {
@@ -152,6 +156,7 @@ impl Answer {
             Answer::LogGroupSettings(_) => "log_group_settings",
             Answer::AnomalyDetectors(_) => "anomaly_detectors",
             Answer::LogAnomalies(_) => "log_anomalies",
+            Answer::Contributors(_) => "contributors",
         }
     }
 }
@@ -274,6 +279,7 @@ from_answer! {
     LogGroupSettings => Vec<LogGroupInfo>,
     AnomalyDetectors => Vec<AnomalyDetector>,
     LogAnomalies => LogAnomalies,
+    Contributors => TopContributors,
 }
 
 impl FromAnswer for () {

@@ -142,6 +142,8 @@ pub enum QueryKind {
     AnomalyDetectors,
     /// ListAnomalies (or the local detector).
     LogAnomalies,
+    /// GetInsightRuleReport (or a rule evaluated over local logs).
+    Contributors,
 }
 
 impl QueryKind {
@@ -158,6 +160,7 @@ impl QueryKind {
             QueryKind::Probe => "probe",
             QueryKind::AnomalyDetectors => "anomaly_detectors",
             QueryKind::LogAnomalies => "log_anomalies",
+            QueryKind::Contributors => "contributors",
         }
     }
 }

@@ -60,6 +60,14 @@ request as sent), and ListMetrics with `IncludeLinkedAccounts` lists the monitor
 linked accounts' metrics with `OwningAccounts` beside them (filtered by `OwningAccount`),
 in the CloudWatch model's output shapes. `MotoEndpoint.reset()` unlinks them.
 
+Contributor Insights reports (moto keeps rules but has no GetInsightRuleReport):
+`set_insight_contributions(rule, [{"Keys": [...], "Values": [[epoch s, value], ...]}])`
+(in-process) gives a rule's raw contributions; GetInsightRuleReport is then answered by
+the proxy for rules moto has (PutInsightRule; ResourceNotFoundException otherwise), with
+the key labels and aggregation from the rule's definition, in the CloudWatch model's
+output shape (see insight_reports.py). `insight_requests()` lists the requests seen.
+`MotoEndpoint.reset()` clears them.
+
 Log anomalies (moto has no log anomaly detectors): `set_log_anomalies([...])` (in-process)
 sets what ListAnomalies answers, in the Logs model's `Anomaly` shape, filtered by
 `anomalyDetectorArn` and paged by `limit`/`nextToken`. `MotoEndpoint.reset()` clears them.
@@ -130,6 +138,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import cbor2
+
+try:  # imported as aws.cbor_proxy, or run as a script
+    from . import insight_reports
+except ImportError:
+    import insight_reports  # type: ignore[no-redef]
 
 # Smithy service shape name → botocore service name. Only these get shape-aware
 # conversion; other RPCv2-CBOR services would be converted generically.
@@ -573,6 +586,9 @@ class _Handler(BaseHTTPRequestHandler):
             if answer is not None:
                 cbor_body = encode_cbor(json_to_cbor(answer, op_model.output_shape))
                 return _Reply(200, _protocol_headers(cbor_body), cbor_body)
+        if op == "GetInsightRuleReport" and op_model is not None:
+            # moto has no GetInsightRuleReport: answered here (insight_reports.py).
+            return self._insight_report(target_prefix, request, op_model)
         if op == "DescribeAnomalyDetectors" and op_model is not None:
             # moto has no anomaly detectors (500): answered here, in the CloudWatch model's
             # DescribeAnomalyDetectorsOutput shape, from the detectors a test set.
@@ -638,6 +654,29 @@ class _Handler(BaseHTTPRequestHandler):
             reply = cbor_error(status, "InternalFailure", html_text(data) or f"HTTP {status}")
         reply.headers = passed + reply.headers
         return reply
+
+    def _insight_report(self, target_prefix: str, request: dict[str, Any], op_model: Any) -> _Reply:
+        """GetInsightRuleReport for a rule moto keeps, from the contributions a test set."""
+        controls = self.server.controls
+        controls.record_insight_request(request)
+        try:
+            insight_reports.check(request)
+            name = request["RuleName"]
+            rules = self._ask_as(MOTO_ACCOUNT, {}, target_prefix, "DescribeInsightRules", {})
+            rule = next((r for r in rules.get("InsightRules", []) if r["Name"] == name), None)
+            if rule is None:
+                raise insight_reports.ReportError("ResourceNotFoundException", f"Rule {name} does not exist.")
+            definition = json.loads(rule["Definition"])
+            data = {
+                "KeyLabels": [k.removeprefix("$.") for k in definition["Contribution"]["Keys"]],
+                "AggregationStatistic": definition["AggregateOn"],
+                "Contributors": controls.insight_contributions(name),
+            }
+            doc = insight_reports.report(request, data)
+        except insight_reports.ReportError as error:
+            return cbor_error(400 if error.code != "ResourceNotFoundException" else 404, error.code, error.message)
+        cbor_body = encode_cbor(json_to_cbor(doc, op_model.output_shape))
+        return _Reply(200, _protocol_headers(cbor_body), cbor_body)
 
     def _across_accounts(
         self, target_prefix: str, op: str, request: dict[str, Any], linked: dict[str, str]
@@ -873,6 +912,37 @@ class ProxyControls:
         self._linked: dict[str, str] = {}
         self._log_anomalies: list[dict[str, Any]] = []
         self._anomaly_page = 50
+        self._insight_contributions: dict[str, list[dict[str, Any]]] = {}
+        self._insight_requests: list[dict[str, Any]] = []
+
+    # -- Contributor Insights reports (moto has none) -------------------------------------
+
+    def set_insight_contributions(self, rule: str, contributors: list[dict[str, Any]]) -> dict[str, Any]:
+        """Sets a rule's raw contributions: [{"Keys": [...], "Values": [[epoch s, v], ...]}]
+        (an empty list forgets them; `reset_insights()` forgets every rule's)."""
+        checked = [{"Keys": [str(k) for k in c["Keys"]],
+                    "Values": [[float(t), float(v)] for t, v in c["Values"]]} for c in contributors]
+        with self._lock:
+            self._insight_contributions[rule] = checked
+        return {"contributors": len(checked)}
+
+    def reset_insights(self) -> None:
+        with self._lock:
+            self._insight_contributions.clear()
+            self._insight_requests.clear()
+
+    def insight_contributions(self, rule: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._insight_contributions.get(rule, []))
+
+    def record_insight_request(self, request: dict[str, Any]) -> None:
+        with self._lock:
+            self._insight_requests.append(dict(request))
+
+    def insight_requests(self) -> list[dict[str, Any]]:
+        """Every GetInsightRuleReport request seen (as JSON: times in epoch seconds)."""
+        with self._lock:
+            return list(self._insight_requests)
 
     # -- log anomalies (moto has none) ---------------------------------------------------
 
@@ -1160,6 +1230,15 @@ class CborProxy:
 
     def set_log_anomalies(self, anomalies: list[dict[str, Any]], page: int = 50) -> dict[str, Any]:
         return self._server.controls.set_log_anomalies(anomalies, page)
+
+    def set_insight_contributions(self, rule: str, contributors: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._server.controls.set_insight_contributions(rule, contributors)
+
+    def reset_insights(self) -> None:
+        self._server.controls.reset_insights()
+
+    def insight_requests(self) -> list[dict[str, Any]]:
+        return self._server.controls.insight_requests()
 
     def throttle(self, n: int, code: str = "Throttling", status: int = 400) -> dict[str, Any]:
         return self._server.controls.throttle(n, code, status)

@@ -106,6 +106,7 @@ class MotoEndpoint:
         self.proxy.set_anomaly_detectors([])
         self.proxy.set_linked_accounts({})
         self.proxy.set_log_anomalies([])
+        self.proxy.reset_insights()
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of moto's log and of the proxy's access log, for failure messages."""

@@ -8,6 +8,7 @@
 
 pub mod alarms;
 pub mod batch;
+mod contributors;
 pub mod discovery;
 pub mod errors;
 pub mod events;
@@ -400,6 +401,17 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let search = search.clone();
         self.run_query(async move { discovery::list(&shared, &search).await })
+    }
+
+    fn contributors(
+        &self,
+        query: &playbook::contributors::ContributorsQuery,
+        window: TimeRange,
+        period: u32,
+    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run_query(async move { contributors::report(&shared, &query, window, period).await })
     }
 
     fn log_anomalies(

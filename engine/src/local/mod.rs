@@ -4,10 +4,12 @@
 //! `DIR/logs/<group>/<stream>.jsonl|.log[.gz]`.
 
 pub mod alarms;
+mod contributors;
 pub mod files;
 pub mod filter_pattern;
 #[cfg(test)]
 mod fuzz;
+pub mod insight_rule;
 mod inventory;
 mod log_anomalies;
 pub mod logs;
@@ -365,6 +367,19 @@ impl Backend for LocalSource {
             .into_iter()
             .map(|g| g.name)
             .collect())
+    }
+
+    fn contributors(
+        &self,
+        query: &playbook::contributors::ContributorsQuery,
+        window: TimeRange,
+        period: u32,
+    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError> {
+        let rule = contributors::rule(&self.dir, &query.rule, &self.spec())?;
+        let all = groups(&self.dir.join("logs"))?;
+        self.cancelled.store(false, Ordering::SeqCst);
+        let report = contributors::evaluate(&rule, &all, query, window, period, &self.cancelled)?;
+        Ok(Outcome::new(report, 0))
     }
 
     fn log_anomalies(

@@ -140,6 +140,15 @@ pub(crate) fn run(session: &Session, magic: Magic) -> MagicResult {
                 Bound::AlarmReport(report),
             ))
         }
+        Magic::Contributors { bind, args } => {
+            let report = session.run_contributors(&args.query()).map_err(failed)?;
+            Ok(bound(
+                session,
+                bind,
+                report.bundle(),
+                Bound::TopContributors(report),
+            ))
+        }
         Magic::Metrics { bind, args, body } => {
             let mut queries =
                 metric_queries(&body).map_err(|m| ("MagicSyntaxError".to_owned(), m))?;

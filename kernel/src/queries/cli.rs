@@ -16,7 +16,8 @@ use playbook_engine::error::EngineError;
 use crate::exit::Exit;
 
 use super::options::{
-    AlarmsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs, metric_search, metric_spec,
+    AlarmsArgs, ContributorsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs, metric_search,
+    metric_spec,
 };
 
 /// How to print.
@@ -82,6 +83,13 @@ pub(crate) enum QueryCommand {
     Alarms {
         #[command(flatten)]
         args: AlarmsArgs,
+        #[command(flatten)]
+        print: Print,
+    },
+    /// A Contributor Insights rule's top contributors: RULE [--top 10] [--order-by maximum].
+    Contributors {
+        #[command(flatten)]
+        args: ContributorsArgs,
         #[command(flatten)]
         print: Print,
     },
@@ -196,6 +204,14 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
         QueryCommand::Alarms { args, print } => {
             use_source(session, &args.window)?;
             let report = session.run_alarms(&args.query())?;
+            if print.json {
+                return json(out, &report);
+            }
+            plain(out, &report)
+        }
+        QueryCommand::Contributors { args, print } => {
+            use_source(session, &args.window)?;
+            let report = session.run_contributors(&args.query())?;
             if print.json {
                 return json(out, &report);
             }

@@ -8,12 +8,14 @@
 //! - `%%events [NAME =] --group G [--pattern P] [--since …]`: FilterLogEvents;
 //! - `%%alarms [NAME =] [--state ALARM] [--prefix P] [--since …]`: alarms and their state
 //!   changes in the window;
+//! - `%%contributors [NAME =] RULE [--top 10] [--order-by sum|maximum] [--period 60] [--since …]`:
+//!   a Contributor Insights rule's top contributors;
 //! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
 //!   `%params`, `%queries`.
 
 use clap::Parser;
 
-use super::options::{AlarmsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs};
+use super::options::{AlarmsArgs, ContributorsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs};
 
 /// A parsed magic cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,10 @@ pub(crate) enum Magic {
     Alarms {
         bind: Option<String>,
         args: AlarmsArgs,
+    },
+    Contributors {
+        bind: Option<String>,
+        args: ContributorsArgs,
     },
     /// One or more line magics, run in order.
     Lines(Vec<LineMagic>),
@@ -76,6 +82,17 @@ struct EventsCell {
 struct AlarmsCell {
     #[command(flatten)]
     args: AlarmsArgs,
+}
+
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(
+    name = "%%contributors",
+    no_binary_name = true,
+    disable_help_flag = true
+)]
+struct ContributorsCell {
+    #[command(flatten)]
+    args: ContributorsArgs,
 }
 
 #[derive(Parser)]
@@ -146,8 +163,17 @@ fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
             let args = AlarmsCell::try_parse_from(words).map_err(clap_error)?.args;
             Ok(Magic::Alarms { bind, args })
         }
+        "contributors" => {
+            let args = ContributorsCell::try_parse_from(words)
+                .map_err(clap_error)?
+                .args;
+            if !body.is_empty() {
+                return Err("%%contributors takes everything on its first line: `%%contributors RULE --top 10 --since 1h`".into());
+            }
+            Ok(Magic::Contributors { bind, args })
+        }
         other => Err(format!(
-            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events and %%alarms"
+            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events, %%alarms and %%contributors"
         )),
     }
 }
@@ -270,6 +296,26 @@ mod tests {
         assert_eq!(bind.as_deref(), Some("timeline"));
         assert_eq!(args.state.as_deref(), Some("ALARM"));
         assert_eq!(args.window.window().as_deref(), Some("6h"));
+    }
+
+    #[test]
+    fn contributors_cells_name_the_rule_on_their_first_line() {
+        let Some(Ok(Magic::Contributors { bind, args })) =
+            parse("%%contributors top = checkout-5xx --top 5 --order-by maximum --since 1h")
+        else {
+            panic!("not a contributors cell")
+        };
+        assert_eq!(bind.as_deref(), Some("top"));
+        let query = args.query();
+        assert_eq!((query.rule.as_str(), query.top), ("checkout-5xx", 5));
+        assert_eq!(
+            query.order_by,
+            playbook::contributors::ContributorOrder::Maximum
+        );
+        let err = parse("%%contributors r\nmore").unwrap().unwrap_err();
+        assert!(err.contains("first line"), "{err}");
+        let err = parse("%%contributors --top 5").unwrap().unwrap_err();
+        assert!(err.contains("<RULE>"), "{err}");
     }
 
     #[test]

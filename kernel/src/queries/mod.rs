@@ -1,5 +1,5 @@
 //! Queries without a compile: magic cells (`%%logs`, `%%metrics`, `%%events`, `%%alarms`,
-//! `%source`, `%window`, …) answered by the kernel itself, and `playbook query` from a
+//! `%%contributors`, `%source`, `%window`, …) answered by the kernel itself, and `playbook query` from a
 //! shell. Both turn their options into queries through `options.rs`, so a cell and a
 //! command line with the same options ask the same question.
 

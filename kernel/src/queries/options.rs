@@ -5,6 +5,7 @@
 
 use clap::Args;
 use playbook::alarms::AlarmsQuery;
+use playbook::contributors::{ContributorOrder, ContributorsQuery};
 use playbook::query::{
     FilterQuery, LogsQuery, MetricQuery, MetricSearch, QueryLanguage, RangeSpec, filter_log_events,
     logs_insights, metric,
@@ -119,6 +120,35 @@ impl AlarmsArgs {
         let mut q = playbook::alarms::alarms();
         q.state = self.state.as_ref().map(|s| s.to_ascii_uppercase());
         q.prefix = self.prefix.clone();
+        q.window = self.window.spec();
+        q.source = self.window.source.clone();
+        q
+    }
+}
+
+/// Options of a top-contributors query.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub(crate) struct ContributorsArgs {
+    /// The Contributor Insights rule.
+    pub(crate) rule: String,
+    /// How many contributors (1 to 100).
+    #[arg(long, default_value_t = playbook::contributors::DEFAULT_TOP)]
+    pub(crate) top: u32,
+    /// Rank by `sum` over the window (the default) or by `maximum` in one period.
+    #[arg(long, value_parser = |text: &str| text.parse::<ContributorOrder>())]
+    pub(crate) order_by: Option<ContributorOrder>,
+    /// Seconds per point (whole minutes; default: chosen for the window).
+    #[arg(long)]
+    pub(crate) period: Option<u32>,
+    #[command(flatten)]
+    pub(crate) window: WindowArgs,
+}
+
+impl ContributorsArgs {
+    pub(crate) fn query(&self) -> ContributorsQuery {
+        let mut q = playbook::contributors::contributors(&self.rule).top(self.top);
+        q.order_by = self.order_by.unwrap_or_default();
+        q.period = self.period;
         q.window = self.window.spec();
         q.source = self.window.source.clone();
         q
