@@ -307,10 +307,32 @@ def test_a_quota_that_stays_full_is_a_clear_retryable_error(seeded):
     assert "LimitExceededException" in done.stderr and "StartQuery" in done.stderr, done.stderr
 
 
-def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path):
+QUOTA = "Concurrent CloudWatch Logs Insights queries"
+
+
+@pytest.mark.parametrize("budget", ["variable", "applied quota", "default quota"])
+def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path, budget):
     # Two targets in one process, one Logs Insights slot: the second waits its turn (the
-    # proxy holds each query Running for 2 s) and its record says so.
+    # proxy holds each query Running for 2 s) and its record says so. The slot count comes
+    # from PLAYBOOK_INSIGHTS_CONCURRENCY, or else from the account's quota in Service
+    # Quotas: its applied value, else its default (moto has no Logs quotas: the proxy
+    # answers ListServiceQuotas and ListAWSDefaultServiceQuotas in the model's shape).
     moto, t0, _ = seeded
+    one = [{"QuotaName": QUOTA, "QuotaCode": "L-TEST0001", "Value": 1.0},
+           {"QuotaName": "Concurrent OpenSearch PPL and SQL queries in Logs Insights", "QuotaCode": "L-TEST0002",
+            "Value": 15.0}]
+    env = moto.playbook_env(**CLOUDWATCH)
+    if budget == "variable":
+        env["PLAYBOOK_INSIGHTS_CONCURRENCY"] = "1"
+        moto.proxy.set_service_quotas("logs", applied=[{**one[0], "Value": 50.0}])  # not read
+        origin = "PLAYBOOK_INSIGHTS_CONCURRENCY"
+    elif budget == "applied quota":
+        moto.proxy.set_service_quotas("logs", applied=one, defaults=[{**one[0], "Value": 100.0}])
+        origin = f'the account\'s quota "{QUOTA}" in Service Quotas'
+    else:
+        moto.proxy.set_service_quotas("logs", applied=[], defaults=one)
+        origin = f'the account\'s quota "{QUOTA}" in Service Quotas'
+
     start, end = window(t0)[1], window(t0)[3]
     notebook = tmp_path / "errors.ipynb"
     notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
@@ -323,11 +345,11 @@ def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path)
         proxy(moto, "/__proxy/slow-insights?seconds=2")
         done = subprocess.run(
             [BIN, "fleet", str(notebook), "--targets", str(targets), "-j", "2", "--out", str(tmp_path / "out")],
-            capture_output=True, text=True, timeout=180,
-            env=moto.playbook_env(**CLOUDWATCH, PLAYBOOK_INSIGHTS_CONCURRENCY="1"),
+            capture_output=True, text=True, timeout=180, env=env,
         )
     finally:
         proxy(moto, "/__proxy/slow-insights?seconds=0")
+        moto.proxy.set_service_quotas("logs")
     assert done.returncode == 0, done.stderr
     notes = []
     for name in ("a", "b"):
@@ -335,7 +357,7 @@ def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path)
         notes += [n for q in record["metadata"]["playbook"]["queries"] for n in q.get("notes", [])]
     queued = [n for n in notes if n.startswith("queued behind 1 Logs Insights query for")]
     assert len(queued) == 1, notes
-    assert "PLAYBOOK_INSIGHTS_CONCURRENCY = 1" in queued[0]
+    assert f"(1 at once: {origin})" in queued[0], queued
 
 
 def test_a_50000_row_query_returns_every_row_and_stats_at_the_limit_says_why_not(seeded):

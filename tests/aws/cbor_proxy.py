@@ -68,6 +68,11 @@ the key labels and aggregation from the rule's definition, in the CloudWatch mod
 output shape (see insight_reports.py). `insight_requests()` lists the requests seen.
 `MotoEndpoint.reset()` clears them.
 
+Service Quotas (moto knows only vpc's): `set_service_quotas(code, applied, defaults)`
+(in-process) sets what ListServiceQuotas and ListAWSDefaultServiceQuotas answer for a
+service code (one page, the model's `ServiceQuota` shape); other codes pass through.
+`MotoEndpoint.reset()` clears them.
+
 Log anomalies (moto has no log anomaly detectors): `set_log_anomalies([...])` (in-process)
 sets what ListAnomalies answers, in the Logs model's `Anomaly` shape, filtered by
 `anomalyDetectorArn` and paged by `limit`/`nextToken`. `MotoEndpoint.reset()` clears them.
@@ -155,6 +160,7 @@ PROTOCOL_VALUE = "rpc-v2-cbor"
 CONTROL_PREFIX = "/__proxy/"
 THROTTLE_MESSAGE = "Rate exceeded"
 LOGS_TARGET_PREFIX = "Logs_20140328."
+QUOTAS_TARGET_PREFIX = "ServiceQuotasV20190624."
 LOGS_CONTENT_TYPE = "application/x-amz-json-1.1"
 INSIGHTS_STATISTICS = {"recordsMatched": 0.0, "recordsScanned": 0.0, "bytesScanned": 0.0}
 
@@ -392,6 +398,8 @@ class _Handler(BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target", "").strip()
         if self.command == "POST" and not is_cbor and target.startswith(LOGS_TARGET_PREFIX):
             reply = self._logs(target[len(LOGS_TARGET_PREFIX) :], body)
+        elif self.command == "POST" and target.startswith(QUOTAS_TARGET_PREFIX):
+            reply = self._service_quotas(target[len(QUOTAS_TARGET_PREFIX) :], body)
         elif match and is_cbor and self.command == "POST":
             reply = None
             if match["service"].rsplit(".", 1)[-1] in SERVICES:
@@ -500,6 +508,18 @@ class _Handler(BaseHTTPRequestHandler):
             out = [(k, v) for k, v in out if k.lower() != "content-length"]
             out.append(("Content-Length", str(len(data))))
         return _Reply(status, out, data, reason)
+
+    # -- Service Quotas (awsJson1_1) ----------------------------------------------------
+
+    def _service_quotas(self, op: str, body: bytes) -> _Reply:
+        """ListServiceQuotas / ListAWSDefaultServiceQuotas for a service code a test set
+        quotas for (moto knows only vpc's), one page, in the Service Quotas model's shape;
+        anything else passed through to moto."""
+        doc = _json_doc(body, self.headers.get("Content-Encoding", ""))
+        found = self.server.controls.service_quotas(op, str(doc.get("ServiceCode", "")))
+        if found is None:
+            return self._pass_through(body)
+        return _logs_reply(200, {"Quotas": found})
 
     # -- CloudWatch Logs (awsJson1_1) --------------------------------------------------
 
@@ -914,6 +934,31 @@ class ProxyControls:
         self._anomaly_page = 50
         self._insight_contributions: dict[str, list[dict[str, Any]]] = {}
         self._insight_requests: list[dict[str, Any]] = []
+        self._service_quotas: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    # -- Service Quotas (moto has vpc's only) --------------------------------------------
+
+    def set_service_quotas(self, service_code: str, applied: list[dict[str, Any]] | None,
+                           defaults: list[dict[str, Any]] | None) -> dict[str, Any]:
+        """The quotas (ServiceQuota members: QuotaName, QuotaCode, Value) ListServiceQuotas
+        (`applied`) and ListAWSDefaultServiceQuotas (`defaults`) answer for `service_code`;
+        None for both forgets them (moto answers again)."""
+        with self._lock:
+            for op, quotas in (("ListServiceQuotas", applied), ("ListAWSDefaultServiceQuotas", defaults)):
+                if quotas is None:
+                    self._service_quotas.pop((op, service_code), None)
+                else:
+                    self._service_quotas[(op, service_code)] = [
+                        {"ServiceCode": service_code, "ServiceName": "Amazon CloudWatch Logs", "Unit": "None",
+                         "Adjustable": True, "GlobalQuota": False, **q} for q in quotas]
+        return {"service_quotas": service_code}
+
+    def service_quotas(self, op: str, service_code: str) -> list[dict[str, Any]] | None:
+        with self._lock:
+            found = self._service_quotas.get((op, service_code))
+            if found is None and any(code == service_code for _, code in self._service_quotas):
+                return []  # the service is set up here, with nothing for this call
+            return None if found is None else list(found)
 
     # -- Contributor Insights reports (moto has none) -------------------------------------
 
@@ -930,6 +975,7 @@ class ProxyControls:
         with self._lock:
             self._insight_contributions.clear()
             self._insight_requests.clear()
+            self._service_quotas.clear()
 
     def insight_contributions(self, rule: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -1236,6 +1282,10 @@ class CborProxy:
 
     def reset_insights(self) -> None:
         self._server.controls.reset_insights()
+
+    def set_service_quotas(self, service_code: str, applied: list[dict[str, Any]] | None = None,
+                           defaults: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return self._server.controls.set_service_quotas(service_code, applied, defaults)
 
     def insight_requests(self) -> list[dict[str, Any]]:
         return self._server.controls.insight_requests()

@@ -24,6 +24,7 @@ pub(super) struct Slot<'a> {
 
 /// Waits for a slot until `deadline`, reporting the queue position.
 pub(super) async fn slot(shared: &Shared, deadline: Instant) -> Result<Slot<'_>, EngineError> {
+    let origin = super::insights_quota::ensure_sized(shared).await;
     let gate = &shared.quotas.insights_gate;
     if let Ok(permit) = gate.try_acquire() {
         return Ok(Slot {
@@ -36,8 +37,8 @@ pub(super) async fn slot(shared: &Shared, deadline: Instant) -> Result<Slot<'_>,
     let _leave = Leave(waiting);
     shared.report(&format!(
         "Logs Insights: queued ({ahead} ahead): {} queries run at once in this account and \
-         region (PLAYBOOK_INSIGHTS_CONCURRENCY)",
-        shared.quotas.insights_limit
+         region ({origin})",
+        shared.quotas.insights_limit.load(Ordering::SeqCst)
     ));
     let started = Instant::now();
     let timeout = deadline.saturating_duration_since(started);

@@ -58,10 +58,18 @@ pub async fn insights(
                 let mut outcome = complete(query, groups, window, &id, &response, api_calls);
                 if let Some((ahead, waited)) = slot.waited {
                     outcome.notes.push(format!(
-                        "queued behind {ahead} Logs Insights quer{} for {:.1} s (PLAYBOOK_INSIGHTS_CONCURRENCY = {})",
+                        "queued behind {ahead} Logs Insights quer{} for {:.1} s ({} at once: {})",
                         if ahead == 1 { "y" } else { "ies" },
                         waited.as_secs_f64(),
-                        shared.quotas.insights_limit
+                        shared
+                            .quotas
+                            .insights_limit
+                            .load(std::sync::atomic::Ordering::SeqCst),
+                        shared
+                            .quotas
+                            .insights_origin
+                            .get()
+                            .map_or("", String::as_str)
                     ));
                 }
                 return Ok(outcome);

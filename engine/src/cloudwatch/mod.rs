@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod errors;
 pub mod events;
 mod insights_queue;
+mod insights_quota;
 mod inventory;
 pub mod limiter;
 pub mod log_anomalies;
@@ -74,6 +75,8 @@ pub struct Shared {
     pub metrics: aws_sdk_cloudwatch::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    /// Reads the account's Logs Insights concurrency quota (`insights_quota.rs`).
+    pub service_quotas: aws_sdk_servicequotas::Client,
     /// Where the SDK gets its credentials (environment, profile, SSO, an assumed role).
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// The credentials resolved so far, for masking records, and when they were last
@@ -123,6 +126,7 @@ impl Shared {
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
             retries,
             sts: aws_sdk_sts::Client::new(config),
+            service_quotas: aws_sdk_servicequotas::Client::new(config),
             credentials: config.credentials_provider(),
             resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
             role: None,

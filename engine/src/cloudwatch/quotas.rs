@@ -8,16 +8,20 @@
 //! it: the endpoint, the region and the role (or profile) they use.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use tokio::sync::Semaphore;
 
 use super::limiter::RateLimiter;
 
-/// How many Logs Insights queries a process runs at once per account and region unless
-/// `PLAYBOOK_INSIGHTS_CONCURRENCY` says otherwise (the service's quota is 30 to 100 per
-/// account and region, shared with every other client).
+/// How many Logs Insights queries a process runs at once per account and region when
+/// neither `PLAYBOOK_INSIGHTS_CONCURRENCY` nor the account's quota in Service Quotas says
+/// (the service's documents give 30 to 100 per account and region, shared with every
+/// other client).
 pub const DEFAULT_INSIGHTS_CONCURRENCY: usize = 30;
+/// The variable that sets the concurrency (and skips reading the quota).
+pub const CONCURRENCY_VARIABLE: &str = "PLAYBOOK_INSIGHTS_CONCURRENCY";
 
 /// One account and region's quotas.
 #[derive(Debug)]
@@ -26,24 +30,37 @@ pub struct Quotas {
     pub logs_calls: RateLimiter,
     pub insights_gate: Semaphore,
     /// The gate's size.
-    pub insights_limit: usize,
+    pub insights_limit: AtomicUsize,
+    /// Whether `PLAYBOOK_INSIGHTS_CONCURRENCY` set the size.
+    pub configured: bool,
+    /// Where the size came from, once known (`insights_quota.rs` sizes the gate before
+    /// the first query).
+    pub insights_origin: tokio::sync::OnceCell<String>,
     /// Queries waiting for a slot (the queue position shown to the next one).
-    pub insights_waiting: std::sync::atomic::AtomicUsize,
+    pub insights_waiting: AtomicUsize,
 }
 
 impl Quotas {
     fn new() -> Quotas {
-        let concurrency = std::env::var("PLAYBOOK_INSIGHTS_CONCURRENCY")
+        let configured = std::env::var(CONCURRENCY_VARIABLE)
             .ok()
             .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_INSIGHTS_CONCURRENCY);
+            .filter(|n| *n > 0);
+        let mut quotas = Quotas::for_tests(configured.unwrap_or(DEFAULT_INSIGHTS_CONCURRENCY));
+        quotas.configured = configured.is_some();
+        quotas
+    }
+
+    /// Quotas with a gate of `concurrency`, not yet sized from Service Quotas.
+    pub(crate) fn for_tests(concurrency: usize) -> Quotas {
         Quotas {
             get_metric_data: RateLimiter::new(),
             logs_calls: RateLimiter::new(),
             insights_gate: Semaphore::new(concurrency),
-            insights_limit: concurrency,
-            insights_waiting: Default::default(),
+            insights_limit: AtomicUsize::new(concurrency),
+            configured: false,
+            insights_origin: tokio::sync::OnceCell::new(),
+            insights_waiting: AtomicUsize::new(0),
         }
     }
 

@@ -1,0 +1,180 @@
+//! How many Logs Insights queries this account and region may run at once: the account's
+//! own quota, read once from Service Quotas (the applied value, else the default) before
+//! its first query, so the queue in front of Logs Insights matches what the service will
+//! accept. `PLAYBOOK_INSIGHTS_CONCURRENCY` overrides it; when the caller may not read
+//! Service Quotas (no `servicequotas:ListServiceQuotas`), or it does not answer in time,
+//! the documented default holds and the queue says why.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use aws_sdk_servicequotas::error::ProvideErrorMetadata;
+use aws_sdk_servicequotas::types::ServiceQuota;
+
+use super::Shared;
+use super::quotas::{CONCURRENCY_VARIABLE, DEFAULT_INSIGHTS_CONCURRENCY, Quotas};
+
+/// How long reading the quota may take before the default is used.
+const PATIENCE: Duration = Duration::from_secs(10);
+/// Pages of a service's quotas read at most (the Logs quotas fit in one or two).
+const MAX_PAGES: usize = 10;
+/// The most concurrent queries believed, whatever a quota says.
+const MAX_CONCURRENCY: usize = 1_000;
+
+/// Sizes the account and region's gate before its first query (once; later callers wait
+/// for the first). Returns where the limit comes from, for the queue's messages.
+pub(super) async fn ensure_sized(shared: &Shared) -> &str {
+    let quotas = &shared.quotas;
+    quotas
+        .insights_origin
+        .get_or_init(|| async {
+            if quotas.configured {
+                return CONCURRENCY_VARIABLE.to_owned();
+            }
+            let default = format!("the default of {DEFAULT_INSIGHTS_CONCURRENCY}");
+            match tokio::time::timeout(PATIENCE, read(shared)).await {
+                Ok(Ok(Some((value, name)))) => {
+                    resize(quotas, value);
+                    format!("the account's quota \"{name}\" in Service Quotas")
+                }
+                Ok(Ok(None)) => {
+                    format!("{default}: Service Quotas lists no Logs Insights concurrency quota")
+                }
+                Ok(Err(why)) => format!("{default}: Service Quotas could not be read ({why})"),
+                Err(_) => format!(
+                    "{default}: Service Quotas did not answer in {} s",
+                    PATIENCE.as_secs()
+                ),
+            }
+        })
+        .await
+}
+
+/// The quota's value and name: the applied value where the account has one, else the
+/// service's default for it.
+async fn read(shared: &Shared) -> Result<Option<(usize, String)>, String> {
+    let client = &shared.service_quotas;
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let page = client
+            .list_service_quotas()
+            .service_code("logs")
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| error_code(&e))?;
+        if let Some(found) = page.quotas().iter().find_map(concurrency) {
+            return Ok(Some(found));
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let page = client
+            .list_aws_default_service_quotas()
+            .service_code("logs")
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| error_code(&e))?;
+        if let Some(found) = page.quotas().iter().find_map(concurrency) {
+            return Ok(Some(found));
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+fn error_code<E, R>(error: &aws_sdk_servicequotas::error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata,
+{
+    error.code().unwrap_or("no answer").to_owned()
+}
+
+/// The quota of concurrent Logs Insights QL queries (OpenSearch PPL and SQL have their
+/// own, smaller one), with a usable value.
+fn concurrency(quota: &ServiceQuota) -> Option<(usize, String)> {
+    let name = quota.quota_name()?;
+    let value = quota.value()?;
+    (is_insights_concurrency(name) && value >= 1.0)
+        .then(|| ((value as usize).min(MAX_CONCURRENCY), name.to_owned()))
+}
+
+fn is_insights_concurrency(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.contains("insights")
+        && name.contains("concurrent")
+        && !["ppl", "sql", "opensearch"]
+            .iter()
+            .any(|w| name.contains(w))
+}
+
+/// Grows or shrinks the gate to `limit` (before any query holds a slot).
+fn resize(quotas: &Quotas, limit: usize) {
+    let current = quotas.insights_limit.load(Ordering::SeqCst);
+    if limit > current {
+        quotas.insights_gate.add_permits(limit - current);
+    } else {
+        let forgotten = quotas.insights_gate.forget_permits(current - limit);
+        quotas
+            .insights_limit
+            .store(current - forgotten, Ordering::SeqCst);
+        return;
+    }
+    quotas.insights_limit.store(limit, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_concurrency_quota_is_told_from_its_neighbours_by_name() {
+        assert!(is_insights_concurrency(
+            "Concurrent CloudWatch Logs Insights queries"
+        ));
+        assert!(is_insights_concurrency(
+            "Logs Insights QL concurrent queries"
+        ));
+        assert!(!is_insights_concurrency(
+            "OpenSearch PPL and SQL concurrent queries in Logs Insights"
+        ));
+        assert!(!is_insights_concurrency(
+            "Logs Insights query results retention"
+        ));
+        let quota = |name: &str, value: f64| {
+            ServiceQuota::builder()
+                .quota_name(name)
+                .value(value)
+                .build()
+        };
+        let named = "Concurrent Logs Insights queries";
+        assert_eq!(
+            concurrency(&quota(named, 100.0)),
+            Some((100, named.to_owned()))
+        );
+        assert_eq!(concurrency(&quota(named, 0.0)), None);
+        assert_eq!(
+            concurrency(&quota(named, 1e12)).map(|q| q.0),
+            Some(MAX_CONCURRENCY)
+        );
+    }
+
+    #[test]
+    fn the_gate_grows_and_shrinks_to_the_quota() {
+        let quotas = Quotas::for_tests(30);
+        resize(&quotas, 100);
+        assert_eq!(quotas.insights_gate.available_permits(), 100);
+        assert_eq!(quotas.insights_limit.load(Ordering::SeqCst), 100);
+        resize(&quotas, 3);
+        assert_eq!(quotas.insights_gate.available_permits(), 3);
+        assert_eq!(quotas.insights_limit.load(Ordering::SeqCst), 3);
+    }
+}
