@@ -3,8 +3,10 @@
 //!
 //! It writes, under one directory, the layout the local source reads (see
 //! `notebooks/data/README.md`): one-minute metrics in `metrics/` (gzipped CSV and JSON
-//! Lines) and log groups in `logs/<group>/<stream>.jsonl.gz|.log.gz`, telling the story of
-//! [`Scenario::checkout`]: a bad deploy, a connection-pool leak, errors and a rollback.
+//! Lines) and log groups in `logs/<group>/<stream>.jsonl.gz|.log.gz` (Transaction
+//! Search's spans among them, in `logs/aws/spans/`), telling the story of
+//! [`Scenario::checkout`]: a bad deploy, a connection-pool leak, errors, one very slow
+//! trace and a rollback.
 //!
 //! Same [`Options`] ⇒ byte-identical files on every machine: a seeded generator
 //! (`rng.rs`) addressed by `(seed, stream, minute)`, UTC only, fixed gzip headers, no wall
@@ -21,6 +23,7 @@ mod metrics;
 mod model;
 mod rng;
 mod scenario;
+mod spans;
 mod writer;
 
 #[cfg(test)]
@@ -125,6 +128,7 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         )?;
         summary.log_events += logs::write_deploys(&mut files, &model, metrics_window)?;
         summary.log_events += dblog::write(&mut files, &model, options.seed, log_window)?;
+        summary.log_events += spans::write(&mut files, &model, options.seed, log_window)?;
         alarms::write(&mut files, &scenario)?;
     }
     summary.files = files.written;

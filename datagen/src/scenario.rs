@@ -63,6 +63,14 @@ pub struct Scenario {
     /// Plain-text database log group and its one stream.
     pub db_log_group: &'static str,
     pub db_log_stream: &'static str,
+    /// Transaction Search's span log group and the one stream the generator writes.
+    pub spans_log_group: &'static str,
+    pub spans_stream: &'static str,
+    /// The downstream service `/api/checkout` and `/api/payment` call (it has spans too).
+    pub payments_service: &'static str,
+    /// The slowest trace of the incident: a checkout whose order update waited on a row
+    /// lock (the database log's lock waits) for seconds, in the plateau.
+    pub slow_trace_at: DateTime<Utc>,
     /// Connection pool size per task (three tasks → 300 connections at most).
     pub pool_size_per_task: u32,
     /// The incident day (UTC); the metrics end at the end of this day.
@@ -159,6 +167,10 @@ impl Scenario {
             deploy_stream: "pipeline",
             db_log_group: "/aws/rds/instance/checkout-db/postgresql",
             db_log_stream: "checkout-db",
+            spans_log_group: "aws/spans",
+            spans_stream: "default",
+            payments_service: "payments",
+            slow_trace_at: at(day, 14, 31) + Duration::milliseconds(17_250),
             pool_size_per_task: 100,
             incident_day: day,
             deploy_at: at(day, 14, 5),
@@ -232,6 +244,7 @@ mod tests {
             s.db_leak_at,
             s.errors_start_at,
             s.errors_peak_at,
+            s.slow_trace_at,
             s.rollback_at,
             s.recovered_at,
         ];

@@ -8,7 +8,9 @@
 //! marks (anomalies, change points) and horizontal thresholds (targets). The SVG is plain:
 //! no script, no external font or stylesheet.
 //!
-//! Layout, back to front: grid and axes, bands, threshold and annotation lines, series,
+//! A trace's spans are drawn as a [`Waterfall`] (`waterfall.rs`) in the same style.
+//!
+//! Layout of a line chart, back to front: grid and axes, bands, threshold and annotation lines, series,
 //! threshold labels, marks, annotation labels (above the plot), legend (below it).
 
 mod axis;
@@ -17,6 +19,7 @@ mod lines;
 mod overlay;
 #[cfg(test)]
 mod tests;
+mod waterfall;
 
 use crate::html::escape;
 use chrono::{DateTime, Utc};
@@ -26,6 +29,7 @@ use axis::Frame;
 use legend::{Entry, Swatch};
 use lines::Band;
 use overlay::{Annotation, Mark, Threshold};
+pub use waterfall::Waterfall;
 
 const PALETTE: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",

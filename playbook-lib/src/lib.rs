@@ -11,7 +11,7 @@
 //!   kernel hands the evaluation process in `PLAYBOOK_HOST_SOCKET`).
 //! - [`series`]: time series and their summary statistics; [`transform`]: resample,
 //!   delta, rate, rolling means, joins, top-N; [`analysis`]: change points and lagged
-//!   correlation; [`chart`]: SVG line charts.
+//!   correlation; [`chart`]: SVG line charts and trace waterfalls.
 //! - [`query`]: metric, Logs Insights and filtered-events queries and the blocking calls
 //!   that run them on the host; [`time_range`]: windows; [`period`]: CloudWatch's period
 //!   rules; [`statistic`]: statistics; [`source`]: source specs; [`record`]: the log of
@@ -27,6 +27,10 @@
 //! - [`log_anomalies`]: unusual log patterns in a window (ListAnomalies, or detected
 //!   locally).
 //! - [`log_table`]: log query results; [`series_set`]: several series from one fetch.
+//! - [`traces`]: the slowest or erroring traces of a service and one trace by id, from
+//!   Transaction Search's `aws/spans` through Logs Insights; [`trace`]: a trace in tree
+//!   order (its waterfall, [`chart::Waterfall`]); [`trace_list`]: the traces found;
+//!   [`span`]: one stored span.
 //! - [`check`]: checks and their verdicts (`check!`, `Check::new(..).expect_below(..)`).
 //! - [`context`]: what is in effect for this session (source, window, parameters).
 //! - [`display`]: rich output (`display`, in-place updates, `clear_output`).
@@ -71,8 +75,12 @@ pub mod runtime;
 pub mod series;
 pub mod series_set;
 pub mod source;
+pub mod span;
 pub mod statistic;
 pub mod time_range;
+pub mod trace;
+pub mod trace_list;
+pub mod traces;
 pub mod transform;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ pub use crate::baseline::{
     Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations, onset,
     rank_candidates, seasonal_band,
 };
-pub use crate::chart::LineChart;
+pub use crate::chart::{LineChart, Waterfall};
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};
 pub use crate::context::{SessionContext, context, echo, parameter};
@@ -33,8 +33,11 @@ pub use crate::record::{QueryRecord, queries};
 pub use crate::series::{Series, Summary, percentile};
 pub use crate::series_set::SeriesSet;
 pub use crate::source::{AwsTarget, Source, set_source};
+pub use crate::span::Span;
 pub use crate::statistic::Statistic;
 pub use crate::time_range::TimeRange;
+pub use crate::trace::Trace;
+pub use crate::traces::{TraceList, TraceQuery, TracesQuery, trace, traces};
 pub use crate::transform::{Aggregate, top_n};
 pub use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
 pub use serde_json::{Value as Json, json};
@@ -111,6 +114,12 @@ pub fn nameable_types() -> Vec<(String, String)> {
         LocalService,
         ServiceFault,
         MetricDatum,
+        Span,
+        Trace,
+        TraceList,
+        TraceQuery,
+        TracesQuery,
+        Waterfall,
         DateTime<Utc>,
         Utc,
         TimeDelta,

@@ -1,8 +1,9 @@
 //! Tests of the generator: determinism, the incident as seen in the generated values, the
-//! layout (read back with a small reader written for the tests), the size budget and the
-//! bench mode.
+//! layout (read back with a small reader written for the tests), the size budget, the
+//! bench mode, the traces of the spike (`spans.rs`) and the bundled copy.
 
 mod reader;
+mod spans;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -196,6 +197,8 @@ fn files_follow_the_layout() {
     }
     assert!(groups.contains(&(s.deploy_log_group, s.deploy_stream)));
     assert!(groups.contains(&(s.db_log_group, s.db_log_stream)));
+    let spans_group = format!("/{}", s.spans_log_group);
+    assert!(groups.contains(&(spans_group.as_str(), s.spans_stream)));
 
     // Every 5XX is logged: ERROR lines per minute equal the metric.
     let (ls, le) = s.log_window(6);

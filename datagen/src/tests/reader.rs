@@ -155,9 +155,15 @@ pub fn read_logs(dir: &Path) -> Vec<LogLine> {
         for line in read_text(&path).lines() {
             let t = if json {
                 let v: Value = serde_json::from_str(line).unwrap();
-                let ts = v["timestamp"].as_str().unwrap();
-                assert_eq!(ts.len(), "2026-11-12T14:05:01.123Z".len(), "{ts}");
-                parse_time(ts)
+                if let Some(nanos) = v["startTimeUnixNano"].as_i64() {
+                    // A span (aws/spans): no `timestamp`, its start in nanoseconds.
+                    assert!(v.get("timestamp").is_none(), "{line}");
+                    DateTime::from_timestamp_nanos(nanos)
+                } else {
+                    let ts = v["timestamp"].as_str().unwrap();
+                    assert_eq!(ts.len(), "2026-11-12T14:05:01.123Z".len(), "{ts}");
+                    parse_time(ts)
+                }
             } else {
                 parse_time(line.split(' ').next().unwrap())
             };

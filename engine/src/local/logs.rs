@@ -305,25 +305,34 @@ impl<F: FnMut(i64, &str)> Reading<F> {
 }
 
 /// The event time of a JSON line: its `timestamp` (or `@timestamp`, `time`, `ts`) field,
-/// RFC 3339 or epoch seconds/milliseconds, found without parsing the whole line.
+/// RFC 3339 or epoch seconds/milliseconds, or else a span's `startTimeUnixNano` (epoch
+/// nanoseconds, a number or a string: the spans of `aws/spans`), found without parsing
+/// the whole line.
 pub fn json_time(line: &str) -> Option<i64> {
     for key in ["\"timestamp\"", "\"@timestamp\"", "\"time\"", "\"ts\""] {
-        let Some(at) = line.find(key) else { continue };
-        let rest = line[at + key.len()..]
-            .trim_start()
-            .strip_prefix(':')?
-            .trim_start();
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let text = &quoted[..quoted.find('"')?];
-            return instant_ms(text);
+        if let Some(text) = value_after(line, key) {
+            return instant_ms(text?);
         }
-        let number: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        return instant_ms(&number);
     }
-    None
+    let nanos: i64 = value_after(line, "\"startTimeUnixNano\"")??.parse().ok()?;
+    Some(nanos.div_euclid(1_000_000))
+}
+
+/// The text of the value after the first `key` of `line` (a string's body, or a number):
+/// `None` when the key is absent, `Some(None)` when what follows it is not a value.
+fn value_after<'a>(line: &'a str, key: &str) -> Option<Option<&'a str>> {
+    let at = line.find(key)?;
+    let Some(rest) = line[at + key.len()..].trim_start().strip_prefix(':') else {
+        return Some(None);
+    };
+    let rest = rest.trim_start();
+    if let Some(quoted) = rest.strip_prefix('"') {
+        return Some(quoted.find('"').map(|end| &quoted[..end]));
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    Some(Some(&rest[..end]))
 }
 
 /// The time at the start of a text line (RFC 3339, `YYYY-MM-DD HH:MM:SS`, or epoch).
@@ -380,6 +389,16 @@ mod tests {
             Some(1_794_492_301_500)
         );
         assert_eq!(json_time(r#"{"msg":"no time"}"#), None);
+        // A span of aws/spans: its start, in nanoseconds, as a number or a string.
+        assert_eq!(
+            json_time(r#"{"traceId":"a","startTimeUnixNano":1794492301123456789,"x":1}"#),
+            Some(1_794_492_301_123)
+        );
+        assert_eq!(
+            json_time(r#"{"startTimeUnixNano": "1794492301123456789"}"#),
+            Some(1_794_492_301_123)
+        );
+        assert_eq!(json_time(r#"{"startTimeUnixNano":"soon"}"#), None);
     }
 
     #[test]
