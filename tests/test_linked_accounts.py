@@ -81,3 +81,55 @@ chart
     assert all(f"{a} {r}" in svg for a, r in expected)
     metric_records = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "metrics"]
     assert {(q.get("account"), q["region"]) for q in metric_records} == set(expected)
+
+
+def test_logs_of_two_accounts_in_one_query_say_which_account_each_row_came_from(moto, tmp_path):
+    # moto ignores StartQuery's logGroupIdentifiers: the proxy asks each account's groups
+    # of that account and gives the rows with `@log` as the service writes it
+    # (ACCOUNT:GROUP), tests/aws/cbor_proxy.py.
+    moto.reset()
+    creds = moto.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-logs")["Credentials"]
+    keys = {MONITORING: {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"},
+            LINKED: {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                     "aws_session_token": creds["SessionToken"]}}
+    t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
+    for account, key in keys.items():
+        logs = boto3.client("logs", endpoint_url=moto.moto_url, region_name="us-east-1", **key)
+        logs.create_log_group(logGroupName="/ecs/checkout")
+        logs.create_log_stream(logGroupName="/ecs/checkout", logStreamName="web")
+        count = 3 if account == MONITORING else 4
+        logs.put_log_events(logGroupName="/ecs/checkout", logStreamName="web", logEvents=[
+            {"timestamp": int((t0 + dt.timedelta(minutes=i)).timestamp() * 1000), "message": f"{account} event {i}"}
+            for i in range(count)])
+    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    arn = f"arn:aws:logs:us-east-1:{LINKED}:log-group:/ecs/checkout"
+    nb = notebook(tmp_path / "logs-accounts.ipynb", f"""
+let linked = logs_insights("fields @message, @log").group("{arn}").between("{start}", "{end}").run()?;
+println!("LINKED {{}}", playbook::serde_json::to_string(&linked.rows())?);
+""")
+    doc = json.loads(nb.read_text())
+    doc["cells"].insert(0, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source":
+                            f"%%logs --group /ecs/checkout --account {MONITORING} --account {LINKED} "
+                            f"--start {start} --end {end}\nfields @timestamp, @message, @log | sort @timestamp desc"})
+    nb.write_text(json.dumps(doc))
+    OUT.mkdir(exist_ok=True)
+    record_path = OUT / "linked-logs.record.ipynb"
+    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
+                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(record_path.read_text())
+    queries = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "logs_insights"]
+    both, linked = queries
+    assert both["account"] == f"{MONITORING}, {LINKED}" and both["results"] == 7, both
+    assert both["groups"] == [f"arn:aws:logs:us-east-1:{a}:log-group:/ecs/checkout" for a in (MONITORING, LINKED)]
+    assert linked["account"] == LINKED and linked["results"] == 4, linked
+    # Each row says its account.
+    table = next(o["data"]["text/plain"] for o in record["cells"][0]["outputs"] if "text/plain" in o.get("data", {}))
+    for account, count in ((MONITORING, 3), (LINKED, 4)):
+        assert table.count(f"{account}:/ecs/checkout") == count, table
+    text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
+    rows = json.loads(text.split("LINKED ", 1)[1].splitlines()[0])
+    assert len(rows) == 4 and all(f"{LINKED}:/ecs/checkout" in json.dumps(r) for r in rows), rows

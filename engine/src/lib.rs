@@ -29,6 +29,7 @@ pub mod delivery;
 pub mod error;
 pub mod http;
 pub mod inventory;
+mod linked_groups;
 pub mod local;
 mod log_anomalies;
 pub mod probe;

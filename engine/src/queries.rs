@@ -174,8 +174,13 @@ impl Session {
             started,
         );
         record.language = query.language;
+        let accounts = crate::linked_groups::accounts_of(&groups, record.account.as_deref());
+        if !query.accounts.is_empty() || groups.iter().any(|g| crate::linked_groups::is_arn(g)) {
+            record.account = Some(accounts.join(", "));
+        }
         if let Some(region) = backend.region()
             && query.language.is_default()
+            && !groups.iter().any(|g| crate::linked_groups::is_arn(g))
         {
             record.console_url = Some(crate::console::logs_insights_url(
                 &region,
@@ -435,6 +440,7 @@ fn metric_record(
 /// The log groups a Logs Insights query covers: those it names and those its prefix
 /// finds, at least one and at most [`MAX_GROUPS`].
 fn insights_groups(query: &LogsQuery, backend: &dyn Backend) -> Result<Vec<String>, EngineError> {
+    query.validate_accounts()?;
     let mut groups = query.groups.clone();
     if let Some(prefix) = &query.group_prefix {
         groups.extend(backend.log_groups(Some(prefix))?);
@@ -451,6 +457,7 @@ fn insights_groups(query: &LogsQuery, backend: &dyn Backend) -> Result<Vec<Strin
         }
         return Ok(groups);
     }
+    let groups = crate::linked_groups::expand(groups, &query.accounts, backend)?;
     if groups.is_empty() {
         return Err(EngineError::InvalidInput(
             "a Logs Insights query needs at least one log group (.group(\"/ecs/checkout\") or --group)".into(),

@@ -29,6 +29,10 @@ pub struct LogsQuery {
     /// The query's language (Logs Insights QL unless said).
     #[serde(default, skip_serializing_if = "QueryLanguage::is_default")]
     pub language: QueryLanguage,
+    /// Read the groups named in each of these accounts, source accounts linked to the
+    /// monitoring account the session reads (CloudWatch cross-account observability).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
 }
 
 /// The languages Logs Insights answers (StartQuery's `queryLanguage`). OpenSearch SQL
@@ -95,6 +99,7 @@ pub fn logs_insights(query: &str) -> LogsQuery {
         limit: None,
         source: None,
         language: QueryLanguage::LogsInsightsQl,
+        accounts: Vec::new(),
     }
 }
 
@@ -109,7 +114,8 @@ impl Windowed for LogsQuery {
 }
 
 impl LogsQuery {
-    /// Adds a log group.
+    /// Adds a log group: its name, or its ARN
+    /// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`) for a group of a linked account.
     pub fn group(mut self, name: &str) -> Self {
         self.groups.push(name.to_owned());
         self
@@ -119,6 +125,20 @@ impl LogsQuery {
     pub fn group_prefix(mut self, prefix: &str) -> Self {
         self.group_prefix = Some(prefix.to_owned());
         self
+    }
+
+    /// Reads the named groups in `account` too, a source account linked to the
+    /// monitoring account (repeat it for several; each group is then asked of each).
+    pub fn account(mut self, account: &str) -> Self {
+        self.accounts.push(account.trim().to_owned());
+        self
+    }
+
+    /// Checks the accounts: 12-digit ids.
+    pub fn validate_accounts(&self) -> Result<()> {
+        self.accounts
+            .iter()
+            .try_for_each(|id| crate::query::check_account(id))
     }
 
     /// At most `rows` rows.

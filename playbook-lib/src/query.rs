@@ -196,14 +196,7 @@ impl MetricQuery {
 
     /// Checks the account id: twelve digits.
     pub fn validate_account(&self) -> Result<()> {
-        match &self.account {
-            Some(id) if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) => {
-                Err(Error::InvalidInput(format!(
-                    "account `{id}`: give the 12-digit id of an account linked to the monitoring account"
-                )))
-            }
-            _ => Ok(()),
-        }
+        self.account.as_deref().map_or(Ok(()), check_account)
     }
 
     /// Adds a dimension.
@@ -359,6 +352,17 @@ impl From<TimeRange> for RangeSpec {
     fn from(range: TimeRange) -> RangeSpec {
         RangeSpec::Absolute(range)
     }
+}
+
+
+/// Checks an account id: twelve digits.
+pub fn check_account(id: &str) -> Result<()> {
+    if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::InvalidInput(format!(
+            "account `{id}`: give the 12-digit id of an account linked to the monitoring account"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -58,7 +58,11 @@ AssumeRole into the account), to moto's own account as the monitoring account. T
 GetMetricData query naming an `AccountId` is asked of that account (the rest of the
 request as sent), and ListMetrics with `IncludeLinkedAccounts` lists the monitoring and
 linked accounts' metrics with `OwningAccounts` beside them (filtered by `OwningAccount`),
-in the CloudWatch model's output shapes. `MotoEndpoint.reset()` unlinks them.
+in the CloudWatch model's output shapes. A Logs Insights StartQuery with
+`logGroupIdentifiers` (names, or ARNs of the monitoring or a linked account; moto ignores
+them) runs one moto query per account over its groups under one query id of the proxy's;
+GetQueryResults gives every account's rows, `@log` as `ACCOUNT:GROUP`, Complete when every
+part is. An account not linked is AccessDeniedException. `MotoEndpoint.reset()` unlinks them.
 
 Contributor Insights reports (moto keeps rules but has no GetInsightRuleReport):
 `set_insight_contributions(rule, [{"Keys": [...], "Values": [[epoch s, value], ...]}])`
@@ -538,6 +542,9 @@ class _Handler(BaseHTTPRequestHandler):
                                "Account maximum query concurrency limit of [30] reached")
         if op == "StartQuery" and _json_member(body, encoding, "queryLanguage") in ("PPL", "SQL"):
             return _start_opensearch_query(controls, _json_doc(body, encoding))
+        if op == "StartQuery" and _json_doc(body, encoding).get("logGroupIdentifiers"):
+            # moto ignores logGroupIdentifiers: the groups are asked of their accounts.
+            return self._start_across_accounts(_json_doc(body, encoding))
         if op == "GetQueryResults":
             query_id = _json_member(body, encoding, "queryId")
             answer = controls.opensearch_result(query_id) if query_id is not None else None
@@ -560,6 +567,9 @@ class _Handler(BaseHTTPRequestHandler):
                     200,
                     {"status": status, "results": [], "statistics": dict(INSIGHTS_STATISTICS)},
                 )
+            parts = controls.linked_query(query_id) if query_id is not None else None
+            if parts is not None:
+                return self._results_across_accounts(query_id, parts)
         reply = self._pass_through(body)
         reply_encoding = next((v for k, v in reply.headers if k.lower() == "content-encoding"), "")
         if op == "StartQuery" and reply.status == 200:
@@ -577,6 +587,71 @@ class _Handler(BaseHTTPRequestHandler):
                 doc["results"] = doc["results"][:limit]
                 return _logs_reply(200, doc)
         return reply
+
+    def _start_across_accounts(self, doc: dict[str, Any]) -> _Reply:
+        """StartQuery over `logGroupIdentifiers` (names, or ARNs of the monitoring or a
+        linked account): one moto query per account over its groups' names, under one
+        query id of the proxy's."""
+        controls = self.server.controls
+        linked = controls.linked_accounts()
+        by_account: dict[str, list[str]] = {}
+        for identifier in doc.pop("logGroupIdentifiers"):
+            account, name = MOTO_ACCOUNT, identifier
+            if identifier.startswith("arn:"):
+                parts = identifier.split(":", 6)
+                if len(parts) < 7 or parts[5] != "log-group":
+                    return _logs_error("InvalidParameterException", f"{identifier} is not a log group ARN")
+                account, name = parts[4], parts[6].removesuffix(":*")
+            if account != MOTO_ACCOUNT and account not in linked:
+                return _logs_error("AccessDeniedException",
+                                   f"account {account} is not linked to monitoring account {MOTO_ACCOUNT}")
+            by_account.setdefault(account, []).append(name)
+        parts = []
+        for account, names in by_account.items():
+            status, answer = self._logs_as(account, linked, "StartQuery", {**doc, "logGroupNames": names})
+            if status != 200:
+                return _logs_reply(status, answer)
+            parts.append((account, answer["queryId"]))
+        query_id = f"linked-{uuid.uuid4()}"
+        controls.query_started(query_id)
+        controls.set_row_limit(query_id, min(int(doc.get("limit") or ROW_LIMIT), ROW_LIMIT))
+        controls.set_linked_query(query_id, parts)
+        return _logs_reply(200, {"queryId": query_id})
+
+    def _results_across_accounts(self, query_id: str, parts: list[tuple[str, str]]) -> _Reply:
+        """GetQueryResults of a query across accounts: each account's rows (their `@log`
+        as the service writes it, `ACCOUNT:GROUP`), complete when every part is."""
+        linked = self.server.controls.linked_accounts()
+        rows, statuses = [], set()
+        statistics = dict(INSIGHTS_STATISTICS)
+        for account, part in parts:
+            status, answer = self._logs_as(account, linked, "GetQueryResults", {"queryId": part})
+            if status != 200:
+                return _logs_reply(status, answer)
+            statuses.add(answer.get("status"))
+            for key, value in answer.get("statistics", {}).items():
+                statistics[key] = statistics.get(key, 0.0) + float(value)
+            for row in answer.get("results", []):
+                rows.append([{**f, "value": f"{account}:{f['value']}"} if f.get("field") == "@log" else f
+                             for f in row])
+        status = "Complete" if statuses == {"Complete"} else "Running"
+        limit = self.server.controls.row_limit(query_id)
+        return _logs_reply(200, {"status": status, "results": rows[:limit], "statistics": statistics})
+
+    def _logs_as(self, account: str, linked: dict[str, str], op: str, doc: dict[str, Any]) -> tuple[int, Any]:
+        """One Logs request to moto as `account`; its status and JSON answer."""
+        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in CBOR_REQUEST_DROP]
+        headers = [(k, v) for k, v in headers if k.lower() != "x-amz-target"]
+        headers += [("X-Amz-Target", f"{LOGS_TARGET_PREFIX}{op}"), ("Content-Type", LOGS_CONTENT_TYPE)]
+        if account != MOTO_ACCOUNT:
+            key = linked[account]
+            headers = [(k, re.sub(r"Credential=[^/]+/", f"Credential={key}/", v) if k.lower() == "authorization" else v)
+                       for k, v in headers]
+        status, _reason, _headers, data = self._upstream("POST", "/", headers, json.dumps(doc).encode())
+        try:
+            return status, json.loads(data) if data.strip() else {}
+        except ValueError:
+            return 500, {"__type": "InternalFailure", "message": data[:200].decode(errors="replace")}
 
     def _translate(self, service: str, op: str, body: bytes) -> _Reply:
         # "com.amazonaws.cloudwatch.GraniteServiceVersion20100801" is allowed too.
@@ -935,6 +1010,17 @@ class ProxyControls:
         self._insight_contributions: dict[str, list[dict[str, Any]]] = {}
         self._insight_requests: list[dict[str, Any]] = []
         self._service_quotas: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._linked_queries: dict[str, list[tuple[str, str]]] = {}
+
+    def set_linked_query(self, query_id: str, parts: list[tuple[str, str]]) -> None:
+        """A query across accounts: its parts, (account, moto's query id)."""
+        with self._lock:
+            self._linked_queries[query_id] = list(parts)
+
+    def linked_query(self, query_id: str) -> list[tuple[str, str]] | None:
+        with self._lock:
+            found = self._linked_queries.get(query_id)
+            return None if found is None else list(found)
 
     # -- Service Quotas (moto has vpc's only) --------------------------------------------
 

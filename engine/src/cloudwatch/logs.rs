@@ -147,13 +147,21 @@ async fn start(
         playbook::query::QueryLanguage::Ppl => SdkLanguage::Ppl,
         playbook::query::QueryLanguage::Sql => SdkLanguage::Sql,
     };
-    // OpenSearch SQL names its groups in FROM (and StartQuery refuses both).
+    // OpenSearch SQL names its groups in FROM (and StartQuery refuses both). Groups of
+    // linked accounts go by ARN, as identifiers (which take names too).
+    let by_arn = groups.iter().any(|g| g.starts_with("arn:"));
     let groups = (!groups.is_empty()).then(|| groups.to_vec());
+    let (names, identifiers) = if by_arn {
+        (None, groups)
+    } else {
+        (groups, None)
+    };
     let started = shared
         .logs
         .start_query()
         .query_language(language)
-        .set_log_group_names(groups)
+        .set_log_group_names(names)
+        .set_log_group_identifiers(identifiers)
         .start_time(window.start.timestamp())
         .end_time(window.end.timestamp())
         .query_string(&query.query)

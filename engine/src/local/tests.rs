@@ -294,6 +294,24 @@ fn a_linked_account_on_a_local_source_says_it_needs_cloudwatch() {
         error.to_string().contains("cross-account observability"),
         "{error}"
     );
+    // Logs too: by account, or by a group's ARN.
+    for query in [
+        logs_insights("fields @message")
+            .group("/ecs/checkout")
+            .account("111111111111"),
+        logs_insights("fields @message")
+            .group("arn:aws:logs:us-east-1:111111111111:log-group:/ecs/checkout"),
+    ] {
+        let error = session
+            .run_logs_insights(&query.between(WINDOW.0, WINDOW.1))
+            .unwrap_err();
+        assert_eq!(error.kind(), playbook::protocol::ErrorKind::Unsupported);
+        assert!(error.to_string().contains("one account's logs"), "{error}");
+    }
+    let error = session
+        .run_logs_insights(&logs_insights("fields @message").group("/g").account("12"))
+        .unwrap_err();
+    assert!(error.to_string().contains("12-digit"), "{error}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

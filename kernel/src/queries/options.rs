@@ -50,6 +50,10 @@ pub(crate) struct LogsArgs {
     /// Every log group whose name starts with this.
     #[arg(long)]
     pub(crate) group_prefix: Option<String>,
+    /// Read the groups in this linked account too (repeatable; cross-account
+    /// observability, from the monitoring account).
+    #[arg(long = "account", value_name = "ACCOUNT_ID")]
+    pub(crate) accounts: Vec<String>,
     /// At most this many rows.
     #[arg(long)]
     pub(crate) limit: Option<usize>,
@@ -69,6 +73,7 @@ impl LogsArgs {
         q.group_prefix = self.group_prefix.clone();
         q.limit = self.limit;
         q.language = self.language.unwrap_or_default();
+        q.accounts = self.accounts.clone();
         q.window = self.window.spec();
         q.source = self.window.source.clone();
         q
