@@ -130,6 +130,9 @@ println!("LINKED {{}}", playbook::serde_json::to_string(&linked.rows())?);
     table = next(o["data"]["text/plain"] for o in record["cells"][0]["outputs"] if "text/plain" in o.get("data", {}))
     for account, count in ((MONITORING, 3), (LINKED, 4)):
         assert table.count(f"{account}:/ecs/checkout") == count, table
+    # In time order across both accounts (the query sorts by @timestamp, newest first).
+    stamps = [line.split()[0] for line in table.splitlines()[1:8]]
+    assert stamps == sorted(stamps, reverse=True), table
     text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
     rows = json.loads(text.split("LINKED ", 1)[1].splitlines()[0])
     assert len(rows) == 4 and all(f"{LINKED}:/ecs/checkout" in json.dumps(r) for r in rows), rows

@@ -354,7 +354,6 @@ impl From<TimeRange> for RangeSpec {
     }
 }
 
-
 /// Checks an account id: twelve digits.
 pub fn check_account(id: &str) -> Result<()> {
     if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {

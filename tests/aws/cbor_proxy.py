@@ -567,9 +567,9 @@ class _Handler(BaseHTTPRequestHandler):
                     200,
                     {"status": status, "results": [], "statistics": dict(INSIGHTS_STATISTICS)},
                 )
-            parts = controls.linked_query(query_id) if query_id is not None else None
-            if parts is not None:
-                return self._results_across_accounts(query_id, parts)
+            linked_query = controls.linked_query(query_id) if query_id is not None else None
+            if linked_query is not None:
+                return self._results_across_accounts(query_id, *linked_query)
         reply = self._pass_through(body)
         reply_encoding = next((v for k, v in reply.headers if k.lower() == "content-encoding"), "")
         if op == "StartQuery" and reply.status == 200:
@@ -615,12 +615,13 @@ class _Handler(BaseHTTPRequestHandler):
         query_id = f"linked-{uuid.uuid4()}"
         controls.query_started(query_id)
         controls.set_row_limit(query_id, min(int(doc.get("limit") or ROW_LIMIT), ROW_LIMIT))
-        controls.set_linked_query(query_id, parts)
+        controls.set_linked_query(query_id, parts, str(doc.get("queryString", "")))
         return _logs_reply(200, {"queryId": query_id})
 
-    def _results_across_accounts(self, query_id: str, parts: list[tuple[str, str]]) -> _Reply:
+    def _results_across_accounts(self, query_id: str, parts: list[tuple[str, str]], text: str) -> _Reply:
         """GetQueryResults of a query across accounts: each account's rows (their `@log`
-        as the service writes it, `ACCOUNT:GROUP`), complete when every part is."""
+        as the service writes it, `ACCOUNT:GROUP`), in the query's `@timestamp` order
+        across accounts when it sorts by it, complete when every part is."""
         linked = self.server.controls.linked_accounts()
         rows, statuses = [], set()
         statistics = dict(INSIGHTS_STATISTICS)
@@ -635,6 +636,11 @@ class _Handler(BaseHTTPRequestHandler):
                 rows.append([{**f, "value": f"{account}:{f['value']}"} if f.get("field") == "@log" else f
                              for f in row])
         status = "Complete" if statuses == {"Complete"} else "Running"
+        order = re.search(r"sort\s+@timestamp\s*(asc|desc)?", text)
+        if order:
+            def stamp(row: list[dict[str, Any]]) -> str:
+                return next((f["value"] for f in row if f.get("field") == "@timestamp"), "")
+            rows.sort(key=stamp, reverse=order.group(1) != "asc")
         limit = self.server.controls.row_limit(query_id)
         return _logs_reply(200, {"status": status, "results": rows[:limit], "statistics": statistics})
 
@@ -1010,17 +1016,16 @@ class ProxyControls:
         self._insight_contributions: dict[str, list[dict[str, Any]]] = {}
         self._insight_requests: list[dict[str, Any]] = []
         self._service_quotas: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._linked_queries: dict[str, list[tuple[str, str]]] = {}
+        self._linked_queries: dict[str, tuple[list[tuple[str, str]], str]] = {}
 
-    def set_linked_query(self, query_id: str, parts: list[tuple[str, str]]) -> None:
-        """A query across accounts: its parts, (account, moto's query id)."""
+    def set_linked_query(self, query_id: str, parts: list[tuple[str, str]], text: str) -> None:
+        """A query across accounts: its parts, (account, moto's query id), and its text."""
         with self._lock:
-            self._linked_queries[query_id] = list(parts)
+            self._linked_queries[query_id] = (list(parts), text)
 
-    def linked_query(self, query_id: str) -> list[tuple[str, str]] | None:
+    def linked_query(self, query_id: str) -> tuple[list[tuple[str, str]], str] | None:
         with self._lock:
-            found = self._linked_queries.get(query_id)
-            return None if found is None else list(found)
+            return self._linked_queries.get(query_id)
 
     # -- Service Quotas (moto has vpc's only) --------------------------------------------
 
