@@ -219,6 +219,8 @@ pub(crate) enum Command {
     Sort(Vec<SortKey>),
     Limit(usize),
     Dedup(Vec<Slot>),
+    /// Each row's `count` as a share of all rows' into `ratio` (`pattern`'s `@ratio`).
+    Share { count: Slot, ratio: Slot },
 }
 
 impl Command {
@@ -240,6 +242,7 @@ impl Command {
             Command::Sort(keys) => keys.iter().for_each(|k| k.expr.reads(&mut out)),
             Command::Limit(_) => {}
             Command::Dedup(slots) => out.extend(slots),
+            Command::Share { count, .. } => out.push(*count),
         }
         out
     }
@@ -256,6 +259,7 @@ impl Command {
                     .chain(s.items.iter().map(|p| p.slot))
                     .collect()
             }
+            Command::Share { ratio, .. } => vec![*ratio],
             _ => Vec::new(),
         }
     }
@@ -264,7 +268,11 @@ impl Command {
     pub(crate) fn is_global(&self) -> bool {
         matches!(
             self,
-            Command::Stats(_) | Command::Sort(_) | Command::Limit(_) | Command::Dedup(_)
+            Command::Stats(_)
+                | Command::Sort(_)
+                | Command::Limit(_)
+                | Command::Dedup(_)
+                | Command::Share { .. }
         )
     }
 }

@@ -6,6 +6,9 @@ use super::lexer::Tok;
 use super::parser::{Parser, Result};
 use super::pattern::Pattern;
 
+/// Commands only the service evaluates (machine-learning and service-side features).
+const CLOUDWATCH_ONLY: [&str; 4] = ["diff", "anomaly", "unmask", "filterindex"];
+
 impl Parser<'_> {
     pub(super) fn command(&mut self) -> Result<Command> {
         let token = self.peek()?.clone();
@@ -33,7 +36,16 @@ impl Parser<'_> {
             }
             _ => {
                 let word = self.src.get(token.start..token.end).unwrap_or("");
-                Err(self.error_at(&token, format!("unknown command `{word}`")))
+                let message = if CLOUDWATCH_ONLY.contains(&keyword.as_str()) {
+                    format!(
+                        "`{word}` is computed by CloudWatch Logs itself: run this query with the \
+                         cloudwatch source (here: fields, display, filter, parse, stats, sort, \
+                         limit, dedup)"
+                    )
+                } else {
+                    format!("unknown command `{word}`")
+                };
+                Err(self.error_at(&token, message))
             }
         }
     }

@@ -142,6 +142,7 @@ pub(crate) fn apply<'a>(cmd: &'a Command, row: &mut Row<'a>, plan: &'a Plan) -> 
         | Command::Stats(_)
         | Command::Sort(_)
         | Command::Limit(_)
-        | Command::Dedup(_) => true,
+        | Command::Dedup(_)
+        | Command::Share { .. } => true,
     }
 }

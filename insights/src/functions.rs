@@ -39,6 +39,10 @@ pub(crate) enum Func {
     DateCeil,
     FromMillis,
     ToMillis,
+    /// `pattern`'s clustering of a text (not callable by name: see `clusters.rs`).
+    PatternOf,
+    /// The severity a pattern's words give away (not callable by name).
+    SeverityOf,
 }
 
 /// Name, function, fewest and most arguments.
@@ -185,6 +189,12 @@ pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a
         Func::IsEmpty => Some(Val::bool(arg(0).is_none_or(|v| v.text().is_empty()))),
         Func::IsBlank => Some(Val::bool(arg(0).is_none_or(|v| v.text().trim().is_empty()))),
         Func::IsPresent => Some(Val::bool(arg(0).is_some())),
+        Func::PatternOf => Some(Val::Str(Cow::Owned(super::clusters::pattern_of(
+            &arg(0)?.text(),
+        )))),
+        Func::SeverityOf => Some(Val::Str(Cow::Borrowed(super::clusters::severity_of(
+            &arg(0)?.text(),
+        )))),
         Func::Coalesce => args.iter_mut().find_map(Option::take),
         Func::Bin | Func::DateFloor => {
             let t = num(&arg(0))? as i64;

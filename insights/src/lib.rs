@@ -31,6 +31,7 @@
 //! - `pct(f, N)` is the nearest-rank percentile (see `stats.rs`).
 
 mod ast;
+mod clusters;
 mod collect;
 mod commands;
 mod eval;

@@ -166,12 +166,16 @@ impl<'q> Parser<'q> {
         let mut commands: Vec<Command> = Vec::new();
         loop {
             let start = self.peek()?.clone();
-            let command = self.command()?;
+            let parsed = if self.eat_keyword("pattern")? {
+                self.pattern_command()?
+            } else {
+                vec![self.command()?]
+            };
             let after_dedup = matches!(commands.last(), Some(Command::Dedup(_)));
-            if after_dedup && !matches!(command, Command::Limit(_)) {
+            if after_dedup && !matches!(parsed.first(), Some(Command::Limit(_))) {
                 return Err(self.error_at(&start, "only `limit` can follow `dedup`"));
             }
-            commands.push(command);
+            commands.extend(parsed);
             if self.eat(&Tok::Pipe)? {
                 continue;
             }

@@ -34,6 +34,9 @@ pub(crate) fn run<'p>(
                 rows = keyed.into_iter().map(|(_, row)| row).collect();
             }
             Command::Limit(n) => rows.truncate(*n),
+            Command::Share { count, ratio } => {
+                super::clusters::share(&mut rows, *count, *ratio, plan);
+            }
             Command::Dedup(slots) => {
                 let mut seen = HashSet::new();
                 rows.retain_mut(|row| {

@@ -9,6 +9,8 @@ use crate::html::escape;
 use crate::series::Series;
 use crate::time_range::{TimeRange, rfc3339};
 
+mod readable;
+
 /// Rows shown in a cell's output (the value keeps them all).
 const SHOWN_ROWS: usize = 50;
 
@@ -189,7 +191,14 @@ fn parse_time(column: &str, text: &str) -> Option<DateTime<Utc>> {
 impl Render for LogTable {
     fn bundle(&self) -> MimeBundle {
         let shown = &self.rows[..self.rows.len().min(SHOWN_ROWS)];
+        // `pattern` and `diff` results: their cells as people read them.
+        let patterns = readable::is_patterns(&self.columns);
+        let read_as = |row: &Vec<Option<String>>, i: usize, column: &str| match row.get(i) {
+            Some(Some(text)) if patterns => Some(readable::cell(column, text)),
+            _ => None,
+        };
         let show = |row: &Vec<Option<String>>, i: usize, column: &str| match row.get(i) {
+            Some(Some(_)) if patterns => (read_as(row, i, column).map(|r| r.text)).unwrap_or_default(),
             Some(Some(text)) => match type_cell(column, text) {
                 Cell::Time(t) => rfc3339(t),
                 _ => text.clone(),
@@ -237,10 +246,16 @@ impl Render for LogTable {
             .collect();
         let body: String = texts
             .iter()
-            .map(|row| {
-                let cells: String = row
-                    .iter()
-                    .map(|c| format!("<td style=\"text-align:left\">{}</td>", escape(c)))
+            .zip(shown)
+            .map(|(row, raw)| {
+                let cells: String = (row.iter().enumerate())
+                    .map(|(i, c)| match read_as(raw, i, &self.columns[i]) {
+                        Some(r) => {
+                            let align = if r.numeric { "right" } else { "left" };
+                            format!("<td style=\"text-align:{align}\">{}</td>", r.html)
+                        }
+                        None => format!("<td style=\"text-align:left\">{}</td>", escape(c)),
+                    })
                     .collect();
                 format!("<tr>{cells}</tr>")
             })
@@ -312,6 +327,34 @@ mod tests {
             series.query.as_deref(),
             Some("stats count(*) by bin(5m), route")
         );
+    }
+
+    #[test]
+    fn pattern_results_read_as_patterns_with_counts_and_shares() {
+        let mut t = LogTable::new(
+            vec![
+                "@pattern".into(),
+                "@ratio".into(),
+                "@sampleCount".into(),
+                "@severityLabel".into(),
+            ],
+            "pattern @message",
+        );
+        t.rows = vec![vec![
+            Some("ERROR <*> timeout".into()),
+            Some("0.25".into()),
+            Some("120".into()),
+            Some("Error".into()),
+        ]];
+        let bundle = t.bundle();
+        let text = bundle.data["text/plain"].as_str().unwrap();
+        assert!(text.contains("ERROR <*> timeout  25.0%   120"), "{text}");
+        let html = bundle.data["text/html"].as_str().unwrap();
+        assert!(
+            html.contains("<code>ERROR <b>&lt;*&gt;</b> timeout</code>"),
+            "{html}"
+        );
+        assert!(html.contains("text-align:right\">120</td>"), "{html}");
     }
 
     #[test]

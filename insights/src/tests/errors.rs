@@ -29,6 +29,12 @@ fn by_with_nothing_after_points_just_past_by() {
 #[test]
 fn unknown_command() {
     assert_eq!(error("fields a | foo b"), "unknown command `foo` at col 12");
+    let diff = error("filter level = \"ERROR\" | pattern @message | diff");
+    assert!(
+        diff.starts_with("`diff` is computed by CloudWatch Logs itself"),
+        "{diff}"
+    );
+    assert!(error("filterIndex x = 1").starts_with("`filterIndex` is computed"));
     assert_eq!(
         error("fields a | 42"),
         "expected a command, found `42` at col 12"

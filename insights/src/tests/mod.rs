@@ -5,6 +5,7 @@ mod errors;
 mod functions;
 mod fuzz;
 mod json_fields;
+mod patterns;
 mod prefilter;
 mod stats;
 
