@@ -196,3 +196,30 @@ def test_query_alarms_from_a_shell_filters_by_state():
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["alarms"] == [], "every alarm is OK again by 15:00"
+
+
+def test_pattern_clusters_the_errors_and_reads_as_patterns(qkernel):
+    # The local source clusters with `pattern` (variable parts: runs holding a digit);
+    # every error is in exactly one pattern, and the shares add up.
+    _, kc = qkernel
+    expected = sum(errors_in_window().values())
+    reply, messages = execute(
+        kc,
+        f"%%logs clusters = --group /ecs/checkout --start {START} --end {END}\n"
+        "filter level = \"ERROR\" | pattern error",
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    data = result_of(messages)
+    assert data["text/plain"].split()[:4] == ["@pattern", "@ratio", "@sampleCount", "@severityLabel"]
+    assert "<code>" in data["text/html"] and "%</td>" in data["text/html"], data["text/html"][:2000]
+    reply, messages = execute(
+        kc, 'let n: f64 = clusters.numbers("@sampleCount").iter().flatten().sum(); '
+            'let r: f64 = clusters.numbers("@ratio").iter().flatten().sum(); (n, (r * 1000.0).round())'
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_of(messages)["text/plain"] == f"({float(expected)}, 1000.0)"
+    # `diff` stays with CloudWatch, and says so.
+    reply, messages = execute(
+        kc, f"%%logs --group /ecs/checkout --start {START} --end {END}\npattern @message | diff")
+    assert reply["content"]["status"] == "error"
+    assert "`diff` is computed by CloudWatch Logs itself" in reply["content"]["evalue"], reply["content"]

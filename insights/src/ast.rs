@@ -220,7 +220,10 @@ pub(crate) enum Command {
     Limit(usize),
     Dedup(Vec<Slot>),
     /// Each row's `count` as a share of all rows' into `ratio` (`pattern`'s `@ratio`).
-    Share { count: Slot, ratio: Slot },
+    Share {
+        count: Slot,
+        ratio: Slot,
+    },
 }
 
 impl Command {

@@ -17,7 +17,10 @@ use super::value::Val;
 
 /// Severities by the word that gives them away (checked in a pattern's order).
 const SEVERITIES: [(&[&str], &str); 5] = [
-    (&["fatal", "critical", "crit", "emerg", "emergency", "alert"], "Fatal"),
+    (
+        &["fatal", "critical", "crit", "emerg", "emergency", "alert"],
+        "Fatal",
+    ),
     (&["error", "err", "severe"], "Error"),
     (&["warn", "warning"], "Warning"),
     (&["info", "notice"], "Info"),
@@ -99,7 +102,8 @@ pub(crate) fn pattern_of(text: &str) -> String {
     out
 }
 
-/// The severity a pattern's words give away, `Unknown` when none does.
+/// The severity a pattern's words give away (a level, or an error or exception class
+/// such as `TimeoutError`), `Unknown` when none does.
 pub(crate) fn severity_of(pattern: &str) -> &'static str {
     let words = pattern
         .split(|c: char| !c.is_alphanumeric())
@@ -108,12 +112,20 @@ pub(crate) fn severity_of(pattern: &str) -> &'static str {
         if let Some((_, label)) = SEVERITIES.iter().find(|(w, _)| w.contains(&word.as_str())) {
             return label;
         }
+        if word.ends_with("error") || word.ends_with("exception") {
+            return "Error";
+        }
     }
     "Unknown"
 }
 
 /// Each row's `count` as a share of all rows' (`@ratio`), after the groups are made.
-pub(crate) fn share(rows: &mut [super::fields::Row<'_>], count: usize, ratio: usize, plan: &super::plan::Plan) {
+pub(crate) fn share(
+    rows: &mut [super::fields::Row<'_>],
+    count: usize,
+    ratio: usize,
+    plan: &super::plan::Plan,
+) {
     let counts: Vec<f64> = rows
         .iter_mut()
         .map(|row| row.get(count, plan).and_then(|v| v.num()).unwrap_or(0.0))

@@ -198,7 +198,9 @@ impl Render for LogTable {
             _ => None,
         };
         let show = |row: &Vec<Option<String>>, i: usize, column: &str| match row.get(i) {
-            Some(Some(_)) if patterns => (read_as(row, i, column).map(|r| r.text)).unwrap_or_default(),
+            Some(Some(_)) if patterns => {
+                (read_as(row, i, column).map(|r| r.text)).unwrap_or_default()
+            }
             Some(Some(text)) => match type_cell(column, text) {
                 Cell::Time(t) => rfc3339(t),
                 _ => text.clone(),

@@ -26,6 +26,8 @@ fn variable_parts_are_runs_holding_a_digit() {
     assert_eq!(severity_of("<*> WARN slow request"), "Warning");
     assert_eq!(severity_of(r#"{"level":"ERROR"}"#), "Error");
     assert_eq!(severity_of("all good"), "Unknown");
+    assert_eq!(severity_of("TimeoutError: pool"), "Error");
+    assert_eq!(severity_of("java.io.IOException at <*>"), "Error");
 }
 
 #[test]
@@ -62,7 +64,14 @@ fn pattern_takes_a_parsed_field_and_commands_after_it() {
         "filter ispresent(msg) | pattern msg | sort @sampleCount asc | limit 1",
         &lines,
     );
-    assert_eq!(cells(&out), table(&[["disk full", "0.3333333333333333", "1", "Unknown"]]));
+    assert_eq!(
+        cells(&out),
+        table(&[["disk full", "0.3333333333333333", "1", "Unknown"]])
+    );
     let all = run("pattern msg", &lines);
-    assert_eq!(all.rows.len(), 2, "events without the field are not clustered");
+    assert_eq!(
+        all.rows.len(),
+        2,
+        "events without the field are not clustered"
+    );
 }

@@ -98,7 +98,11 @@ fn summarise(value: &Value) -> String {
     let text = match value {
         Value::Array(items) => {
             let shown: Vec<String> = items.iter().take(5).map(scalar).collect();
-            let more = if items.len() > shown.len() { ", …" } else { "" };
+            let more = if items.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            };
             format!("{} · {}{more}", plural(items.len()), shown.join(", "))
         }
         other => scalar(other),
@@ -150,10 +154,18 @@ mod tests {
     fn json_columns_are_summarised_not_dumped() {
         let tokens = r#"[{"dynamicTokenPosition": 1, "tokenString": "<Token-1>", "enumerations": {"10.0.0.1": 3}}]"#;
         let c = cell("@tokens", tokens);
-        assert!(c.text.starts_with("1 item · {dynamicTokenPosition=1"), "{}", c.text);
+        assert!(
+            c.text.starts_with("1 item · {dynamicTokenPosition=1"),
+            "{}",
+            c.text
+        );
         let long = format!("[{}]", vec!["\"x\""; 500].join(","));
         let c = cell("@logSamples", &long);
-        assert!(c.text.starts_with("500 items · x, x, x, x, x, …"), "{}", c.text);
+        assert!(
+            c.text.starts_with("500 items · x, x, x, x, x, …"),
+            "{}",
+            c.text
+        );
         assert!(c.text.chars().count() <= SUMMARY_CHARS);
         // Not JSON after all: shown as written.
         assert_eq!(cell("@tokens", "[not json").text, "[not json");
