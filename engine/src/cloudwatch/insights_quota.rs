@@ -14,8 +14,27 @@ use aws_sdk_servicequotas::types::ServiceQuota;
 use super::Shared;
 use super::quotas::{CONCURRENCY_VARIABLE, DEFAULT_INSIGHTS_CONCURRENCY, Quotas};
 
-/// How long reading the quota may take before the default is used.
-const PATIENCE: Duration = Duration::from_secs(10);
+/// How long reading the quota may take before the default is used: once per account and
+/// region and process, before the first query (an unreachable Service Quotas endpoint
+/// must not hold a query up for long).
+const PATIENCE: Duration = Duration::from_secs(4);
+/// Each Service Quotas call's own deadline (no retries: the default is a fine answer).
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The Service Quotas client of `config`: one attempt per call, each with a deadline.
+pub(super) fn client(config: &aws_config::SdkConfig) -> aws_sdk_servicequotas::Client {
+    use aws_sdk_servicequotas::config::retry::RetryConfig;
+    use aws_sdk_servicequotas::config::timeout::TimeoutConfig;
+    let conf = aws_sdk_servicequotas::config::Builder::from(config)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(CALL_TIMEOUT)
+                .build(),
+        )
+        .build();
+    aws_sdk_servicequotas::Client::from_conf(conf)
+}
 /// Pages of a service's quotas read at most (the Logs quotas fit in one or two).
 const MAX_PAGES: usize = 10;
 /// The most concurrent queries believed, whatever a quota says.

@@ -126,7 +126,7 @@ impl Shared {
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
             retries,
             sts: aws_sdk_sts::Client::new(config),
-            service_quotas: aws_sdk_servicequotas::Client::new(config),
+            service_quotas: insights_quota::client(config),
             credentials: config.credentials_provider(),
             resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
             role: None,
