@@ -99,6 +99,11 @@ def test_logs_of_two_accounts_in_one_query_say_which_account_each_row_came_from(
         logs.create_log_group(logGroupName="/ecs/checkout")
         logs.create_log_stream(logGroupName="/ecs/checkout", logStreamName="web")
         count = 3 if account == MONITORING else 4
+        if account == LINKED:
+            logs.create_log_group(logGroupName="/ecs/only-linked")
+            logs.create_log_stream(logGroupName="/ecs/only-linked", logStreamName="web")
+            logs.put_log_events(logGroupName="/ecs/only-linked", logStreamName="web", logEvents=[
+                {"timestamp": int((t0 + dt.timedelta(minutes=1)).timestamp() * 1000), "message": "only linked"}])
         logs.put_log_events(logGroupName="/ecs/checkout", logStreamName="web", logEvents=[
             {"timestamp": int((t0 + dt.timedelta(minutes=i)).timestamp() * 1000), "message": f"{account} event {i}"}
             for i in range(count)])
@@ -108,6 +113,9 @@ def test_logs_of_two_accounts_in_one_query_say_which_account_each_row_came_from(
     nb = notebook(tmp_path / "logs-accounts.ipynb", f"""
 let linked = logs_insights("fields @message, @log").group("{arn}").between("{start}", "{end}").run()?;
 println!("LINKED {{}}", playbook::serde_json::to_string(&linked.rows())?);
+""", f"""
+let by_prefix = logs_insights("fields @log").group_prefix("/ecs/").account("{LINKED}").between("{start}", "{end}").run()?;
+println!("PREFIX {{}}", by_prefix.len());
 """)
     doc = json.loads(nb.read_text())
     doc["cells"].insert(0, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source":
@@ -122,7 +130,7 @@ println!("LINKED {{}}", playbook::serde_json::to_string(&linked.rows())?);
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads(record_path.read_text())
     queries = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "logs_insights"]
-    both, linked = queries
+    both, linked, by_prefix = queries
     assert both["account"] == f"{MONITORING}, {LINKED}" and both["results"] == 7, both
     assert both["groups"] == [f"arn:aws:logs:us-east-1:{a}:log-group:/ecs/checkout" for a in (MONITORING, LINKED)]
     assert linked["account"] == LINKED and linked["results"] == 4, linked
@@ -136,3 +144,8 @@ println!("LINKED {{}}", playbook::serde_json::to_string(&linked.rows())?);
     text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
     rows = json.loads(text.split("LINKED ", 1)[1].splitlines()[0])
     assert len(rows) == 4 and all(f"{LINKED}:/ecs/checkout" in json.dumps(r) for r in rows), rows
+    # A prefix selects each linked account's own groups (DescribeLogGroups across accounts):
+    # the linked account's /ecs/checkout and /ecs/only-linked, not the monitoring account's.
+    assert by_prefix["groups"] == [f"arn:aws:logs:us-east-1:{LINKED}:log-group:{g}"
+                                   for g in ("/ecs/checkout", "/ecs/only-linked")], by_prefix
+    assert "PREFIX 5" in text, text

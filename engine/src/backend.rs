@@ -118,6 +118,21 @@ pub trait Backend: Send + Sync {
     /// Log group names starting with `prefix`.
     fn log_groups(&self, prefix: Option<&str>) -> Result<Vec<String>, EngineError>;
 
+    /// The ARNs of the log groups starting with `prefix` in linked `accounts`.
+    fn linked_log_groups(
+        &self,
+        prefix: &str,
+        accounts: &[String],
+    ) -> Result<Vec<String>, EngineError> {
+        let _ = (prefix, accounts);
+        Err(EngineError::Unsupported {
+            source_name: self.spec(),
+            what: "list log groups of other accounts".into(),
+            hint: ": linked accounts are read through CloudWatch cross-account observability"
+                .into(),
+        })
+    }
+
     /// The metrics matching `search`.
     fn list_metrics(&self, search: &MetricSearch) -> Result<Outcome<Vec<MetricId>>, EngineError>;
 

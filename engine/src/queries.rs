@@ -442,8 +442,13 @@ fn metric_record(
 fn insights_groups(query: &LogsQuery, backend: &dyn Backend) -> Result<Vec<String>, EngineError> {
     query.validate_accounts()?;
     let mut groups = query.groups.clone();
-    if let Some(prefix) = &query.group_prefix {
-        groups.extend(backend.log_groups(Some(prefix))?);
+    match &query.group_prefix {
+        // Each linked account's own groups under the prefix, by ARN.
+        Some(prefix) if !query.accounts.is_empty() => {
+            groups.extend(backend.linked_log_groups(prefix, &query.accounts)?);
+        }
+        Some(prefix) => groups.extend(backend.log_groups(Some(prefix))?),
+        None => {}
     }
     groups.dedup();
     if query.language.names_its_groups() {

@@ -62,7 +62,9 @@ in the CloudWatch model's output shapes. A Logs Insights StartQuery with
 `logGroupIdentifiers` (names, or ARNs of the monitoring or a linked account; moto ignores
 them) runs one moto query per account over its groups under one query id of the proxy's;
 GetQueryResults gives every account's rows, `@log` as `ACCOUNT:GROUP`, Complete when every
-part is. An account not linked is AccessDeniedException. `MotoEndpoint.reset()` unlinks them.
+part is. DescribeLogGroups with `includeLinkedAccounts` lists each account's groups (those
+of `accountIdentifiers`, or all), with their ARNs. An account not linked is
+AccessDeniedException. `MotoEndpoint.reset()` unlinks them.
 
 Contributor Insights reports (moto keeps rules but has no GetInsightRuleReport):
 `set_insight_contributions(rule, [{"Keys": [...], "Values": [[epoch s, value], ...]}])`
@@ -542,6 +544,9 @@ class _Handler(BaseHTTPRequestHandler):
                                "Account maximum query concurrency limit of [30] reached")
         if op == "StartQuery" and _json_member(body, encoding, "queryLanguage") in ("PPL", "SQL"):
             return _start_opensearch_query(controls, _json_doc(body, encoding))
+        if op == "DescribeLogGroups" and _json_doc(body, encoding).get("includeLinkedAccounts"):
+            # moto has no linked accounts: each account asked lists its own groups.
+            return self._groups_across_accounts(_json_doc(body, encoding))
         if op == "StartQuery" and _json_doc(body, encoding).get("logGroupIdentifiers"):
             # moto ignores logGroupIdentifiers: the groups are asked of their accounts.
             return self._start_across_accounts(_json_doc(body, encoding))
@@ -617,6 +622,24 @@ class _Handler(BaseHTTPRequestHandler):
         controls.set_row_limit(query_id, min(int(doc.get("limit") or ROW_LIMIT), ROW_LIMIT))
         controls.set_linked_query(query_id, parts, str(doc.get("queryString", "")))
         return _logs_reply(200, {"queryId": query_id})
+
+    def _groups_across_accounts(self, doc: dict[str, Any]) -> _Reply:
+        """DescribeLogGroups with `includeLinkedAccounts`: the groups of each account in
+        `accountIdentifiers` (default: the monitoring account and every linked one), each
+        listed by moto as that account, one page."""
+        linked = self.server.controls.linked_accounts()
+        accounts = doc.pop("accountIdentifiers", None) or [MOTO_ACCOUNT, *linked]
+        doc.pop("includeLinkedAccounts", None)
+        groups = []
+        for account in accounts:
+            if account != MOTO_ACCOUNT and account not in linked:
+                return _logs_error("AccessDeniedException",
+                                   f"account {account} is not linked to monitoring account {MOTO_ACCOUNT}")
+            status, answer = self._logs_as(account, linked, "DescribeLogGroups", doc)
+            if status != 200:
+                return _logs_reply(status, answer)
+            groups += answer.get("logGroups", [])
+        return _logs_reply(200, {"logGroups": groups})
 
     def _results_across_accounts(self, query_id: str, parts: list[tuple[str, str]], text: str) -> _Reply:
         """GetQueryResults of a query across accounts: each account's rows (their `@log`

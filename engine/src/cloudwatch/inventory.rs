@@ -23,24 +23,56 @@ pub async fn log_groups(
     shared: &Shared,
     prefix: Option<&str>,
 ) -> Result<Outcome<Vec<LogGroupInfo>>, EngineError> {
+    let found = describe(shared, prefix, &[]).await?;
+    Ok(Outcome::new(
+        found.value.into_iter().map(|(info, _)| info).collect(),
+        found.api_calls,
+    ))
+}
+
+/// The ARNs of the log groups whose names start with `prefix` in `accounts`, source
+/// accounts linked to the monitoring account (DescribeLogGroups with
+/// `includeLinkedAccounts` and `accountIdentifiers`).
+pub async fn linked_log_groups(
+    shared: &Shared,
+    prefix: &str,
+    accounts: &[String],
+) -> Result<Vec<String>, EngineError> {
+    let found = describe(shared, Some(prefix), accounts).await?;
+    Ok(found.value.into_iter().filter_map(|(_, arn)| arn).collect())
+}
+
+/// DescribeLogGroups, every page (bounded): each group's settings and ARN (without the
+/// trailing `:*`); in `accounts` too when some are given.
+async fn describe(
+    shared: &Shared,
+    prefix: Option<&str>,
+    accounts: &[String],
+) -> Result<Outcome<Vec<(LogGroupInfo, Option<String>)>>, EngineError> {
     let mut groups = Vec::new();
     let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
+    let linked = (!accounts.is_empty()).then(|| accounts.to_vec());
     while let Some(token) = pager.next_page()? {
         shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
             .describe_log_groups()
             .set_log_group_name_prefix(prefix.map(str::to_owned))
+            .set_include_linked_accounts(linked.is_some().then_some(true))
+            .set_account_identifiers(linked.clone())
             .set_next_token(token)
             .send()
             .await
             .map_err(|e| from_sdk("DescribeLogGroups", "10 TPS", e))?;
         groups.extend(response.log_groups().iter().filter_map(|g| {
-            Some(LogGroupInfo {
+            let info = LogGroupInfo {
                 name: g.log_group_name()?.to_owned(),
                 retention_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
                 stored_bytes: g.stored_bytes().and_then(|b| u64::try_from(b).ok()),
-            })
+            };
+            let arn = (g.log_group_arn().or(g.arn()))
+                .map(|a| a.strip_suffix(":*").unwrap_or(a).to_owned());
+            Some((info, arn))
         }));
         pager.then(Next::after(response.next_token()));
     }

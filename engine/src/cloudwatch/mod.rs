@@ -398,6 +398,16 @@ impl Backend for CloudWatchSource {
         self.run(async move { logs::groups(&shared, prefix.as_deref()).await })
     }
 
+    fn linked_log_groups(
+        &self,
+        prefix: &str,
+        accounts: &[String],
+    ) -> Result<Vec<String>, EngineError> {
+        let shared = self.shared.clone();
+        let (prefix, accounts) = (prefix.to_owned(), accounts.to_vec());
+        self.run(async move { inventory::linked_log_groups(&shared, &prefix, &accounts).await })
+    }
+
     fn list_metrics(
         &self,
         search: &playbook::query::MetricSearch,
