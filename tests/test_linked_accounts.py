@@ -149,3 +149,48 @@ println!("PREFIX {{}}", by_prefix.len());
     assert by_prefix["groups"] == [f"arn:aws:logs:us-east-1:{LINKED}:log-group:{g}"
                                    for g in ("/ecs/checkout", "/ecs/only-linked")], by_prefix
     assert "PREFIX 5" in text, text
+
+
+def test_metrics_insights_groups_and_filters_by_account(moto, tmp_path):
+    # moto's Metrics Insights is empty or wrong: the proxy answers a subset of it
+    # (tests/aws/metrics_insights.py) over the monitoring and linked accounts, from the
+    # datapoints each account holds in moto.
+    moto.reset()
+    creds = moto.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-mi")["Credentials"]
+    own = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    linked = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+              "aws_session_token": creds["SessionToken"]}
+    t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
+    seed(moto, own, 100.0, "us-east-1", t0)
+    seed(moto, linked, 200.0, "us-east-1", t0)
+    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    nb = tmp_path / "mi.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+        for source in (
+            f"%%metrics by_account = --period 60 --start {start} --end {end}\n"
+            'SELECT AVG(Latency) FROM SCHEMA("Svc", Service) GROUP BY AWS.AccountId',
+            f"%%metrics --period 60 --start {start} --end {end}\n"
+            f"SELECT MAX(Latency) FROM \"Svc\" WHERE AWS.AccountId = '{LINKED}'",
+        )]}))
+    record_path = OUT / "linked-mi.record.ipynb"
+    OUT.mkdir(exist_ok=True)
+    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
+                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(record_path.read_text())
+    series = []
+    for cell in record["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("application/vnd.playbook.series+json")
+            series += json.loads(data) if isinstance(data, str) else (data or [])
+    # Grouped by account: each account's mean (100 + m % 2 and 200 + m % 2 over 10
+    # minutes); filtered to the linked account: its maximum per minute.
+    grouped = {s["label"]: s for s in series[:2]}
+    assert set(grouped) == {MONITORING, LINKED}, series
+    assert sum(grouped[MONITORING]["values"]) / 10 == 100.5
+    assert sum(grouped[LINKED]["values"]) / 10 == 200.5
+    assert len(series) == 3 and max(series[2]["values"]) == 201.0 and min(series[2]["values"]) == 200.0

@@ -79,6 +79,12 @@ Service Quotas (moto knows only vpc's): `set_service_quotas(code, applied, defau
 service code (one page, the model's `ServiceQuota` shape); other codes pass through.
 `MotoEndpoint.reset()` clears them.
 
+Metrics Insights (moto's is empty or wrong): a GetMetricData whose queries include a
+`SELECT` is answered here for a subset of the language (metrics_insights.py: one function
+of one metric FROM SCHEMA(…) or a namespace, `=`/`!=` conditions, GROUP BY, LIMIT, with
+`AWS.AccountId` as a key), over the monitoring account and every linked account; the
+other queries of the request are asked of moto.
+
 Log anomalies (moto has no log anomaly detectors): `set_log_anomalies([...])` (in-process)
 sets what ListAnomalies answers, in the Logs model's `Anomaly` shape, filtered by
 `anomalyDetectorArn` and paged by `limit`/`nextToken`. `MotoEndpoint.reset()` clears them.
@@ -151,9 +157,10 @@ from typing import Any
 import cbor2
 
 try:  # imported as aws.cbor_proxy, or run as a script
-    from . import insight_reports
+    from . import insight_reports, metrics_insights
 except ImportError:
     import insight_reports  # type: ignore[no-redef]
+    import metrics_insights  # type: ignore[no-redef]
 
 # Smithy service shape name → botocore service name. Only these get shape-aware
 # conversion; other RPCv2-CBOR services would be converted generically.
@@ -705,6 +712,13 @@ class _Handler(BaseHTTPRequestHandler):
             return cbor_error(400, "SerializationException", f"invalid CBOR body: {exc}")
         linked = self.server.controls.linked_accounts()
         request = cbor_to_json(decoded)
+        if op == "GetMetricData" and op_model is not None and any(
+            str(q.get("Expression", "")).lstrip().upper().startswith("SELECT")
+            for q in request.get("MetricDataQueries", [])
+        ):
+            # moto's Metrics Insights is empty or wrong: a subset is answered here
+            # (metrics_insights.py), over the monitoring and every linked account.
+            return self._metrics_insights(target_prefix, request, linked, op_model)
         if linked and op_model is not None and op in ("GetMetricData", "ListMetrics"):
             answer = self._across_accounts(target_prefix, op, request, linked)
             if answer is not None:
@@ -800,6 +814,50 @@ class _Handler(BaseHTTPRequestHandler):
         except insight_reports.ReportError as error:
             return cbor_error(400 if error.code != "ResourceNotFoundException" else 404, error.code, error.message)
         cbor_body = encode_cbor(json_to_cbor(doc, op_model.output_shape))
+        return _Reply(200, _protocol_headers(cbor_body), cbor_body)
+
+    def _metrics_insights(
+        self, target_prefix: str, request: dict[str, Any], linked: dict[str, str], op_model: Any
+    ) -> _Reply:
+        """GetMetricData whose queries include Metrics Insights `SELECT`s: those answered by
+        metrics_insights.py, the others asked of moto."""
+        start, end = request["StartTime"], request["EndTime"]
+        accounts = [MOTO_ACCOUNT, *linked]
+
+        def list_metrics(account: str, namespace: str, metric: str) -> list[dict[str, str]]:
+            found = self._ask_as(account, linked, target_prefix, "ListMetrics",
+                                 {"Namespace": namespace, "MetricName": metric}).get("Metrics", [])
+            unique = {tuple(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", []))) for m in found}
+            return [dict(dims) for dims in sorted(unique)]  # moto repeats some
+
+        def statistics(period: int):
+            def fetch(account: str, namespace: str, metric: str, dims: dict[str, str]):
+                answer = self._ask_as(account, linked, target_prefix, "GetMetricStatistics", {
+                    "Namespace": namespace, "MetricName": metric, "StartTime": start, "EndTime": end,
+                    "Period": period, "Statistics": ["Sum", "SampleCount", "Minimum", "Maximum"],
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]})
+                return {_epoch_seconds(p["Timestamp"]): p for p in answer.get("Datapoints", [])}
+            return fetch
+
+        results, others = [], []
+        for query in request.get("MetricDataQueries", []):
+            expression = str(query.get("Expression", ""))
+            if not expression.lstrip().upper().startswith("SELECT"):
+                others.append(query)
+                continue
+            try:
+                parsed = metrics_insights.parse(expression)
+            except ValueError as error:
+                return cbor_error(400, "InvalidParameterValueException", str(error))
+            period = int(query.get("Period") or 60)
+            for series in metrics_insights.evaluate(parsed, accounts, list_metrics, statistics(period)):
+                results.append({"Id": query["Id"], **series})
+        if others:
+            answer = self._ask_as(MOTO_ACCOUNT, linked, target_prefix, "GetMetricData",
+                                  {**request, "MetricDataQueries": others})
+            results += answer.get("MetricDataResults", [])
+        cbor_body = encode_cbor(json_to_cbor({"MetricDataResults": results, "Messages": []},
+                                             op_model.output_shape))
         return _Reply(200, _protocol_headers(cbor_body), cbor_body)
 
     def _across_accounts(
