@@ -7,6 +7,7 @@ moto (its availability and latency land in CloudWatch through PutMetricData)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import socket
@@ -208,10 +209,23 @@ def test_the_canary_publishes_availability_and_latency_to_cloudwatch(moto, certs
     urls, _ = servers
     moto.reset()
     env = moto.playbook_env(SSL_CERT_FILE=str(certs / "ca.pem"))
+    # The same canary in another region, all green there for the last 20 minutes.
+    now = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0)
+    moto.client("cloudwatch", region_name="us-west-2").put_metric_data(Namespace="Playbook/Canary", MetricData=[
+        {"MetricName": "Availability", "Dimensions": [{"Name": "Canary", "Value": "moto-canary"}],
+         "Timestamp": now - datetime.timedelta(minutes=m), "Value": 100.0, "Unit": "Percent"}
+        for m in range(1, 21)])
     endpoints = json.dumps([f"{urls['year']}/health", f"{urls['failing']}/"])
     done, record = run(CANARY, "--source", "cloudwatch", "-p", f"endpoints={endpoints}",
-                       "-p", "canary=moto-canary", env=env)
+                       "-p", "canary=moto-canary", "-p", 'compare_regions=["us-west-2"]', env=env)
     assert done.returncode == 2, done.stderr[-3000:]
+    # Only this region fails: its availability beside the other region's, in one chart.
+    cell = next(c for c in record["cells"] if c.get("id") == "canary-regions")
+    text = "".join(o.get("text", "") for o in cell["outputs"])
+    assert "this region: mean 50.0 %" in text and "us-west-2: mean 100.0 % over 20 points" in text, text
+    assert any("image/svg+xml" in o.get("data", {}) for o in cell["outputs"]), cell["outputs"]
+    regions = {q.get("region") for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "metrics"}
+    assert {"us-east-1", "us-west-2"} <= regions, record["metadata"]["playbook"]["queries"]
     listed = moto.client("cloudwatch").list_metrics(Namespace="Playbook/Canary")["Metrics"]
     seen = {(m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]))) for m in listed}
     assert ("Availability", (("Canary", "moto-canary"),)) in seen

@@ -676,14 +676,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _logs_as(self, account: str, linked: dict[str, str], op: str, doc: dict[str, Any]) -> tuple[int, Any]:
         """One Logs request to moto as `account`; its status and JSON answer."""
-        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in CBOR_REQUEST_DROP]
-        headers = [(k, v) for k, v in headers if k.lower() != "x-amz-target"]
-        headers += [("X-Amz-Target", f"{LOGS_TARGET_PREFIX}{op}"), ("Content-Type", LOGS_CONTENT_TYPE)]
-        if account != MOTO_ACCOUNT:
-            key = linked[account]
-            headers = [(k, re.sub(r"Credential=[^/]+/", f"Credential={key}/", v) if k.lower() == "authorization" else v)
-                       for k, v in headers]
-        status, _reason, _headers, data = self._upstream("POST", "/", headers, json.dumps(doc).encode())
+        status, data = self._as_account(account, linked, f"{LOGS_TARGET_PREFIX}{op}", LOGS_CONTENT_TYPE, doc)
         try:
             return status, json.loads(data) if data.strip() else {}
         except ValueError:
@@ -897,11 +890,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _ask_as(
         self, account: str, linked: dict[str, str], target_prefix: str, op: str, doc: dict[str, Any]
     ) -> dict[str, Any]:
+        """One CloudWatch request (awsJson 1.0) to moto as `account`; the answer's document."""
+        status, data = self._as_account(account, linked, f"{target_prefix}.{op}", "application/x-amz-json-1.0", doc)
+        if status != 200:
+            raise ValueError(f"moto answered {status} to {op} as {account}: {data[:200]!r}")
+        return json.loads(data) if data.strip() else {}
+
+    def _as_account(
+        self, account: str, linked: dict[str, str], target: str, content_type: str, doc: dict[str, Any]
+    ) -> tuple[int, bytes]:
         """One awsJson request to moto as `account` (its access key in the credential
-        scope, which is how moto tells accounts apart); the answer's document."""
-        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in CBOR_REQUEST_DROP]
-        headers += [("X-Amz-Target", f"{target_prefix}.{op}"), ("Content-Type", "application/x-amz-json-1.0"),
-                    ("Accept", "application/json")]
+        scope, which is how moto tells accounts apart): the status and body."""
+        headers = [(k, v) for k, v in self.headers.items()
+                   if k.lower() not in CBOR_REQUEST_DROP and k.lower() != "x-amz-target"]
+        headers += [("X-Amz-Target", target), ("Content-Type", content_type), ("Accept", "application/json")]
         if account != MOTO_ACCOUNT:
             key = linked.get(account)
             if key is None:
@@ -909,9 +911,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers = [(k, re.sub(r"Credential=[^/]+/", f"Credential={key}/", v) if k.lower() == "authorization" else v)
                        for k, v in headers]
         status, _reason, _headers, data = self._upstream("POST", "/", headers, json.dumps(doc).encode())
-        if status != 200:
-            raise ValueError(f"moto answered {status} to {op} as {account}: {data[:200]!r}")
-        return json.loads(data) if data.strip() else {}
+        return status, data
 
     # -- client side ---------------------------------------------------------------------
 
