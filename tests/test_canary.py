@@ -18,6 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import boto3
 import pytest
 
 from conftest import OUT, notebook
@@ -211,7 +212,9 @@ def test_the_canary_publishes_availability_and_latency_to_cloudwatch(moto, certs
     env = moto.playbook_env(SSL_CERT_FILE=str(certs / "ca.pem"))
     # The same canary in another region, all green there for the last 20 minutes.
     now = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0)
-    moto.client("cloudwatch", region_name="us-west-2").put_metric_data(Namespace="Playbook/Canary", MetricData=[
+    west = boto3.client("cloudwatch", endpoint_url=moto.moto_url, region_name="us-west-2",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    west.put_metric_data(Namespace="Playbook/Canary", MetricData=[
         {"MetricName": "Availability", "Dimensions": [{"Name": "Canary", "Value": "moto-canary"}],
          "Timestamp": now - datetime.timedelta(minutes=m), "Value": 100.0, "Unit": "Percent"}
         for m in range(1, 21)])
