@@ -225,7 +225,7 @@ def test_the_canary_publishes_availability_and_latency_to_cloudwatch(moto, certs
     # Only this region fails: its availability beside the other region's, in one chart.
     cell = next(c for c in record["cells"] if c.get("id") == "canary-regions")
     text = "".join(o.get("text", "") for o in cell["outputs"])
-    assert "this region: mean 50.0 %" in text and "us-west-2: mean 100.0 % over 20 points" in text, text
+    assert "this region: 50.0 % now, mean 50.0 % over the hour" in text and "us-west-2: mean 100.0 % over 20 points" in text, text
     assert any("image/svg+xml" in o.get("data", {}) for o in cell["outputs"]), cell["outputs"]
     regions = {q.get("region") for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "metrics"}
     assert {"us-east-1", "us-west-2"} <= regions, record["metadata"]["playbook"]["queries"]

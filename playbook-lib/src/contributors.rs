@@ -251,13 +251,14 @@ impl TopContributors {
             at += step;
         }
         let series = self.contributors.iter().map(|c| {
+            let values: std::collections::HashMap<DateTime<Utc>, f64> =
+                c.points.iter().copied().collect();
             let mut s = Series::from_points(
                 c.label(),
                 None,
-                slots.iter().map(|t| {
-                    let v = c.points.iter().find(|(at, _)| at == t).map_or(0.0, |p| p.1);
-                    (*t, Some(v))
-                }),
+                slots
+                    .iter()
+                    .map(|t| (*t, Some(values.get(t).copied().unwrap_or(0.0)))),
             );
             s.query = Some(format!("contributor insights rule {}", self.rule));
             s
