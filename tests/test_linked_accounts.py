@@ -31,13 +31,20 @@ def seed(moto, key: dict, account_value: float, region: str, t0: dt.datetime) ->
         for m in range(10)])
 
 
-def test_two_accounts_and_two_regions_answer_the_same_question_in_one_chart(moto, tmp_path):
-    moto.reset()
+def linked_keys(moto, session: str) -> tuple[dict, dict, str]:
+    """Keys for moto's own account and for the linked one (STS AssumeRole into it), and
+    the access key the proxy links."""
     creds = moto.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-test")["Credentials"]
+        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName=session)["Credentials"]
     own = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     linked = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
               "aws_session_token": creds["SessionToken"]}
+    return own, linked, creds["AccessKeyId"]
+
+
+def test_two_accounts_and_two_regions_answer_the_same_question_in_one_chart(moto, tmp_path):
+    moto.reset()
+    own, linked, access_key = linked_keys(moto, "linked-test")
     t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
     # Account × region → a level of its own (and +1 on odd minutes), known here.
     expected = {}
@@ -45,7 +52,7 @@ def test_two_accounts_and_two_regions_answer_the_same_question_in_one_chart(moto
         for account, key, base in [(MONITORING, own, 100.0), (LINKED, linked, 200.0)]:
             seed(moto, key, base + 10 * i, region, t0)
             expected[(account, region)] = base + 10 * i + 0.5
-    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    moto.proxy.set_linked_accounts({LINKED: access_key})
     start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     nb = notebook(tmp_path / "accounts.ipynb", f"""
 let found = list_metrics("Svc").metric("Latency").include_linked_accounts().run()?;
@@ -88,11 +95,8 @@ def test_logs_of_two_accounts_in_one_query_say_which_account_each_row_came_from(
     # of that account and gives the rows with `@log` as the service writes it
     # (ACCOUNT:GROUP), tests/aws/cbor_proxy.py.
     moto.reset()
-    creds = moto.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-logs")["Credentials"]
-    keys = {MONITORING: {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"},
-            LINKED: {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
-                     "aws_session_token": creds["SessionToken"]}}
+    own, linked, access_key = linked_keys(moto, "linked-logs")
+    keys = {MONITORING: own, LINKED: linked}
     t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
     for account, key in keys.items():
         logs = boto3.client("logs", endpoint_url=moto.moto_url, region_name="us-east-1", **key)
@@ -107,7 +111,7 @@ def test_logs_of_two_accounts_in_one_query_say_which_account_each_row_came_from(
         logs.put_log_events(logGroupName="/ecs/checkout", logStreamName="web", logEvents=[
             {"timestamp": int((t0 + dt.timedelta(minutes=i)).timestamp() * 1000), "message": f"{account} event {i}"}
             for i in range(count)])
-    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    moto.proxy.set_linked_accounts({LINKED: access_key})
     start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     arn = f"arn:aws:logs:us-east-1:{LINKED}:log-group:/ecs/checkout"
     nb = notebook(tmp_path / "logs-accounts.ipynb", f"""
@@ -156,15 +160,11 @@ def test_metrics_insights_groups_and_filters_by_account(moto, tmp_path):
     # (tests/aws/metrics_insights.py) over the monitoring and linked accounts, from the
     # datapoints each account holds in moto.
     moto.reset()
-    creds = moto.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{LINKED}:role/observability-reader", RoleSessionName="linked-mi")["Credentials"]
-    own = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    linked = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
-              "aws_session_token": creds["SessionToken"]}
+    own, linked, access_key = linked_keys(moto, "linked-mi")
     t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
     seed(moto, own, 100.0, "us-east-1", t0)
     seed(moto, linked, 200.0, "us-east-1", t0)
-    moto.proxy.set_linked_accounts({LINKED: creds["AccessKeyId"]})
+    moto.proxy.set_linked_accounts({LINKED: access_key})
     start, end = (t0.strftime("%Y-%m-%dT%H:%M:%SZ"), (t0 + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     nb = tmp_path / "mi.ipynb"
     nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [

@@ -73,8 +73,7 @@ pub(super) async fn ensure_sized(shared: &Shared) -> &str {
 /// service's default for it.
 async fn read(shared: &Shared) -> Result<Option<(usize, String)>, String> {
     let client = &shared.service_quotas;
-    let mut token = None;
-    for _ in 0..MAX_PAGES {
+    let applied = first_in_pages(|token| async move {
         let page = client
             .list_service_quotas()
             .service_code("logs")
@@ -82,16 +81,13 @@ async fn read(shared: &Shared) -> Result<Option<(usize, String)>, String> {
             .send()
             .await
             .map_err(|e| error_code(&e))?;
-        if let Some(found) = page.quotas().iter().find_map(concurrency) {
-            return Ok(Some(found));
-        }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
+        Ok((page.quotas().to_vec(), page.next_token().map(str::to_owned)))
+    })
+    .await?;
+    if applied.is_some() {
+        return Ok(applied);
     }
-    let mut token = None;
-    for _ in 0..MAX_PAGES {
+    first_in_pages(|token| async move {
         let page = client
             .list_aws_default_service_quotas()
             .service_code("logs")
@@ -99,10 +95,25 @@ async fn read(shared: &Shared) -> Result<Option<(usize, String)>, String> {
             .send()
             .await
             .map_err(|e| error_code(&e))?;
-        if let Some(found) = page.quotas().iter().find_map(concurrency) {
+        Ok((page.quotas().to_vec(), page.next_token().map(str::to_owned)))
+    })
+    .await
+}
+
+/// The concurrency quota in the pages `page(token)` gives (each: its quotas and the next
+/// token), reading at most [`MAX_PAGES`].
+async fn first_in_pages<F, Fut>(mut page: F) -> Result<Option<(usize, String)>, String>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<ServiceQuota>, Option<String>), String>>,
+{
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let (quotas, next) = page(token).await?;
+        if let Some(found) = quotas.iter().find_map(concurrency) {
             return Ok(Some(found));
         }
-        token = page.next_token().map(str::to_owned);
+        token = next;
         if token.is_none() {
             break;
         }

@@ -30,6 +30,15 @@ pub(super) fn run(query: &str, events: &[(i64, &str)]) -> InsightsOutput {
     evaluator.finish()
 }
 
+/// Messages one second apart from [`T0`], in the given order.
+pub(super) fn json_events(lines: &[&'static str]) -> Vec<(i64, &'static str)> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (T0 + 1000 * i as i64, *l))
+        .collect()
+}
+
 /// The cells, with `∅` for an absent field.
 pub(super) fn cells(out: &InsightsOutput) -> Vec<Vec<String>> {
     let cell = |c: &Option<String>| c.clone().unwrap_or_else(|| "∅".to_owned());

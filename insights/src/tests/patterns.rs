@@ -1,16 +1,8 @@
 //! `pattern`: events clustered with their counts, shares and severities, most frequent
 //! first, and what may follow it.
 
-use super::{T0, cells, run, table};
+use super::{cells, json_events as events, run, table};
 use crate::clusters::{pattern_of, severity_of};
-
-fn events(lines: &[&'static str]) -> Vec<(i64, &'static str)> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (T0 + 1000 * i as i64, *l))
-        .collect()
-}
 
 #[test]
 fn variable_parts_are_runs_holding_a_digit() {

@@ -1,14 +1,6 @@
 //! `stats`: every aggregate, `by` and `bin`, column names, group order, and what runs after.
 
-use super::{T0, cells, column, run, table};
-
-fn json_events(lines: &[&'static str]) -> Vec<(i64, &'static str)> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (T0 + 1000 * i as i64, *l))
-        .collect()
-}
+use super::{T0, cells, column, json_events, run, table};
 
 #[test]
 fn count_star_counts_rows_count_field_counts_present_values() {
