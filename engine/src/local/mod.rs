@@ -449,4 +449,4 @@ fn missing_metric_note(store: &MetricStore, query: &ResolvedMetric, spec: &str) 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

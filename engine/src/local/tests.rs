@@ -42,7 +42,8 @@ fn sample_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn session(dir: &std::path::Path) -> Session {
+/// A session reading the local source at `dir` (other modules' tests use it too).
+pub(crate) fn session(dir: &std::path::Path) -> Session {
     let session = Session::from_env();
     session
         .set_source(&format!("local:{}", dir.display()), "test")

@@ -7,8 +7,6 @@ use std::io::Write;
 use playbook::query::{Windowed, logs_insights};
 use playbook::record::QueryStatus;
 
-use crate::Session;
-
 const EVENTS: usize = 25_000;
 
 fn dir_with_events(name: &str) -> std::path::PathBuf {
@@ -37,13 +35,7 @@ fn dir_with(name: &str, count: usize, spacing_ms: i64) -> std::path::PathBuf {
     dir
 }
 
-fn session(dir: &std::path::Path) -> Session {
-    let session = Session::from_env();
-    session
-        .set_source(&format!("local:{}", dir.display()), "test")
-        .unwrap();
-    session
-}
+use crate::local::tests::session;
 
 fn numbers(table: &playbook::log_table::LogTable) -> Vec<i64> {
     table

@@ -52,10 +52,7 @@ fn source(name: &str) -> (std::path::PathBuf, Session) {
         )
         .unwrap();
     }
-    let session = Session::from_env();
-    session
-        .set_source(&format!("local:{}", dir.display()), "test")
-        .unwrap();
+    let session = crate::local::tests::session(&dir);
     (dir, session)
 }
 
