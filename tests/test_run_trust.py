@@ -154,7 +154,8 @@ def test_a_notebook_named_like_a_secret_is_named_not_masked(tmp_path, server_fac
     done = run(nb, "--notify", f"http://127.0.0.1:{hook.port}/hook", "--summary", "-")
     assert done.returncode == 2, why(done)
     body = json.loads(hook.requests[0][1])
-    assert body["text"].startswith("[playbook] token-rotation: CHECK FAILED\n"), body["text"]
+    subject = body["text"].splitlines()[0]
+    assert subject.startswith("[playbook] ") and subject.endswith("token-rotation.ipynb: CHECK FAILED"), subject
     assert MASK not in body["text"] and MASK not in done.stderr, body["text"]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["notebook"].endswith("token-rotation.ipynb")

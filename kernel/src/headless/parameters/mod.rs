@@ -216,7 +216,7 @@ fn secret_line(r: &Resolved) -> String {
         ty if ty.contains('&') => ("&str".to_owned(), format!("{}.leak()", read("String"))),
         ty => (rust_type(ty).to_owned(), read(rust_type(ty))),
     };
-    format!("let {name}: {ty} = {value}; // a secret: its value is not recorded\n")
+    format!("let {name}: {ty} = {value}; // a secret parameter: read at run time, never recorded\n")
 }
 
 /// `let NAME: TYPE = LITERAL;` (or, untyped like the declaration, `let NAME = LITERAL;`).
