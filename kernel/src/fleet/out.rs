@@ -91,7 +91,11 @@ impl Out {
             .0;
         let files = [
             (FLEET_FILES[0], json.into_bytes(), "application/json"),
-            (FLEET_FILES[1], page.into_bytes(), "text/html; charset=utf-8"),
+            (
+                FLEET_FILES[1],
+                page.into_bytes(),
+                "text/html; charset=utf-8",
+            ),
         ];
         let mut delivered = Vec::new();
         match self {

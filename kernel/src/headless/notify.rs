@@ -163,7 +163,7 @@ impl Message {
             "[playbook] {name}: {}",
             summary.status.as_str().to_uppercase()
         );
-        let mut text = summary.headline(&name, &value);
+        let mut text = summary.headline(&name, value);
         let failed = (summary.checks.iter()).filter(|c| c.verdict == Verdict::Fail);
         for c in failed {
             text.push_str(&format!("\n- check failed: {}", value(&c.name)));
@@ -238,9 +238,21 @@ mod tests {
         };
         let message = Message::of(&summary, Some("/records/token-rotation.ipynb"), &redactor);
         assert_eq!(message.subject, "[playbook] token-rotation: FAILED");
-        assert!(message.text.starts_with("token-rotation: failed (exit 1)"), "{}", message.text);
-        assert!(message.text.contains("- record: /records/token-rotation.ipynb"));
-        assert!(message.text.contains("- cell 4 failed: CellError: login failed with password="));
+        assert!(
+            message.text.starts_with("token-rotation: failed (exit 1)"),
+            "{}",
+            message.text
+        );
+        assert!(
+            message
+                .text
+                .contains("- record: /records/token-rotation.ipynb")
+        );
+        assert!(
+            message
+                .text
+                .contains("- cell 4 failed: CellError: login failed with password=")
+        );
         assert!(!message.text.contains("Tr0ub4dorZq"), "{}", message.text);
     }
 
@@ -252,7 +264,10 @@ mod tests {
         let secrets = hook.secrets();
         assert!(secrets.contains(&"/h/T1/B2?k=v".to_owned()), "{secrets:?}");
         assert!(secrets.contains(&"pw0rd-xyz".to_owned()), "{secrets:?}");
-        assert!(!format!("{hook:?}").contains("pw0rd"), "Debug hides the URL too");
+        assert!(
+            !format!("{hook:?}").contains("pw0rd"),
+            "Debug hides the URL too"
+        );
     }
 
     #[test]

@@ -65,13 +65,21 @@ impl Parameters {
         Parameters {
             given: (given.into_iter())
                 .map(|(name, value)| {
-                    let value = if secret(&name) { mask.to_owned() } else { value };
+                    let value = if secret(&name) {
+                        mask.to_owned()
+                    } else {
+                        value
+                    };
                     (name, value)
                 })
                 .collect(),
             resolved: (resolved.iter())
                 .map(|(name, value)| {
-                    let value = if secret(name) { Value::from(mask) } else { value.clone() };
+                    let value = if secret(name) {
+                        Value::from(mask)
+                    } else {
+                        value.clone()
+                    };
                     (name.clone(), value)
                 })
                 .collect(),

@@ -240,7 +240,11 @@ impl RunSummary {
             line.push_str(&format!("; failed checks: {}", failed.join(", ")));
         }
         if let Some(cell) = &self.failed_cell {
-            line.push_str(&format!("; cell {} failed: {}", cell.cell, value(&cell.ename)));
+            line.push_str(&format!(
+                "; cell {} failed: {}",
+                cell.cell,
+                value(&cell.ename)
+            ));
         }
         line
     }

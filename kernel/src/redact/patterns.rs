@@ -60,10 +60,44 @@ fn is_error_name(key: &str) -> bool {
 /// and hides nothing).
 fn is_rust_type(value: &str) -> bool {
     const TYPES: &[&str] = &[
-        "String", "str", "bool", "char", "i8", "i16", "i32", "i64", "i128", "isize", "u8",
-        "u16", "u32", "u64", "u128", "usize", "f32", "f64", "Vec", "Option", "Result", "Box",
-        "Arc", "Rc", "Cow", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "DateTime",
-        "Duration", "TimeDelta", "Value", "Secret", "SecretString", "impl", "dyn", "mut",
+        "String",
+        "str",
+        "bool",
+        "char",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "f32",
+        "f64",
+        "Vec",
+        "Option",
+        "Result",
+        "Box",
+        "Arc",
+        "Rc",
+        "Cow",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "DateTime",
+        "Duration",
+        "TimeDelta",
+        "Value",
+        "Secret",
+        "SecretString",
+        "impl",
+        "dyn",
+        "mut",
     ];
     let value = value.trim_end_matches(['=', ' ']);
     let last = value.rsplit("::").next().unwrap_or(value);
@@ -74,8 +108,8 @@ fn is_rust_type(value: &str) -> bool {
 /// and names of files, notebooks and targets are not secrets.
 fn is_file_name(key: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
-        "ipynb", "json", "jsonl", "yaml", "yml", "html", "htm", "md", "txt", "csv", "log",
-        "py", "rs", "sh", "toml",
+        "ipynb", "json", "jsonl", "yaml", "yml", "html", "htm", "md", "txt", "csv", "log", "py",
+        "rs", "sh", "toml",
     ];
     key.rsplit_once('.')
         .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
@@ -84,8 +118,21 @@ fn is_file_name(key: &str) -> bool {
 /// `token-rotation: failed`: a run's or a check's status after a name is never a secret.
 fn is_status(value: &str) -> bool {
     const STATUSES: &[&str] = &[
-        "ok", "failed", "passed", "pass", "fail", "warn", "interrupted", "running", "check",
-        "check_failed", "error", "skipped", "aborted", "done", "stopped",
+        "ok",
+        "failed",
+        "passed",
+        "pass",
+        "fail",
+        "warn",
+        "interrupted",
+        "running",
+        "check",
+        "check_failed",
+        "error",
+        "skipped",
+        "aborted",
+        "done",
+        "stopped",
     ];
     STATUSES.contains(&value.to_ascii_lowercase().as_str())
 }
@@ -225,11 +272,17 @@ mod tests {
     #[test]
     fn a_secret_named_bindings_type_is_not_masked() {
         // `let db_password: [masked by playbook] = …` no longer compiled.
-        assert!(masked("let db_password: String = playbook::parameter(\"db_password\")?;").is_empty());
+        assert!(
+            masked("let db_password: String = playbook::parameter(\"db_password\")?;").is_empty()
+        );
         assert!(masked("let token: String = x;").is_empty());
         assert!(masked("fn login(api_key: std::string::String, token: &str)").is_empty());
         assert!(masked("let secrets: Vec<String> = vec![];").is_empty());
-        assert_eq!(masked("token: tok_8c1f2e"), ["tok_8c1f2e"], "a value still is");
+        assert_eq!(
+            masked("token: tok_8c1f2e"),
+            ["tok_8c1f2e"],
+            "a value still is"
+        );
     }
 
     #[test]

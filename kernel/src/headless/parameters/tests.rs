@@ -325,5 +325,8 @@ fn a_secret_parameters_value_is_in_no_injected_cell() {
             "{source}"
         );
     }
-    assert!(injected_source(&resolved).contains("\"orders\""), "other values stay");
+    assert!(
+        injected_source(&resolved).contains("\"orders\""),
+        "other values stay"
+    );
 }
