@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("`{0}` is not an http:// or https:// URL")]
+    /// The URL's scheme and host only: its path, query and user may be secret.
+    #[error("`{0}…` is not a valid http:// or https:// URL")]
     BadUrl(String),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
@@ -34,7 +35,7 @@ pub struct Url {
 impl Url {
     /// Parses `http[s]://host[:port][/path]`.
     pub fn parse(text: &str) -> Result<Url, HttpError> {
-        let bad = || HttpError::BadUrl(text.to_owned());
+        let bad = || HttpError::BadUrl(scheme_and_host(text));
         let (https, rest) = if let Some(rest) = text.strip_prefix("https://") {
             (true, rest)
         } else if let Some(rest) = text.strip_prefix("http://") {
@@ -71,6 +72,16 @@ impl Url {
             path,
         })
     }
+}
+
+/// `scheme://host[:port]` of a URL, without its user, password, path or query.
+pub fn scheme_and_host(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return String::new();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}")
 }
 
 /// POSTs `body` as JSON to `url`; the response's status code.

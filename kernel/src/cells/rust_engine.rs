@@ -29,8 +29,12 @@ pub(crate) enum EngineState {
 /// The result of evaluating one cell, before the kernel looks at what the host heard.
 #[derive(Debug)]
 pub(crate) enum Evaluated {
-    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty).
-    Finished { data: HashMap<String, String> },
+    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty), and
+    /// `returned_error` the text of an error the cell returned through `?`.
+    Finished {
+        data: HashMap<String, String>,
+        returned_error: Option<String>,
+    },
     /// The cell failed in a way evcxr itself reports.
     Failed {
         ename: String,
@@ -275,6 +279,7 @@ impl RustEngine {
         match result {
             Ok(outputs) => Evaluated::Finished {
                 data: outputs.content_by_mime_type,
+                returned_error: outputs.user_error,
             },
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 let (evalue, traceback) = render_compilation_errors(

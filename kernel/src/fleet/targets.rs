@@ -201,6 +201,11 @@ fn validate(label: &str, target: &Target) -> Result<(), String> {
             "{label}: name `{name}`: use 1-128 letters, digits, `-`, `_` or `.` (it names files and a metric dimension)"
         ));
     }
+    if super::out::FLEET_FILES.contains(&name.as_str()) {
+        return Err(format!(
+            "{label}: name `{name}` is the fleet's own file in --out: choose another name"
+        ));
+    }
     if let Some(source) = &target.source {
         Source::from_spec(source).map_err(|e| format!("{label}: source: {e}"))?;
     }

@@ -73,6 +73,11 @@ pub(crate) fn files_dir_name(report: &std::path::Path) -> String {
     format!("{stem}.files")
 }
 
+/// Whether `notebook` holds a readable run record (it was run by `playbook run`).
+pub(crate) fn has_run_record(notebook: &Notebook) -> bool {
+    (notebook.metadata(record::KEY)).is_some_and(|m| record::parse::<RunRecord>(m).is_ok())
+}
+
 /// Two records in the order they ran (by their run records' start; as given otherwise).
 pub(crate) fn in_order<'a>(a: &'a Notebook, b: &'a Notebook) -> (&'a Notebook, &'a Notebook) {
     let started = |n: &Notebook| {
