@@ -5,7 +5,7 @@
 //! read until memory runs out.
 //!
 //! Streams (log files, metric files) are not read whole: they are bounded per line.
-//! JSON nesting is bounded by serde_json's recursion limit (128 levels), so a deep
+//! JSON nesting is bounded by serde_json's recursion limit (127 levels), so a deep
 //! document is a parse error, not a stack overflow. It holds unless a deserializer calls
 //! `disable_recursion_limit`, which none of ours does (the `unbounded_depth` feature is in
 //! the build through rust-analyzer's `cargo_metadata`, which only offers that method).
@@ -126,6 +126,30 @@ mod tests {
         let error = read_text(Path::new("/dev/zero"), 4096, "tests").unwrap_err();
         assert!(matches!(error, ReadError::TooLarge { .. }), "{error}");
         assert!(error.to_string().contains("/dev/zero is larger than 4 KiB"));
+    }
+
+    /// JSON inputs are parsed by serde_json, whose recursion limit holds: nesting at it is
+    /// read, one level past it is an error, a million levels the same error (no stack
+    /// overflow), and long flat documents are read whatever their length.
+    #[test]
+    fn json_nesting_is_bounded_at_serde_jsons_limit_and_flat_length_is_not() {
+        use playbook_testkit::{Fuzz, lengths};
+        use serde_json::Value;
+        let nest = |depth: usize| Fuzz::nest("[", "1", "]", depth);
+        assert!(serde_json::from_str::<Value>(&nest(127)).is_ok());
+        for depth in [128, 1_000, 1_000_000] {
+            let error = serde_json::from_str::<Value>(&nest(depth)).unwrap_err();
+            assert!(
+                error.to_string().contains("recursion limit exceeded"),
+                "{depth}"
+            );
+        }
+        let objects = Fuzz::nest("{\"a\":", "1", "}", 1_000_000);
+        assert!(serde_json::from_str::<Value>(&objects).is_err());
+        for len in lengths(1 << 22) {
+            let flat = format!("[{}]", Fuzz::chain("{\"k\": [1, \"x\"]}", ",", len));
+            assert!(serde_json::from_str::<Value>(&flat).is_ok(), "{len}");
+        }
     }
 
     #[test]

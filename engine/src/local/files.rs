@@ -172,6 +172,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_data_file_line_past_its_bound_is_an_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("long-line-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.jsonl");
+        let limit = crate::limits::MAX_LINE_BYTES;
+        let mut text = "a\r\n".to_owned();
+        text.push_str(&"x".repeat(limit - 1));
+        text.push('\n');
+        text.push_str(&"y".repeat(limit + 1));
+        std::fs::write(&path, text).unwrap();
+        let read: Vec<Result<String, EngineError>> = lines(&path).unwrap().collect();
+        assert_eq!(
+            read.len(),
+            3,
+            "the long line is read, the longer one refused, then none"
+        );
+        assert_eq!(read[0].as_ref().unwrap(), "a");
+        assert_eq!(read[1].as_ref().unwrap().len(), limit - 1);
+        let error = read[2].as_ref().unwrap_err().to_string();
+        assert!(
+            error.contains("m.jsonl: line 3 is longer than 16 MiB"),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn stems_drop_every_extension() {
         assert_eq!(stem(Path::new("a/web-1a2b3c.jsonl.gz")), "web-1a2b3c");
         assert_eq!(stem(Path::new("pipeline.log")), "pipeline");
