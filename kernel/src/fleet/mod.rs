@@ -12,7 +12,6 @@ mod out;
 mod run;
 mod summary;
 pub(crate) mod targets;
-mod yaml;
 
 use std::path::PathBuf;
 

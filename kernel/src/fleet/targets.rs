@@ -110,7 +110,12 @@ impl Target {
 /// Reads and validates a targets file; `overrides` (from `-p`) win over its parameters.
 /// The error names the file, the target and the field.
 pub(crate) fn read(path: &Path, overrides: &[(String, Value)]) -> Result<Vec<Target>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = playbook_engine::limits::read_text(
+        path,
+        playbook_engine::limits::MAX_CONFIG_BYTES,
+        "targets files",
+    )
+    .map_err(|e| e.to_string())?;
     let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
     parse(&text, yaml, overrides).map_err(|why| format!("{}: {why}", path.display()))
 }
@@ -122,7 +127,7 @@ pub(crate) fn parse(
     overrides: &[(String, Value)],
 ) -> Result<Vec<Target>, String> {
     let document = if yaml {
-        super::yaml::to_json(text)?
+        crate::headless::yaml::to_json(text)?
     } else {
         serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
     };
