@@ -70,6 +70,11 @@ struct ReportArgs {
     /// (default: the first chart that shows a baseline).
     #[arg(long, value_name = "NAME")]
     kpi: Option<String>,
+    /// With --kpi: which way is bad for it: up (latency, errors) or down (orders,
+    /// availability). Default: from a check on it, its name or its unit; when none says,
+    /// the review shows both ways.
+    #[arg(long, value_enum, requires = "kpi")]
+    kpi_direction: Option<report::KpiDirection>,
 }
 
 #[derive(Debug, Args)]
@@ -449,7 +454,11 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                 let name = path.file_name().unwrap_or(path.as_os_str());
                 records.push((name.to_string_lossy().into_owned(), Notebook::read(path)?));
             }
-            report::render_postmortem(&records, args.kpi.as_deref(), format, files_dir)
+            let kpi = report::KpiChoice {
+                name: args.kpi.as_deref(),
+                direction: args.kpi_direction,
+            };
+            report::render_postmortem(&records, kpi, format, files_dir)
                 .map_err(|why| why.to_string())
         }
         _ if args.kpi.is_some() => Err("--kpi names the KPI of a --postmortem review".to_owned()),

@@ -12,7 +12,9 @@ mod execute;
 pub(crate) mod hints;
 pub(crate) mod host;
 pub(crate) mod rust_engine;
+mod sealed;
 mod state;
+pub(crate) mod template;
 
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::execute_one;

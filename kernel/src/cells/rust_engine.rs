@@ -151,6 +151,10 @@ impl RustEngine {
 
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
+        // A template that no longer fits this binary is rebuilt once (or waited for) here,
+        // on the engine's blocking thread: the kernel answers meanwhile.
+        super::template::repair_if_stale();
+        trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
         let compiled = CompiledCellStore::shared();
         if compiled.is_none() {

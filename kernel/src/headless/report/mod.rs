@@ -22,6 +22,7 @@ use super::notebook::Notebook;
 use super::record::{self, RunRecord};
 pub(crate) use compare::NotComparable;
 pub(crate) use postmortem::render as render_postmortem;
+pub(crate) use postmortem::{Direction as KpiDirection, KpiChoice};
 use story::Story;
 
 /// The report's format.
