@@ -84,6 +84,28 @@ pub fn scheme_and_host(text: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+impl Url {
+    /// `scheme://host[:port]` (the port only when it is not the scheme's default, an IPv6
+    /// host in brackets): what may be shown of a URL whose path or query may be secret.
+    pub fn origin(&self) -> String {
+        let (scheme, default_port) = if self.https {
+            ("https", 443)
+        } else {
+            ("http", 80)
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == default_port {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}:{}", self.port)
+        }
+    }
+}
+
 /// POSTs `body` as JSON to `url`; the response's status code.
 pub async fn post_json(url: &str, body: Vec<u8>, deadline: Duration) -> Result<u16, HttpError> {
     let url = Url::parse(url)?;

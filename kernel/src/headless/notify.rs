@@ -50,21 +50,9 @@ impl Webhook {
                 shown_url(text)
             ));
         }
-        let scheme = if url.https { "https" } else { "http" };
-        let default_port = if url.https { 443 } else { 80 };
-        let host = if url.host.contains(':') {
-            format!("[{}]", url.host)
-        } else {
-            url.host.clone()
-        };
-        let shown = if url.port == default_port {
-            format!("{scheme}://{host}")
-        } else {
-            format!("{scheme}://{host}:{}", url.port)
-        };
         Ok(Webhook {
             url: text.to_owned(),
-            shown,
+            shown: url.origin(),
         })
     }
 
