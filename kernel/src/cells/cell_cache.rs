@@ -26,6 +26,14 @@ pub(crate) fn cache_root() -> PathBuf {
     home.join(".cache").join("playbook")
 }
 
+/// How long a copy from the template waits while it is being replaced.
+pub(crate) const COPY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The template's lock file (`template_lock.rs`).
+pub(crate) fn template_lock_path() -> PathBuf {
+    cache_root().join("cells").join("template.lock")
+}
+
 /// The prebuilt template directory.
 pub(crate) fn template_dir() -> PathBuf {
     cache_root().join("cells").join("template")
@@ -145,10 +153,10 @@ pub(crate) fn seed_build_products(dir: &Path) {
 
 /// The template's lock, shared, while a kernel copies from it (`Some` also when the lock
 /// cannot be used at all: copying as before beats not starting); `None` when a rebuild
-/// held it past [`super::template::COPY_WAIT`].
+/// held it past [`COPY_WAIT`].
 fn copy_lock() -> Option<Option<std::fs::File>> {
-    use super::template::{Access, COPY_WAIT, lock};
-    match lock(Access::Shared, COPY_WAIT) {
+    use super::template_lock::{Access, lock_at};
+    match lock_at(&template_lock_path(), Access::Shared, COPY_WAIT) {
         Ok(Some(file)) => Some(Some(file)),
         Ok(None) => {
             eprintln!(

@@ -15,6 +15,7 @@ pub(crate) mod rust_engine;
 mod sealed;
 mod state;
 pub(crate) mod template;
+mod template_lock;
 
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::execute_one;

@@ -55,6 +55,9 @@ pub(crate) struct StartConfig {
     /// process names the types, and a fleet would spend seconds of CPU per target on
     /// analyses nobody reads (see evcxr's `set_background_analysis`).
     pub(crate) background_analysis: bool,
+    /// Runs first on the engine's thread (the template's repair), so the kernel answers
+    /// meanwhile.
+    pub(crate) before_start: fn(),
 }
 
 /// The kernel's handle on the evcxr context.
@@ -151,9 +154,7 @@ impl RustEngine {
 
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
-        // A template that no longer fits this binary is rebuilt once (or waited for) here,
-        // on the engine's blocking thread: the kernel answers meanwhile.
-        super::template::repair_if_stale();
+        (config.before_start)();
         trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
         let compiled = CompiledCellStore::shared();

@@ -14,7 +14,7 @@
 //! seeded with the old one (cargo rebuilds only what changed), recorded, and renamed into
 //! place. Kernels that find the lock taken wait for that build (up to [`REBUILD_WAIT`]) and
 //! look again; past the deadline, or when the rebuild fails, a kernel compiles in its own
-//! directory as before. Copies from the template take the lock shared ([`COPY_WAIT`]), so
+//! directory as before. Copies from the template take the lock shared (`cell_cache::COPY_WAIT`), so
 //! no kernel copies a template that is being replaced. Every step is said on stderr, the
 //! kernel's log.
 
@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use super::cell_cache::{self, EVCXR_SETTINGS};
 use super::compiled_cells::{library_digest, toolchain};
 use super::rust_engine::{evaluation_command, prelude};
+use super::template_lock::{Access, lock_at};
 
 /// The template's record of what it was built for.
 const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
@@ -41,8 +42,6 @@ const TEMPLATE_LAYOUT: u32 = 5;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);
-/// How long a copy from the template waits while it is being replaced.
-pub(crate) const COPY_WAIT: Duration = Duration::from_secs(120);
 
 /// What a template was built for; two are the same when a kernel can use the template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,47 +137,6 @@ pub(crate) fn is_fresh() -> bool {
         && stale_because(&cell_cache::template_dir(), BuiltFor::current()).is_none()
 }
 
-/// Shared (copying from the template) or exclusive (building it).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Access {
-    Shared,
-    Exclusive,
-}
-
-/// The template's lock, taken within `wait` (`Ok(None)` when it was not). Held until the
-/// file is dropped; released by the system if the process dies.
-pub(crate) fn lock(access: Access, wait: Duration) -> std::io::Result<Option<File>> {
-    let path = cell_cache::cache_root().join("cells").join("template.lock");
-    lock_at(&path, access, wait)
-}
-
-fn lock_at(path: &Path, access: Access, wait: Duration) -> std::io::Result<Option<File>> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
-    let deadline = Instant::now() + wait;
-    loop {
-        let tried = match access {
-            Access::Shared => file.try_lock_shared(),
-            Access::Exclusive => file.try_lock(),
-        };
-        match tried {
-            Ok(()) => return Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(error)) => return Err(error),
-        }
-        if Instant::now() >= deadline {
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// At a kernel's start: when the template is stale, rebuilds it once (or waits for the
 /// process that does), saying so on stderr. Blocking; never fails the kernel (without a
 /// fresh template the kernel compiles the library in its own directory).
@@ -193,7 +151,11 @@ pub(crate) fn repair_if_stale() {
     };
     eprintln!("playbook: the prebuilt cell library is stale ({why})");
     let started = Instant::now();
-    let _lock = match lock(Access::Exclusive, REBUILD_WAIT) {
+    let _lock = match lock_at(
+        &cell_cache::template_lock_path(),
+        Access::Exclusive,
+        REBUILD_WAIT,
+    ) {
         Ok(Some(lock)) => lock,
         Ok(None) => {
             eprintln!(
@@ -432,29 +394,6 @@ mod tests {
             stale_because(&dir, &wanted).is_some(),
             "an unreadable record is stale"
         );
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn one_builder_at_a_time_and_no_copy_while_it_builds() {
-        let dir = temp_dir("lock");
-        let path = dir.join("template.lock");
-        let wait = Duration::from_millis(300);
-        let builder = lock_at(&path, Access::Exclusive, wait)
-            .unwrap()
-            .expect("free");
-        // Another builder and a copier wait, and give up at their deadline.
-        assert!(lock_at(&path, Access::Exclusive, wait).unwrap().is_none());
-        assert!(lock_at(&path, Access::Shared, wait).unwrap().is_none());
-        drop(builder);
-        // Copiers share; a builder waits for them.
-        let first = lock_at(&path, Access::Shared, wait).unwrap().expect("free");
-        let second = lock_at(&path, Access::Shared, wait)
-            .unwrap()
-            .expect("shared");
-        assert!(lock_at(&path, Access::Exclusive, wait).unwrap().is_none());
-        drop((first, second));
-        assert!(lock_at(&path, Access::Exclusive, wait).unwrap().is_some());
         std::fs::remove_dir_all(dir).unwrap();
     }
 
