@@ -70,7 +70,7 @@ pub(crate) fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Resul
 /// builds; it is moved into place only when the build succeeded, so a failed prebuild
 /// never leaves a broken template. Kernels that start meanwhile wait for it.
 pub(crate) fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
-    let _lock = template::lock(template::Access::Exclusive, template::REBUILD_WAIT)
+    let _lock = template::lock_for_build()
         .context("locking the prebuilt cell library")?
         .context("another process kept rebuilding the prebuilt cell library; try again")?;
     let done: anyhow::Result<PathBuf> = if template::is_fresh() {

@@ -18,7 +18,6 @@
 //! no kernel copies a template that is being replaced. Every step is said on stderr, the
 //! kernel's log.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -135,6 +134,16 @@ fn stale_because(dir: &Path, wanted: &BuiltFor) -> Option<String> {
 pub(crate) fn is_fresh() -> bool {
     cell_cache::has_template()
         && stale_because(&cell_cache::template_dir(), BuiltFor::current()).is_none()
+}
+
+/// The template's lock, exclusive, for a build of it (waiting up to [`REBUILD_WAIT`] for
+/// another process's build; `Ok(None)` past that).
+pub(crate) fn lock_for_build() -> std::io::Result<Option<std::fs::File>> {
+    lock_at(
+        &cell_cache::template_lock_path(),
+        Access::Exclusive,
+        REBUILD_WAIT,
+    )
 }
 
 /// At a kernel's start: when the template is stale, rebuilds it once (or waits for the
