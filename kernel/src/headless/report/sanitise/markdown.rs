@@ -34,43 +34,68 @@ fn tags_as_text(text: &str) -> String {
 /// as in the HTML report — and an image is a link to it, so opening the document loads
 /// nothing (the HTML report drops such images too). An autolink (`<https://…>`) reads as
 /// its address.
+///
+/// Showing a tag as text can change what the rest of the cell is (an HTML block that
+/// swallowed a paragraph is gone), so it is done again on the result until nothing changes
+/// (a few rounds; past them every `<` before a letter is text, code or not).
 pub(crate) fn markdown_prose(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, Tag};
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let mut code: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut images: Vec<usize> = Vec::new();
-    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
-        match event {
-            // A code block's start event spans the whole block.
-            Event::Code(_) | Event::Start(Tag::CodeBlock(_)) => code.push(range),
-            Event::Start(Tag::Image { .. }) if markdown[range.clone()].starts_with('!') => {
-                images.push(range.start)
-            }
-            _ => {}
+    let mut text = markdown.to_owned();
+    let mut settled = false;
+    for _ in 0..ROUNDS {
+        let next = outside_code(&text, &tags_as_text);
+        settled = next == text;
+        text = next;
+        if settled {
+            break;
         }
     }
-    let outside = |from: usize, to: usize| {
-        // `from..to` outside code, the `!` of each image in it left out.
-        let mut text = String::with_capacity(to - from);
-        let mut at = from;
-        for &bang in images.iter().filter(|&&b| b >= from && b < to) {
-            text.push_str(&markdown[at..bang]);
-            at = bang + 1;
-        }
-        text.push_str(&markdown[at..to]);
-        tags_as_text(&text)
-    };
+    if !settled {
+        text = tags_as_text(&text);
+    }
+    images_as_links(&text)
+}
+
+/// Rounds of [`markdown_prose`] before it gives up on keeping code spans as they are.
+const ROUNDS: usize = 4;
+
+/// `markdown` with `change` applied to what is outside code, as pulldown-cmark reads it.
+fn outside_code(markdown: &str, change: &dyn Fn(&str) -> String) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    // A code block's start event spans the whole block.
+    let code = (Parser::new_ext(markdown, options).into_offset_iter())
+        .filter(|(event, _)| matches!(event, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
+        .map(|(_, range)| range);
     let mut out = String::with_capacity(markdown.len() + 16);
     let mut at = 0;
     for range in code {
         if range.start < at {
             continue;
         }
-        out.push_str(&outside(at, range.start));
+        out.push_str(&change(&markdown[at..range.start]));
         out.push_str(&markdown[range.clone()]);
         at = range.end;
     }
-    out.push_str(&outside(at, markdown.len()));
+    out.push_str(&change(&markdown[at..]));
+    out
+}
+
+/// `![alt](url)` → `[alt](url)` (an image is never inside code).
+fn images_as_links(text: &str) -> String {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let bangs: Vec<usize> = (Parser::new(text).into_offset_iter())
+        .filter(|(event, range)| {
+            matches!(event, Event::Start(Tag::Image { .. })) && text[range.clone()].starts_with('!')
+        })
+        .map(|(_, range)| range.start)
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for bang in bangs {
+        out.push_str(&text[at..bang]);
+        at = bang + 1;
+    }
+    out.push_str(&text[at..]);
     out
 }
 

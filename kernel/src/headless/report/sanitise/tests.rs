@@ -379,6 +379,9 @@ fn markdown_prose_shows_its_raw_html_as_text() {
         "see [a beacon](https://example.com/t.png) and `![kept](x.png)`",
         "an image is a link: opening the document loads nothing"
     );
+    // An HTML block that swallowed the image to one parser is text to the next.
+    let swallowed = markdown_prose("<? echo 1\n\n![beacon](https://example.com/t.png)");
+    assert!(!swallowed.contains("![beacon]"), "{swallowed}");
     let plain = "# Plain\n\nNo markup at all.";
     assert_eq!(markdown_prose(plain), plain);
 }
