@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import tomllib
 import uuid
 from pathlib import Path
@@ -146,3 +147,30 @@ def test_a_changed_library_never_runs_a_cell_built_against_the_old_one(tmp_path)
     _, counts = run(nb, env)
     assert compiled(counts) >= 1, counts
     assert texts(nb)[1] == "&#60;b&gt;\n"
+
+
+CACHE = Path(os.environ.get("PLAYBOOK_CACHE") or Path.home() / ".cache" / "playbook")
+
+
+def test_a_corrupt_compiled_cell_is_dropped_and_built_again(tmp_path):
+    """A truncated object in the store (a full disk, a killed copy by another tool) used to
+    make every later run fail with EvaluationProcessDied. Each entry is sealed with its size
+    and hash: a damaged one is dropped, said so, and built again."""
+    nb = notebook(tmp_path / "corrupt.ipynb", *cells(uuid.uuid4().hex))
+    started = time.time() - 1
+    run(nb)
+    first_texts = texts(nb)
+    # The objects this run stored or used (a hit refreshes an object's time).
+    objects = [p for p in (CACHE / "cells" / "compiled").glob("*.so") if p.stat().st_mtime >= started]
+    assert objects
+    for path in objects:
+        with open(path, "r+b") as f:
+            f.truncate(path.stat().st_size // 2)
+
+    done, counts = run(nb)
+    assert "dropped a corrupt entry of the compiled-cells cache" in done.stderr, done.stderr[-3000:]
+    assert compiled(counts) >= 1, counts
+    assert texts(nb) == first_texts
+    # Built again and stored whole: the next run compiles nothing.
+    _, counts = run(nb)
+    assert compiled(counts) == 0, counts

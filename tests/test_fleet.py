@@ -160,6 +160,9 @@ def test_plan_prints_the_resolved_targets(tmp_path):
     ({"targets": [{"name": "a", "role_arn": "reader"}]}, ["targets[0] (a)", "role_arn"]),
     ({"targets": [{"name": "a", "source": "s3://x"}]}, ["targets[0] (a)", "source"]),
     ({"targets": []}, ["targets", "empty"]),
+    # The fleet's own files: the whole fleet used to run, then exit 6.
+    ({"targets": [{"name": "fleet.json"}]}, ["targets[0] (fleet.json)", "fleet's own file"]),
+    ({"targets": [{"name": "fleet.html"}]}, ["targets[0] (fleet.html)", "fleet's own file"]),
     ({"defaults": {"parameters": {"x": {"deep": 1}}}, "targets": [{"name": "a"}]}, ["defaults", "parameters.x"]),
 ])
 def test_a_bad_targets_file_is_refused_naming_the_target_and_field(tmp_path, document, says):
@@ -169,6 +172,14 @@ def test_a_bad_targets_file_is_refused_naming_the_target_and_field(tmp_path, doc
     for part in says:
         assert part in done.stderr, done.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_zero_jobs_is_refused_not_silently_one(tmp_path):
+    targets = write_targets(tmp_path / "t.json", {"targets": [{"name": "a"}]})
+    done = fleet(POST_DEPLOY, "--targets", targets, "-j", "0", "--out", tmp_path / "out")
+    assert done.returncode == 3, why(done)
+    assert "-j 0" in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_parameter_a_target_gets_wrong_is_refused_before_anything_runs(tmp_path):

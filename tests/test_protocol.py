@@ -97,6 +97,9 @@ def test_question_mark_error_is_an_error(kernel):
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "CellError"
     assert "invalid digit" in stream_text(messages, "stderr")
+    # The error's own text is the error's value (it was "its message is on stderr above").
+    assert "invalid digit found in string" in reply["content"]["evalue"]
+    assert "EVCXR" not in stream_text(messages) + stream_text(messages, "stderr")
 
 
 def test_compile_error_shows_message_and_line(kernel):

@@ -209,16 +209,121 @@ def test_postmortem_impact_is_computed_from_the_records_series():
     assert f"| mean excess while above | +{area / (len(above) * period):.3f} Seconds |" in text, text
 
 
+TIMELINE_ROW = re.compile(r"^\| (\d{4}-\d\d-\d\dT[\d:.]+Z) \| ([^|]+) \| ([^|]+) \|$", re.M)
+
+
+def timeline_rows(markdown: str) -> tuple[list, list]:
+    """(incident events, investigation events) of a Markdown review, as (time, kind, detail)."""
+    incident, investigation = markdown.split("## Timeline", 1)[1].split("### Investigation", 1)
+    investigation = investigation.split("\n## ", 1)[0]
+    rows = lambda text: [(t, what.strip(), detail.strip()) for t, what, detail in TIMELINE_ROW.findall(text)]
+    return rows(incident), rows(investigation)
+
+
 def test_postmortem_timeline_has_the_alarms_deploys_and_checks_in_time_order():
     done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"))
-    rows = re.findall(r"^\| (\d{4}-\d\d-\d\dT[\d:.]+Z) \| ([^|]+) \| ([^|]+) \|$", done.stdout, re.M)
-    assert [t for t, _, _ in rows] == sorted(t for t, _, _ in rows)
-    events = [(t, what.strip(), detail.strip()) for t, what, detail in rows]
-    assert ("2026-11-12T14:05:00Z", "deploy", "event deploy, version v2.14.0, commit 3f9a1c2, actor ci") in events
-    assert ("2026-11-12T14:18:00Z", "**alarm**", "checkout-p99-latency-high: OK → ALARM") in events
-    assert ("2026-11-12T14:51:00Z", "alarm", "checkout-5xx-high: ALARM → OK") in events
-    checks = [e for e in events if e[1].startswith("check")]
+    incident, investigation = timeline_rows(done.stdout)
+    for events in (incident, investigation):
+        assert [t for t, _, _ in events] == sorted(t for t, _, _ in events)
+    assert ("2026-11-12T14:05:00Z", "deploy", "event deploy, version v2.14.0, commit 3f9a1c2, actor ci") in incident
+    assert ("2026-11-12T14:18:00Z", "**alarm**", "checkout-p99-latency-high: OK → ALARM") in incident
+    assert ("2026-11-12T14:51:00Z", "alarm", "checkout-5xx-high: ALARM → OK") in incident
+    checks = [e for e in investigation if e[1].startswith("check")]
     assert len(checks) == 4 and all(c[1] == "check ✅ PASS" for c in checks)
+
+
+def test_postmortem_keeps_the_investigations_time_apart_from_the_incidents():
+    """The baseline queries' windows a week earlier and the run's own start and end are not
+    incident events: they are listed under Investigation, not in the incident's timeline."""
+    done = postmortem(str(GOLDEN / "latency-spike.record.ipynb"))
+    incident, investigation = timeline_rows(done.stdout)
+    kinds = {kind for _, kind, _ in incident}
+    assert kinds <= {"deploy", "alarm", "**alarm**", "impact began", "impact ended", "note"}, kinds
+    window = ("2026-11-12T13:30:00Z", "2026-11-12T15:30:00Z")
+    assert all(window[0] <= t <= window[1] for t, _, _ in incident), incident
+    week_earlier = [t for t, kind, _ in investigation if kind == "query window" and t < window[0]]
+    assert week_earlier == ["2026-10-30T13:30:00Z", "2026-11-05T13:30:00Z"], investigation
+    assert [k for _, k, _ in investigation if k.startswith("run")] == ["run started", "run finished"]
+    html = postmortem(str(GOLDEN / "latency-spike.record.ipynb"), "--format", "html").stdout
+    timeline, rest = html.split('<h3 id="investigation">', 1)
+    assert "run started" not in timeline and "run started" in rest.split("</section>", 1)[0]
+
+
+def hidden_incident(path: Path) -> Path:
+    """A record of a hidden incident: from 13:30, for 45 minutes, orders placed (a count per
+    minute) drop by 40 % against a steady week-ago baseline of 100 while checkout latency
+    rises from 0.2 s to 0.8 s; "widgets" (a count no rule knows) drop like the orders."""
+    times = [f"2026-11-12T{13 + i // 60:02d}:{i % 60:02d}:00Z" for i in range(120)]
+
+    def series(label, unit, normal, incident):
+        values = [incident if 30 <= i < 75 else normal for i in range(120)]
+        return {"label": label, "unit": unit, "timestamps": times, "values": values}
+
+    def chart(name, kpi, baseline):
+        return {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": f"// {name}\nchart()",
+                "outputs": [{"output_type": "display_data", "metadata": {},
+                             "data": {"text/plain": "chart",
+                                      "application/vnd.playbook.series+json": [kpi, baseline]}}]}
+
+    record = {"nbformat": 4, "nbformat_minor": 5,
+              "metadata": {"playbook": {"status": "ok", "run_id": "r-9", "started": "2026-11-26T10:00:00Z",
+                                        "finished": "2026-11-26T10:00:09Z", "tool_version": "0.1.0",
+                                        "notebook": "orders.ipynb",
+                                        "window": {"start": "2026-11-12T13:00:00Z", "end": "2026-11-12T15:00:00Z"}}},
+              "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Orders dropped"},
+                        chart("orders", series("orders placed", "Count", 100, 60),
+                              series("orders placed (1 week earlier)", "Count", 100, 100)),
+                        chart("latency", series("checkout latency", "Seconds", 0.2, 0.8),
+                              series("checkout latency (1 week earlier)", "Seconds", 0.2, 0.2)),
+                        chart("widgets", series("widgets", "Count", 100, 60),
+                              series("widgets (1 week earlier)", "Count", 100, 100))]}
+    path.write_text(json.dumps(record))
+    return path
+
+
+def impact_rows(markdown: str) -> dict:
+    section = markdown.split("## Impact", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| ([^|]+) \| ([^|]+) \|$", section, re.M))
+
+
+def test_postmortem_of_a_falling_kpi_reports_minutes_below_and_the_shortfall(tmp_path):
+    record = str(hidden_incident(tmp_path / "orders.record.ipynb"))
+    done = postmortem(record)
+    assert done.returncode == 0, done.stderr
+    rows = impact_rows(done.stdout)
+    assert rows["which way is bad"].strip() == 'down is bad (its name: "order")'
+    assert rows["minutes below baseline (by more than 20 %)"].startswith(
+        "45 min (points from 2026-11-12T13:30:00Z to 2026-11-12T14:14:00Z)")
+    # 40 orders short in each of 45 one-minute periods.
+    assert rows["orders placed short by (Σ baseline − KPI of the points below)"].strip() == "1800 Count"
+    assert rows["shortfall (while below)"].strip() == "1800 Count·min"
+    assert "minutes above baseline (by more than 20 %)" not in rows
+    incident, _ = timeline_rows(done.stdout)
+    assert [(t, k) for t, k, _ in incident] == [("2026-11-12T13:30:00Z", "impact began"),
+                                                ("2026-11-12T14:15:00Z", "impact ended")]
+
+
+def test_postmortem_latency_of_the_same_incident_is_45_minutes_above(tmp_path):
+    record = str(hidden_incident(tmp_path / "orders.record.ipynb"))
+    rows = impact_rows(postmortem(record, "--kpi", "checkout latency").stdout)
+    assert rows["which way is bad"].strip() == 'up is bad (its name: "latency")'
+    assert rows["minutes above baseline (by more than 20 %)"].startswith("45 min")
+    assert rows["excess area (while above)"].strip() == "27 Seconds·min"
+
+
+def test_postmortem_of_a_kpi_of_unknown_direction_reports_both_and_kpi_direction_states_it(tmp_path):
+    record = str(hidden_incident(tmp_path / "orders.record.ipynb"))
+    done = postmortem(record, "--kpi", "widgets")
+    rows = impact_rows(done.stdout)
+    assert "unknown" in rows["which way is bad"] and "--kpi-direction" in rows["which way is bad"]
+    assert rows["minutes above baseline (by more than 20 %)"].strip() == "0 min"
+    assert rows["minutes below baseline (by more than 20 %)"].startswith("45 min")
+    rows = impact_rows(postmortem(record, "--kpi", "widgets", "--kpi-direction", "down").stdout)
+    assert rows["which way is bad"].strip() == "down is bad (stated with --kpi-direction)"
+    assert "minutes above baseline (by more than 20 %)" not in rows
+    # --kpi-direction says which way is bad for a KPI it names: alone, it is bad input.
+    assert postmortem(record, "--kpi-direction", "down").returncode == 3
+    assert postmortem(record, "--kpi", "widgets", "--kpi-direction", "sideways").returncode == 3
 
 
 def test_postmortem_of_two_records_lists_both_in_run_order():

@@ -254,8 +254,9 @@ class Webhook:
 
     @property
     def shown(self) -> str:
-        """How the summary names it: by host only (a webhook's path is often its secret)."""
-        return f"webhook 127.0.0.1:{self.server.server_address[1]}"
+        """How the summary names it: by scheme and host only (a webhook's path is often its
+        secret)."""
+        return f"webhook http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> Webhook:
         hook = self

@@ -102,6 +102,10 @@ fn service_kind(code: &str) -> ErrorKind {
         "UnrecognizedClientException"
         | "InvalidClientTokenId"
         | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidToken"
         | "MissingAuthenticationToken" => ErrorKind::Credentials,
         "ResourceNotFoundException"
         | "ResourceNotFound"

@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("`{0}` is not an http:// or https:// URL")]
+    /// The URL's scheme and host only: its path, query and user may be secret.
+    #[error("`{0}…` is not a valid http:// or https:// URL")]
     BadUrl(String),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
@@ -34,7 +35,7 @@ pub struct Url {
 impl Url {
     /// Parses `http[s]://host[:port][/path]`.
     pub fn parse(text: &str) -> Result<Url, HttpError> {
-        let bad = || HttpError::BadUrl(text.to_owned());
+        let bad = || HttpError::BadUrl(scheme_and_host(text));
         let (https, rest) = if let Some(rest) = text.strip_prefix("https://") {
             (true, rest)
         } else if let Some(rest) = text.strip_prefix("http://") {
@@ -70,6 +71,38 @@ impl Url {
             port,
             path,
         })
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without its user, password, path or query.
+pub fn scheme_and_host(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return String::new();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
+impl Url {
+    /// `scheme://host[:port]` (the port only when it is not the scheme's default, an IPv6
+    /// host in brackets): what may be shown of a URL whose path or query may be secret.
+    pub fn origin(&self) -> String {
+        let (scheme, default_port) = if self.https {
+            ("https", 443)
+        } else {
+            ("http", 80)
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == default_port {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}:{}", self.port)
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub mod delivery;
 pub mod error;
 pub mod http;
 pub mod inventory;
+pub mod limits;
 mod linked_groups;
 pub mod local;
 mod log_anomalies;

@@ -70,6 +70,11 @@ struct ReportArgs {
     /// (default: the first chart that shows a baseline).
     #[arg(long, value_name = "NAME")]
     kpi: Option<String>,
+    /// With --kpi: which way is bad for it: up (latency, errors) or down (orders,
+    /// availability). Default: from a check on it, its name or its unit; when none says,
+    /// the review shows both ways.
+    #[arg(long, value_enum, requires = "kpi")]
+    kpi_direction: Option<report::KpiDirection>,
 }
 
 #[derive(Debug, Args)]
@@ -353,19 +358,20 @@ fn block_on<T>(future: impl std::future::Future<Output = T>) -> anyhow::Result<T
 
 fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let build_dir = build_dir.context("no build directory for the run")?;
-    let given = parameters::given(args.parameters_file.as_deref(), &args.parameters)?;
-    let options = runner::RunOptions {
-        notebook: args.notebook,
-        parameters: given,
-        output: args.output,
-        allow_errors: args.allow_errors,
-        cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
-        max_output_bytes: args.max_output_bytes,
-        source: args.source.as_deref().map(runner::anchored_source),
-        aws: args.aws.target()?,
-        target_name: args.deliveries.target_name.clone(),
-        deliveries: args.deliveries.deliveries()?,
-        view: crate::headless::progress::View::Own,
+    let options = match run_options(&args) {
+        Ok(options) => options,
+        Err(error) => {
+            // Past argument parsing, every exit writes the summary it was asked for.
+            let aws = playbook::source::AwsTarget::default();
+            let refusal = runner::Refusal {
+                notebook: &args.notebook,
+                target: args.deliveries.target_name.clone(),
+                summary: args.deliveries.summary.as_deref(),
+                aws: &args.aws.target().unwrap_or(aws),
+            };
+            block_on(refusal.write(Exit::BadInput, &error))?;
+            return Err(error);
+        }
     };
     match block_on(runner::run(options, build_dir))? {
         Ok(code) => Ok(code),
@@ -378,6 +384,23 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         }
         Err(error) => Err(error),
     }
+}
+
+/// The options of `playbook run`: the arguments checked and read (parameter files too).
+fn run_options(args: &RunArgs) -> anyhow::Result<runner::RunOptions> {
+    Ok(runner::RunOptions {
+        notebook: args.notebook.clone(),
+        parameters: parameters::given(args.parameters_file.as_deref(), &args.parameters)?,
+        output: args.output.clone(),
+        allow_errors: args.allow_errors,
+        cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+        max_output_bytes: args.max_output_bytes,
+        source: args.source.as_deref().map(runner::anchored_source),
+        aws: args.aws.target()?,
+        target_name: args.deliveries.target_name.clone(),
+        deliveries: args.deliveries.deliveries()?,
+        view: crate::headless::progress::View::Own,
+    })
 }
 
 fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
@@ -432,15 +455,30 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                 let name = path.file_name().unwrap_or(path.as_os_str());
                 records.push((name.to_string_lossy().into_owned(), Notebook::read(path)?));
             }
-            report::render_postmortem(&records, args.kpi.as_deref(), format, files_dir)
+            let kpi = report::KpiChoice {
+                name: args.kpi.as_deref(),
+                direction: args.kpi_direction,
+            };
+            report::render_postmortem(&records, kpi, format, files_dir)
                 .map_err(|why| why.to_string())
         }
         _ if args.kpi.is_some() => Err("--kpi names the KPI of a --postmortem review".to_owned()),
         (Some(record), Some(other)) => {
-            let (record, other) = (Notebook::read(record)?, Notebook::read(other)?);
-            let (before, after) = report::in_order(&other, &record);
-            report::render_comparison(before, after, format, files_dir)
-                .map_err(|why| why.to_string())
+            let (a, b) = (Notebook::read(record)?, Notebook::read(other)?);
+            match [(record, &a), (other, &b)]
+                .into_iter()
+                .find(|(_, notebook)| !report::has_run_record(notebook))
+            {
+                Some((path, _)) => Err(format!(
+                    "{} has no run record (run it with `playbook run` first)",
+                    path.display()
+                )),
+                None => {
+                    let (before, after) = report::in_order(&b, &a);
+                    report::render_comparison(before, after, format, files_dir)
+                        .map_err(|why| why.to_string())
+                }
+            }
         }
         (Some(record), None) => Ok(report::render(&Notebook::read(record)?, format, files_dir)),
         (None, _) => Err("name a record, or records with --postmortem".to_owned()),

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::json;
 
-use crate::cells::cell_cache;
-use crate::cells::rust_engine::prelude;
+use crate::cells::{cell_cache, template};
 
 /// The kernelspec's name, display name and files.
 pub(crate) const KERNEL_NAME: &str = "playbook";
@@ -66,124 +65,30 @@ pub(crate) fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Resul
     Ok(dir)
 }
 
-/// Compiles the cell library once into the template every new kernel copies.
-/// `staging` is where evcxr builds (the process's `EVCXR_TMPDIR`); it is moved into place
-/// only when the build succeeded, so a failed prebuild never leaves a broken template.
+/// Compiles the cell library once into the template every new kernel copies, unless the
+/// template already fits this binary (see `cells::template`). `staging` is where evcxr
+/// builds; it is moved into place only when the build succeeded, so a failed prebuild
+/// never leaves a broken template. Kernels that start meanwhile wait for it.
 pub(crate) fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
-    let template = cell_cache::template_dir();
-    let stamp = library_stamp()?;
-    let stamp_file = template.join(".playbook-stamp");
-    if std::fs::read_to_string(&stamp_file).is_ok_and(|old| old == stamp) {
-        let _ = std::fs::remove_dir_all(staging);
-        let _ = std::fs::remove_dir_all(staging.with_extension("config"));
+    let _lock = template::lock_for_build()
+        .context("locking the prebuilt cell library")?
+        .context("another process kept rebuilding the prebuilt cell library; try again")?;
+    let done: anyhow::Result<PathBuf> = if template::is_fresh() {
         eprintln!("the prebuilt cell library is up to date");
-        return Ok(template);
-    }
-    let started = std::time::Instant::now();
-    let (eval_context, outputs) = evcxr::EvalContext::with_subprocess_command(
-        crate::cells::rust_engine::evaluation_command()?,
-    )
-    .map_err(|e| anyhow::anyhow!("starting evcxr: {e}"))?;
-    let mut context = evcxr::CommandContext::with_eval_context(eval_context);
-    // Show what cargo and the cells print, so a slow or failing prebuild explains itself.
-    for rx in [outputs.stdout, outputs.stderr] {
-        std::thread::spawn(move || {
-            for line in rx {
-                eprintln!("  {line}");
-            }
-        });
-    }
-    context
-        .execute(&prelude())
-        .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
-    // evcxr falls back to `cargo check` to explain a variable it cannot keep (a closure,
-    // a type it cannot name): prebuild the dependencies' check-mode metadata too, or the
-    // first such cell of every kernel compiles them (about 3.5 s here).
-    context
-        .check("let _playbook_check = 1;")
-        .map_err(|e| anyhow::anyhow!("checking the playbook library for cells: {e}"))?;
-    drop(context);
-    remove_library_incremental_caches(staging);
-    std::fs::write(staging.join(".playbook-stamp"), &stamp)?;
-    if template.exists() {
-        std::fs::remove_dir_all(&template)
-            .with_context(|| format!("removing the old template {}", template.display()))?;
-    }
-    std::fs::rename(staging, &template)
-        .with_context(|| format!("moving {} to {}", staging.display(), template.display()))?;
-    let _ = std::fs::remove_dir_all(staging.with_extension("config"));
-    eprintln!(
-        "prebuilt the cell library in {:.1?} into {}",
-        started.elapsed(),
-        template.display()
-    );
-    Ok(template)
-}
-
-/// What the template was built from: this binary's version, the library's location and
-/// the newest modification among its sources, and the compiler.
-/// Removes cargo's incremental caches of the library and its path dependencies from a
-/// prebuilt build directory: the template is rebuilt whenever the library changes, so
-/// kernels never recompile it, and every kernel copies the template at start (these
-/// caches were half of it, about 48 MB).
-fn remove_library_incremental_caches(build_dir: &Path) {
-    let Ok(targets) = std::fs::read_dir(build_dir.join("target")) else {
-        return;
+        Ok(cell_cache::template_dir())
+    } else {
+        let started = std::time::Instant::now();
+        let template = template::build(staging, template::Start::Clean)?;
+        eprintln!(
+            "prebuilt the cell library in {:.1?} into {}",
+            started.elapsed(),
+            template.display()
+        );
+        Ok(template)
     };
-    for target in targets.flatten() {
-        let Ok(caches) = std::fs::read_dir(target.path().join("debug").join("incremental")) else {
-            continue;
-        };
-        for cache in caches.flatten() {
-            if !cache.file_name().to_string_lossy().starts_with("ctx-") {
-                let _ = std::fs::remove_dir_all(cache.path());
-            }
-        }
-    }
-}
-
-/// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
-/// 3: without the library's incremental caches; 4: dependencies at opt-level 2).
-const TEMPLATE_LAYOUT: u32 = 4;
-
-fn library_stamp() -> anyhow::Result<String> {
-    fn newest(dir: &Path, newest: &mut std::time::SystemTime) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                newest_in(&entry.path(), newest)?;
-            } else {
-                *newest = (*newest).max(entry.metadata()?.modified()?);
-            }
-        }
-        Ok(())
-    }
-    fn newest_in(dir: &Path, out: &mut std::time::SystemTime) -> std::io::Result<()> {
-        newest(dir, out)
-    }
-    let lib = cell_cache::library_dir();
-    let mut latest = std::time::SystemTime::UNIX_EPOCH;
-    newest(&lib.join("src"), &mut latest)
-        .with_context(|| format!("reading the cell library at {}", lib.display()))?;
-    latest = latest.max(std::fs::metadata(lib.join("Cargo.toml"))?.modified()?);
-    let rustc = std::process::Command::new("rustc")
-        .arg("-V")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    let nanos = latest
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    // What the template holds also changes with the prelude and with how it is built
-    // (`TEMPLATE_LAYOUT`): a change to either rebuilds it.
-    Ok(format!(
-        "{} {} {nanos} {rustc} {} layout {TEMPLATE_LAYOUT} {}",
-        env!("CARGO_PKG_VERSION"),
-        lib.display(),
-        cell_cache::EVCXR_SETTINGS.replace('\n', " "),
-        crate::cells::rust_engine::prelude().replace('\n', " ")
-    ))
+    let _ = std::fs::remove_dir_all(staging);
+    let _ = std::fs::remove_dir_all(staging.with_extension("config"));
+    done
 }
 
 /// The staging directory for a prebuild by this process.

@@ -18,6 +18,10 @@ pub enum Aggregate {
     Count,
 }
 
+/// Buckets [`Series::resample`] fills between a series' first and last points at most:
+/// two years of minutes.
+pub const MAX_RESAMPLED_BUCKETS: i64 = 1_000_000;
+
 impl Series {
     /// The present values among the `window` points ending at point `i`.
     fn present_before(&self, i: usize, window: usize) -> Vec<f64> {
@@ -40,7 +44,10 @@ impl Series {
 
     /// Aligns the series to `period_secs` buckets (starting at multiples of the period since
     /// the epoch, like CloudWatch), combining the values of each bucket. Every bucket
-    /// between the first and the last is present; a bucket with no value is missing.
+    /// between the first and the last is present, a bucket with no value missing — up to
+    /// [`MAX_RESAMPLED_BUCKETS`]: past it (points centuries apart: a timestamp in the wrong
+    /// unit) only the buckets with values are kept, so the result is bounded by the data,
+    /// never by the span.
     pub fn resample(&self, period_secs: i64, how: Aggregate) -> Series {
         let period = period_secs.max(1);
         let mut buckets: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
@@ -55,6 +62,15 @@ impl Series {
         else {
             return out;
         };
+        if (last - first) / period >= MAX_RESAMPLED_BUCKETS {
+            for (start, values) in &buckets {
+                if let Some(t) = DateTime::<Utc>::from_timestamp(*start, 0) {
+                    out.timestamps.push(t);
+                    out.values.push(Some(combine(values, how)));
+                }
+            }
+            return out;
+        }
         let mut start = first;
         while start <= last {
             let value = buckets.get(&start).map(|values| combine(values, how));
@@ -214,6 +230,32 @@ mod tests {
         );
         assert_eq!(s.resample(300, Aggregate::Count).values[2], Some(2.0));
         assert_eq!(s.resample(300, Aggregate::Max).values[0], Some(3.0));
+    }
+
+    #[test]
+    fn resampling_a_point_millennia_away_keeps_the_buckets_with_values_only() {
+        // An epoch in milliseconds read as seconds: filling every minute would be 10^11.
+        let far = DateTime::<Utc>::MAX_UTC;
+        let s = Series::from_points(
+            "x",
+            None,
+            [
+                (Utc.timestamp_opt(T0, 0).unwrap(), Some(1.0)),
+                (far, Some(2.0)),
+            ],
+        );
+        let r = s.resample(60, Aggregate::Mean);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.values, [Some(1.0), Some(2.0)]);
+        // Just under the bound, every bucket is there.
+        let wide = series(&[
+            (0, Some(1.0)),
+            ((MAX_RESAMPLED_BUCKETS - 1) * 60, Some(2.0)),
+        ]);
+        assert_eq!(
+            wide.resample(60, Aggregate::Mean).len() as i64,
+            MAX_RESAMPLED_BUCKETS
+        );
     }
 
     #[test]

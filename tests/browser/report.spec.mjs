@@ -6,7 +6,8 @@
 //
 // With KIND=postmortem the page is a post-incident review (`playbook report --postmortem`):
 // the first screen shows the title and the impact starts on it; the impact has its table
-// and a chart that is drawn (non-zero size); the timeline's rows are in time order; the
+// and a chart that is drawn (non-zero size); the timeline's rows (the incident's, then the
+// investigation's) are each in time order; the
 // sections for people to write (Cause, What went well, What to improve, Action items) are
 // there; nothing is wider than the page on a desktop (1280 px) or a phone (390 px); printed,
 // a PDF is written. Saves screenshots (first screen, whole page on the phone) and the PDF.
@@ -139,15 +140,20 @@ async function postmortem() {
     `the impact has a chart that is drawn (${first.chart} ${first.chartSize.join('×')})`);
   await page.screenshot({ path: path.join(OUT_DIR, `postmortem-${name}.png`) });
 
-  // The timeline: one row per event, in time order.
-  const times = await page.evaluate(() => [...document.querySelectorAll('section#timeline tr')]
-    .filter((tr) => tr.querySelector('td'))
-    .map((tr) => tr.querySelector('td').textContent.trim()));
-  const instants = times.map((t) => Date.parse(t));
-  const unparsed = times.filter((t, i) => Number.isNaN(instants[i]));
-  const outOfOrder = instants.findIndex((t, i) => i > 0 && t < instants[i - 1]);
+  // The timeline: one row per event, in time order; the incident's table, then the
+  // investigation's (runs, query windows, checks), each in time order.
+  const tables = await page.evaluate(() => [...document.querySelectorAll('section#timeline table')]
+    .map((table) => [...table.querySelectorAll('tr')]
+      .filter((tr) => tr.querySelector('td'))
+      .map((tr) => tr.querySelector('td').textContent.trim())));
+  const times = tables.flat();
+  const unparsed = times.filter((t) => Number.isNaN(Date.parse(t)));
+  const outOfOrder = tables.map((rows) => rows.map((t) => Date.parse(t)))
+    .map((instants) => instants.findIndex((t, i) => i > 0 && t < instants[i - 1]))
+    .findIndex((at) => at !== -1);
+  check(tables.length === 2, `the timeline has the incident's table and the investigation's (${tables.length} tables)`);
   check(times.length > 1 && unparsed.length === 0, `the timeline has rows with times (${times.length} rows${unparsed.length ? `; not a time: ${unparsed.join(', ')}` : ''})`);
-  check(outOfOrder === -1, `the timeline's rows are in time order${outOfOrder === -1 ? '' : ` (row ${outOfOrder + 1}, ${times[outOfOrder]}, is before ${times[outOfOrder - 1]})`}`);
+  check(outOfOrder === -1, `each timeline table's rows are in time order${outOfOrder === -1 ? '' : ` (table ${outOfOrder + 1} is not)`}`);
 
   // The sections for people to write, after the timeline; the action items as a table.
   const sections = await page.evaluate(() => ({

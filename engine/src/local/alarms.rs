@@ -72,7 +72,7 @@ pub fn definitions(dir: &Path) -> Result<Vec<Definition>, EngineError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| super::files::file_error(&path, &e))?;
+    let text = super::files::read_definitions(&path)?;
     serde_json::from_str(&text).map_err(|e| EngineError::File {
         path,
         message: format!("not a list of alarm definitions: {e}"),

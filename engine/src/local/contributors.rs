@@ -10,7 +10,6 @@ use std::sync::atomic::AtomicBool;
 use playbook::contributors::{Contributor, ContributorOrder, ContributorsQuery, TopContributors};
 use playbook::time_range::TimeRange;
 
-use super::files::file_error;
 use super::insight_rule::Rule;
 use super::logs::{LogGroup, read_events, streams};
 use crate::error::EngineError;
@@ -46,7 +45,7 @@ pub fn rule(dir: &Path, name: &str, source: &str) -> Result<Rule, EngineError> {
             },
         });
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, &e))?;
+    let text = super::files::read_definitions(&path)?;
     Rule::parse(name, &text, source)
 }
 

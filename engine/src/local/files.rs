@@ -75,6 +75,90 @@ pub fn format_of(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Reads the next line of `reader` into `line` (its newline included), refusing a line
+/// longer than `limits::MAX_LINE_BYTES` (`number` names it); 0 at the end.
+pub fn read_line(
+    reader: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    path: &Path,
+    number: u64,
+) -> Result<usize, EngineError> {
+    use std::io::Read as _;
+    let limit = crate::limits::MAX_LINE_BYTES;
+    let n = reader
+        .take(limit as u64 + 1)
+        .read_until(b'\n', line)
+        .map_err(|e| file_error(path, &e))?;
+    if line.len() > limit && !line.ends_with(b"\n") {
+        return Err(EngineError::File {
+            path: path.to_owned(),
+            message: format!(
+                "line {number} is longer than {} (a line of a data file is read whole and \
+                 limited to that)",
+                crate::limits::size_text(limit as u64)
+            ),
+        });
+    }
+    Ok(n)
+}
+
+/// The lines of a text file (plain or gzip), each without its line ending, a line longer
+/// than `limits::MAX_LINE_BYTES` an error; invalid UTF-8 is an error naming the line.
+pub fn lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<String, EngineError>>, EngineError> {
+    let mut reader = open_lines(path)?;
+    let path = path.to_owned();
+    let mut number = 0u64;
+    let mut done = false;
+    Ok(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        number += 1;
+        let mut raw = Vec::new();
+        let read = read_line(&mut reader, &mut raw, &path, number).and_then(|n| {
+            if n == 0 {
+                return Ok(None);
+            }
+            let end = raw.strip_suffix(b"\n").map_or(raw.len(), <[u8]>::len);
+            let end = raw[..end].strip_suffix(b"\r").map_or(end, <[u8]>::len);
+            raw.truncate(end);
+            String::from_utf8(raw)
+                .map(Some)
+                .map_err(|_| EngineError::File {
+                    path: path.clone(),
+                    message: format!("line {number}: not UTF-8 text"),
+                })
+        });
+        match read {
+            Ok(Some(line)) => Some(Ok(line)),
+            Ok(None) => {
+                done = true;
+                None
+            }
+            Err(error) => {
+                done = true;
+                Some(Err(error))
+            }
+        }
+    }))
+}
+
+/// A local source's definitions file (alarms, log group settings, anomaly detectors, a
+/// Contributor Insights rule) as text, refused past `limits::MAX_CONFIG_BYTES`.
+pub fn read_definitions(path: &Path) -> Result<String, EngineError> {
+    crate::limits::read_text(path, crate::limits::MAX_CONFIG_BYTES, "definition files").map_err(
+        |error| EngineError::File {
+            path: path.to_owned(),
+            message: match error {
+                crate::limits::ReadError::Io { source, .. } => source.to_string(),
+                other => other.to_string(),
+            },
+        },
+    )
+}
+
 /// A file error with the path.
 pub fn file_error(path: &Path, error: &std::io::Error) -> EngineError {
     EngineError::File {
@@ -86,6 +170,33 @@ pub fn file_error(path: &Path, error: &std::io::Error) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_data_file_line_past_its_bound_is_an_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("long-line-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.jsonl");
+        let limit = crate::limits::MAX_LINE_BYTES;
+        let mut text = "a\r\n".to_owned();
+        text.push_str(&"x".repeat(limit - 1));
+        text.push('\n');
+        text.push_str(&"y".repeat(limit + 1));
+        std::fs::write(&path, text).unwrap();
+        let read: Vec<Result<String, EngineError>> = lines(&path).unwrap().collect();
+        assert_eq!(
+            read.len(),
+            3,
+            "the long line is read, the longer one refused, then none"
+        );
+        assert_eq!(read[0].as_ref().unwrap(), "a");
+        assert_eq!(read[1].as_ref().unwrap().len(), limit - 1);
+        let error = read[2].as_ref().unwrap_err().to_string();
+        assert!(
+            error.contains("m.jsonl: line 3 is longer than 16 MiB"),
+            "{error}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn stems_drop_every_extension() {

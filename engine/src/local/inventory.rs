@@ -10,7 +10,6 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::files::file_error;
 use super::logs::LogGroup;
 use crate::error::EngineError;
 use playbook::discovery::MetricId;
@@ -46,7 +45,7 @@ fn read_list<T: DeserializeOwned>(
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, &e))?;
+    let text = super::files::read_definitions(&path)?;
     serde_json::from_str(&text).map_err(|e| EngineError::File {
         path,
         message: format!("not a list of {what}: {e}"),

@@ -11,7 +11,6 @@
 //! are followed once: a link back into a directory already seen is not walked again.
 
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -161,13 +160,11 @@ pub fn read_events(
     let mut number = 0u64;
     loop {
         raw.clear();
-        let n = reader
-            .read_until(b'\n', &mut raw)
-            .map_err(|e| file_error(&stream.path, &e))?;
+        number += 1;
+        let n = super::files::read_line(&mut reader, &mut raw, &stream.path, number)?;
         if n == 0 {
             break;
         }
-        number += 1;
         if number.is_multiple_of(CANCEL_EVERY) && stop.load(Ordering::Relaxed) {
             return Err(EngineError::Cancelled(format!(
                 "reading {}",

@@ -9,12 +9,11 @@
 //! - a CSV row with more fields than its header is an error; a UTF-8 byte-order mark
 //!   before the header is ignored.
 
-use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::files::open_lines;
+use super::files::lines;
 use super::metrics::{MetricKey, Row};
 use crate::error::EngineError;
 use playbook::time_range::parse_instant_at;
@@ -181,15 +180,15 @@ impl Header {
 
 /// The rows of a CSV metrics file, handed to `add` one at a time.
 pub(super) fn csv_rows(path: &Path, mut add: impl FnMut(Row)) -> Result<(), EngineError> {
-    let mut lines = BufRead::lines(open_lines(path)?);
+    let mut lines = lines(path)?;
     let header = match lines.next() {
-        Some(line) => line.map_err(|e| bad(path, 1, e))?,
+        Some(line) => line?,
         None => return Ok(()),
     };
     let header = Header::parse(&header).map_err(|m| bad(path, 1, m))?;
     for (number, line) in lines.enumerate() {
         let number = number + 2;
-        let line = line.map_err(|e| bad(path, number, e))?;
+        let line = line?;
         if line.trim().is_empty() {
             continue;
         }
@@ -202,9 +201,9 @@ pub(super) fn csv_rows(path: &Path, mut add: impl FnMut(Row)) -> Result<(), Engi
 
 /// The rows of a JSON Lines metrics file, handed to `add` one at a time.
 pub(super) fn jsonl_rows(path: &Path, mut add: impl FnMut(Row)) -> Result<(), EngineError> {
-    for (number, line) in BufRead::lines(open_lines(path)?).enumerate() {
+    for (number, line) in lines(path)?.enumerate() {
         let number = number + 1;
-        let line = line.map_err(|e| bad(path, number, e))?;
+        let line = line?;
         if line.trim().is_empty() {
             continue;
         }

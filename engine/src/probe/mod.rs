@@ -62,18 +62,7 @@ fn prepare(spec: &Probe) -> Result<Prepared, EngineError> {
 
 /// The URL as records show it: no user info (dropped when parsed), query values masked.
 fn masked(url: &Url) -> String {
-    let scheme = if url.https { "https" } else { "http" };
-    let default_port = if url.https { 443 } else { 80 };
-    let host = if url.host.contains(':') {
-        format!("[{}]", url.host)
-    } else {
-        url.host.clone()
-    };
-    let port = if url.port == default_port {
-        String::new()
-    } else {
-        format!(":{}", url.port)
-    };
+    let origin = url.origin();
     let path = url.path.split('#').next().unwrap_or_default();
     let path = match path.split_once('?') {
         Some((path, query)) => {
@@ -89,7 +78,7 @@ fn masked(url: &Url) -> String {
         }
         None => path.to_owned(),
     };
-    format!("{scheme}://{host}{port}{path}")
+    format!("{origin}{path}")
 }
 
 /// Sends every probe at once on a runtime of its own (in a thread of its own, so this

@@ -6,7 +6,8 @@
 //! `<cache>/cells/kernels/<pid>-<uuid>`, seeded with a copy of the template (mtimes kept,
 //! so cargo sees the dependencies as fresh). Kernels never share a build directory, so
 //! concurrent kernels cannot corrupt each other's builds; directories of kernels that
-//! are gone are removed at the next start.
+//! are gone are removed at the next start. A template that no longer fits the binary is
+//! rebuilt once, under a lock (`template.rs`); copies from it hold that lock shared.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,6 +24,14 @@ pub(crate) fn cache_root() -> PathBuf {
     }
     let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
     home.join(".cache").join("playbook")
+}
+
+/// How long a copy from the template waits while it is being replaced.
+pub(crate) const COPY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The template's lock file (`template_lock.rs`).
+pub(crate) fn template_lock_path() -> PathBuf {
+    cache_root().join("cells").join("template.lock")
 }
 
 /// The prebuilt template directory.
@@ -95,6 +104,9 @@ pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     if !has_template() {
         return Ok(false);
     }
+    let Some(_copying) = copy_lock() else {
+        return Ok(false);
+    };
     for entry in
         std::fs::read_dir(&template).with_context(|| format!("reading {}", template.display()))?
     {
@@ -121,6 +133,9 @@ pub(crate) fn seed_build_products(dir: &Path) {
     if to.join(".playbook-seeded").exists() || !from.is_dir() {
         return;
     }
+    let Some(_copying) = copy_lock() else {
+        return;
+    };
     let started = Instant::now();
     match copy_tree(&from, &to) {
         Ok(()) => {
@@ -133,6 +148,29 @@ pub(crate) fn seed_build_products(dir: &Path) {
         Err(error) => eprintln!(
             "playbook: could not copy the prebuilt cell library ({error}); the first build compiles it"
         ),
+    }
+}
+
+/// The template's lock, shared, while a kernel copies from it (`Some` also when the lock
+/// cannot be used at all: copying as before beats not starting); `None` when a rebuild
+/// held it past [`COPY_WAIT`].
+fn copy_lock() -> Option<Option<std::fs::File>> {
+    use super::template_lock::{Access, lock_at};
+    match lock_at(&template_lock_path(), Access::Shared, COPY_WAIT) {
+        Ok(Some(file)) => Some(Some(file)),
+        Ok(None) => {
+            eprintln!(
+                "playbook: the prebuilt cell library is still being rebuilt after {COPY_WAIT:?}; \
+                 this kernel compiles it in its own directory"
+            );
+            None
+        }
+        Err(error) => {
+            eprintln!(
+                "playbook: cannot lock the prebuilt cell library ({error}); copying it unlocked"
+            );
+            Some(None)
+        }
     }
 }
 

@@ -16,7 +16,10 @@
 //! and the same identity): its first analysis of a kernel takes seconds.
 //!
 //! Objects live in `<cache>/cells/compiled/<key>.so`, written to a temporary name and
-//! renamed (concurrent kernels never see half an object). A hit refreshes the object's
+//! renamed (concurrent kernels never see half an object). Every entry (object or note) is
+//! sealed with its size and SHA-256 (`sealed.rs`) and checked before use: a damaged one
+//! (a truncated object, a disk error) is dropped, said so on stderr, and built again.
+//! A hit refreshes the object's
 //! modification time; at start, objects beyond `PLAYBOOK_COMPILED_CELLS_MB` (default 1024)
 //! are removed, least recently used first. `PLAYBOOK_COMPILED_CELLS=0` turns the cache off.
 
@@ -26,9 +29,13 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use super::cell_cache;
+use super::sealed;
 
-/// Bumped when what a key covers changes.
-const FORMAT: &str = "playbook compiled cells 1";
+/// Bumped when what a key covers or how an entry is kept changes (2: sealed entries).
+const FORMAT: &str = "playbook compiled cells 2";
+
+/// The largest entry read back (an object of one cell is a few MB).
+const MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The store of compiled cells.
 pub(crate) struct CompiledCellStore {
@@ -112,7 +119,10 @@ impl CompiledCellStore {
 impl evcxr::CompiledCells for CompiledCellStore {
     fn fetch(&self, material: &[u8], dest: &Path) -> bool {
         let path = self.path(material);
-        if std::fs::copy(&path, dest).is_err() {
+        let Some(object) = read_entry(&path) else {
+            return false;
+        };
+        if write_object(dest, &object).is_err() {
             return false;
         }
         // Recently used: kept longest when the store is trimmed.
@@ -123,10 +133,8 @@ impl evcxr::CompiledCells for CompiledCellStore {
     }
 
     fn store(&self, material: &[u8], built: &Path) {
-        let path = self.path(material);
-        let temp = temporary(&path);
-        if std::fs::copy(built, &temp).is_ok() && std::fs::rename(&temp, &path).is_err() {
-            let _ = std::fs::remove_file(&temp);
+        if let Ok(object) = std::fs::read(built) {
+            write_entry(&self.path(material), &object);
         }
     }
 
@@ -154,16 +162,58 @@ impl evcxr::CompiledCells for CompiledCellStore {
 impl CompiledCellStore {
     /// A small file kept beside the objects (`<key>.<kind>`).
     fn fetch_note(&self, material: &[u8], kind: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.path(material).with_extension(kind)).ok()
+        read_entry(&self.path(material).with_extension(kind))
     }
 
     fn store_note(&self, material: &[u8], kind: &str, bytes: &[u8]) {
-        let path = self.path(material).with_extension(kind);
-        let temp = temporary(&path);
-        if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, &path).is_err() {
-            let _ = std::fs::remove_file(&temp);
+        write_entry(&self.path(material).with_extension(kind), bytes);
+    }
+}
+
+/// The bytes of the entry at `path` when it is whole; a damaged entry is removed (and
+/// said so), so the next build replaces it.
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    let size = std::fs::metadata(path).ok()?.len();
+    let sealed = if size > MAX_ENTRY_BYTES {
+        Err(sealed::Damaged::WrongSize {
+            recorded: MAX_ENTRY_BYTES,
+            actual: size,
+        })
+    } else {
+        sealed::unseal(std::fs::read(path).ok()?)
+    };
+    match sealed {
+        Ok(bytes) => Some(bytes),
+        Err(why) => {
+            let removed = std::fs::remove_file(path).is_ok();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            eprintln!(
+                "playbook: dropped a corrupt entry of the compiled-cells cache ({name}: {why}){}",
+                if removed {
+                    "; it is built again"
+                } else {
+                    "; it could not be removed, and is built again each time"
+                }
+            );
+            None
         }
     }
+}
+
+/// Writes `bytes`, sealed, to `path` through a temporary name (readers see all or nothing).
+fn write_entry(path: &Path, bytes: &[u8]) {
+    let temp = temporary(path);
+    if std::fs::write(&temp, sealed::seal(bytes)).is_err() || std::fs::rename(&temp, path).is_err()
+    {
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+/// Writes an object where evcxr loads it from (private to the user, loadable).
+fn write_object(dest: &Path, object: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(dest, object)?;
+    std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o700))
 }
 
 /// A name beside `path` no other writer uses, renamed to `path` when complete.
@@ -185,7 +235,13 @@ fn budget_bytes() -> u64 {
 
 /// `rustc -vV` of the toolchain cargo will use here (`RUSTC`, else `rustc` on the path,
 /// which rustup resolves as it does for cargo); its failure is an identity of its own.
-fn toolchain() -> String {
+/// Asked once per process.
+pub(crate) fn toolchain() -> String {
+    static TOOLCHAIN: OnceLock<String> = OnceLock::new();
+    TOOLCHAIN.get_or_init(ask_toolchain).clone()
+}
+
+fn ask_toolchain() -> String {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     match std::process::Command::new(rustc).arg("-vV").output() {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -276,6 +332,46 @@ mod tests {
         // Another toolchain or another library: never the old object.
         assert!(!store(&dir, "rustc 1.96.0\nlibrary abc").fetch(b"build A", &dest));
         assert!(!store(&dir, "rustc 1.95.0\nlibrary abd").fetch(b"build A", &dest));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_truncated_object_is_a_miss_and_is_evicted() {
+        let dir = temp_dir("truncated");
+        let built = dir.join("built.so");
+        std::fs::write(&built, vec![0x7f; 4096]).unwrap();
+        let cells = store(&dir, "id");
+        cells.store(b"build A", &built);
+        let entry = cells.path(b"build A");
+        let file = std::fs::File::options().write(true).open(&entry).unwrap();
+        file.set_len(1000).unwrap();
+        drop(file);
+        let dest = dir.join("dest.so");
+        assert!(
+            !cells.fetch(b"build A", &dest),
+            "a truncated object is a miss"
+        );
+        assert!(!entry.exists(), "and is removed");
+        assert!(!dest.exists(), "nothing half-written is handed to evcxr");
+        // The next build stores it again, whole.
+        cells.store(b"build A", &built);
+        assert!(cells.fetch(b"build A", &dest));
+        assert_eq!(std::fs::read(&dest).unwrap(), vec![0x7f; 4096]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_note_is_a_miss_and_is_evicted() {
+        let dir = temp_dir("damaged-note");
+        let cells = store(&dir, "id");
+        cells.store_types(b"analysis", b"x: i64");
+        assert_eq!(cells.fetch_types(b"analysis").unwrap(), b"x: i64");
+        let note = cells.path(b"analysis").with_extension("types");
+        let mut bytes = std::fs::read(&note).unwrap();
+        bytes[0] ^= 0x20;
+        std::fs::write(&note, bytes).unwrap();
+        assert_eq!(cells.fetch_types(b"analysis"), None);
+        assert!(!note.exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

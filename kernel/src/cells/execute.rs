@@ -194,8 +194,11 @@ async fn run_cell(
             evalue,
             traceback,
         }),
-        Ok(Evaluated::Finished { data }) => {
-            let outcome = judge_finished(data, report);
+        Ok(Evaluated::Finished {
+            data,
+            returned_error,
+        }) => {
+            let outcome = judge_finished(data, report, returned_error);
             if matches!(outcome, Outcome::Ok(_)) {
                 kernel.host.session.bindings_delivered(&bound_names);
             }
@@ -220,8 +223,14 @@ async fn flush_metrics(kernel: &Kernel) -> Result<(), Outcome> {
     }
 }
 
-/// A cell evcxr calls finished may still have panicked or returned an error through `?`.
-fn judge_finished(data: HashMap<String, String>, report: CellReport) -> Outcome {
+/// A cell evcxr calls finished may still have panicked or returned an error through `?`
+/// (`returned_error`: its text, which becomes the error's value, so the record, the
+/// terminal, the summary and a notification all say what it was).
+fn judge_finished(
+    data: HashMap<String, String>,
+    report: CellReport,
+    returned_error: Option<String>,
+) -> Outcome {
     if let Some((message, location)) = report.panic {
         let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
         return error(
@@ -229,11 +238,16 @@ fn judge_finished(data: HashMap<String, String>, report: CellReport) -> Outcome 
             &format!("{message} (panicked{at}; variables defined in this cell were not kept)"),
         );
     }
-    if report.ended_early {
+    if report.ended_early || returned_error.is_some() {
+        let message = returned_error
+            .map(|e| e.trim_end().to_owned())
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| "an error was returned through `?`".into());
         return error(
             "CellError",
-            "the cell stopped early: an error was returned through `?` (its message is on \
-             stderr above); variables defined in this cell were not kept",
+            &format!(
+                "{message} (returned through `?`; variables defined in this cell were not kept)"
+            ),
         );
     }
     Outcome::Ok(data)
@@ -298,7 +312,7 @@ mod tests {
             ended_early: true,
             ..CellReport::default()
         };
-        match judge_finished(HashMap::new(), report) {
+        match judge_finished(HashMap::new(), report, None) {
             Outcome::Error(e) => {
                 assert_eq!(e.ename, "Panic");
                 assert!(e.evalue.starts_with("boom (panicked at src/lib.rs:1:2"));
@@ -314,9 +328,31 @@ mod tests {
             ..CellReport::default()
         };
         assert!(matches!(
-            judge_finished(HashMap::new(), report),
+            judge_finished(HashMap::new(), report, None),
             Outcome::Error(ReplyError { ref ename, .. }) if ename == "CellError"
         ));
+    }
+
+    #[test]
+    fn an_error_returned_through_question_mark_keeps_its_own_text() {
+        let report = CellReport {
+            ended_early: true,
+            ..CellReport::default()
+        };
+        let text = "NotFound: log group /app/x not found\n".to_owned();
+        match judge_finished(HashMap::new(), report, Some(text)) {
+            Outcome::Error(e) => {
+                assert_eq!(e.ename, "CellError");
+                assert!(
+                    e.evalue
+                        .starts_with("NotFound: log group /app/x not found (returned through `?`"),
+                    "{}",
+                    e.evalue
+                );
+                assert!(!e.evalue.contains("stderr above"));
+            }
+            Outcome::Ok(_) => panic!("an early return must not be ok"),
+        }
     }
 
     #[test]

@@ -12,7 +12,10 @@ mod execute;
 pub(crate) mod hints;
 pub(crate) mod host;
 pub(crate) mod rust_engine;
+mod sealed;
 mod state;
+pub(crate) mod template;
+mod template_lock;
 
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::execute_one;

@@ -29,8 +29,12 @@ pub(crate) enum EngineState {
 /// The result of evaluating one cell, before the kernel looks at what the host heard.
 #[derive(Debug)]
 pub(crate) enum Evaluated {
-    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty).
-    Finished { data: HashMap<String, String> },
+    /// evcxr finished; `data` is the final expression's MIME bundle (maybe empty), and
+    /// `returned_error` the text of an error the cell returned through `?`.
+    Finished {
+        data: HashMap<String, String>,
+        returned_error: Option<String>,
+    },
     /// The cell failed in a way evcxr itself reports.
     Failed {
         ename: String,
@@ -51,6 +55,9 @@ pub(crate) struct StartConfig {
     /// process names the types, and a fleet would spend seconds of CPU per target on
     /// analyses nobody reads (see evcxr's `set_background_analysis`).
     pub(crate) background_analysis: bool,
+    /// Runs first on the engine's thread (the template's repair), so the kernel answers
+    /// meanwhile.
+    pub(crate) before_start: fn(),
 }
 
 /// The kernel's handle on the evcxr context.
@@ -147,6 +154,8 @@ impl RustEngine {
 
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
+        (config.before_start)();
+        trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
         let compiled = CompiledCellStore::shared();
         if compiled.is_none() {
@@ -275,6 +284,7 @@ impl RustEngine {
         match result {
             Ok(outputs) => Evaluated::Finished {
                 data: outputs.content_by_mime_type,
+                returned_error: outputs.user_error,
             },
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 let (evalue, traceback) = render_compilation_errors(

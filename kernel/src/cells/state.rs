@@ -86,6 +86,9 @@ impl Kernel {
             iopub: iopub.clone(),
             parent: host.parent.clone(),
             background_analysis,
+            // A template that no longer fits this binary is rebuilt once (or waited for)
+            // before the engine copies it.
+            before_start: super::template::repair_if_stale,
         });
         Ok(Arc::new(Kernel {
             iopub,

@@ -12,7 +12,6 @@ mod out;
 mod run;
 mod summary;
 pub(crate) mod targets;
-mod yaml;
 
 use std::path::PathBuf;
 
@@ -56,6 +55,9 @@ pub(crate) struct FleetArgs {
 
 /// Runs the command: the exit code of the fleet (its most severe target's).
 pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Result<Exit> {
+    if args.jobs == Some(0) {
+        anyhow::bail!("-j 0: at least one target must run at a time (give -j 1 or more)");
+    }
     base.notebook = std::fs::canonicalize(&base.notebook)
         .with_context(|| format!("reading {}", base.notebook.display()))?;
     let overrides: Vec<(String, Value)> = base
@@ -90,7 +92,7 @@ pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Resul
         collect(dir, &base, &targets)?
     } else {
         let fleet = run::Fleet {
-            jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
+            jobs: args.jobs.unwrap_or_else(default_jobs),
             fail_fast: args.fail_fast,
             targets,
             out: out.clone(),

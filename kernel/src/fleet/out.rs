@@ -14,6 +14,9 @@ use crate::headless::destination::{Destination, Placeholders};
 use crate::headless::summary::{Delivered, Delivery};
 use crate::redact::Redactor;
 
+/// The fleet's own files at the top of `--out`, which no target may be named after.
+pub(crate) const FLEET_FILES: [&str; 2] = ["fleet.json", "fleet.html"];
+
 /// The fleet's output location, placeholders expanded.
 #[derive(Debug, Clone)]
 pub(crate) enum Out {
@@ -87,8 +90,12 @@ impl Out {
             .redact_text(&html::render(fleet, local_dir(self)))
             .0;
         let files = [
-            ("fleet.json", json.into_bytes(), "application/json"),
-            ("fleet.html", page.into_bytes(), "text/html; charset=utf-8"),
+            (FLEET_FILES[0], json.into_bytes(), "application/json"),
+            (
+                FLEET_FILES[1],
+                page.into_bytes(),
+                "text/html; charset=utf-8",
+            ),
         ];
         let mut delivered = Vec::new();
         match self {

@@ -4,6 +4,7 @@
 //! `docs/fleet-summary.schema.json`. Written by `playbook fleet` and, from the run
 //! summaries of a scheduler's tasks, by `playbook fleet --from-summaries`.
 
+use playbook_engine::limits::{MAX_CONFIG_BYTES, read_text};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -100,7 +101,7 @@ pub(crate) fn read_summaries(dir: &Path) -> Result<Vec<TargetEntry>, String> {
         .iter()
         .map(|path| {
             let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                read_text(path, MAX_CONFIG_BYTES, "run summaries").map_err(|e| e.to_string())?;
             let run = parse_summary(&text, path).map_err(|e| format!("{}: {e}", path.display()))?;
             let fallback = if path.file_name().is_some_and(|n| n == "summary.json") {
                 path.parent().and_then(Path::file_name)

@@ -110,7 +110,12 @@ impl Target {
 /// Reads and validates a targets file; `overrides` (from `-p`) win over its parameters.
 /// The error names the file, the target and the field.
 pub(crate) fn read(path: &Path, overrides: &[(String, Value)]) -> Result<Vec<Target>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = playbook_engine::limits::read_text(
+        path,
+        playbook_engine::limits::MAX_CONFIG_BYTES,
+        "targets files",
+    )
+    .map_err(|e| e.to_string())?;
     let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
     parse(&text, yaml, overrides).map_err(|why| format!("{}: {why}", path.display()))
 }
@@ -122,7 +127,7 @@ pub(crate) fn parse(
     overrides: &[(String, Value)],
 ) -> Result<Vec<Target>, String> {
     let document = if yaml {
-        super::yaml::to_json(text)?
+        crate::headless::yaml::to_json(text)?
     } else {
         serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
     };
@@ -199,6 +204,11 @@ fn validate(label: &str, target: &Target) -> Result<(), String> {
     if !valid_name {
         return Err(format!(
             "{label}: name `{name}`: use 1-128 letters, digits, `-`, `_` or `.` (it names files and a metric dimension)"
+        ));
+    }
+    if super::out::FLEET_FILES.contains(&name.as_str()) {
+        return Err(format!(
+            "{label}: name `{name}` is the fleet's own file in --out: choose another name"
         ));
     }
     if let Some(source) = &target.source {

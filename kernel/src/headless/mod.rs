@@ -17,3 +17,4 @@ pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod summary;
 pub(crate) mod verdicts;
+pub(crate) mod yaml;

@@ -16,6 +16,9 @@ pub(crate) enum NotebookError {
         #[source]
         source: std::io::Error,
     },
+    /// Past a bound of `playbook_engine::limits` (the message names the file and the limit).
+    #[error("{0}")]
+    Refused(String),
     #[error("{path} is not a notebook: {why}")]
     Invalid { path: String, why: String },
     #[error("cannot write {path}")]
@@ -33,13 +36,18 @@ pub(crate) struct Notebook {
 }
 
 impl Notebook {
-    /// Reads and checks a notebook file.
+    /// Reads and checks a notebook file, refusing one larger than `MAX_NOTEBOOK_BYTES`
+    /// (read no further than that, whatever the file is).
     pub(crate) fn read(path: &Path) -> Result<Notebook, NotebookError> {
+        use playbook_engine::limits::{MAX_NOTEBOOK_BYTES, ReadError, read_text};
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| NotebookError::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let text =
+            read_text(path, MAX_NOTEBOOK_BYTES, "notebooks and records").map_err(|error| {
+                match error {
+                    ReadError::Io { path, source } => NotebookError::Read { path, source },
+                    other => NotebookError::Refused(other.to_string()),
+                }
+            })?;
         Notebook::parse(&text).map_err(|why| NotebookError::Invalid { path: shown, why })
     }
 

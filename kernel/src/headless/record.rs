@@ -53,6 +53,40 @@ pub(crate) struct Parameters {
     pub(crate) resolved: BTreeMap<String, Value>,
 }
 
+impl Parameters {
+    /// The parameters as a record keeps them: a secret parameter's value (its name looks
+    /// secret: `db_password`, `api_key`) is masked, given or in effect.
+    pub(crate) fn masked(
+        given: impl IntoIterator<Item = (String, String)>,
+        resolved: &BTreeMap<String, Value>,
+    ) -> Parameters {
+        let secret = |name: &str| crate::headless::parameters::is_secret(name);
+        let mask = crate::redact::MASK;
+        Parameters {
+            given: (given.into_iter())
+                .map(|(name, value)| {
+                    let value = if secret(&name) {
+                        mask.to_owned()
+                    } else {
+                        value
+                    };
+                    (name, value)
+                })
+                .collect(),
+            resolved: (resolved.iter())
+                .map(|(name, value)| {
+                    let value = if secret(name) {
+                        Value::from(mask)
+                    } else {
+                        value.clone()
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A cell that failed, as the record lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Failure {

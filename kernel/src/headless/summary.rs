@@ -89,6 +89,9 @@ pub(crate) struct Delivered {
     pub(crate) ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
+    /// Where the output is on this machine when its upload failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) local_copy: Option<String>,
 }
 
 /// What a run delivers.
@@ -132,6 +135,7 @@ impl Delivered {
             to: to.into(),
             ok: true,
             error: None,
+            local_copy: None,
         }
     }
 
@@ -141,6 +145,7 @@ impl Delivered {
             to: to.into(),
             ok: false,
             error: Some(error.to_string()),
+            local_copy: None,
         }
     }
 }
@@ -223,21 +228,23 @@ impl RunSummary {
         }
     }
 
-    /// The one-line account of the run for a notification or a log.
-    pub(crate) fn headline(&self) -> String {
-        let name = self.target.as_deref().unwrap_or(&self.notebook);
-        let failed: Vec<&str> = self
-            .checks
-            .iter()
+    /// The one-line account of the run for a notification or a log, the run named
+    /// `name`; `value` masks what the run produced (check names, the error's name).
+    pub(crate) fn headline(&self, name: &str, value: impl Fn(&str) -> String) -> String {
+        let failed: Vec<String> = (self.checks.iter())
             .filter(|c| c.verdict == playbook::check::Verdict::Fail)
-            .map(|c| c.name.as_str())
+            .map(|c| value(&c.name))
             .collect();
         let mut line = format!("{name}: {} (exit {})", self.status.as_str(), self.exit_code);
         if !failed.is_empty() {
             line.push_str(&format!("; failed checks: {}", failed.join(", ")));
         }
         if let Some(cell) = &self.failed_cell {
-            line.push_str(&format!("; cell {} failed: {}", cell.cell, cell.ename));
+            line.push_str(&format!(
+                "; cell {} failed: {}",
+                cell.cell,
+                value(&cell.ename)
+            ));
         }
         line
     }

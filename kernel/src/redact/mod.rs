@@ -68,6 +68,17 @@ impl Redactor {
         (out, ranges.len())
     }
 
+    /// `name` (of a file, a notebook, a target) with only the known secret values masked:
+    /// a name is not a secret, so the patterns (`token-rotation: …` looks like a
+    /// `key: value` pair) do not apply, but a secret value inside it still is one.
+    pub(crate) fn mask_known(&self, name: &str) -> String {
+        let mut out = name.to_owned();
+        for value in &self.known {
+            out = out.replace(value.as_str(), MASK);
+        }
+        out
+    }
+
     /// Masks secrets in every string of `value` (keys too); returns how many were masked.
     pub(crate) fn redact_value(&self, value: &mut Value) -> usize {
         match value {

@@ -54,6 +54,89 @@ fn is_error_name(key: &str) -> bool {
     key.ends_with("error") || key.ends_with("exception")
 }
 
+/// `let token: String = …`, `fn login(password: String)`: in code, what follows a
+/// secret-looking name's colon is its type, not its value. A type of the standard
+/// library or the prelude is never taken for a secret (masking it breaks the code
+/// and hides nothing).
+fn is_rust_type(value: &str) -> bool {
+    const TYPES: &[&str] = &[
+        "String",
+        "str",
+        "bool",
+        "char",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "f32",
+        "f64",
+        "Vec",
+        "Option",
+        "Result",
+        "Box",
+        "Arc",
+        "Rc",
+        "Cow",
+        "HashMap",
+        "BTreeMap",
+        "HashSet",
+        "BTreeSet",
+        "DateTime",
+        "Duration",
+        "TimeDelta",
+        "Value",
+        "Secret",
+        "SecretString",
+        "impl",
+        "dyn",
+        "mut",
+    ];
+    let value = value.trim_end_matches(['=', ' ']);
+    let last = value.rsplit("::").next().unwrap_or(value);
+    TYPES.contains(&last)
+}
+
+/// `token-rotation.ipynb: FAILED`: a file's name before a colon is a name, not a key,
+/// and names of files, notebooks and targets are not secrets.
+fn is_file_name(key: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "ipynb", "json", "jsonl", "yaml", "yml", "html", "htm", "md", "txt", "csv", "log", "py",
+        "rs", "sh", "toml",
+    ];
+    key.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// `token-rotation: failed`: a run's or a check's status after a name is never a secret.
+fn is_status(value: &str) -> bool {
+    const STATUSES: &[&str] = &[
+        "ok",
+        "failed",
+        "passed",
+        "pass",
+        "fail",
+        "warn",
+        "interrupted",
+        "running",
+        "check",
+        "check_failed",
+        "error",
+        "skipped",
+        "aborted",
+        "done",
+        "stopped",
+    ];
+    STATUSES.contains(&value.to_ascii_lowercase().as_str())
+}
+
 /// A 40-character token of the AWS secret key alphabet.
 fn bare_secret_key() -> &'static Regex {
     static REGEX: OnceLock<Regex> = OnceLock::new();
@@ -74,6 +157,14 @@ pub(super) fn secrets(text: &str) -> Vec<Range<usize>> {
         for captures in pattern.regex.captures_iter(text) {
             let key = pattern.key.and_then(|k| captures.get(k));
             if key.is_some_and(|k| is_error_name(k.as_str())) {
+                continue;
+            }
+            if key.is_some_and(|k| is_file_name(k.as_str()))
+                || key.is_some()
+                    && captures
+                        .get(pattern.group)
+                        .is_some_and(|v| is_rust_type(v.as_str()) || is_status(v.as_str()))
+            {
                 continue;
             }
             if let Some(secret) = captures.get(pattern.group)
@@ -176,6 +267,33 @@ mod tests {
             masked(&format!("aws commit {hex}")).is_empty(),
             "one case only"
         );
+    }
+
+    #[test]
+    fn a_secret_named_bindings_type_is_not_masked() {
+        // `let db_password: [masked by playbook] = …` no longer compiled.
+        assert!(
+            masked("let db_password: String = playbook::parameter(\"db_password\")?;").is_empty()
+        );
+        assert!(masked("let token: String = x;").is_empty());
+        assert!(masked("fn login(api_key: std::string::String, token: &str)").is_empty());
+        assert!(masked("let secrets: Vec<String> = vec![];").is_empty());
+        assert_eq!(
+            masked("token: tok_8c1f2e"),
+            ["tok_8c1f2e"],
+            "a value still is"
+        );
+    }
+
+    #[test]
+    fn a_notebook_or_target_named_like_a_secret_is_not_masked() {
+        // `token-rotation.ipynb` was reported as `[masked by playbook] FAILED`.
+        assert!(masked("[playbook] token-rotation.ipynb: FAILED").is_empty());
+        assert!(masked("token-rotation: failed (exit 1)").is_empty());
+        assert!(masked("[playbook] api-key-expiry: CHECK_FAILED").is_empty());
+        assert!(masked("[playbook] token-rotation: CHECK FAILED").is_empty());
+        assert!(masked("notebooks/secret-scan.ipynb: ok").is_empty());
+        assert_eq!(masked("token: failed-but-3cr3t"), ["failed-but-3cr3t"]);
     }
 
     #[test]

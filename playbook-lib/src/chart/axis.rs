@@ -1,9 +1,11 @@
 //! The plot frame: where instants and values land in pixels, round value ticks, UTC time
-//! ticks, and the grid and axis labels.
+//! ticks (`time_axis.rs`), and the grid and axis labels.
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeZone, Utc};
+
+use super::time_axis::time_ticks;
 
 /// The plot area in pixels and the time and value ranges it shows.
 #[derive(Debug, Clone)]
@@ -28,7 +30,10 @@ impl Frame {
         let (lo, hi) = if !lo.is_finite() || !hi.is_finite() {
             (0.0, 1.0)
         } else if (hi - lo).abs() < f64::EPSILON {
-            (lo - 1.0, hi + 1.0)
+            // Widened by 1, or by enough to be seen at magnitudes where 1 is below the
+            // precision (values are at most `bounds::VALUE_LIMIT`, so this stays finite).
+            let pad = (lo.abs() * 1e-12).max(1.0);
+            (lo - pad, hi + pad)
         } else {
             (lo, hi)
         };
@@ -87,9 +92,8 @@ impl Frame {
                 format_value(*v, self.y_step)
             );
         }
-        let (tick, format) = time_step(self.t1 - self.t0);
-        let mut t = (self.t0 + tick - 1).div_euclid(tick) * tick;
-        while t <= self.t1 {
+        let (ticks, format) = time_ticks(self.t0, self.t1);
+        for t in ticks {
             let px = self.x(t);
             let label = Utc
                 .timestamp_opt(t, 0)
@@ -103,7 +107,6 @@ impl Frame {
                 bottom + 14.0,
                 label.unwrap_or_default()
             );
-            t += tick;
         }
         let _ = write!(
             out,
@@ -124,15 +127,22 @@ pub(super) fn x_at(left: f64, width: f64, (t0, t1): (i64, i64), t: i64) -> f64 {
     left + (t - t0) as f64 / (t1 - t0).max(1) as f64 * width
 }
 
-/// Up to `target`+1 round tick values covering `lo..=hi`, and the step between them.
+/// Up to `target`+3 round tick values covering `lo..=hi`, and the step between them (just
+/// `lo` when the range is empty, reversed or not finite).
 pub(super) fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
-    let raw = (hi - lo) / target as f64;
+    let raw = (hi - lo) / target.max(1) as f64;
+    if !(raw.is_finite() && raw > 0.0) {
+        return (vec![lo], 1.0);
+    }
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
+    if !(step.is_finite() && step > 0.0) {
+        return (vec![lo], 1.0);
+    }
     let start = (lo / step).floor() * step;
     let ticks: Vec<f64> = (0..=target + 2)
         .map(|k| start + k as f64 * step)
@@ -160,29 +170,6 @@ pub(super) fn format_plain(v: f64) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// A tick interval (seconds) giving at most ~8 ticks over `span`, and its label format.
-pub(super) fn time_step(span: i64) -> (i64, &'static str) {
-    const STEPS: [(i64, &str); 12] = [
-        (60, "%H:%M"),
-        (300, "%H:%M"),
-        (600, "%H:%M"),
-        (900, "%H:%M"),
-        (1800, "%H:%M"),
-        (3600, "%H:%M"),
-        (3 * 3600, "%H:%M"),
-        (6 * 3600, "%m-%d %H:%M"),
-        (12 * 3600, "%m-%d %H:%M"),
-        (86400, "%m-%d"),
-        (2 * 86400, "%m-%d"),
-        (7 * 86400, "%m-%d"),
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|(step, _)| span / step <= 8)
-        .unwrap_or((30 * 86400, "%Y-%m-%d"))
 }
 
 /// `t` as `YYYY-MM-DD HH:MM:SS UTC`, for tooltips.

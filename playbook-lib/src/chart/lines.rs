@@ -1,5 +1,7 @@
 //! Series lines and shaded bands: runs of present points (missing points break them) and
-//! display-only downsampling that keeps spikes (per pixel column, the extremes).
+//! display-only thinning that keeps spikes (per pixel column, the extremes), so what is
+//! drawn is bounded by the chart's width, not by the data: a million points, or a million
+//! runs of one point, draw as at most two points per pixel column.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -66,8 +68,7 @@ impl Band {
     /// One `<path class="band">` per run, semi-transparent.
     pub fn draw(&self, out: &mut String, frame: &Frame, columns: usize, color: &str) {
         let (t0, t1) = frame.span();
-        for run in self.runs() {
-            let shown = envelope(&run, columns, t0, t1);
+        for shown in envelope(self.runs(), columns, t0, t1) {
             let mut d = String::with_capacity(shown.len() * 24);
             for (k, (t, _, hi)) in shown.iter().enumerate() {
                 let sep = if k == 0 { "M" } else { " " };
@@ -98,8 +99,7 @@ pub(super) fn draw_series(
         out,
         "<g class=\"series\" stroke=\"{color}\" fill=\"none\" stroke-width=\"1.5\">"
     );
-    for segment in segments(series) {
-        let shown = downsample(&segment, columns, t0, t1);
+    for shown in thin(segments(series), columns, t0, t1) {
         let coords: Vec<String> = shown
             .iter()
             .map(|(t, v)| format!("{:.1},{:.1}", frame.x(*t), frame.y(*v)))
@@ -124,79 +124,150 @@ pub(super) fn segments(series: &Series) -> Vec<Vec<(i64, f64)>> {
     runs
 }
 
-/// The pixel column of instant `t`.
-fn column(t: i64, t0: i64, t1: i64, columns: usize) -> usize {
+/// The pixel column of instant `t` (`0..=columns` within `t0..=t1`).
+pub(super) fn column(t: i64, t0: i64, t1: i64, columns: usize) -> usize {
     let span = (t1 - t0).max(1) as f64;
-    ((t - t0) as f64 / span * columns as f64) as usize
+    let at = (t.saturating_sub(t0)) as f64 / span * columns as f64;
+    (at.max(0.0) as usize).min(columns)
 }
 
-/// At most two points (min and max, in time order) per pixel column.
+/// A pixel column's least and greatest points, and whether a run of points ends in it.
+#[derive(Debug, Clone, Copy)]
+struct Extremes {
+    min: (i64, f64),
+    max: (i64, f64),
+    ends: bool,
+}
+
+/// The runs to draw: all of them when they hold at most two points per pixel column;
+/// else, per column, its least and greatest points in time order (so spikes survive),
+/// a run broken after a column where one ended. Whatever the data, at most
+/// `2 × (columns + 1)` points in at most `columns + 1` runs.
+pub(super) fn thin(
+    runs: Vec<Vec<(i64, f64)>>,
+    columns: usize,
+    t0: i64,
+    t1: i64,
+) -> Vec<Vec<(i64, f64)>> {
+    let total: usize = runs.iter().map(Vec::len).sum();
+    if total <= columns * 2 {
+        return runs;
+    }
+    let mut cells: Vec<Option<Extremes>> = vec![None; columns + 1];
+    for run in &runs {
+        for &point in run {
+            let cell = &mut cells[column(point.0, t0, t1, columns)];
+            match cell {
+                None => {
+                    *cell = Some(Extremes {
+                        min: point,
+                        max: point,
+                        ends: false,
+                    })
+                }
+                Some(e) if point.1 < e.min.1 => e.min = point,
+                Some(e) if point.1 > e.max.1 => e.max = point,
+                Some(_) => {}
+            }
+        }
+        if let Some(last) = run.last()
+            && let Some(e) = &mut cells[column(last.0, t0, t1, columns)]
+        {
+            e.ends = true;
+        }
+    }
+    let mut out = vec![Vec::new()];
+    for e in cells.into_iter().flatten() {
+        let run = out.last_mut().expect("out starts with a run");
+        let (first, second) = if e.min.0 <= e.max.0 {
+            (e.min, e.max)
+        } else {
+            (e.max, e.min)
+        };
+        run.push(first);
+        if second != first {
+            run.push(second);
+        }
+        if e.ends {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// At most two points (min and max, in time order) per pixel column of one run.
+#[cfg(test)]
 pub(super) fn downsample(
     points: &[(i64, f64)],
     columns: usize,
     t0: i64,
     t1: i64,
 ) -> Vec<(i64, f64)> {
-    if points.len() <= columns * 2 {
-        return points.to_vec();
-    }
-    let mut out = Vec::with_capacity(columns * 2);
-    let mut i = 0;
-    while i < points.len() {
-        let col = column(points[i].0, t0, t1, columns);
-        let mut j = i;
-        let (mut min, mut max) = (points[i], points[i]);
-        while j < points.len() && column(points[j].0, t0, t1, columns) == col {
-            if points[j].1 < min.1 {
-                min = points[j];
-            }
-            if points[j].1 > max.1 {
-                max = points[j];
-            }
-            j += 1;
-        }
-        if min.0 <= max.0 {
-            out.extend([min, max]);
-        } else {
-            out.extend([max, min]);
-        }
-        if min == max {
-            out.pop();
-        }
-        i = j;
-    }
-    out
+    thin(vec![points.to_vec()], columns, t0, t1).concat()
 }
 
-/// At most two points per pixel column (its first and last instants), each with the
-/// column's lowest lower bound and highest upper bound, so the band never shrinks.
+/// A pixel column of a band: its first and last instants, the lowest lower bound and the
+/// highest upper bound, and whether a run ends in it.
+#[derive(Debug, Clone, Copy)]
+struct Envelope {
+    first: i64,
+    last: i64,
+    lo: f64,
+    hi: f64,
+    ends: bool,
+}
+
+/// The band's runs to draw: all of them when they hold at most two points per pixel
+/// column; else at most two points per column (its first and last instants), each with
+/// the column's lowest lower bound and highest upper bound, so the band never shrinks.
 pub(super) fn envelope(
-    run: &[(i64, f64, f64)],
+    runs: Vec<Vec<(i64, f64, f64)>>,
     columns: usize,
     t0: i64,
     t1: i64,
-) -> Vec<(i64, f64, f64)> {
-    if run.len() <= columns * 2 {
-        return run.to_vec();
+) -> Vec<Vec<(i64, f64, f64)>> {
+    let total: usize = runs.iter().map(Vec::len).sum();
+    if total <= columns * 2 {
+        return runs;
     }
-    let mut out = Vec::with_capacity(columns * 2);
-    let mut i = 0;
-    while i < run.len() {
-        let col = column(run[i].0, t0, t1, columns);
-        let (first, mut last) = (run[i].0, run[i].0);
-        let (mut lo, mut hi) = (run[i].1, run[i].2);
-        let mut j = i;
-        while j < run.len() && column(run[j].0, t0, t1, columns) == col {
-            last = run[j].0;
-            lo = lo.min(run[j].1);
-            hi = hi.max(run[j].2);
-            j += 1;
+    let mut cells: Vec<Option<Envelope>> = vec![None; columns + 1];
+    for run in &runs {
+        for &(t, lo, hi) in run {
+            let cell = &mut cells[column(t, t0, t1, columns)];
+            match cell {
+                None => {
+                    *cell = Some(Envelope {
+                        first: t,
+                        last: t,
+                        lo,
+                        hi,
+                        ends: false,
+                    })
+                }
+                Some(e) => {
+                    (e.first, e.last) = (e.first.min(t), e.last.max(t));
+                    (e.lo, e.hi) = (e.lo.min(lo), e.hi.max(hi));
+                }
+            }
         }
-        out.push((first, lo, hi));
-        if last != first {
-            out.push((last, lo, hi));
+        if let Some(last) = run.last()
+            && let Some(e) = &mut cells[column(last.0, t0, t1, columns)]
+        {
+            e.ends = true;
         }
-        i = j;
     }
+    let mut out = vec![Vec::new()];
+    for e in cells.into_iter().flatten() {
+        let run = out.last_mut().expect("out starts with a run");
+        run.push((e.first, e.lo, e.hi));
+        if e.last != e.first {
+            run.push((e.last, e.lo, e.hi));
+        }
+        if e.ends {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|r| !r.is_empty());
     out
 }

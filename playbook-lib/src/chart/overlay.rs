@@ -1,7 +1,8 @@
 //! What is drawn over the data: annotations (vertical dashed lines labelled above the
 //! plot, staggered in rows when close), marks (points with a tooltip) and thresholds
 //! (horizontal dashed lines labelled at the right). Also text measurement and truncation,
-//! since labels must stay inside the chart without a font to measure with.
+//! since labels must stay inside the chart without a font to measure with. Like points,
+//! overlays are thinned to the pixels when there are more of them than pixels.
 
 use std::fmt::Write as _;
 
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::ROW;
 use super::axis::{Frame, format_instant, format_plain, x_at};
+use super::lines::column;
 use crate::html::escape;
 
 const ANNOTATION_COLOR: &str = "#555";
@@ -117,6 +119,11 @@ pub(super) fn place_annotations(
         .filter(|a| (t0..=t1).contains(&a.at.timestamp()))
         .collect();
     shown.sort_by_key(|a| a.at);
+    let columns = width.max(1.0) as usize;
+    if shown.len() > columns {
+        // More lines than pixel columns: the first of each column stands for the rest.
+        shown.dedup_by_key(|a| column(a.at.timestamp(), t0, t1, columns));
+    }
     let right = left + width;
     let mut row_ends: Vec<f64> = Vec::new();
     let mut placed = Vec::with_capacity(shown.len());
@@ -216,8 +223,43 @@ pub(super) fn draw_annotation_labels(out: &mut String, annotations: &Annotations
     }
 }
 
+/// The marks to draw: all of them when there are no more than pixel columns, else the
+/// lowest and the highest of each column.
+pub(super) fn thin_marks<'a>(mut marks: Vec<&'a Mark>, frame: &Frame) -> Vec<&'a Mark> {
+    let columns = frame.width.max(1.0) as usize;
+    if marks.len() <= columns {
+        return marks;
+    }
+    let (t0, t1) = frame.span();
+    let key = |m: &Mark| column(m.at.timestamp(), t0, t1, columns);
+    marks.sort_by(|a, b| key(a).cmp(&key(b)).then(a.value.total_cmp(&b.value)));
+    let mut kept: Vec<&Mark> = Vec::new();
+    for (i, m) in marks.iter().enumerate() {
+        let first = i == 0 || key(marks[i - 1]) != key(m);
+        let last = marks.get(i + 1).is_none_or(|next| key(next) != key(m));
+        if first || last {
+            kept.push(m);
+        }
+    }
+    kept
+}
+
+/// The thresholds to draw: all of them when there are no more than pixel rows, else one
+/// per pixel row.
+pub(super) fn thin_thresholds<'a>(
+    thresholds: &'a [Threshold],
+    frame: &Frame,
+) -> Vec<&'a Threshold> {
+    let mut shown: Vec<&Threshold> = thresholds.iter().filter(|t| t.value.is_finite()).collect();
+    if shown.len() as f64 > frame.height {
+        shown.sort_by(|a, b| a.value.total_cmp(&b.value));
+        shown.dedup_by_key(|t| frame.y(t.value).round() as i64);
+    }
+    shown
+}
+
 /// The dashed threshold lines across the plot.
-pub(super) fn draw_threshold_lines(out: &mut String, thresholds: &[Threshold], frame: &Frame) {
+pub(super) fn draw_threshold_lines(out: &mut String, thresholds: &[&Threshold], frame: &Frame) {
     for t in thresholds.iter().filter(|t| t.value.is_finite()) {
         let y = frame.y(t.value);
         let _ = write!(
@@ -234,11 +276,11 @@ pub(super) fn draw_threshold_lines(out: &mut String, thresholds: &[Threshold], f
 
 /// The threshold labels at the right of the plot, above their line (below it at the top
 /// of the plot), moved down when they would overlap.
-pub(super) fn draw_threshold_labels(out: &mut String, thresholds: &[Threshold], frame: &Frame) {
+pub(super) fn draw_threshold_labels(out: &mut String, thresholds: &[&Threshold], frame: &Frame) {
     let mut shown: Vec<(f64, &Threshold)> = thresholds
         .iter()
         .filter(|t| t.value.is_finite() && !t.label.is_empty())
-        .map(|t| (frame.y(t.value), t))
+        .map(|t| (frame.y(t.value), *t))
         .collect();
     shown.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut previous = f64::NEG_INFINITY;

@@ -4,9 +4,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::LineChart;
-use super::axis::{nice_ticks, time_step};
+use super::axis::nice_ticks;
 use super::lines::downsample;
 use super::overlay::{text_width, truncate};
+use super::time_axis::{TimeStep, time_step};
 use crate::series::Series;
 
 const START: i64 = 1_764_151_200;
@@ -21,14 +22,14 @@ fn minute_series(label: &str, minutes: i64, f: impl Fn(i64) -> Option<f64>) -> S
 
 /// An element of a parsed document: its name, attributes (unescaped) and own text.
 #[derive(Debug)]
-struct Element {
-    name: String,
+pub(super) struct Element {
+    pub(super) name: String,
     attrs: Vec<(String, String)>,
-    text: String,
+    pub(super) text: String,
 }
 
 impl Element {
-    fn attr(&self, name: &str) -> Option<&str> {
+    pub(super) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(n, _)| n == name)
@@ -41,7 +42,7 @@ impl Element {
             .unwrap_or_else(|| panic!("{} has no numeric {name}", self.name))
     }
 
-    fn class(&self) -> &str {
+    pub(super) fn class(&self) -> &str {
         self.attr("class").unwrap_or("")
     }
 }
@@ -173,7 +174,7 @@ fn parse(xml: &str) -> Result<Vec<Element>, String> {
     Ok(elements)
 }
 
-fn elements(svg: &str) -> Vec<Element> {
+pub(super) fn elements(svg: &str) -> Vec<Element> {
     parse(svg).unwrap_or_else(|e| panic!("not well-formed: {e}\n{svg}"))
 }
 
@@ -550,8 +551,8 @@ fn ticks_are_round() {
     let (ticks, step) = nice_ticks(97.0, 312.0, 5);
     assert_eq!(step, 50.0);
     assert_eq!(ticks.first(), Some(&50.0));
-    assert_eq!(time_step(6 * 3600), (3600, "%H:%M"));
-    assert_eq!(time_step(14 * 86400).0, 2 * 86400);
+    assert_eq!(time_step(6 * 3600), (TimeStep::Seconds(3600), "%H:%M"));
+    assert_eq!(time_step(14 * 86400).0, TimeStep::Seconds(2 * 86400));
 }
 
 #[test]

@@ -1050,6 +1050,11 @@ impl EvalContext {
                         prompt,
                         is_password,
                     }))?;
+            } else if let Some(message) =
+                line.strip_prefix(evcxr_internal_runtime::USER_ERROR_MESSAGE)
+            {
+                // playbook patch: see `USER_ERROR_MESSAGE`.
+                output.user_error = Some(unescape_line(message));
             } else if line == evcxr_internal_runtime::USER_ERROR_OCCURRED {
                 // A question mark operator in user code triggered an early
                 // return. Any newly defined variables won't have been stored.
@@ -1268,6 +1273,26 @@ pub struct EvalOutputs {
     pub content_by_mime_type: HashMap<String, String>,
     pub timing: Option<Duration>,
     pub phases: Vec<PhaseDetails>,
+    /// playbook patch: the text of the error the cell returned through `?`, if it did.
+    pub user_error: Option<String>,
+}
+
+/// playbook patch: undoes the escaping of a `USER_ERROR_MESSAGE` line (`\\` and `\n`).
+fn unescape_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 impl EvalOutputs {
@@ -1276,6 +1301,7 @@ impl EvalOutputs {
             content_by_mime_type: HashMap::new(),
             timing: None,
             phases: Vec::new(),
+            user_error: None,
         }
     }
 
@@ -1308,6 +1334,7 @@ impl EvalOutputs {
             (t1, t2) => t1.or(t2),
         };
         self.phases.append(&mut other.phases);
+        self.user_error = self.user_error.take().or(other.user_error);
     }
 }
 
@@ -1759,9 +1786,15 @@ impl ContextState {
             self.config.error_fmt.format_trait,
             self.config.error_fmt.format_str,
             if for_analysis {
-                ""
+                String::new()
             } else {
-                "println!(\"{}\", evcxr_internal_runtime::USER_ERROR_OCCURRED);"
+                // playbook patch: the error's text too (USER_ERROR_MESSAGE), one line.
+                format!(
+                    "println!(\"{{}}{{}}\", evcxr_internal_runtime::USER_ERROR_MESSAGE, \
+                     format!(\"{}\", error).replace('\\\\', \"\\\\\\\\\").replace('\\n', \"\\\\n\")); \
+                     println!(\"{{}}\", evcxr_internal_runtime::USER_ERROR_OCCURRED);",
+                    self.config.error_fmt.format_str
+                )
             }
         ))
     }

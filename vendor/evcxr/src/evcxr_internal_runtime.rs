@@ -11,6 +11,9 @@
 
 pub const VARIABLE_CHANGED_TYPE: &str = "EVCXR_VARIABLE_CHANGED_TYPE:";
 pub const USER_ERROR_OCCURRED: &str = "EVCXR_ERROR_OCCURRED";
+/// playbook patch: `EVCXR_ERROR_MESSAGE:text`, the error a cell returned through `?`
+/// (backslashes and newlines escaped), so the embedder can say what it was.
+pub const USER_ERROR_MESSAGE: &str = "EVCXR_ERROR_MESSAGE:";
 /// playbook patch: `EVCXR_VARIABLE_TYPE:name=type` (see `put_variable_reporting`).
 pub const VARIABLE_TYPE: &str = "EVCXR_VARIABLE_TYPE:";
 

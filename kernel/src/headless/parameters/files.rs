@@ -1,5 +1,6 @@
 //! Where given parameters come from: `-p NAME=VALUE` and a JSON or YAML parameters file.
 
+use playbook_engine::limits::{MAX_CONFIG_BYTES, read_text};
 use serde_json::Value;
 
 use super::ParameterError;
@@ -23,14 +24,14 @@ pub(crate) fn given(
     use anyhow::Context;
     let mut given = Vec::new();
     if let Some(file) = file {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text = read_text(file, MAX_CONFIG_BYTES, "parameters files")?;
         let yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        given.extend(if yaml {
-            from_yaml_file(&text)?
+        let pairs = if yaml {
+            from_yaml_file(&text)
         } else {
-            from_json_file(&text)?
-        });
+            from_json_file(&text)
+        };
+        given.extend(pairs.with_context(|| file.display().to_string())?);
     }
     for assignment in assignments {
         let (name, value) = parse_assignment(assignment)?;
@@ -61,49 +62,32 @@ pub(crate) fn from_json_file(text: &str) -> Result<Vec<(String, String)>, Parame
         .collect())
 }
 
-/// Reads a YAML parameters file (`NAME: VALUE` per line; lists as YAML sequences).
+/// Reads a YAML parameters file (`NAME: VALUE` per line; lists as YAML sequences of plain
+/// values), through the bounded YAML reader (no alias is expanded).
 pub(crate) fn from_yaml_file(text: &str) -> Result<Vec<(String, String)>, ParameterError> {
-    use yaml_rust2::{Yaml, YamlLoader};
-    let docs = YamlLoader::load_from_str(text)
-        .map_err(|e| ParameterError::File(format!("invalid YAML: {e}")))?;
-    let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
+    use crate::headless::yaml::{Document, read};
+    let Document::Mapping(map) = read(text).map_err(ParameterError::File)? else {
         return Err(ParameterError::File(
             "expected a YAML mapping of NAME: VALUE".into(),
         ));
     };
-    fn scalar(value: &Yaml) -> Option<Value> {
-        match value {
-            Yaml::String(s) => Some(Value::String(s.clone())),
-            Yaml::Integer(i) => Some(Value::from(*i)),
-            Yaml::Real(r) => r.parse::<f64>().ok().map(Value::from),
-            Yaml::Boolean(b) => Some(Value::Bool(*b)),
-            _ => None,
-        }
-    }
+    let plain = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_) | Value::Null);
     let mut out = Vec::new();
-    for (key, value) in map {
-        let Some(Value::String(name)) = scalar(&key) else {
-            return Err(ParameterError::File(format!(
-                "{key:?} is not a parameter name"
-            )));
-        };
-        let text = match &value {
-            Yaml::Array(items) => {
-                let items: Option<Vec<Value>> = items.iter().map(scalar).collect();
-                let items = items.ok_or_else(|| {
-                    ParameterError::File(format!("`{name}`: a list may hold only plain values"))
-                })?;
-                Value::Array(items).to_string()
+    for (name, value) in map {
+        let text = match value {
+            Value::Array(items) if items.iter().all(plain) => Value::Array(items).to_string(),
+            Value::Array(_) => {
+                return Err(ParameterError::File(format!(
+                    "`{name}`: a list may hold only plain values"
+                )));
             }
-            other => match scalar(other) {
-                Some(Value::String(s)) => s,
-                Some(v) => v.to_string(),
-                None => {
-                    return Err(ParameterError::File(format!(
-                        "`{name}`: expected a plain value or a list"
-                    )));
-                }
-            },
+            Value::String(s) => s,
+            other if plain(&other) => other.to_string(),
+            _ => {
+                return Err(ParameterError::File(format!(
+                    "`{name}`: expected a plain value or a list"
+                )));
+            }
         };
         out.push((name, text));
     }

@@ -158,7 +158,13 @@ pub(crate) fn in_effect(declared: &[Declared], given: &[Resolved]) -> BTreeMap<S
         .collect()
 }
 
-/// The source of the injected cell.
+/// Whether a parameter's value is a secret: its name looks like one, by the rules for
+/// environment variables (`db_password`, `api_key`, `token`). Such a value is never
+/// written: not in the record's metadata, the injected cell, the summary or a report.
+pub(crate) fn is_secret(name: &str) -> bool {
+    crate::redact::looks_secret(name)
+}
+
 /// What the runner evaluates for the injected cell: typed parameters read from the
 /// session (`playbook::parameter`), which holds the same values, so that the compiled cell
 /// is the same whatever the values (a fleet's targets, a canary's ticks compile it once).
@@ -167,7 +173,9 @@ pub(crate) fn in_effect(declared: &[Declared], given: &[Resolved]) -> BTreeMap<S
 pub(crate) fn evaluated_source(resolved: &[Resolved]) -> String {
     let mut source = String::from("// Parameters injected by `playbook run`\n");
     for r in resolved {
-        if r.ty.starts_with('{') || r.ty.contains('&') {
+        if is_secret(&r.name) {
+            source.push_str(&secret_line(r));
+        } else if r.ty.starts_with('{') || r.ty.contains('&') {
             source.push_str(&literal_line(r));
         } else {
             source.push_str(&format!(
@@ -182,13 +190,33 @@ pub(crate) fn evaluated_source(resolved: &[Resolved]) -> String {
 }
 
 /// The injected cell as the record shows it: each parameter's value as a literal, as
-/// papermill does, so the record reads (and reruns in Jupyter) on its own.
+/// papermill does, so the record reads (and reruns in Jupyter) on its own; a secret
+/// parameter is read from the session instead, so its value is in no cell.
 pub(crate) fn injected_source(resolved: &[Resolved]) -> String {
     let mut source = String::from("// Parameters injected by `playbook run`\n");
     for r in resolved {
-        source.push_str(&literal_line(r));
+        if is_secret(&r.name) {
+            source.push_str(&secret_line(r));
+        } else {
+            source.push_str(&literal_line(r));
+        }
     }
     source
+}
+
+/// A secret parameter, read from the session at run time: valid Rust of the declared
+/// type whose text holds no value (untyped numbers read as `i64`/`f64`, a `&str` as a
+/// leaked `String`, which lives as long as the cell's variables).
+fn secret_line(r: &Resolved) -> String {
+    let name = &r.name;
+    let read = |ty: &str| format!("playbook::parameter::<{ty}>({name:?})?");
+    let (ty, value) = match r.ty.as_str() {
+        INTEGER => ("i64".to_owned(), read("i64")),
+        FLOAT => ("f64".to_owned(), read("f64")),
+        ty if ty.contains('&') => ("&str".to_owned(), format!("{}.leak()", read("String"))),
+        ty => (rust_type(ty).to_owned(), read(rust_type(ty))),
+    };
+    format!("let {name}: {ty} = {value}; // a secret parameter: read at run time, never recorded\n")
 }
 
 /// `let NAME: TYPE = LITERAL;` (or, untyped like the declaration, `let NAME = LITERAL;`).

@@ -292,3 +292,41 @@ fn random_parameters_cells_values_and_files_parse_or_are_refused() {
         let _ = from_json_file(&Fuzz::nest("[", "1", "]", len));
     }
 }
+
+#[test]
+fn a_secret_parameters_value_is_in_no_injected_cell() {
+    let cell = "let db_password: String = String::new();\nlet token: &str = \"\";\nlet api_key = 0;\nlet service: String = \"checkout\".into();";
+    let resolved = resolve(
+        &declarations(cell),
+        &given(&[
+            ("db_password", "Tr0ub4dorZq"),
+            ("token", "tok-8c1f2e9a"),
+            ("api_key", "20260101"),
+            ("service", "orders"),
+        ]),
+    )
+    .unwrap();
+    for source in [injected_source(&resolved), evaluated_source(&resolved)] {
+        for value in ["Tr0ub4dorZq", "tok-8c1f2e9a", "20260101"] {
+            assert!(!source.contains(value), "{value} in\n{source}");
+        }
+        assert!(
+            source.contains(
+                "let db_password: String = playbook::parameter::<String>(\"db_password\")?;"
+            ),
+            "{source}"
+        );
+        assert!(
+            source.contains("let token: &str = playbook::parameter::<String>(\"token\")?.leak();"),
+            "{source}"
+        );
+        assert!(
+            source.contains("let api_key: i64 = playbook::parameter::<i64>(\"api_key\")?;"),
+            "{source}"
+        );
+    }
+    assert!(
+        injected_source(&resolved).contains("\"orders\""),
+        "other values stay"
+    );
+}

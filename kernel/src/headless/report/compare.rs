@@ -296,7 +296,12 @@ fn overlays(before: &Story, after: &Story, offset: TimeDelta) -> Vec<String> {
                 continue;
             };
             let mut moved = old.clone();
-            moved.timestamps = moved.timestamps.iter().map(|t| *t + offset).collect();
+            // Moved checked: an instant near chrono's end (a wrong unit) is left out, not
+            // a panic.
+            let points = old.timestamps.iter().zip(&old.values);
+            (moved.timestamps, moved.values) = points
+                .filter_map(|(t, v)| Some((t.checked_add_signed(offset)?, *v)))
+                .unzip();
             moved.label = if offset.is_zero() {
                 format!("{} (before)", old.label)
             } else {

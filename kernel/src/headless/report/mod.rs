@@ -25,6 +25,7 @@ use super::notebook::Notebook;
 use super::record::{self, RunRecord};
 pub(crate) use compare::NotComparable;
 pub(crate) use postmortem::render as render_postmortem;
+pub(crate) use postmortem::{Direction as KpiDirection, KpiChoice};
 pub(crate) use sanitise::CSP_META;
 use story::Story;
 
@@ -75,6 +76,11 @@ pub(crate) fn files_dir_name(report: &std::path::Path) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     format!("{stem}.files")
+}
+
+/// Whether `notebook` holds a readable run record (it was run by `playbook run`).
+pub(crate) fn has_run_record(notebook: &Notebook) -> bool {
+    (notebook.metadata(record::KEY)).is_some_and(|m| record::parse::<RunRecord>(m).is_ok())
 }
 
 /// Two records in the order they ran (by their run records' start; as given otherwise).

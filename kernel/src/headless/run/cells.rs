@@ -216,20 +216,23 @@ impl Run {
                 source,
             } => {
                 self.progress.line(&format!("      {ename}: {evalue}"));
-                self.record.failures.push(Failure {
-                    cell: index + 1,
-                    ename: ename.clone(),
-                    evalue: evalue.clone(),
-                });
                 let class = source.unwrap_or(Exit::CellFailed);
                 if class.severity() > self.exit.severity() {
                     self.exit = class;
                 }
-                if self.options.allow_errors {
-                    return false;
-                }
-                mark_failure(&mut self.notebook, index, count, &ename, &evalue);
-                true
+                let stop = !self.options.allow_errors;
+                // Numbered as the executed record shows it, after the banner and anchor.
+                let position = if stop {
+                    mark_failure(&mut self.notebook, index, count, &ename, &evalue)
+                } else {
+                    index
+                };
+                self.record.failures.push(Failure {
+                    cell: position + 1,
+                    ename,
+                    evalue,
+                });
+                stop
             }
             CellEnd::Interrupted(signal) => {
                 let evalue = format!("stopped by {signal}");
@@ -322,8 +325,14 @@ fn name_timeout(outputs: &mut Vec<serde_json::Value>, message: &str) {
 }
 
 /// Marks the failing cell the way papermill does: a banner at the top linking to an
-/// anchor just above the cell.
-fn mark_failure(notebook: &mut Notebook, index: usize, count: usize, ename: &str, evalue: &str) {
+/// anchor just above the cell; the cell's index once both are in.
+fn mark_failure(
+    notebook: &mut Notebook,
+    index: usize,
+    count: usize,
+    ename: &str,
+    evalue: &str,
+) -> usize {
     let label = if count > 0 {
         format!("In [{count}]")
     } else {
@@ -343,6 +352,7 @@ fn mark_failure(notebook: &mut Notebook, index: usize, count: usize, ename: &str
         ),
         &["playbook-error-banner"],
     );
+    index + 2
 }
 
 #[cfg(test)]

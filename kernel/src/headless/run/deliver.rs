@@ -7,7 +7,9 @@
 
 use std::io::Write as _;
 
+use playbook::protocol::ErrorKind;
 use playbook_engine::delivery::{self, Deliverer};
+use playbook_engine::error::EngineError;
 
 use super::{Run, SummaryTo};
 use crate::exit::Exit;
@@ -22,6 +24,39 @@ const RECORD_TYPE: &str = "application/x-ipynb+json";
 const HTML_TYPE: &str = "text/html; charset=utf-8";
 const MARKDOWN_TYPE: &str = "text/markdown; charset=utf-8";
 const JSON_TYPE: &str = "application/json";
+
+/// Why a delivery failed, and whether a change is needed: a credentials, signature or
+/// access error is refused (exit 5, not retryable); anything else failed (exit 6).
+#[derive(Debug, Clone)]
+struct Failed {
+    message: String,
+    refused: bool,
+}
+
+impl From<EngineError> for Failed {
+    fn from(error: EngineError) -> Failed {
+        let refused = matches!(
+            error.kind(),
+            ErrorKind::AccessDenied | ErrorKind::Credentials
+        );
+        Failed {
+            message: error.to_string(),
+            refused,
+        }
+    }
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Failed {
+        Failed {
+            message,
+            refused: false,
+        }
+    }
+}
+
+/// The AWS side of a run's deliveries, opened at most once.
+type AwsSlot = Option<Result<Deliverer, Failed>>;
 
 /// What unattended runs ask for beyond the record on disk.
 #[derive(Debug, Clone)]
@@ -41,7 +76,7 @@ pub(crate) struct Deliveries {
 impl Run {
     /// Delivers what the run was asked to, then writes the summary; how the run ended.
     pub(super) async fn deliver(&mut self) -> super::Outcome {
-        let mut aws: Option<Result<Deliverer, String>> = None;
+        let mut aws: AwsSlot = None;
         let mut summary = self.summary();
         if let Destination::S3(uri) = &self.record_to {
             let text = self.shared_record();
@@ -49,12 +84,19 @@ impl Run {
                 Ok(d) => d
                     .put_object(uri, text, RECORD_TYPE)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(Failed::from),
                 Err(why) => Err(why),
             };
-            summary
-                .outputs
-                .push(self.outcome(Delivery::Record, uri.to_string(), outcome));
+            let mut delivered = self.outcome(Delivery::Record, uri.to_string(), outcome);
+            if !delivered.ok {
+                // Written after every cell: nothing is lost, and it can be uploaded again.
+                delivered.local_copy = Some(self.output.display().to_string());
+                self.progress.line(&format!(
+                    "the record is kept on this machine: {}",
+                    self.output.display()
+                ));
+            }
+            summary.outputs.push(delivered);
         } else {
             summary.outputs.push(Delivered::done(
                 Delivery::Record,
@@ -77,21 +119,18 @@ impl Run {
     }
 
     /// The AWS side of the deliveries, opened once (in the run's account and region).
-    async fn deliverer<'a>(
-        &self,
-        slot: &'a mut Option<Result<Deliverer, String>>,
-    ) -> Result<&'a Deliverer, String> {
+    async fn deliverer<'a>(&self, slot: &'a mut AwsSlot) -> Result<&'a Deliverer, Failed> {
         if slot.is_none() {
             *slot = Some(
                 Deliverer::new(&self.options.aws)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(Failed::from),
             );
         }
         match slot {
             Some(Ok(d)) => Ok(d),
             Some(Err(why)) => Err(why.clone()),
-            None => Err("no AWS configuration".into()),
+            None => Err(Failed::from("no AWS configuration".to_owned())),
         }
     }
 
@@ -103,8 +142,9 @@ impl Run {
             .into_bytes()
     }
 
-    /// Records how a delivery went, on stderr and in the exit code when it is an output.
-    fn outcome(&mut self, what: Delivery, to: String, outcome: Result<(), String>) -> Delivered {
+    /// Records how a delivery went, on stderr and in the exit code when it is an output
+    /// (refused: exit 5; failed otherwise: exit 6).
+    fn outcome(&mut self, what: Delivery, to: String, outcome: Result<(), Failed>) -> Delivered {
         match outcome {
             Ok(()) => {
                 self.progress.line(&format!("{}: {to}", what.as_str()));
@@ -112,22 +152,25 @@ impl Run {
             }
             Err(why) => {
                 self.progress.line(&format!(
-                    "{} could not be delivered to {to}: {why}",
-                    what.as_str()
+                    "{} could not be delivered to {to}: {}",
+                    what.as_str(),
+                    why.message
                 ));
-                if what.is_output() && Exit::OutputFailed.severity() > self.exit.severity() {
-                    self.exit = Exit::OutputFailed;
+                let class = if why.refused {
+                    Exit::SourceRefused
+                } else {
+                    Exit::OutputFailed
+                };
+                if what.is_output() && class.severity() > self.exit.severity() {
+                    self.exit = class;
                 }
-                Delivered::failed(what, to, why)
+                Delivered::failed(what, to, why.message)
             }
         }
     }
 
     /// `--report`: rendered from the record, masked, written or uploaded.
-    async fn deliver_report(
-        &mut self,
-        aws: &mut Option<Result<Deliverer, String>>,
-    ) -> Option<Delivered> {
+    async fn deliver_report(&mut self, aws: &mut AwsSlot) -> Option<Delivered> {
         let destination = self.report_to.clone()?;
         let to = destination.to_string();
         let html = to.ends_with(".html") || to.ends_with(".htm");
@@ -145,19 +188,21 @@ impl Run {
         let redactor = self.progress.redactor();
         let text = redactor.redact_text(&rendered.text).0;
         let outcome = match &destination {
-            Destination::Local(path) => write_local(path, text.as_bytes()).and_then(|()| {
-                let dir = path.with_file_name(report::files_dir_name(path));
-                (rendered.files.iter()).try_for_each(|(name, svg)| {
-                    write_local(&dir.join(name), redactor.redact_text(svg).0.as_bytes())
+            Destination::Local(path) => write_local(path, text.as_bytes())
+                .and_then(|()| {
+                    let dir = path.with_file_name(report::files_dir_name(path));
+                    (rendered.files.iter()).try_for_each(|(name, svg)| {
+                        write_local(&dir.join(name), redactor.redact_text(svg).0.as_bytes())
+                    })
                 })
-            }),
+                .map_err(Failed::from),
             Destination::S3(uri) => {
                 let kind = if html { HTML_TYPE } else { MARKDOWN_TYPE };
                 match self.deliverer(aws).await {
                     Ok(d) => d
                         .put_object(uri, text.into_bytes(), kind)
                         .await
-                        .map_err(|e| e.to_string()),
+                        .map_err(Failed::from),
                     Err(why) => Err(why),
                 }
             }
@@ -166,11 +211,7 @@ impl Run {
     }
 
     /// `--publish-metrics` and `--emf`.
-    async fn deliver_verdicts(
-        &mut self,
-        aws: &mut Option<Result<Deliverer, String>>,
-        summary: &mut RunSummary,
-    ) {
+    async fn deliver_verdicts(&mut self, aws: &mut AwsSlot, summary: &mut RunSummary) {
         let namespace = self.options.deliveries.metrics_namespace.clone();
         let emf = self.options.deliveries.emf;
         if namespace.is_none() && !emf {
@@ -212,11 +253,7 @@ impl Run {
         }
         if let Some(namespace) = namespace {
             let outcome = match self.deliverer(aws).await {
-                Ok(d) => d
-                    .put_metrics(&datums)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string()),
+                Ok(d) => d.put_metrics(&datums).await.map(drop).map_err(Failed::from),
                 Err(why) => Err(why),
             };
             let delivered = self.outcome(Delivery::Metrics, namespace, outcome);
@@ -225,11 +262,7 @@ impl Run {
     }
 
     /// `--notify`, on failure or always.
-    async fn notify(
-        &mut self,
-        aws: &mut Option<Result<Deliverer, String>>,
-        summary: &mut RunSummary,
-    ) {
+    async fn notify(&mut self, aws: &mut AwsSlot, summary: &mut RunSummary) {
         let wanted = match self.options.deliveries.notify_on {
             NotifyOn::Always => true,
             NotifyOn::Failure => self.exit != Exit::Ok,
@@ -246,15 +279,15 @@ impl Run {
                         .publish(arn, &message.subject, &message.text)
                         .await
                         .map(drop)
-                        .map_err(|e| e.to_string()),
+                        .map_err(Failed::from),
                     Err(why) => Err(why),
                 },
-                NotifyTarget::Webhook(url) => {
+                NotifyTarget::Webhook(hook) => {
                     let body = message.webhook_body(summary, self.progress.redactor());
-                    delivery::post_json(url, &body)
+                    delivery::post_json(hook.url(), &body)
                         .await
                         .map(drop)
-                        .map_err(|e| e.to_string())
+                        .map_err(Failed::from)
                 }
             };
             let delivered = self.outcome(Delivery::Notification, target.shown(), outcome);
@@ -263,11 +296,7 @@ impl Run {
     }
 
     /// `--summary`: a file, stdout (`-`, one line), or S3.
-    async fn write_summary(
-        &mut self,
-        aws: &mut Option<Result<Deliverer, String>>,
-        summary: &RunSummary,
-    ) {
+    async fn write_summary(&mut self, aws: &mut AwsSlot, summary: &RunSummary) {
         let Some(to) = &self.summary_to else {
             return;
         };
@@ -284,12 +313,12 @@ impl Run {
         };
         let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
         let outcome = match &destination {
-            Destination::Local(path) => write_local(path, text.as_bytes()),
+            Destination::Local(path) => write_local(path, text.as_bytes()).map_err(Failed::from),
             Destination::S3(uri) => match self.deliverer(aws).await {
                 Ok(d) => d
                     .put_object(uri, text.into_bytes(), JSON_TYPE)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(Failed::from),
                 Err(why) => Err(why),
             },
         };
@@ -308,48 +337,70 @@ fn write_local(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
 /// Writes the summary of a run that never started (bad input, an output that cannot be
 /// written), where `--summary` says, when that can be worked out without the run.
 pub(super) async fn refused(options: &super::RunOptions, error: &anyhow::Error) {
-    let Some(template) = &options.deliveries.summary else {
-        return;
-    };
     let exit = if super::is_output_failure(error) {
         Exit::OutputFailed
     } else {
         Exit::BadInput
     };
-    let name = options.target_name.clone().unwrap_or_default();
-    let summary = RunSummary::not_started(&options.notebook, &name, exit, &format!("{error:#}"));
-    let summary = RunSummary {
+    let refusal = Refusal {
+        notebook: &options.notebook,
         target: options.target_name.clone(),
-        ..summary
+        summary: options.deliveries.summary.as_deref(),
+        aws: &options.aws,
     };
-    let mut value = serde_json::to_value(&summary).unwrap_or_default();
-    crate::redact::Redactor::from_env().redact_value(&mut value);
-    if template == "-" {
-        println!("{value}");
-        return;
-    }
-    let with = crate::headless::destination::Placeholders {
-        run_id: summary.run_id.clone(),
-        started: summary.started,
-        notebook: super::notebook_name(&options.notebook),
-        target: options.target_name.clone(),
-        parameters: Default::default(),
-    };
-    let Ok(destination) = Destination::parse(template, &with) else {
-        return;
-    };
-    let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
-    let outcome = match &destination {
-        Destination::Local(path) => write_local(path, text.as_bytes()),
-        Destination::S3(uri) => match Deliverer::new(&options.aws).await {
-            Ok(d) => d
-                .put_object(uri, text.into_bytes(), JSON_TYPE)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        },
-    };
-    if let Err(why) = outcome {
-        eprintln!("playbook: the summary could not be written to {destination}: {why}");
+    refusal.write(exit, error).await;
+}
+
+/// What is known of a run that was refused before it started: enough to write its
+/// summary.
+pub(crate) struct Refusal<'a> {
+    pub(crate) notebook: &'a std::path::Path,
+    pub(crate) target: Option<String>,
+    /// `--summary`, when given.
+    pub(crate) summary: Option<&'a str>,
+    pub(crate) aws: &'a playbook::source::AwsTarget,
+}
+
+impl Refusal<'_> {
+    /// Writes the summary (exit class `exit`, why: `error`) where `--summary` says.
+    pub(crate) async fn write(&self, exit: Exit, error: &anyhow::Error) {
+        let Some(template) = self.summary else {
+            return;
+        };
+        let name = self.target.clone().unwrap_or_default();
+        let summary = RunSummary {
+            target: self.target.clone(),
+            ..RunSummary::not_started(self.notebook, &name, exit, &format!("{error:#}"))
+        };
+        let mut value = serde_json::to_value(&summary).unwrap_or_default();
+        crate::redact::Redactor::from_env().redact_value(&mut value);
+        if template == "-" {
+            println!("{value}");
+            return;
+        }
+        let with = crate::headless::destination::Placeholders {
+            run_id: summary.run_id.clone(),
+            started: summary.started,
+            notebook: super::notebook_name(self.notebook),
+            target: self.target.clone(),
+            parameters: Default::default(),
+        };
+        let Ok(destination) = Destination::parse(template, &with) else {
+            return;
+        };
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+        let outcome = match &destination {
+            Destination::Local(path) => write_local(path, text.as_bytes()),
+            Destination::S3(uri) => match Deliverer::new(self.aws).await {
+                Ok(d) => d
+                    .put_object(uri, text.into_bytes(), JSON_TYPE)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        if let Err(why) = outcome {
+            eprintln!("playbook: the summary could not be written to {destination}: {why}");
+        }
     }
 }

@@ -31,7 +31,7 @@ use crate::headless::summary::{RunSummary, StepTime};
 use crate::jupyter::iopub::IoPub;
 use crate::redact::Redactor;
 use crate::visible;
-pub(crate) use deliver::Deliveries;
+pub(crate) use deliver::{Deliveries, Refusal};
 pub(crate) use inputs::{anchored_source, default_output};
 use inputs::{current_user, given_with_source, hostname, inject_parameters};
 use playbook::source::AwsTarget;
@@ -104,6 +104,9 @@ struct Run {
     /// The injected parameters cell and what is evaluated for it (see
     /// `parameters::evaluated_source`).
     evaluated: Option<(usize, String)>,
+    /// Every parameter in effect with its real value, for the session (the record's
+    /// copy has secret parameters masked).
+    in_effect: std::collections::BTreeMap<String, serde_json::Value>,
     /// How long each step took.
     steps: Vec<StepTime>,
     record: RunRecord,
@@ -142,7 +145,8 @@ pub(crate) async fn run_one(options: RunOptions, build_dir: PathBuf) -> anyhow::
     };
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
     let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dirs.0, None)?;
-    for (name, value) in &run.record.parameters.resolved {
+    // The real values (the record holds secret ones masked).
+    for (name, value) in &run.in_effect {
         kernel.host.session.set_parameter(name, value.clone());
     }
     kernel
@@ -231,10 +235,7 @@ impl Run {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             notebook: options.notebook.display().to_string(),
             status: RunStatus::Running,
-            parameters: Parameters {
-                given: options.parameters.iter().cloned().collect(),
-                resolved: in_effect,
-            },
+            parameters: Parameters::masked(options.parameters.iter().cloned(), &in_effect),
             user: current_user(),
             host: hostname(),
             source: None,
@@ -250,6 +251,7 @@ impl Run {
         };
         let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();
         let view = options.view.clone();
+        let redactor = run_redactor(&options, &in_effect);
         let mut run = Run {
             options,
             notebook,
@@ -262,7 +264,8 @@ impl Run {
             record,
             clock: Instant::now(),
             exit: Exit::Ok,
-            progress: Progress::new(code_cells, Redactor::from_env(), view),
+            progress: Progress::new(code_cells, redactor, view),
+            in_effect,
         };
         run.write()?;
         Ok(run)
@@ -354,6 +357,25 @@ impl Run {
             self.steps.clone(),
         )
     }
+}
+
+/// The redactor of a run: the environment's secrets, the values of secret parameters and
+/// the webhooks' URLs (a delivery error may quote them).
+fn run_redactor(
+    options: &RunOptions,
+    in_effect: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Redactor {
+    let mut redactor = Redactor::from_env();
+    let secret = |name: &str| crate::headless::parameters::is_secret(name);
+    let given = (options.parameters.iter()).filter(|(name, _)| secret(name));
+    redactor.learn(given.map(|(_, value)| value.clone()));
+    let resolved = in_effect.iter().filter(|(name, _)| secret(name));
+    redactor.learn(resolved.map(|(_, value)| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }));
+    redactor.learn(options.deliveries.notify.iter().flat_map(|t| t.secrets()));
+    redactor
 }
 
 /// A notebook's name: its file name without `.ipynb`.

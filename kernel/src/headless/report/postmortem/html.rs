@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::prose::Heading;
 use super::text::{self, instant};
-use super::timeline::What;
+use super::timeline::{Event, What};
 use super::{Impact, Review};
 use crate::headless::report::html::{class, mark, prose};
 use crate::headless::report::sanitise::CSP_META;
@@ -116,16 +116,32 @@ fn impact(out: &mut String, review: &Review) {
 fn timeline(out: &mut String, review: &Review) {
     out.push_str("<section id=\"timeline\">\n<h2>Timeline</h2>\n");
     if review.timeline.is_empty() {
-        out.push_str("<p><em>The records hold no event with a time.</em></p>\n</section>\n");
-        return;
+        out.push_str("<p><em>The records hold no incident event with a time.</em></p>\n");
+    } else {
+        events(out, review, &review.timeline);
     }
+    let _ = writeln!(
+        out,
+        "<h3 id=\"investigation\">Investigation</h3>\n<div class=\"intro\">{}</div>",
+        prose(&text::investigation_intro())
+    );
+    if review.investigation.is_empty() {
+        out.push_str("<p><em>The records hold no run with a time.</em></p>\n");
+    } else {
+        events(out, review, &review.investigation);
+    }
+    out.push_str("</section>\n");
+}
+
+/// A table of events.
+fn events(out: &mut String, review: &Review, events: &[Event]) {
     let several = review.incidents.len() > 1;
     out.push_str("<table>\n<tr><th>time (UTC)</th><th>event</th><th>detail</th>");
     if several {
         out.push_str("<th>record</th>");
     }
     out.push_str("</tr>\n");
-    for event in &review.timeline {
+    for event in events {
         let (row, label) = match &event.what {
             What::Check { verdict, .. } => (
                 String::new(),
@@ -151,7 +167,7 @@ fn timeline(out: &mut String, review: &Review) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n</section>\n");
+    out.push_str("</table>\n");
 }
 
 fn sections(out: &mut String, review: &Review) {

@@ -1,19 +1,24 @@
-//! The impact: how far the KPI was above its baseline over the incident window, computed
-//! from the series the records keep with their charts (`SERIES_MIME`).
+//! The impact: how far the KPI went from its baseline over the incident window, on the
+//! side that is bad for it, computed from the series the records keep with their charts
+//! (`SERIES_MIME`).
 //!
 //! **The KPI.** A chart qualifies when it shows a baseline series — one whose label says
 //! so ([`BASELINE_WORDS`]: `baseline_shifted` labels its series "… (1 week earlier)") —
 //! beside another series, the KPI: with `--kpi NAME`, the series labelled NAME (any
 //! case); otherwise the series whose label begins the baseline's, else the chart's first
 //! other series. The first qualifying chart, in record then notebook order, is used.
+//! Which way is bad for it (`direction.rs`) picks the side measured: above for latency
+//! and errors, below for orders and availability, both when it is not known.
 //!
 //! **The measures.** KPI and baseline points are paired by instant; pairs inside the
 //! incident window count. Each point stands for one period of the series (its smallest
-//! gap between points). A point is *above* its baseline when the KPI exceeds it by more
-//! than [`MARGIN`] of the baseline, so ordinary week-to-week noise is not counted. Then:
-//! minutes above = points above × period; excess = KPI − baseline; peak excess = the
-//! largest excess of any pair; excess area = Σ excess × period (in the KPI's unit ×
-//! minutes) over the points above; mean excess = area ÷ minutes above.
+//! gap between points). A point is *above* (*below*) its baseline when the KPI exceeds it
+//! (falls short of it) by more than [`MARGIN`] of the baseline, so ordinary week-to-week
+//! noise is not counted. For each side: minutes = points beyond × period; the distance is
+//! excess = KPI − baseline above, shortfall = baseline − KPI below; the peak is the pair
+//! furthest that way; area = Σ distance × period over the points beyond (the KPI's unit ×
+//! minutes); total = Σ distance over them (for a count per period: how many, "orders
+//! short by N"); mean = area ÷ minutes.
 
 use std::collections::BTreeMap;
 
@@ -21,12 +26,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use playbook::series::Series;
 use playbook::time_range::TimeRange;
 
+use super::direction::{Direction, Known};
+
 /// Words in a series label that make it a baseline (any case).
 pub(super) const BASELINE_WORDS: [&str; 6] = [
     "baseline", "earlier", "week ago", "day ago", "usual", "normal",
 ];
 
-/// How far above its baseline a point must be to count as above: 20 %.
+/// How far from its baseline a point must be to count as above or below: 20 %.
 pub(super) const MARGIN: f64 = 0.2;
 
 /// The KPI and its baseline, and where they were shown.
@@ -37,9 +44,45 @@ pub(super) struct Kpi {
     /// Which record (1-based) and step showed them.
     pub(super) record: usize,
     pub(super) step: String,
+    /// Which way is bad, when known.
+    pub(super) direction: Option<Known>,
 }
 
-/// The largest excess.
+impl Kpi {
+    /// The sides measured: the bad one, or both when it is not known.
+    pub(super) fn sides(&self) -> Vec<Side> {
+        match &self.direction {
+            Some(known) => vec![Side::bad(known.direction)],
+            None => vec![Side::Above, Side::Below],
+        }
+    }
+}
+
+/// A side of the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Above,
+    Below,
+}
+
+impl Side {
+    /// The side that is bad when `direction` is.
+    pub(super) fn bad(direction: Direction) -> Side {
+        match direction {
+            Direction::Up => Side::Above,
+            Direction::Down => Side::Below,
+        }
+    }
+
+    pub(super) fn word(self) -> &'static str {
+        match self {
+            Side::Above => "above",
+            Side::Below => "below",
+        }
+    }
+}
+
+/// One pair of KPI and baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Peak {
     pub(super) at: DateTime<Utc>,
@@ -48,8 +91,33 @@ pub(super) struct Peak {
 }
 
 impl Peak {
-    pub(super) fn excess(&self) -> f64 {
-        self.value - self.baseline
+    /// How far the KPI is to `side` of its baseline (negative: to the other side).
+    pub(super) fn distance(&self, side: Side) -> f64 {
+        match side {
+            Side::Above => self.value - self.baseline,
+            Side::Below => self.baseline - self.value,
+        }
+    }
+}
+
+/// How far the KPI went to one side of its baseline.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct Deviation {
+    pub(super) minutes: f64,
+    /// The first and last point beyond the baseline.
+    pub(super) span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The pair furthest to this side (of all pairs).
+    pub(super) peak: Option<Peak>,
+    /// Σ distance × period over the points beyond (value-minutes).
+    pub(super) area: f64,
+    /// Σ distance over the points beyond.
+    pub(super) total: f64,
+}
+
+impl Deviation {
+    /// The mean distance while beyond (none when never beyond).
+    pub(super) fn mean(&self) -> Option<f64> {
+        (self.minutes > 0.0).then(|| self.area / self.minutes)
     }
 }
 
@@ -59,18 +127,16 @@ pub(super) struct Measures {
     /// Pairs compared inside the window.
     pub(super) points: usize,
     pub(super) period_minutes: f64,
-    pub(super) minutes_above: f64,
-    /// The first and last point above the baseline.
-    pub(super) above_from: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    pub(super) peak: Option<Peak>,
-    /// Value-minutes over the points above.
-    pub(super) area: f64,
+    pub(super) above: Deviation,
+    pub(super) below: Deviation,
 }
 
 impl Measures {
-    /// The mean excess while above (none when never above).
-    pub(super) fn mean_excess(&self) -> Option<f64> {
-        (self.minutes_above > 0.0).then(|| self.area / self.minutes_above)
+    pub(super) fn side(&self, side: Side) -> &Deviation {
+        match side {
+            Side::Above => &self.above,
+            Side::Below => &self.below,
+        }
     }
 }
 
@@ -121,16 +187,26 @@ pub(super) fn measure(kpi: &Series, baseline: &Series, window: Option<TimeRange>
             })
         })
         .collect();
-    let above: Vec<&Peak> = (pairs.iter())
-        .filter(|p| p.excess() > MARGIN * p.baseline.abs())
-        .collect();
     Measures {
         points: pairs.len(),
         period_minutes: minutes,
-        minutes_above: above.len() as f64 * minutes,
-        above_from: above.first().zip(above.last()).map(|(a, b)| (a.at, b.at)),
-        peak: (pairs.iter().copied()).max_by(|a, b| a.excess().total_cmp(&b.excess())),
-        area: above.iter().map(|p| p.excess() * minutes).sum(),
+        above: deviation(&pairs, Side::Above, minutes),
+        below: deviation(&pairs, Side::Below, minutes),
+    }
+}
+
+/// How far `pairs` went to `side`, each point standing for `minutes`.
+fn deviation(pairs: &[Peak], side: Side, minutes: f64) -> Deviation {
+    let beyond: Vec<&Peak> = (pairs.iter())
+        .filter(|p| p.distance(side) > MARGIN * p.baseline.abs())
+        .collect();
+    let total: f64 = beyond.iter().map(|p| p.distance(side)).sum();
+    Deviation {
+        minutes: beyond.len() as f64 * minutes,
+        span: beyond.first().zip(beyond.last()).map(|(a, b)| (a.at, b.at)),
+        peak: (pairs.iter().copied()).max_by(|a, b| a.distance(side).total_cmp(&b.distance(side))),
+        area: total * minutes,
+        total,
     }
 }
 
@@ -190,13 +266,17 @@ mod tests {
         let expected_area = (2.0 + 4.0 + 1.0) * 5.0;
         assert_eq!(m.points, 6);
         assert_eq!(m.period_minutes, 5.0);
-        assert_eq!(m.minutes_above, 15.0);
-        assert!((m.area - expected_area).abs() < 1e-9, "{}", m.area);
-        assert!((m.mean_excess().unwrap() - expected_area / 15.0).abs() < 1e-9);
-        let peak = m.peak.unwrap();
+        assert_eq!(m.above.minutes, 15.0);
+        assert!(
+            (m.above.area - expected_area).abs() < 1e-9,
+            "{}",
+            m.above.area
+        );
+        assert!((m.above.mean().unwrap() - expected_area / 15.0).abs() < 1e-9);
+        let peak = m.above.peak.unwrap();
         assert_eq!((peak.value, peak.baseline), (5.0, 1.0));
         assert_eq!(peak.at.to_rfc3339(), "2026-11-12T13:15:00+00:00");
-        let (from, to) = m.above_from.unwrap();
+        let (from, to) = m.above.span.unwrap();
         assert_eq!(
             (from.to_rfc3339(), to.to_rfc3339()),
             (
@@ -205,7 +285,7 @@ mod tests {
             )
         );
         // Without a window, the 9.0 at 13:30 counts too.
-        assert_eq!(measure(&kpi, &base, None).minutes_above, 20.0);
+        assert_eq!(measure(&kpi, &base, None).above.minutes, 20.0);
     }
 
     #[test]
@@ -213,7 +293,76 @@ mod tests {
         let kpi = series("p99", "2026-11-12T13:00:00Z", 1, &[1.0, 0.9]);
         let base = series("p99 (baseline)", "2026-11-12T13:00:00Z", 1, &[1.0, 1.0]);
         let m = measure(&kpi, &base, None);
-        assert_eq!((m.minutes_above, m.area, m.mean_excess()), (0.0, 0.0, None));
-        assert_eq!(m.peak.unwrap().excess(), 0.0);
+        assert_eq!(
+            (m.above.minutes, m.above.area, m.above.mean()),
+            (0.0, 0.0, None)
+        );
+        assert_eq!(m.above.peak.unwrap().distance(Side::Above), 0.0);
+    }
+
+    /// A hidden incident: orders placed (a count per minute) drop by 40 % for 45 minutes
+    /// against a steady week-ago baseline of 100, inside a 2-hour window.
+    fn orders_drop() -> (Series, Series) {
+        let values: Vec<f64> = (0..120)
+            .map(|i| if (30..75).contains(&i) { 60.0 } else { 100.0 })
+            .collect();
+        let mut kpi = series("orders placed", "2026-11-12T13:00:00Z", 1, &values);
+        kpi.unit = Some("Count".into());
+        let mut base = series(
+            "orders placed (1 week earlier)",
+            "2026-11-12T13:00:00Z",
+            1,
+            &[100.0; 120],
+        );
+        base.unit = Some("Count".into());
+        (kpi, base)
+    }
+
+    #[test]
+    fn a_falling_kpi_has_its_minutes_below_and_its_shortfall() {
+        let (kpi, base) = orders_drop();
+        let m = measure(&kpi, &base, None);
+        assert_eq!(m.below.minutes, 45.0);
+        // 40 orders short in each of the 45 one-minute periods.
+        assert!((m.below.total - 1800.0).abs() < 1e-9, "{}", m.below.total);
+        assert!((m.below.area - 1800.0).abs() < 1e-9, "{}", m.below.area);
+        assert_eq!(m.below.mean(), Some(40.0));
+        let (from, to) = m.below.span.unwrap();
+        assert_eq!(
+            (from.to_rfc3339(), to.to_rfc3339()),
+            (
+                "2026-11-12T13:30:00+00:00".to_owned(),
+                "2026-11-12T14:14:00+00:00".to_owned()
+            )
+        );
+        let peak = m.below.peak.unwrap();
+        assert_eq!(
+            (peak.value, peak.baseline, peak.distance(Side::Below)),
+            (60.0, 100.0, 40.0)
+        );
+        // Above, nothing: the old measure's "0 min".
+        assert_eq!((m.above.minutes, m.above.total), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_shortfall_is_in_the_unit_times_minutes_of_the_series_period() {
+        // The same drop at five-minute points (500 orders a period, 300 during the drop).
+        let values: Vec<f64> = (0..24)
+            .map(|i| if (6..15).contains(&i) { 300.0 } else { 500.0 })
+            .collect();
+        let kpi = series("orders placed", "2026-11-12T13:00:00Z", 5, &values);
+        let base = series(
+            "orders placed (1 week earlier)",
+            "2026-11-12T13:00:00Z",
+            5,
+            &[500.0; 24],
+        );
+        let m = measure(&kpi, &base, None);
+        assert_eq!(m.below.minutes, 45.0);
+        assert!(
+            (m.below.total - 1800.0).abs() < 1e-9,
+            "how many orders short"
+        );
+        assert!((m.below.area - 9000.0).abs() < 1e-9, "Count·min");
     }
 }

@@ -94,9 +94,24 @@ fn impact(out: &mut Rendered, review: &Review, files_dir: Option<&str>) {
 fn timeline(out: &mut String, review: &Review) {
     out.push_str("## Timeline\n\n");
     if review.timeline.is_empty() {
-        out.push_str("_The records hold no event with a time._\n\n");
-        return;
+        out.push_str("_The records hold no incident event with a time._\n\n");
+    } else {
+        events(out, review, &review.timeline);
     }
+    let _ = write!(
+        out,
+        "### Investigation\n\n_{}_\n\n",
+        text::investigation_intro()
+    );
+    if review.investigation.is_empty() {
+        out.push_str("_The records hold no run with a time._\n\n");
+    } else {
+        events(out, review, &review.investigation);
+    }
+}
+
+/// A table of events.
+fn events(out: &mut String, review: &Review, events: &[Event]) {
     let several = review.incidents.len() > 1;
     let (extra_head, extra_rule) = if several {
         (" record |", "---|")
@@ -107,7 +122,7 @@ fn timeline(out: &mut String, review: &Review) {
         out,
         "| time (UTC) | event | detail |{extra_head}\n|---|---|---|{extra_rule}"
     );
-    for event in &review.timeline {
+    for event in events {
         let _ = write!(
             out,
             "| {} | {} | {} |",

@@ -5,7 +5,7 @@
 //! incident window, services, sources, accounts, regions, the records with their run ids
 //! and status); `timeline.rs` (what the records hold with a time, sorted); `impact.rs`
 //! (the KPI against its baseline over the incident window, computed from the records'
-//! series); `prose.rs` (notes, and sections people already wrote: cause, what went
+//! series, on the side `direction.rs` says is bad); `prose.rs` (notes, and sections people already wrote: cause, what went
 //! well, what to improve, action items); `outputs.rs` (alarm changes and log tables read
 //! back from cell outputs); `markdown.rs` and `html.rs` render the one model.
 //!
@@ -14,6 +14,7 @@
 //! investigated). Nothing is made up: what the records do not hold, the review says
 //! they do not hold.
 
+mod direction;
 mod html;
 mod impact;
 mod markdown;
@@ -29,6 +30,7 @@ use super::story::Story;
 use super::{Format, Rendered, verdict_line, when};
 use crate::headless::notebook::Notebook;
 use crate::headless::record::RunRecord;
+pub(crate) use direction::Direction;
 use impact::{Kpi, Measures};
 use prose::Heading;
 use timeline::Event;
@@ -77,7 +79,10 @@ struct Review<'a> {
     places: Vec<(&'static str, Vec<String>)>,
     incidents: Vec<Incident<'a>>,
     impact: Impact,
+    /// The incident's own events, in time order.
     timeline: Vec<Event>,
+    /// The investigation's: the runs, their query windows and checks, in time order.
+    investigation: Vec<Event>,
     /// Each review section and the text records already had for it (record number, text).
     sections: Vec<(Heading, Vec<(usize, String)>)>,
 }
@@ -94,11 +99,18 @@ impl Incident<'_> {
     }
 }
 
-/// Renders the review of `records` (file name, notebook); `kpi`: `--kpi NAME`;
-/// `files_dir` as for [`super::render`] (where Markdown's chart goes).
+/// What `--kpi NAME --kpi-direction up|down` say.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KpiChoice<'a> {
+    pub(crate) name: Option<&'a str>,
+    pub(crate) direction: Option<Direction>,
+}
+
+/// Renders the review of `records` (file name, notebook); `kpi`: `--kpi` and
+/// `--kpi-direction`; `files_dir` as for [`super::render`] (where Markdown's chart goes).
 pub(crate) fn render(
     records: &[(String, Notebook)],
-    kpi: Option<&str>,
+    kpi: KpiChoice,
     format: Format,
     files_dir: Option<&str>,
 ) -> Result<Rendered, NotARecord> {
@@ -114,7 +126,7 @@ pub(crate) fn render(
 
 fn assemble<'a>(
     records: &'a [(String, Notebook)],
-    kpi: Option<&str>,
+    kpi: KpiChoice,
 ) -> Result<Review<'a>, NotARecord> {
     let mut incidents = Vec::new();
     for (name, notebook) in records {
@@ -147,12 +159,14 @@ fn assemble<'a>(
     if let Impact::Measured { kpi, measures, .. } = &impact {
         timeline::mark_impact(&mut timeline, kpi, measures);
     }
+    let (timeline, investigation) = timeline::split(timeline);
     Ok(Review {
         title: title(&incidents),
         window,
         places: places(&incidents),
         impact,
         timeline,
+        investigation,
         sections: sections(&incidents),
         incidents,
     })
@@ -236,16 +250,15 @@ fn places(incidents: &[Incident]) -> Vec<(&'static str, Vec<String>)> {
     .collect()
 }
 
-/// The first chart that shows a KPI with its baseline, measured over `window`.
-fn measure_impact(
-    incidents: &[Incident],
-    wanted: Option<&str>,
-    window: Option<TimeRange>,
-) -> Impact {
+/// The first chart that shows a KPI with its baseline, measured over `window` on the side
+/// that is bad for it.
+fn measure_impact(incidents: &[Incident], wanted: KpiChoice, window: Option<TimeRange>) -> Impact {
     let found = incidents.iter().find_map(|incident| {
         incident.story.steps().find_map(|step| {
-            let (series, baseline) = impact::pick(&super::story::series(step.cell), wanted)?;
+            let (series, baseline) = impact::pick(&super::story::series(step.cell), wanted.name)?;
+            let checks = checks_on(incident, &series.label, step.number);
             Some(Kpi {
+                direction: direction::infer(&series, wanted.direction, &checks),
                 series,
                 baseline,
                 record: incident.number,
@@ -255,7 +268,7 @@ fn measure_impact(
     });
     let Some(kpi) = found else {
         return Impact::NoBaseline {
-            wanted: wanted.map(str::to_owned),
+            wanted: wanted.name.map(str::to_owned),
         };
     };
     let measures = impact::measure(&kpi.series, &kpi.baseline, window);
@@ -265,16 +278,34 @@ fn measure_impact(
     ))
     .series(kpi.series.clone())
     .series(kpi.baseline.clone());
-    if let Some((from, to)) = measures.above_from {
-        chart = chart
-            .annotate(from, "first above baseline")
-            .annotate(to, "last above baseline");
+    for side in kpi.sides() {
+        if let Some((from, to)) = measures.side(side).span {
+            chart = chart
+                .annotate(from, &format!("first {} baseline", side.word()))
+                .annotate(to, &format!("last {} baseline", side.word()));
+        }
     }
     Impact::Measured {
         chart: chart.svg(),
         kpi: Box::new(kpi),
         measures,
     }
+}
+
+/// The checks of `incident` on the KPI `label` (name, expected): stated in the step that
+/// showed it (`step`), or named after it.
+fn checks_on(incident: &Incident, label: &str, step: usize) -> Vec<(String, String)> {
+    let label = label.to_lowercase();
+    (incident.run.checks.iter())
+        .filter(|c| {
+            c.name.to_lowercase().contains(&label)
+                || incident
+                    .story
+                    .step_of_check(&c.name)
+                    .is_some_and(|s| s.number == step)
+        })
+        .filter_map(|c| Some((c.name.clone(), c.expected.clone()?)))
+        .collect()
 }
 
 /// The review sections, each with what the records' markdown cells already say for it.

@@ -8,7 +8,13 @@
 //! groups or first line mention "deploy"); alarm state changes (from alarm reports);
 //! the operator's notes (`prose.rs`); each check with its verdict, at the time the cell
 //! that stated it finished; the run's start and end; and the KPI's impact as measured
-//! (`impact.rs`: when it went above its baseline, when its last period above ended).
+//! (`impact.rs`: when it went to the bad side of its baseline, when its last period
+//! there ended).
+//!
+//! The review keeps the incident's own time apart from the investigation's ([`Clock`]):
+//! deploys, alarm changes, the impact and notes that state a time are the incident's;
+//! the runs' start and end, their query windows (a baseline a week earlier is no incident
+//! event) and the checks they stated are the investigation's, listed apart.
 //! Findings a cell only printed as text (change points, excursions) are not data in the
 //! record and are not read.
 
@@ -16,7 +22,7 @@ use chrono::{DateTime, Utc};
 use playbook::check::Verdict;
 use playbook::record::QueryKind;
 
-use super::impact::{Kpi, MARGIN, Measures};
+use super::impact::{Kpi, MARGIN, Measures, Side};
 use super::{Incident, outputs, prose};
 use crate::headless::record::{self, CellRecord, RunStatus};
 
@@ -34,15 +40,20 @@ pub(super) enum What {
     Deploy {
         fields: Vec<(String, String)>,
     },
-    /// The KPI went above its baseline (the impact's first point above, computed).
+    /// The KPI went to `side` of its baseline (the impact's first point there, computed);
+    /// `known`: whether that side is known to be the bad one.
     ImpactBegan {
         kpi: String,
         baseline: String,
+        side: Side,
+        known: bool,
     },
-    /// The end of the KPI's last period above its baseline.
+    /// The end of the KPI's last period to `side` of its baseline.
     ImpactEnded {
         kpi: String,
         baseline: String,
+        side: Side,
+        known: bool,
     },
     Alarm {
         alarm: String,
@@ -73,7 +84,33 @@ pub(super) struct Event {
     pub(super) records: Vec<usize>,
 }
 
+/// Whose time an event is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Clock {
+    /// The incident's own: deploys, alarm changes, the KPI's impact, notes with a time.
+    Incident,
+    /// The investigation's: when the runs ran, what windows they asked about (a baseline
+    /// a week earlier too), when checks were stated, notes placed where the run reached them.
+    Investigation,
+}
+
 impl What {
+    /// Whose time the event is on.
+    pub(super) fn clock(&self) -> Clock {
+        match self {
+            What::Deploy { .. }
+            | What::ImpactBegan { .. }
+            | What::ImpactEnded { .. }
+            | What::Alarm { .. }
+            | What::Note { stated: true, .. } => Clock::Incident,
+            What::RunStarted { .. }
+            | What::QueryWindows { .. }
+            | What::Note { stated: false, .. }
+            | What::Check { .. }
+            | What::RunFinished { .. } => Clock::Investigation,
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             What::RunStarted { .. } => 0,
@@ -119,13 +156,27 @@ impl What {
                 let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 parts.join(", ")
             }
-            What::ImpactBegan { kpi, baseline } => format!(
-                "{kpi} above {baseline} by more than {:.0} % (computed, see Impact)",
-                MARGIN * 100.0
+            What::ImpactBegan {
+                kpi,
+                baseline,
+                side,
+                known,
+            } => format!(
+                "{kpi} {} {baseline} by more than {:.0} % (computed, see Impact{})",
+                side.word(),
+                MARGIN * 100.0,
+                unknown_way(*known)
             ),
-            What::ImpactEnded { kpi, baseline } => format!(
-                "{kpi} back within {:.0} % of {baseline} (computed, see Impact)",
-                MARGIN * 100.0
+            What::ImpactEnded {
+                kpi,
+                baseline,
+                side,
+                known,
+            } => format!(
+                "{kpi} back within {:.0} % of {baseline} from {} (computed, see Impact{})",
+                MARGIN * 100.0,
+                side.word(),
+                unknown_way(*known)
             ),
             What::Alarm { alarm, from, to } => format!("{alarm}: {from} → {to}"),
             What::Note { text, stated } if *stated => text.clone(),
@@ -156,37 +207,54 @@ pub(super) fn assemble(incidents: &[Incident]) -> Vec<Event> {
     events
 }
 
-/// Adds the KPI's impact, as measured, to a sorted timeline: when it went above its
-/// baseline and when its last period above ended.
+/// Adds the KPI's impact, as measured, to a sorted timeline: when it went to the bad side
+/// of its baseline and when its last period there ended (both sides when which is bad is
+/// not known).
 pub(super) fn mark_impact(events: &mut Vec<Event>, kpi: &Kpi, measures: &Measures) {
-    let Some((first, last)) = measures.above_from else {
-        return;
-    };
     let period = chrono::TimeDelta::seconds((measures.period_minutes * 60.0).round() as i64);
-    let (name, baseline) = (kpi.series.label.clone(), kpi.baseline.label.clone());
-    for (at, what) in [
-        (
-            first,
-            What::ImpactBegan {
-                kpi: name.clone(),
-                baseline: baseline.clone(),
-            },
-        ),
-        (
-            last + period,
-            What::ImpactEnded {
-                kpi: name,
-                baseline,
-            },
-        ),
-    ] {
-        events.push(Event {
-            at,
-            what,
-            records: vec![kpi.record],
-        });
+    let known = kpi.direction.is_some();
+    for side in kpi.sides() {
+        let Some((first, last)) = measures.side(side).span else {
+            continue;
+        };
+        let (kpi_name, baseline) = (kpi.series.label.clone(), kpi.baseline.label.clone());
+        let began = What::ImpactBegan {
+            kpi: kpi_name.clone(),
+            baseline: baseline.clone(),
+            side,
+            known,
+        };
+        let ended = What::ImpactEnded {
+            kpi: kpi_name,
+            baseline,
+            side,
+            known,
+        };
+        for (at, what) in [(first, began), (last + period, ended)] {
+            events.push(Event {
+                at,
+                what,
+                records: vec![kpi.record],
+            });
+        }
     }
     events.sort_by_key(|e| (e.at, e.what.rank()));
+}
+
+fn unknown_way(known: bool) -> &'static str {
+    if known {
+        ""
+    } else {
+        "; which way is bad is not known"
+    }
+}
+
+/// Splits a sorted timeline into the incident's events and the investigation's (each
+/// still sorted).
+pub(super) fn split(events: Vec<Event>) -> (Vec<Event>, Vec<Event>) {
+    events
+        .into_iter()
+        .partition(|e| e.what.clock() == Clock::Incident)
 }
 
 /// The events one record holds, unsorted.
