@@ -287,3 +287,125 @@ def test_the_postmortem_report_reads_in_a_browser_and_prints_cleanly():
             timeout=180,
         )
     assert result.returncode == 0, f"{REPORT_SPEC.name} failed on {review}:\n{tail(log_path)}"
+
+
+XSS_SPEC = BROWSER / "xss.spec.mjs"
+XSS_VECTORS = BROWSER / "xss-vectors.txt"
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def xss_vectors() -> list[str]:
+    lines = XSS_VECTORS.read_text().splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("# ")]
+
+
+def hostile_record(source: Path, target: Path, vectors: list[str]) -> Path:
+    """`source` (a golden record) with every vector as an HTML output, as an SVG output
+    (bare and inside an `<svg>`), as prose, as a check's name, observed and expected values,
+    as a parameter, and as the label of a series a chart overlays (`--compare`)."""
+    nb = json.loads(source.read_text())
+    outputs = []
+    for v in vectors:
+        outputs.append({"output_type": "display_data", "metadata": {}, "data": {"text/html": v, "text/plain": "html"}})
+        outputs.append({"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": v, "text/plain": "svg"}})
+        outputs.append({"output_type": "display_data", "metadata": {},
+                        "data": {"image/svg+xml": f'<svg xmlns="http://www.w3.org/2000/svg">{v}</svg>', "text/plain": "svg"}})
+    series = [{"label": v, "query": v, "unit": "Count", "timestamps": ["2026-11-12T14:00:00Z", "2026-11-12T14:05:00Z"],
+               "values": [1.0, 2.0]} for v in vectors[:10]]
+    outputs.append({"output_type": "display_data", "metadata": {},
+                    "data": {"application/vnd.playbook.series+json": series, "text/plain": "series"}})
+    prose = "## Hostile prose\n\n" + "\n\n".join(vectors) + \
+        "\n\n[a link](javascript:alert(1)) ![an image](https://xss.invalid/md.png) <https://xss.invalid/auto>"
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": prose})
+    nb["cells"].append({"cell_type": "code", "execution_count": 99, "metadata": {}, "source": "// hostile outputs",
+                        "outputs": outputs})
+    run = nb["metadata"]["playbook"]
+    run["checks"] += [{"name": v, "verdict": "fail", "observed": v, "expected": v} for v in vectors]
+    run["parameters"]["resolved"].update({f"p{i}": v for i, v in enumerate(vectors)})
+    target.write_text(json.dumps(nb))
+    return target
+
+
+def run_xss_spec(docs: list[Path], log_name: str) -> tuple[int, str]:
+    log_path = OUT / log_name
+    with open(log_path, "w") as log:
+        result = subprocess.run(
+            ["node", str(XSS_SPEC)],
+            cwd=ROOT,
+            env=dict(os.environ, DOCS=json.dumps([str(d) for d in docs])),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=900,
+        )
+    return result.returncode, log_path.read_text(errors="replace")
+
+
+def test_no_vector_of_the_xss_corpus_runs_in_a_shared_document(tmp_path):
+    # Every vector of the corpus as outputs, prose, check names, parameters and series
+    # labels of records; then `playbook report` (HTML, and Markdown with its SVG files),
+    # `--compare`, `--postmortem` and `fleet.html`, each opened in Chromium as written and
+    # with its Content-Security-Policy bypassed: no dialog, no request, no script.
+    import mistune
+
+    playbook = os.environ.get("PLAYBOOK_BIN", "playbook")
+    vectors = xss_vectors()
+    assert len(vectors) >= 100
+    out = OUT / "xss"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    records = {name: hostile_record(GOLDEN / f"{name}.record.ipynb", tmp_path / f"{name}.ipynb", vectors)
+               for name in ("latency-spike", "post-deploy-good", "post-deploy-bad")}
+
+    def report(*args: str) -> None:
+        done = subprocess.run([playbook, "report", *map(str, args)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"playbook report {' '.join(map(str, args))}: {done.stderr}"
+
+    report(records["latency-spike"], "--format", "html", "-o", out / "report.html")
+    report(records["latency-spike"], "--format", "md", "-o", out / "report.md")
+    report(records["post-deploy-bad"], "--compare", records["post-deploy-good"], "--format", "html", "-o", out / "compare.html")
+    report(records["post-deploy-bad"], "--compare", records["post-deploy-good"], "--format", "md", "-o", out / "compare.md")
+    report("--postmortem", records["latency-spike"], records["post-deploy-bad"], "--format", "html",
+           "-o", out / "postmortem.html")
+    report("--postmortem", records["latency-spike"], records["post-deploy-bad"], "--format", "md",
+           "-o", out / "postmortem.md")
+
+    # fleet.html from run summaries whose checks, errors and observations are the vectors.
+    summaries = tmp_path / "summaries"
+    summaries.mkdir()
+    names = ["hostile-a", "hostile-b"]
+    for name in names:
+        (summaries / f"{name}.json").write_text(json.dumps({
+            "target": name, "exit_code": 2, "status": "check failed", "error": vectors[0],
+            "checks": [{"name": v, "verdict": "fail", "observed": v, "expected": v} for v in vectors]}))
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"defaults": {"source": "local:notebooks/data/checkout"},
+                                   "targets": [{"name": n} for n in names]}))
+    done = subprocess.run([playbook, "fleet", str(ROOT / "notebooks" / "post-deploy.ipynb"), "--targets", str(targets),
+                           "--from-summaries", str(summaries), "--out", str(out / "fleet")],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert (out / "fleet" / "fleet.html").is_file(), done.stderr
+
+    # The Markdown documents as a permissive viewer shows them (raw HTML kept, unlike
+    # GitHub), and every chart file beside them as a page of its own.
+    docs = [out / "report.html", out / "compare.html", out / "postmortem.html", out / "fleet" / "fleet.html"]
+    for name in ("report", "compare", "postmortem"):
+        rendered = out / f"{name}.md.html"
+        rendered.write_text(mistune.html((out / f"{name}.md").read_text()))
+        docs.append(rendered)
+    svgs = sorted(out.glob("*.files/*.svg"))
+    assert len(svgs) >= 2 * len(vectors), f"{len(svgs)} chart files"
+    code, log = run_xss_spec(docs + svgs, "browser-xss.log")
+    assert code == 0, f"{XSS_SPEC.name} failed (log {OUT / 'browser-xss.log'}):\n" + \
+        "\n".join(line for line in log.splitlines() if not line.startswith("ok "))[-6000:]
+
+
+def test_the_xss_spec_sees_a_vector_that_fires(tmp_path):
+    # The harness itself: the same vectors written raw into a page (no sanitiser, no
+    # policy) open dialogs and send requests, and the spec says so.
+    page = tmp_path / "raw.html"
+    page.write_text("<!DOCTYPE html><html><body>" + "\n".join(xss_vectors()) + "</body></html>")
+    OUT.mkdir(exist_ok=True)
+    code, log = run_xss_spec([page], "browser-xss-control.log")
+    assert code == 1, log
+    assert "FAIL" in log and "no dialog: alert" in log and "no request left: https://xss.invalid/" in log, log

@@ -32,6 +32,14 @@ def report(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
     return subprocess.run([PLAYBOOK, "report", *args], capture_output=True, text=True, timeout=timeout)
 
 
+def assert_runs_and_loads_nothing(html: str) -> None:
+    """No script, no remote resource in the head, and the policy that keeps it so."""
+    head = html.split("</head>")[0]
+    assert "<script" not in html and "http:" not in head and "https:" not in head
+    assert "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; " in head, \
+        "what a record's outputs hold runs nothing, even past the sanitiser"
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 @pytest.mark.parametrize("name", RECORDS)
 def test_report_matches_the_golden_snapshot(name, fmt):
@@ -50,7 +58,7 @@ def test_report_matches_the_golden_snapshot(name, fmt):
 def test_html_report_is_well_formed_and_self_contained(name):
     html = (GOLDEN / f"{name}.report.html").read_text()
     xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", "").replace("&nbsp;", "&#160;"))
-    assert "<script" not in html and "http" not in html.split("</head>")[0]
+    assert_runs_and_loads_nothing(html)
     assert "bound to" not in html, "interactive hints stay out of reports"
 
 
@@ -165,7 +173,7 @@ def test_postmortem_matches_the_golden_snapshot(fmt):
 def test_postmortem_html_is_well_formed_and_self_contained():
     html = (GOLDEN / "latency-spike.postmortem.html").read_text()
     xml.dom.minidom.parseString(html.replace("<!DOCTYPE html>", "").replace("&nbsp;", "&#160;"))
-    assert "<script" not in html and "http" not in html.split("</head>")[0]
+    assert_runs_and_loads_nothing(html)
     order = [html.index(f'<section id="{s}">') for s in
              ("records", "impact", "timeline", "cause", "what-went-well", "what-to-improve", "action-items")]
     assert order == sorted(order), order

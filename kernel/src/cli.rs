@@ -13,7 +13,7 @@ use crate::headless::notebook::Notebook;
 use crate::headless::{parameters, report, run as runner};
 use crate::jupyter::connection_file;
 use crate::queries::cli as query_cli;
-use crate::{install, server};
+use crate::{install, server, visible};
 
 /// Operational playbooks in Jupyter, in Rust.
 #[derive(Debug, Parser)]
@@ -298,7 +298,8 @@ pub fn main() -> ExitCode {
     match run(cli, build_dir) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("playbook: {error:#}");
+            // An error can quote a parameter, a path or a notebook's text: shown, not obeyed.
+            eprintln!("playbook: {}", visible::text(&format!("{error:#}")));
             Exit::BadInput.into()
         }
     }
@@ -485,7 +486,7 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     match rendered {
         Ok(rendered) => write_rendered(args.output.as_deref(), &rendered),
         Err(why) => {
-            eprintln!("playbook report: {why}");
+            eprintln!("playbook report: {}", visible::text(&why));
             Ok(Exit::BadInput.into())
         }
     }
@@ -499,7 +500,14 @@ fn write_rendered(output: Option<&Path>, rendered: &report::Rendered) -> anyhow:
     let redactor = crate::redact::Redactor::from_env();
     let text = redactor.redact_text(&rendered.text).0;
     let Some(path) = output else {
-        print!("{text}");
+        // On a terminal the document's characters are shown, not obeyed (a pipe or a file
+        // gets the document as it is).
+        use std::io::IsTerminal as _;
+        if std::io::stdout().is_terminal() {
+            print!("{}", visible::text(&text));
+        } else {
+            print!("{text}");
+        }
         return Ok(Exit::Ok.into());
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -16,6 +16,8 @@
 //!   record, redaction, progress. Uses `cells` and `jupyter`.
 //! - `redact`: secrets masked out of everything shared (records, reports, logs), and kept
 //!   out of the evaluation process's environment. Uses nothing else.
+//! - `visible`: text shown to a person (a terminal, a document) with its control and bidi
+//!   characters as visible escapes. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; the engine (`playbook-engine`) knows the
@@ -33,3 +35,4 @@ mod jupyter;
 mod queries;
 mod redact;
 mod server;
+mod visible;

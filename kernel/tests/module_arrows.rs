@@ -12,12 +12,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("jupyter", &[]),
     ("exit", &[]),
     ("redact", &[]),
-    ("queries", &["jupyter", "exit"]),
+    ("visible", &[]),
+    ("queries", &["jupyter", "exit", "visible"]),
     ("cells", &["jupyter", "queries", "redact"]),
     ("server", &["cells", "jupyter"]),
-    ("headless", &["cells", "jupyter", "exit", "redact"]),
+    (
+        "headless",
+        &["cells", "jupyter", "exit", "redact", "visible"],
+    ),
     ("install", &["cells"]),
-    ("fleet", &["headless", "cells", "exit", "redact"]),
+    ("fleet", &["headless", "cells", "exit", "redact", "visible"]),
 ];
 
 fn src() -> PathBuf {

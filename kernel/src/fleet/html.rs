@@ -1,15 +1,18 @@
 //! `fleet.html`: the fleet at a glance, readable without a server — a targets × checks
 //! matrix with each target's status, exit code and duration, and links to its record and
-//! report (relative when they are beside the page, the S3 console for `s3://`).
+//! report (relative when they are beside the page, the S3 console for `s3://`). Names
+//! pass through `crate::visible` (control and bidi characters shown as escapes); the
+//! page's Content-Security-Policy runs no script and loads nothing.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use playbook::check::Verdict;
-use playbook::html::escape;
 
 use super::summary::{FleetSummary, TargetEntry};
+use crate::headless::report::CSP_META;
 use crate::headless::summary::Delivery;
+use crate::visible::html as escape;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\
@@ -27,7 +30,7 @@ pub(crate) fn render(fleet: &FleetSummary, dir: Option<&Path>) -> String {
     let mut page = String::new();
     let _ = write!(
         page,
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title} — fleet</title>\
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">{CSP_META}<title>{title} — fleet</title>\
          <style>{STYLE}</style></head><body>\n<h1>{title}: {n} target(s)</h1>\n\
          <p>Exit <b class=\"{class}\">{code} ({exit})</b>; started {started}, {duration:.1} s{jobs}.</p>\n",
         title = escape(&notebook),

@@ -25,6 +25,7 @@ use crate::exit::Exit;
 use crate::headless::progress::View;
 use crate::headless::run::{self as runner, RunOptions, Signals};
 use crate::headless::summary::RunSummary;
+use crate::visible;
 
 /// A fleet to run.
 pub(crate) struct Fleet {
@@ -175,11 +176,11 @@ fn entry_of(
 /// One line per finished target: its status, exit, time and failed checks.
 fn report(bars: &Option<MultiProgress>, index: usize, total: usize, entry: &TargetEntry) {
     let run = &entry.run;
-    let failed: Vec<&str> = run
+    let failed: Vec<std::borrow::Cow<'_, str>> = run
         .checks
         .iter()
         .filter(|c| c.verdict == playbook::check::Verdict::Fail)
-        .map(|c| c.name.as_str())
+        .map(|c| visible::name(&c.name))
         .collect();
     let mut line = format!(
         "[{}/{total}] {}: {} (exit {}) in {:.1} s",
@@ -204,6 +205,8 @@ fn report(bars: &Option<MultiProgress>, index: usize, total: usize, entry: &Targ
             run.retried_calls
         ));
     }
+    // Names, errors and messages come from the targets' notebooks: shown, never obeyed.
+    let line = visible::text(&line).into_owned();
     match bars {
         Some(bars) => {
             let _ = bars.println(line);

@@ -2,7 +2,9 @@
 //! elapsed time) when stderr is a terminal, plain lines otherwise (CI logs, cron mail).
 //! A fleet target's run ([`View::Target`]) shows its step on its own line of the fleet's
 //! bars (on a terminal) and writes its lines to its log file, so that the fleet's output
-//! is one line per finished target.
+//! is one line per finished target. Every step and line passes the redactor, then
+//! `crate::visible` (control and bidi characters as escapes: a check's name cannot
+//! redraw the terminal).
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::redact::Redactor;
+use crate::visible;
 
 /// How a run shows its progress.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +93,7 @@ impl Progress {
 
     /// Step `position` (0-based) named `step` starts.
     pub(crate) fn step(&self, position: usize, step: &str) {
-        let step = self.redactor.redact_text(step).0;
+        let step = visible::name(&self.redactor.redact_text(step).0).into_owned();
         if let Some((name, _)) = &self.target {
             self.log(&format!("[{}/{}] {step}", position + 1, self.total));
             if let Some(bar) = &self.bar {
@@ -109,7 +112,7 @@ impl Progress {
 
     /// A line of the report (a step's result, a check's verdict).
     pub(crate) fn line(&self, text: &str) {
-        let text = self.redactor.redact_text(text).0;
+        let text = visible::text(&self.redactor.redact_text(text).0).into_owned();
         if self.target.is_some() {
             self.log(&text);
             return;

@@ -2,7 +2,7 @@
 //! engine and the same options as the query cells, for scripts, tests and a quick look.
 //! Output that the reader stops reading (`| head`) ends the command quietly.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal as _, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -128,8 +128,20 @@ impl From<io::Error> for Failure {
 /// source may answer on a retry, 5 when it refused, 1 otherwise.
 pub(crate) fn run(command: QueryCommand) -> ExitCode {
     let session = Session::from_env();
-    let mut out = io::stdout().lock();
-    let result = execute(&session, &command, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = if io::stdout().is_terminal() {
+        // On a terminal what the data says is shown, not obeyed: a log line's ESC, CR or
+        // bidi control is written as an escape.
+        let mut buffer = Vec::new();
+        execute(&session, &command, &mut buffer).and_then(|()| {
+            let text = String::from_utf8_lossy(&buffer);
+            let mut out = io::stdout().lock();
+            out.write_all(crate::visible::text(&text).as_bytes())?;
+            Ok(out.flush()?)
+        })
+    } else {
+        let mut out = io::stdout().lock();
+        execute(&session, &command, &mut out).and_then(|()| Ok(out.flush()?))
+    };
     for record in session.queries() {
         for note in &record.notes {
             eprintln!("note: {note}");

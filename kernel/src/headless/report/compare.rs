@@ -12,12 +12,12 @@ use std::path::Path;
 use chrono::TimeDelta;
 use playbook::chart::LineChart;
 use playbook::check::CheckResult;
-use playbook::html::escape;
 use playbook::series::Series;
 
 use super::record::RunRecord;
 use super::story::{self, Step, Story};
-use super::{Format, Rendered, parameters};
+use super::{Format, Rendered, parameters, sanitise};
+use crate::visible::html as escape;
 
 /// Why two records cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -357,7 +357,9 @@ fn difference(before: f64, after: f64) -> String {
 fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
     let mut out = format!(
         "# {} — what changed\n\n- **Before:** {}\n- **After:** {}\n",
-        c.title, c.runs[0], c.runs[1]
+        sanitise::markdown_text(&c.title),
+        sanitise::markdown_text(&c.runs[0]),
+        sanitise::markdown_text(&c.runs[1])
     );
     for (title, rows) in c.tables() {
         let _ = write!(
@@ -369,10 +371,10 @@ fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
             let _ = writeln!(
                 out,
                 "| {} | {} | {mark}{}{mark} | {} |",
-                row.label.replace('|', "\\|"),
-                row.before.replace('|', "\\|"),
-                row.after.replace('|', "\\|"),
-                row.note
+                super::markdown::cell(&row.label),
+                super::markdown::cell(&row.before),
+                super::markdown::cell(&row.after),
+                super::markdown::cell(&row.note)
             );
         }
     }
@@ -400,14 +402,15 @@ fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
 
 fn html(c: &Comparison) -> String {
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n{csp}\n\
          <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}: what changed</title>\n\
          <style>\n{}tr.changed td{{font-weight:600}}\n</style>\n</head>\n<body>\n\
          <header class=\"card\"><h1>{t}: what changed</h1>\n<dl><dt>Before</dt><dd>{}</dd><dt>After</dt><dd>{}</dd></dl></header>\n",
         include_str!("style.css"),
         escape(&c.runs[0]),
         escape(&c.runs[1]),
-        t = escape(&c.title)
+        t = escape(&c.title),
+        csp = sanitise::CSP_META
     );
     for (title, rows) in c.tables() {
         let _ = write!(

@@ -1,13 +1,16 @@
 //! The HTML report: one self-contained file (inline SVG charts, no script, no remote
-//! resource) that reads in a browser, in dark mode and on paper.
+//! resource) that reads in a browser, in dark mode and on paper. Outputs' markup passes
+//! through `sanitise`, user text through `crate::visible` (control and bidi characters
+//! shown as escapes), and the Content-Security-Policy in the head forbids script and
+//! requests whatever got through.
 
 use std::fmt::Write as _;
 
+use crate::visible::html as escape;
 use playbook::check::Verdict;
-use playbook::html::escape;
 
 use super::story::{Block, QueryEntry, Section, Step, Story, blocks};
-use super::{parameters, run_facts, verdict_line};
+use super::{parameters, run_facts, sanitise, verdict_line};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -17,11 +20,12 @@ const FOLD_AT: usize = 90;
 /// Renders `story` as an HTML document.
 pub(super) fn render(story: &Story) -> String {
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n{csp}\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
          <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}</title>\n\
          <style>\n{STYLE}</style>\n</head>\n<body>\n",
-        t = escape(&story.title)
+        t = escape(&story.title),
+        csp = sanitise::CSP_META
     );
     header(&mut out, story);
     checks(&mut out, story);
@@ -176,10 +180,14 @@ fn block(out: &mut String, block: Block) {
             );
         }
         Block::Html(rich) => {
-            let _ = writeln!(out, "<div class=\"output\">{rich}</div>");
+            let _ = writeln!(out, "<div class=\"output\">{}</div>", sanitise::html(&rich));
         }
         Block::Svg(svg) => {
-            let _ = writeln!(out, "<figure class=\"chart output\">{svg}</figure>");
+            let _ = writeln!(
+                out,
+                "<figure class=\"chart output\">{}</figure>",
+                sanitise::html(&svg)
+            );
         }
         Block::Plain(plain) => {
             let _ = writeln!(out, "<pre>{}</pre>", escape(&plain));
@@ -247,8 +255,8 @@ pub(super) fn mark(verdict: Verdict) -> &'static str {
     }
 }
 
-/// A markdown cell as HTML. Raw HTML in it is shown as text: a record may come from
-/// anyone, and the report runs no script.
+/// A markdown cell as HTML. Raw HTML in it is shown as text, and what Markdown makes
+/// passes the sanitiser: a record may come from anyone, and the report runs no script.
 pub(super) fn prose(markdown: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser};
     let events = Parser::new_ext(
@@ -261,5 +269,6 @@ pub(super) fn prose(markdown: &str) -> String {
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
-    html
+    // Links and images too: `[x](javascript:…)`, `![](https://tracker/…)`.
+    sanitise::html(&html)
 }

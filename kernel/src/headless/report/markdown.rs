@@ -1,13 +1,16 @@
 //! The Markdown report: for a ticket or a repository. It renders on GitHub: tables are
 //! GitHub tables, charts are SVG files written beside the document (GitHub shows them
-//! as images), long query texts fold in `<details>`.
+//! as images), long query texts fold in `<details>`. Outputs' HTML and SVG pass through
+//! `sanitise` (GitHub renders some HTML; other viewers more), user text through
+//! `crate::visible` (control and bidi characters shown as escapes).
 
 use std::fmt::Write as _;
 
 use playbook::check::Verdict;
 
 use super::story::{Block, QueryEntry, Section, Step, Story, blocks};
-use super::{Rendered, parameters, run_facts, verdict_line};
+use super::{Rendered, parameters, run_facts, sanitise, verdict_line};
+use crate::visible;
 
 /// Query texts longer than this are folded.
 const FOLD_AT: usize = 90;
@@ -25,7 +28,7 @@ pub(super) fn render(story: &Story, files_dir: Option<&str>) -> Rendered {
 }
 
 fn header(out: &mut String, story: &Story) {
-    let _ = write!(out, "# {}\n\n", story.title);
+    let _ = write!(out, "# {}\n\n", sanitise::markdown_text(&story.title));
     match &story.run {
         Some(Ok(run)) => {
             let _ = write!(
@@ -35,22 +38,29 @@ fn header(out: &mut String, story: &Story) {
                 verdict_line(run)
             );
             if !story.intro.is_empty() {
-                let _ = write!(out, "{}\n\n", story.intro);
+                let _ = write!(out, "{}\n\n", sanitise::markdown_prose(&story.intro));
             }
             for (label, value) in run_facts(run) {
-                let _ = writeln!(out, "- **{label}:** {value}");
+                let _ = writeln!(out, "- **{label}:** {}", sanitise::markdown_text(&value));
             }
             let params = parameters(run);
             if !params.is_empty() {
                 let shown: Vec<String> = (params.iter())
-                    .map(|(k, v)| format!("`{k} = {}`", v.replace('`', "'")))
+                    .map(|(k, v)| {
+                        let (k, v) = (visible::name(k), visible::name(v));
+                        format!("`{k} = {}`", v.replace('`', "'"))
+                    })
                     .collect();
                 let _ = writeln!(out, "- **Parameters:** {}", shown.join(", "));
             }
             out.push('\n');
         }
         Some(Err(why)) => {
-            let _ = write!(out, "_Run record unreadable: {why}_\n\n");
+            let _ = write!(
+                out,
+                "_Run record unreadable: {}_\n\n",
+                sanitise::markdown_text(why)
+            );
         }
         None => out.push_str("_No run record: this notebook was not run by `playbook run`._\n\n"),
     }
@@ -89,13 +99,13 @@ fn checks(out: &mut String, story: &Story) {
 fn section(out: &mut Rendered, section: &Section, files_dir: Option<&str>) {
     let Some(step) = &section.step else {
         for text in &section.prose {
-            let _ = write!(out.text, "{}\n\n", demote(text));
+            let _ = write!(out.text, "{}\n\n", demote(&sanitise::markdown_prose(text)));
         }
         return;
     };
     let _ = write!(out.text, "## {}\n\n", step_heading(step));
     for text in &section.prose {
-        let _ = write!(out.text, "{}\n\n", demote(text));
+        let _ = write!(out.text, "{}\n\n", demote(&sanitise::markdown_prose(text)));
     }
     if !step.queries.is_empty() {
         let links: Vec<String> = (step.queries.iter())
@@ -116,7 +126,11 @@ fn step_heading(step: &Step) -> String {
     } else {
         format!("{status}, {duration}")
     };
-    format!("{}. {} — {how}", step.number, step.name)
+    format!(
+        "{}. {} — {how}",
+        step.number,
+        sanitise::markdown_text(&step.name)
+    )
 }
 
 /// The anchor GitHub gives a heading: lower case, punctuation dropped but `-` and `_`,
@@ -136,28 +150,34 @@ fn heading_slug(step: &Step) -> String {
 fn block(out: &mut Rendered, step: &Step, n: usize, block: Block, files_dir: Option<&str>) {
     let text = &mut out.text;
     match block {
-        Block::Stream(stream) => {
-            let _ = write!(text, "```text\n{}\n```\n\n", stream.trim_end());
+        Block::Stream(body) | Block::Plain(body) => {
+            let body = visible::text(body.trim_end());
+            let fence = sanitise::fence(&body);
+            let _ = write!(text, "{fence}text\n{body}\n{fence}\n\n");
         }
         Block::Error { ename, evalue } => {
+            let (ename, evalue) = (
+                sanitise::markdown_text(&ename),
+                (evalue.lines().map(sanitise::markdown_text))
+                    .collect::<Vec<_>>()
+                    .join("\n> "),
+            );
             let _ = write!(text, "> **{ename}:** {evalue}\n\n");
         }
         Block::Html(html) => {
-            let _ = write!(text, "{}\n\n", html.trim());
+            let _ = write!(text, "{}\n\n", sanitise::html(html.trim()));
         }
         Block::Svg(svg) => match files_dir {
             Some(dir) => {
                 let name = format!("step-{}-{n}.svg", step.number);
-                let _ = write!(text, "![{} (chart {n})]({dir}/{name})\n\n", step.name);
-                out.files.push((name, svg));
+                let label = sanitise::markdown_text(&step.name);
+                let _ = write!(text, "![{label} (chart {n})]({dir}/{name})\n\n");
+                out.files.push((name, sanitise::svg_file(&svg)));
             }
             None => {
                 text.push_str("_(chart: in the HTML report, or write this report to a file)_\n\n")
             }
         },
-        Block::Plain(plain) => {
-            let _ = write!(text, "```text\n{}\n```\n\n", plain.trim_end());
-        }
     }
 }
 
@@ -178,7 +198,7 @@ fn query_row(out: &mut String, n: usize, entry: &QueryEntry) {
     let code = |s: &str| {
         format!(
             "<code>{}</code>",
-            playbook::html::escape(s).replace('|', "&#124;")
+            visible::html(&visible::name(s)).replace('|', "&#124;")
         )
     };
     let mut query = if text.chars().count() > FOLD_AT {
@@ -209,9 +229,10 @@ fn query_row(out: &mut String, n: usize, entry: &QueryEntry) {
     );
 }
 
-/// Text for a table cell.
+/// Text for a table cell: one line, its control and bidi characters shown as escapes,
+/// raw HTML as text.
 pub(super) fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    sanitise::markdown_text(&text.replace('\n', " ")).replace('|', "\\|")
 }
 
 /// The notebook's headings two levels down, under the report's own (`## ` → `#### `);

@@ -6,14 +6,17 @@
 //!
 //! HTML is one self-contained file (inline SVG, no script; dark mode and a print
 //! stylesheet); Markdown suits a ticket and renders on GitHub, its charts written as SVG
-//! files beside it. `--compare` puts two records of the same notebook side by side
-//! (`compare.rs`). `--postmortem` assembles a post-incident review from one or more
-//! records (`postmortem/`). The report is derived from the record and nothing else.
+//! files beside it. Outputs' HTML and SVG are the user's data: `sanitise.rs` cleans them
+//! on their way into either, and every HTML document carries a Content-Security-Policy
+//! that runs no script and loads nothing. `--compare` puts two records of the same
+//! notebook side by side (`compare.rs`). `--postmortem` assembles a post-incident review
+//! from one or more records (`postmortem/`). The report is derived from the record and nothing else.
 
 mod compare;
 mod html;
 mod markdown;
 mod postmortem;
+mod sanitise;
 mod story;
 
 use chrono::{DateTime, Utc};
@@ -23,6 +26,7 @@ use super::record::{self, RunRecord};
 pub(crate) use compare::NotComparable;
 pub(crate) use postmortem::render as render_postmortem;
 pub(crate) use postmortem::{Direction as KpiDirection, KpiChoice};
+pub(crate) use sanitise::CSP_META;
 use story::Story;
 
 /// The report's format.

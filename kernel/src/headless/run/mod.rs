@@ -30,6 +30,7 @@ use crate::headless::destination::{Destination, Placeholders};
 use crate::headless::summary::{RunSummary, StepTime};
 use crate::jupyter::iopub::IoPub;
 use crate::redact::Redactor;
+use crate::visible;
 pub(crate) use deliver::{Deliveries, Refusal};
 pub(crate) use inputs::{anchored_source, default_output};
 use inputs::{current_user, given_with_source, hostname, inject_parameters};
@@ -300,8 +301,11 @@ impl Run {
         let session = &kernel.host.session;
         let checks = session.checks();
         for check in &checks {
-            self.progress
-                .line(&format!("check {}: {}", check.verdict, check.name));
+            self.progress.line(&format!(
+                "check {}: {}",
+                check.verdict,
+                visible::name(&check.name)
+            ));
         }
         self.record.checks = checks;
         if self.exit == Exit::Ok && self.record.failed_checks().next().is_some() {

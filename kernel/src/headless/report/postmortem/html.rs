@@ -3,13 +3,13 @@
 
 use std::fmt::Write as _;
 
-use playbook::html::escape;
-
 use super::prose::Heading;
 use super::text::{self, instant};
 use super::timeline::{Event, What};
 use super::{Impact, Review};
 use crate::headless::report::html::{class, mark, prose};
+use crate::headless::report::sanitise::CSP_META;
+use crate::visible::html as escape;
 
 const STYLE: &str = include_str!("../style.css");
 
@@ -24,7 +24,7 @@ const OWN_STYLE: &str = "tr.alarm td{font-weight:600}\n\
 /// Renders `review` as an HTML document.
 pub(super) fn render(review: &Review) -> String {
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n{CSP_META}\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
          <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}</title>\n\
          <style>\n{STYLE}{OWN_STYLE}</style>\n</head>\n<body>\n",

@@ -9,6 +9,7 @@ use super::timeline::{Event, What};
 use super::{Impact, Review};
 use crate::headless::report::Rendered;
 use crate::headless::report::markdown::{cell, mark};
+use crate::headless::report::sanitise::{markdown_prose, markdown_text};
 
 /// Renders `review`; the impact's chart goes to `files_dir` (relative to the document).
 pub(super) fn render(review: &Review, files_dir: Option<&str>) -> Rendered {
@@ -22,9 +23,14 @@ pub(super) fn render(review: &Review, files_dir: Option<&str>) -> Rendered {
 }
 
 fn header(out: &mut String, review: &Review) {
-    let _ = write!(out, "# {}\n\n_{}_\n\n", review.title, text::intro(review));
+    let _ = write!(
+        out,
+        "# {}\n\n_{}_\n\n",
+        markdown_text(&review.title),
+        text::intro(review)
+    );
     for (label, value) in text::header_facts(review) {
-        let _ = writeln!(out, "- **{label}:** {value}");
+        let _ = writeln!(out, "- **{label}:** {}", markdown_text(&value));
     }
     out.push('\n');
 }
@@ -154,7 +160,7 @@ fn sections(out: &mut String, review: &Review) {
             if several {
                 let _ = write!(out, "_From record {record}:_\n\n");
             }
-            let _ = write!(out, "{text}\n\n");
+            let _ = write!(out, "{}\n\n", markdown_prose(text));
         }
         if table {
             out.push_str("| Action | Owner | Due |\n|---|---|---|\n| | | |\n");
