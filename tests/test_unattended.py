@@ -438,6 +438,22 @@ def test_markdown_report_goes_to_s3_and_the_summary_to_stdout(aws, env, notebook
     assert kind == "text/markdown; charset=utf-8"
     assert report.lstrip().startswith(b"#") and b"p99 latency" in report
     assert [s["status"] for s in summary["steps"]] == ["ok"] * len(summary["steps"]) and summary["steps"]
+
+
+def test_an_s3_key_with_spaces_plus_equals_and_unicode_is_stored_under_that_exact_key(aws, env, notebooks, prefix):
+    # PutObject is a signed REST call of the engine's own (engine/src/aws_call/): the key is
+    # percent-encoded segment by segment in the path and in the signature, as SigV4 wants;
+    # S3 (moto) decodes it, so the object must be found under the very key the run named.
+    key = f"{prefix}/odd keys/a b+c=d&e/Überprüfung 東京 {{run_id}}.md"
+    done = run(notebooks.canary, "--report", f"s3://{BUCKET}/{key}", "--summary", "-", env=env)
+    assert done.returncode == 0, why(done)
+    summary = summary_of(done)
+    uri = f"s3://{BUCKET}/{key}".replace("{run_id}", summary["run_id"])
+    assert output(summary, "report") == {"what": "report", "to": uri, "ok": True}
+    report, kind = s3_object(aws, uri)
+    assert kind == "text/markdown; charset=utf-8"
+    assert b"p99 latency" in report
+    assert uri.removeprefix(f"s3://{BUCKET}/") in s3_keys(aws, f"{prefix}/odd keys/")
     assert summary["duration"] > 0 and summary["finished"] >= summary["started"]
 
 

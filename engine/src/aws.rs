@@ -4,6 +4,10 @@
 //! top when it names a role (credentials refreshed before they expire, for long runs).
 //! The CloudWatch source and the deliveries of a run (S3, SNS, PutMetricData) all start
 //! from here, so they read and write in the same account and region.
+//!
+//! The SDK's HTTPS client is given explicitly, with rustls over ring: the SDK's default
+//! one brings aws-lc-rs, whose C library (`aws-lc-sys`) is one of the longest units of a
+//! cold build.
 
 use std::time::Duration;
 
@@ -11,6 +15,8 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use playbook::source::AwsTarget;
 
 use crate::error::EngineError;
@@ -25,6 +31,7 @@ pub async fn sdk_config(target: &AwsTarget) -> Result<aws_config::SdkConfig, Eng
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .timeout_config(
             TimeoutConfig::builder()
@@ -59,4 +66,25 @@ pub async fn sdk_config(target: &AwsTarget) -> Result<aws_config::SdkConfig, Eng
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build())
+}
+
+/// A new SDK HTTPS client (hyper, rustls with ring, the system's roots), as the SDK's
+/// default would be made for each configuration: its connection pool belongs to the
+/// runtime of the clients that use it, so configurations of different runtimes do not
+/// share one.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// `config`, with [`https_client`] when it names no HTTP client (configurations built
+/// by hand, in tests).
+pub fn with_https_client(config: aws_config::SdkConfig) -> aws_config::SdkConfig {
+    if config.http_client().is_some() {
+        return config;
+    }
+    config.into_builder().http_client(https_client()).build()
 }

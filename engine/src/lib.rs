@@ -20,6 +20,7 @@
 //!   group retention, anomaly detectors).
 
 pub mod aws;
+mod aws_call;
 pub mod backend;
 pub mod bindings;
 pub mod cloudwatch;

@@ -8,11 +8,11 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use aws_sdk_servicequotas::error::ProvideErrorMetadata;
-use aws_sdk_servicequotas::types::ServiceQuota;
+use serde::{Deserialize, Serialize};
 
 use super::Shared;
 use super::quotas::{CONCURRENCY_VARIABLE, DEFAULT_INSIGHTS_CONCURRENCY, Quotas};
+use crate::aws_call::{self, Client, Policy};
 
 /// How long reading the quota may take before the default is used: once per account and
 /// region and process, before the first query (an unreachable Service Quotas endpoint
@@ -22,19 +22,37 @@ const PATIENCE: Duration = Duration::from_secs(4);
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The Service Quotas client of `config`: one attempt per call, each with a deadline.
-pub(super) fn client(config: &aws_config::SdkConfig) -> aws_sdk_servicequotas::Client {
-    use aws_sdk_servicequotas::config::retry::RetryConfig;
-    use aws_sdk_servicequotas::config::timeout::TimeoutConfig;
-    let conf = aws_sdk_servicequotas::config::Builder::from(config)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(CALL_TIMEOUT)
-                .build(),
-        )
-        .build();
-    aws_sdk_servicequotas::Client::from_conf(conf)
+pub(super) fn client(config: &aws_config::SdkConfig) -> Client {
+    Client::new(config, &aws_call::SERVICE_QUOTAS).with_policy(Policy::once(CALL_TIMEOUT))
 }
+
+/// The input of ListServiceQuotas and ListAWSDefaultServiceQuotas.
+#[derive(Debug, Serialize)]
+struct ListInput<'a> {
+    #[serde(rename = "ServiceCode")]
+    service_code: &'a str,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+/// A page of their output (the members read here).
+#[derive(Debug, Default, Deserialize)]
+struct ListOutput {
+    #[serde(rename = "Quotas", default)]
+    quotas: Vec<ServiceQuota>,
+    #[serde(rename = "NextToken")]
+    next_token: Option<String>,
+}
+
+/// A quota (the members read here).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+struct ServiceQuota {
+    #[serde(rename = "QuotaName")]
+    quota_name: Option<String>,
+    #[serde(rename = "Value")]
+    value: Option<f64>,
+}
+
 /// Pages of a service's quotas read at most (the Logs quotas fit in one or two).
 const MAX_PAGES: usize = 10;
 /// The most concurrent queries believed, whatever a quota says.
@@ -73,31 +91,32 @@ pub(super) async fn ensure_sized(shared: &Shared) -> &str {
 /// service's default for it.
 async fn read(shared: &Shared) -> Result<Option<(usize, String)>, String> {
     let client = &shared.service_quotas;
-    let applied = first_in_pages(|token| async move {
-        let page = client
-            .list_service_quotas()
-            .service_code("logs")
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| error_code(&e))?;
-        Ok((page.quotas().to_vec(), page.next_token().map(str::to_owned)))
-    })
-    .await?;
+    let applied = first_in_pages(|token| list(client, "ListServiceQuotas", token)).await?;
     if applied.is_some() {
         return Ok(applied);
     }
-    first_in_pages(|token| async move {
-        let page = client
-            .list_aws_default_service_quotas()
-            .service_code("logs")
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| error_code(&e))?;
-        Ok((page.quotas().to_vec(), page.next_token().map(str::to_owned)))
-    })
-    .await
+    first_in_pages(|token| list(client, "ListAWSDefaultServiceQuotas", token)).await
+}
+
+/// One page of `operation` for the Logs quotas: its quotas and the next token; the error
+/// code when it fails.
+async fn list(
+    client: &Client,
+    operation: &'static str,
+    next_token: Option<String>,
+) -> Result<(Vec<ServiceQuota>, Option<String>), String> {
+    let input = ListInput {
+        service_code: "logs",
+        next_token,
+    };
+    let request = aws_call::SERVICE_QUOTAS.json_request(operation, &input);
+    let body = client
+        .call(operation, "", &request)
+        .await
+        .map_err(|e| error_code(&e))?;
+    let page: ListOutput = serde_json::from_slice(&body)
+        .map_err(|e| format!("{operation} answered what is not its output: {e}"))?;
+    Ok((page.quotas, page.next_token))
 }
 
 /// The concurrency quota in the pages `page(token)` gives (each: its quotas and the next
@@ -121,18 +140,26 @@ where
     Ok(None)
 }
 
-fn error_code<E, R>(error: &aws_sdk_servicequotas::error::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata,
-{
-    error.code().unwrap_or("no answer").to_owned()
+/// The service's error code, or what kind of failure it was.
+fn error_code(error: &crate::error::EngineError) -> String {
+    use crate::error::EngineError;
+    match error {
+        EngineError::Service { code, .. } | EngineError::Throttled { code, .. }
+            if code != "RequestFailed" =>
+        {
+            code.clone()
+        }
+        EngineError::Credentials(_) => "no usable credentials".to_owned(),
+        EngineError::Timeout { .. } => "no answer in time".to_owned(),
+        _ => "no answer".to_owned(),
+    }
 }
 
 /// The quota of concurrent Logs Insights QL queries (OpenSearch PPL and SQL have their
 /// own, smaller one), with a usable value.
 fn concurrency(quota: &ServiceQuota) -> Option<(usize, String)> {
-    let name = quota.quota_name()?;
-    let value = quota.value()?;
+    let name = quota.quota_name.as_deref()?;
+    let value = quota.value?;
     (is_insights_concurrency(name) && value >= 1.0)
         .then(|| ((value as usize).min(MAX_CONCURRENCY), name.to_owned()))
 }
@@ -179,11 +206,9 @@ mod tests {
         assert!(!is_insights_concurrency(
             "Logs Insights query results retention"
         ));
-        let quota = |name: &str, value: f64| {
-            ServiceQuota::builder()
-                .quota_name(name)
-                .value(value)
-                .build()
+        let quota = |name: &str, value: f64| ServiceQuota {
+            quota_name: Some(name.to_owned()),
+            value: Some(value),
         };
         let named = "Concurrent Logs Insights queries";
         assert_eq!(

@@ -76,7 +76,7 @@ pub struct Shared {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     /// Reads the account's Logs Insights concurrency quota (`insights_quota.rs`).
-    pub service_quotas: aws_sdk_servicequotas::Client,
+    pub(crate) service_quotas: crate::aws_call::Client,
     /// Where the SDK gets its credentials (environment, profile, SSO, an assumed role).
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// The credentials resolved so far, for masking records, and when they were last
@@ -108,6 +108,7 @@ impl Shared {
     /// The clients for `config` in `region`, and the quotas of the account `principal`
     /// (a role or profile; none: the default credentials) reaches there.
     fn new(config: &aws_config::SdkConfig, region: String, principal: Option<&str>) -> Shared {
+        let config = &crate::aws::with_https_client(config.clone());
         let endpoint = config.endpoint_url();
         let quotas = quotas::Quotas::shared(&quotas::key(endpoint, &region, principal));
         let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")

@@ -14,6 +14,7 @@ use aws_config::SdkConfig;
 use playbook::publish::MetricDatum;
 use playbook::source::AwsTarget;
 
+use crate::aws_call::{self, Client};
 use crate::error::EngineError;
 pub use s3::S3Uri;
 pub use webhook::post_json;
@@ -38,19 +39,27 @@ pub fn deadline() -> Duration {
 #[derive(Debug, Clone)]
 pub struct Deliverer {
     config: SdkConfig,
+    s3: Client,
+    sns: Client,
 }
 
 impl Deliverer {
     /// Deliveries in `target`'s account and region.
     pub async fn new(target: &AwsTarget) -> Result<Deliverer, EngineError> {
-        Ok(Deliverer {
-            config: crate::aws::sdk_config(target).await?,
-        })
+        Ok(Deliverer::from_sdk_config(
+            crate::aws::sdk_config(target).await?,
+        ))
     }
 
-    /// A deliverer with an explicit SDK configuration (tests).
+    /// A deliverer with an explicit SDK configuration (tests; the engine's HTTPS client
+    /// when it names none).
     pub fn from_sdk_config(config: SdkConfig) -> Deliverer {
-        Deliverer { config }
+        let config = crate::aws::with_https_client(config);
+        Deliverer {
+            s3: Client::new(&config, &aws_call::S3),
+            sns: Client::new(&config, &aws_call::SNS),
+            config,
+        }
     }
 
     /// Puts `body` at `uri` with `content_type`.
@@ -60,10 +69,8 @@ impl Deliverer {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<(), EngineError> {
-        retried("PutObject", || {
-            s3::put(&self.config, uri, body.clone(), content_type)
-        })
-        .await
+        let request = s3::put_request(uri, body.into(), content_type);
+        retried("PutObject", || s3::put(&self.s3, &request)).await
     }
 
     /// Publishes a message to an SNS topic; the message id.
@@ -74,7 +81,7 @@ impl Deliverer {
         message: &str,
     ) -> Result<String, EngineError> {
         retried("Publish", || {
-            sns::publish(&self.config, topic_arn, subject, message)
+            sns::publish(&self.sns, topic_arn, subject, message)
         })
         .await
     }

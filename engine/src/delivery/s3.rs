@@ -1,9 +1,11 @@
-//! S3 objects: `s3://bucket/key` addresses and PutObject (path-style addressing when an
-//! endpoint is configured, as local S3-compatible endpoints need).
+//! S3 objects: `s3://bucket/key` addresses and PutObject as a signed REST call
+//! (`crate::aws_call`: the key percent-encoded per segment, the bucket in the path when
+//! an endpoint is configured, as local S3-compatible endpoints need; no checksum headers,
+//! as PutObject requires none).
 
-use aws_config::SdkConfig;
-use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
 
+use crate::aws_call::{self, Client};
 use crate::error::EngineError;
 
 /// An `s3://bucket/key` address.
@@ -37,29 +39,22 @@ impl std::fmt::Display for S3Uri {
     }
 }
 
+/// The PutObject request putting `body` at `uri` with `content_type`.
+pub(super) fn put_request(uri: &S3Uri, body: Bytes, content_type: &str) -> aws_call::Request {
+    aws_call::Request {
+        method: hyper::Method::PUT,
+        bucket: Some(uri.bucket.clone()),
+        path: format!("/{}", aws_call::encode_key(&uri.key)),
+        headers: vec![(hyper::header::CONTENT_TYPE, content_type.to_owned())],
+        body,
+    }
+}
+
 /// PutObject.
-pub async fn put(
-    config: &SdkConfig,
-    uri: &S3Uri,
-    body: Vec<u8>,
-    content_type: &str,
-) -> Result<(), EngineError> {
-    // Path-style addressing and checksums only where required: what S3-compatible
-    // endpoints (a local one, MinIO) understand; AWS accepts both.
-    let s3 = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(config.endpoint_url().is_some())
-        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
-        .build();
-    aws_sdk_s3::Client::from_conf(s3)
-        .put_object()
-        .bucket(&uri.bucket)
-        .key(&uri.key)
-        .content_type(content_type)
-        .body(ByteStream::from(body))
-        .send()
+pub(super) async fn put(s3: &Client, request: &aws_call::Request) -> Result<(), EngineError> {
+    s3.call("PutObject", "3,500 PUT/s per prefix", request)
         .await
         .map(drop)
-        .map_err(|e| crate::cloudwatch::errors::from_sdk("PutObject", "3,500 PUT/s per prefix", e))
 }
 
 #[cfg(test)]

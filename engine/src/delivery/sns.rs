@@ -1,12 +1,12 @@
-//! SNS Publish (a subject of at most 100 characters, as the API requires).
+//! SNS Publish as a signed query-protocol call (`crate::aws_call`): a subject of at most
+//! 100 characters, as the API requires; the message id from the answer.
 
-use aws_config::SdkConfig;
-
+use crate::aws_call::{Client, SNS, xml_text};
 use crate::error::EngineError;
 
 /// Publishes `message` with `subject` to `topic_arn`; the message id.
-pub async fn publish(
-    config: &SdkConfig,
+pub(super) async fn publish(
+    sns: &Client,
     topic_arn: &str,
     subject: &str,
     message: &str,
@@ -16,13 +16,15 @@ pub async fn publish(
         .filter(|c| !c.is_control())
         .take(100)
         .collect();
-    aws_sdk_sns::Client::new(config)
-        .publish()
-        .topic_arn(topic_arn)
-        .subject(subject)
-        .message(message)
-        .send()
-        .await
-        .map(|out| out.message_id().unwrap_or_default().to_owned())
-        .map_err(|e| crate::cloudwatch::errors::from_sdk("Publish", "SNS Publish quota", e))
+    let request = SNS.query_request(
+        "Publish",
+        &[
+            ("TopicArn", topic_arn),
+            ("Subject", &subject),
+            ("Message", message),
+        ],
+    );
+    let answer = sns.call("Publish", "SNS Publish quota", &request).await?;
+    let path = ["PublishResponse", "PublishResult", "MessageId"];
+    Ok(xml_text(&answer, &path).unwrap_or_default())
 }

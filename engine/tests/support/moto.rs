@@ -66,11 +66,13 @@ pub fn start(python: &std::ffi::OsStr) -> Moto {
     Moto { server, url }
 }
 
-/// An SDK configuration for the endpoint: us-east-1, static test credentials, `attempts`.
+/// An SDK configuration for the endpoint: us-east-1, static test credentials, `attempts`,
+/// the engine's HTTPS client (the SDK crates have no default one).
 pub fn sdk_config(url: &str, attempts: u32) -> aws_config::SdkConfig {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(
         aws_config::defaults(BehaviorVersion::latest())
+            .http_client(playbook_engine::aws::https_client())
             .endpoint_url(url)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
