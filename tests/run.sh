@@ -70,3 +70,12 @@ export JUPYTER_PLATFORM_DIRS=1
 export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider "$@"
+
+step "container image (Dockerfile): built and smoke-tested when a Docker engine answers"
+if [ "${PLAYBOOK_SKIP_DOCKER:-}" != 1 ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    docker build -t playbook:test .
+    docker run --rm playbook:test playbook doctor
+    docker run --rm playbook:test playbook run notebooks/latency-spike.ipynb -o /tmp/incident-record.ipynb
+else
+    echo "skipped: no Docker engine answers here (\`docker info\` failed), or PLAYBOOK_SKIP_DOCKER=1"
+fi

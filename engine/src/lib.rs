@@ -18,9 +18,12 @@
 //!   the AWS SDK source; [`console`]: console deep links for the record; [`probe`]: HTTP
 //!   probes for canaries, timed stage by stage; [`inventory`]: what is configured (log
 //!   group retention, anomaly detectors).
+//! - [`aws`]: the SDK configuration of a target; [`aws_setup`]: what it offers, read
+//!   offline, and who the credentials are (`playbook doctor`).
 
 pub mod aws;
 mod aws_call;
+pub mod aws_setup;
 pub mod backend;
 pub mod bindings;
 pub mod cloudwatch;

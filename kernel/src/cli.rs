@@ -44,6 +44,22 @@ enum Command {
     Query(query_cli::QueryCommand),
     /// Write the bundled "checkout" incident data (or a benchmark log).
     GenerateData(GenerateArgs),
+    /// Check this installation: the Rust toolchain, rust-src, the cell library and its
+    /// prebuilt cache, the kernelspec, the AWS configuration (exit 2 when a check failed).
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+struct DoctorArgs {
+    /// Print the report as JSON (checks with name, status, verdict and fix).
+    #[arg(long)]
+    json: bool,
+    /// Also call STS GetCallerIdentity once (20 s deadline): exit 5 when the credentials
+    /// are refused, 4 when STS does not answer.
+    #[arg(long)]
+    aws: bool,
+    #[command(flatten)]
+    target: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -258,7 +274,8 @@ impl Cli {
             Command::Install(_)
             | Command::Report(_)
             | Command::Query(_)
-            | Command::GenerateData(_) => None,
+            | Command::GenerateData(_)
+            | Command::Doctor(_) => None,
         }
     }
 }
@@ -335,6 +352,14 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Command::GenerateData(args) => generate(&args),
         Command::Report(args) => write_report(&args),
         Command::Install(args) => install(args, build_dir),
+        Command::Doctor(args) => {
+            let options = crate::doctor::Options {
+                json: args.json,
+                ask_aws: args.aws,
+                target: args.target.target()?,
+            };
+            Ok(crate::doctor::main(&options)?.into())
+        }
     }
 }
 

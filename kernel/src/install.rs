@@ -53,6 +53,19 @@ pub(crate) fn kernel_json(exe: &Path) -> serde_json::Value {
     })
 }
 
+/// The program a kernel.json starts (its `argv[0]`); `None` when it names none.
+pub(crate) fn kernel_json_argv0(bytes: &[u8]) -> Option<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Spec {
+        argv: Vec<PathBuf>,
+    }
+    serde_json::from_slice::<Spec>(bytes)
+        .ok()?
+        .argv
+        .into_iter()
+        .next()
+}
+
 /// Writes the kernelspec; returns its directory.
 pub(crate) fn write_kernelspec(location: &Location, exe: &Path) -> anyhow::Result<PathBuf> {
     let dir = kernelspec_dir(location)?;
@@ -109,6 +122,17 @@ mod tests {
         assert_eq!(spec["display_name"], "Playbook (Rust)");
         assert_eq!(spec["interrupt_mode"], "message");
         assert_eq!(spec["language"], "rust");
+    }
+
+    #[test]
+    fn the_program_a_kernelspec_starts_is_read_back() {
+        let spec = serde_json::to_vec(&kernel_json(Path::new("/opt/bin/playbook"))).unwrap();
+        assert_eq!(
+            kernel_json_argv0(&spec),
+            Some(PathBuf::from("/opt/bin/playbook"))
+        );
+        assert_eq!(kernel_json_argv0(br#"{"argv": []}"#), None);
+        assert_eq!(kernel_json_argv0(b"{ not json"), None);
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //! - `visible`: text shown to a person (a terminal, a document) with its control and bidi
 //!   characters as visible escapes. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
+//! - `doctor`: `playbook doctor`, whether this installation can run playbooks (toolchain,
+//!   rust-src, cell library and cache, kernelspec, AWS configuration). Uses `cells`,
+//!   `install`, `exit` and `visible`.
 //!
 //! Only this crate knows ZeroMQ and Jupyter; the engine (`playbook-engine`) knows the
 //! data sources; cells compile only the light `playbook` crate.
@@ -27,6 +30,7 @@
 
 mod cells;
 pub mod cli;
+mod doctor;
 mod exit;
 mod fleet;
 mod headless;

@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["cells", "jupyter", "exit", "redact", "visible"],
     ),
     ("install", &["cells"]),
+    ("doctor", &["cells", "install", "exit", "visible"]),
     ("fleet", &["headless", "cells", "exit", "redact", "visible"]),
 ];
 

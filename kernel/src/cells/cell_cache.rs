@@ -44,13 +44,11 @@ pub(crate) fn kernels_dir() -> PathBuf {
     cache_root().join("cells").join("kernels")
 }
 
-/// The source of the cell-side `playbook` crate that cells depend on:
-/// `$PLAYBOOK_LIB_DIR`, else the `playbook-lib/` this binary was built from.
+/// The source of the cell-side `playbook` crate that cells depend on: `$PLAYBOOK_LIB_DIR`,
+/// else the `playbook-lib/` this binary was built from, else the one installed beside the
+/// binary (`library.rs`).
 pub(crate) fn library_dir() -> PathBuf {
-    std::env::var_os("PLAYBOOK_LIB_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../playbook-lib"),
-        PathBuf::from,
-    )
+    super::library::located().dir.clone()
 }
 
 /// A fresh build directory path for this kernel process (not created yet).

@@ -1,6 +1,6 @@
 //! Cells: what runs when a client executes one — the kernel's shared state and the cell
 //! lifecycle (`state.rs`), one execution (`execute.rs`), Rust cells through evcxr
-//! (`rust_engine.rs`, `compile_errors.rs`, `cell_cache.rs`), and the host channel cells
+//! (`rust_engine.rs`, `compile_errors.rs`, `cell_cache.rs`, `library.rs`), and the host channel cells
 //! use to reach the kernel and the engine (`host.rs`). Query cells are delegated to
 //! `crate::queries`.
 
@@ -11,6 +11,7 @@ mod completion;
 mod execute;
 pub(crate) mod hints;
 pub(crate) mod host;
+pub(crate) mod library;
 pub(crate) mod rust_engine;
 mod sealed;
 mod state;

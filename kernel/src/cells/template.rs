@@ -132,8 +132,29 @@ fn stale_because(dir: &Path, wanted: &BuiltFor) -> Option<String> {
 
 /// Whether the template fits this binary (false when there is none).
 pub(crate) fn is_fresh() -> bool {
-    cell_cache::has_template()
-        && stale_because(&cell_cache::template_dir(), BuiltFor::current()).is_none()
+    freshness() == Freshness::Fresh
+}
+
+/// The template's state for this binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    /// No template (`playbook install` has not prebuilt one in this cache).
+    Missing,
+    /// A template that does not fit this binary, and why.
+    Stale(String),
+    /// A template this binary's kernels can use.
+    Fresh,
+}
+
+/// Whether a template exists and fits this binary (see [`BuiltFor`]).
+pub(crate) fn freshness() -> Freshness {
+    if !cell_cache::has_template() {
+        return Freshness::Missing;
+    }
+    match stale_because(&cell_cache::template_dir(), BuiltFor::current()) {
+        Some(why) => Freshness::Stale(why),
+        None => Freshness::Fresh,
+    }
 }
 
 /// The template's lock, exclusive, for a build of it (waiting up to [`REBUILD_WAIT`] for
