@@ -31,6 +31,12 @@ cargo clippy --release --all-targets --locked -p playbook -- -D warnings
 step "cargo build (release)"
 cargo build --release --workspace --locked
 
+step "one feature set: install.sh's build and cargo test compile no dependency again"
+cargo build --release --locked -p playbook-kernel --message-format=json \
+    | "$VENV/bin/python" tests/one_feature_set.py "install.sh's cargo build after the workspace's"
+cargo test --release --workspace --locked --no-run --message-format=json \
+    | "$VENV/bin/python" tests/one_feature_set.py "cargo test after cargo build"
+
 step "cargo test"
 # The CloudWatch integration test starts moto (tests/aws) with the venv's Python.
 PLAYBOOK_TEST_PYTHON="$VENV/bin/python" cargo test --release --workspace --locked
