@@ -93,4 +93,4 @@ export JUPYTER_PLATFORM_DIRS=1
 # The venv's kernelspec (this build) wins over one a user install left in ~/.local.
 export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
-"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider "$@"
+"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --durations=25 "$@"
