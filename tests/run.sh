@@ -22,6 +22,37 @@ step "Python test clients ($VENV)"
 step "rust-src (completion and inspection use it; optional)"
 rustup component add rust-src 2>/dev/null || echo "rust-src unavailable: completion of std items degrades"
 
+# The browser and Airflow environments come from the network (apt, npm, PyPI): they are
+# prepared beside the cargo steps below, which need the CPU, and waited for before pytest.
+# Their output goes to a log, shown when they fail.
+prepare_environments() {
+    echo "== browser tests: Debian's Chromium and playwright-core (tests/browser)"
+    if [ "${PLAYBOOK_SKIP_BROWSER:-}" != 1 ]; then
+        if [ ! -x /usr/bin/chromium ]; then   # tests/test_browser.py drives this one
+            SUDO=""
+            if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+            $SUDO apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+        fi
+        npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+    fi
+    echo "== Airflow test environment (tests/airflow/venv.sh)"
+    # apache-airflow 3.3.2 + integrations/airflow in a cached venv, for tests/test_airflow.py.
+    # Exit 75 means PyPI is unreachable: the Airflow tests then skip, saying so; any other
+    # failure stops the run.
+    local status=0
+    bash tests/airflow/venv.sh || status=$?
+    if [ "$status" = 75 ]; then
+        echo "Airflow environment unavailable (PyPI unreachable): tests/test_airflow.py will skip"
+    elif [ "$status" != 0 ]; then
+        return "$status"
+    fi
+}
+ENV_LOG="$(mktemp "${TMPDIR:-/tmp}/playbook-test-environments.XXXXXX")"
+step "browser and Airflow environments (in the background: $ENV_LOG)"
+( set -e; prepare_environments ) >"$ENV_LOG" 2>&1 &
+ENV_PID=$!
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --release --all-targets --workspace --locked -- -D warnings
@@ -30,6 +61,12 @@ cargo clippy --release --all-targets --locked -p playbook -- -D warnings
 
 step "cargo build (release)"
 cargo build --release --workspace --locked
+
+step "one feature set: install.sh's build and cargo test compile no dependency again"
+cargo build --release --locked -p playbook-kernel --message-format=json \
+    | "$VENV/bin/python" tests/one_feature_set.py "install.sh's cargo build after the workspace's"
+cargo test --release --workspace --locked --no-run --message-format=json \
+    | "$VENV/bin/python" tests/one_feature_set.py "cargo test after cargo build"
 
 step "cargo test"
 # The CloudWatch integration test starts moto (tests/aws) with the venv's Python.
@@ -40,27 +77,14 @@ cargo test --release --locked -p playbook
 step "install the kernel into the test venv"
 "$CARGO_TARGET_DIR/release/playbook" install --prefix "$VENV"
 
-step "browser tests: Debian's Chromium and playwright-core (tests/browser)"
-if [ "${PLAYBOOK_SKIP_BROWSER:-}" != 1 ]; then
-    if [ ! -x /usr/bin/chromium ]; then   # tests/test_browser.py drives this one
-        SUDO=""
-        if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-    fi
-    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
-fi
-
-step "Airflow test environment (tests/airflow/venv.sh)"
-# apache-airflow 3.3.2 + integrations/airflow in a cached venv, for tests/test_airflow.py.
-# Exit 75 means PyPI is unreachable: the Airflow tests then skip, saying so; any other
-# failure stops here.
-airflow_status=0
-bash tests/airflow/venv.sh || airflow_status=$?
-if [ "$airflow_status" = 75 ]; then
-    echo "Airflow environment unavailable (PyPI unreachable): tests/test_airflow.py will skip"
-elif [ "$airflow_status" != 0 ]; then
-    exit "$airflow_status"
+step "browser and Airflow environments (waiting for the background job)"
+env_status=0
+wait "$ENV_PID" || env_status=$?
+cat "$ENV_LOG"
+rm -f "$ENV_LOG"
+if [ "$env_status" != 0 ]; then
+    echo "preparing the browser or Airflow environment failed (exit $env_status)" >&2
+    exit "$env_status"
 fi
 
 step "end-to-end tests through jupyter_client, jupyter_kernel_test and nbconvert"
@@ -69,7 +93,7 @@ export JUPYTER_PLATFORM_DIRS=1
 # The venv's kernelspec (this build) wins over one a user install left in ~/.local.
 export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
-"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider "$@"
+"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --durations=25 "$@"
 
 step "container image (Dockerfile): built and smoke-tested when a Docker engine answers"
 if [ "${PLAYBOOK_SKIP_DOCKER:-}" != 1 ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then

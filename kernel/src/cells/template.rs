@@ -36,8 +36,8 @@ const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
 
 /// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
 /// 3: without the library's incremental caches; 4: dependencies at opt-level 2; 5: its
-/// record of what it was built for).
-const TEMPLATE_LAYOUT: u32 = 5;
+/// record of what it was built for; 6: the proc-macro toolchain at opt-level 0).
+const TEMPLATE_LAYOUT: u32 = 6;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);
