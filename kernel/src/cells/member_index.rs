@@ -57,7 +57,7 @@ impl MemberIndex {
         let key = type_key(type_name)?;
         self.types
             .iter()
-            .find(|t| t.names.iter().any(|n| *n == key))
+            .find(|t| t.names.contains(&key))
             .map(|t| t.members.as_slice())
     }
 
