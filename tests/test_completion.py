@@ -30,15 +30,21 @@ def test_a_dot_completes_methods_from_the_member_index_right_after_start():
         assert "is_empty" in names(found["matches"]), found
         assert found["cursor_start"] == 2 and found["cursor_end"] == 7, found
 
-        # A prelude type, from the library's own analysis; and chains through it.
+        # A prelude type, from the library's own analysis.
         reply, _ = execute(kc, (
             'let start: DateTime<Utc> = "2026-11-26T10:00:00Z".parse()?;\n'
             'let latency = Series::from_points("latency", Some("ms"), [112.0, 98.0, 131.0]\n'
             "    .iter().enumerate().map(|(i, ms)| (start + TimeDelta::minutes(i as i64), Some(*ms))));"
         ))
         assert reply["content"]["status"] == "ok", reply["content"]
+        found = complete(kc, "latency.summ")
+        assert found["metadata"][SOURCE] == "member-index", found
+        assert "summary" in names(found["matches"]), found
+
+        # Chains through what members return. These come a few seconds into the kernel:
+        # rust-analyzer may be ready by now on an idle machine, and then it answers (the
+        # same members); the unit tests of `receiver.rs` pin the chains themselves.
         for code, member in [
-            ("latency.summ", "summary"),
             ("latency.summary().p5", "p50"),
             ("latency.points().filt", "filter"),
             ("start.tim", "timestamp"),
@@ -46,13 +52,13 @@ def test_a_dot_completes_methods_from_the_member_index_right_after_start():
             ('let s = String::from("a");\ns.trim().to_upp', "to_uppercase"),
         ]:
             found = complete(kc, code)
-            assert found["metadata"][SOURCE] == "member-index", (code, found)
+            assert found["metadata"][SOURCE] in ("member-index", "rust-analyzer"), (code, found)
             assert member in names(found["matches"]), (code, found)
             typed = code.rsplit(".", 1)[1]
             assert all(m.startswith(typed) for m in found["matches"]), (code, found)
 
         # An unknown receiver answers what completion answered before the index.
         found = complete(kc, "let w = mystery();\nw.")
-        assert found["metadata"][SOURCE] == "names", found
+        assert found["metadata"][SOURCE] in ("names", "rust-analyzer"), found
     finally:
         stop_kernel(km, kc)
