@@ -26,8 +26,11 @@ class PlaybookKernelTests(jupyter_kernel_test.KernelTests):
     code_hello_world = 'println!("hello, world");'
     code_stderr = 'eprintln!("oops, on stderr");'
 
+    # The suite runs these in the kernel's first seconds, before rust-analyzer has loaded
+    # the standard library: a method after `.` comes from the prebuilt member index.
     completion_samples = [
         {"text": "let zebra_count = 1;\nzebra_c", "matches": {"zebra_count"}},
+        {"text": "let v = vec![1, 2, 3];\nv.is_em", "matches": {"is_empty()"}},
     ]
     complete_code_samples = ["let x = 1;", "fn f() -> u8 { 1 }", 'let s = "}";']
     incomplete_code_samples = ["fn f() {", 'let s = "abc', "let v = vec![1, 2,"]

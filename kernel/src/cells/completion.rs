@@ -2,7 +2,96 @@
 //! analysis takes seconds) or busy, the kernel completes from what it knows without it —
 //! the session's variables and definitions, the prelude's names (read from the library's
 //! `prelude.rs`, so the list never drifts from it), common std names and Rust keywords.
-//! Once rust-analyzer is ready, completion comes from it (`rust_engine.rs`).
+//! After a `.`, the members of the receiver's type come from the member index built
+//! with the cell template (`member_index.rs`), when the receiver's type can be told
+//! without rust-analyzer (`receiver.rs`). Once rust-analyzer is ready, completion comes
+//! from it (`rust_engine.rs`).
+
+use std::collections::HashMap;
+
+use super::member_index::MemberIndex;
+use super::receiver;
+
+/// What answered a completion (the reply's metadata says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompletionSource {
+    /// rust-analyzer, once its first analysis is done.
+    RustAnalyzer,
+    /// The member index, after a `.`.
+    MemberIndex,
+    /// The names the session and every cell know.
+    Names,
+}
+
+impl CompletionSource {
+    /// The name the reply's metadata gives.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CompletionSource::RustAnalyzer => "rust-analyzer",
+            CompletionSource::MemberIndex => "member-index",
+            CompletionSource::Names => "names",
+        }
+    }
+}
+
+/// What the session knows without rust-analyzer: its variables and items, and the
+/// variables' types (as evcxr writes them, or as the evaluation process reported them
+/// while rust-analyzer works them out).
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    pub(crate) names: Vec<String>,
+    pub(crate) types: HashMap<String, String>,
+}
+
+/// A completion found without rust-analyzer.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Found {
+    /// Where the completed word starts (a byte offset).
+    pub(crate) start: usize,
+    /// What to insert, best first.
+    pub(crate) matches: Vec<String>,
+    pub(crate) source: CompletionSource,
+}
+
+/// Completion without rust-analyzer: after a `.` whose receiver's type is known and
+/// indexed, that type's members; otherwise [`quick`].
+pub(crate) fn without_analyzer(
+    code: &str,
+    cursor: usize,
+    session: &Session,
+    index: Option<&MemberIndex>,
+) -> Found {
+    let (start, matches) = quick(code, cursor, &session.names);
+    let members = index.and_then(|index| {
+        let before = code[..start].strip_suffix('.')?;
+        if before.ends_with('.') {
+            return None; // a range `a..b`
+        }
+        let found = receiver::parse(before)?;
+        let session_type = |name: &str| session.types.get(name).cloned();
+        let ty = receiver::type_of(&found, before, &session_type, index)?;
+        let prefix = &code[start..cursor.min(code.len())];
+        let mut matches: Vec<String> = Vec::new();
+        for member in index.members_of(&ty)? {
+            if member.name.starts_with(prefix) && !matches.contains(&member.code) {
+                matches.push(member.code.clone());
+            }
+        }
+        Some(matches)
+    });
+    match members {
+        Some(matches) => Found {
+            start,
+            matches,
+            source: CompletionSource::MemberIndex,
+        },
+        None => Found {
+            start,
+            matches,
+            source: CompletionSource::Names,
+        },
+    }
+}
 
 /// The prelude every cell has in scope, as the library writes it.
 const PRELUDE: &str = include_str!("../../../playbook-lib/src/prelude.rs");
@@ -212,5 +301,87 @@ mod tests {
         assert_eq!(start, 0);
         let (_, found) = quick("let zebra_count = 1;\nzebra_c", 28, &[]);
         assert_eq!(found, ["zebra_count"], "names the cell itself defines");
+    }
+}
+
+#[cfg(test)]
+mod member_tests {
+    use super::super::member_index::{IndexedType, Member, MemberKind};
+    use super::*;
+
+    fn index() -> MemberIndex {
+        let method = |name: &str, code: &str, returns: &str| Member {
+            name: name.into(),
+            code: code.into(),
+            kind: MemberKind::Method,
+            returns: Some(returns.into()),
+        };
+        MemberIndex {
+            types: vec![IndexedType {
+                names: vec!["Vec".into()],
+                members: vec![
+                    method("is_empty", "is_empty()", "bool"),
+                    method("iter", "iter()", "Iter<'_, T>"),
+                    method("insert", "insert(index, element)", "()"),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn after_a_dot_the_receivers_members_come_from_the_index() {
+        let session = Session {
+            names: vec!["v".into(), "total".into()],
+            types: HashMap::from([("v".into(), "alloc::vec::Vec<i32>".into())]),
+        };
+        let code = "v.is_em";
+        let found = without_analyzer(code, code.len(), &session, Some(&index()));
+        assert_eq!(
+            found,
+            Found {
+                start: 2,
+                matches: vec!["is_empty()".into()],
+                source: CompletionSource::MemberIndex
+            }
+        );
+        let found = without_analyzer("v.i", 3, &session, Some(&index()));
+        assert_eq!(
+            found.matches,
+            ["is_empty()", "iter()", "insert(index, element)"]
+        );
+        let code = "let w = vec![1];\nw.";
+        let found = without_analyzer(code, code.len(), &Session::default(), Some(&index()));
+        assert_eq!(
+            found.source,
+            CompletionSource::MemberIndex,
+            "a variable the cell defines"
+        );
+        assert_eq!(found.matches.len(), 3);
+    }
+
+    #[test]
+    fn without_a_known_type_or_an_index_completion_answers_as_before() {
+        let session = Session {
+            names: vec!["total".into()],
+            types: HashMap::new(),
+        };
+        for (code, index) in [
+            ("total.is", Some(index())),
+            ("v.is_em", None),
+            ("0..t", Some(index())),
+            ("tot", Some(index())),
+        ] {
+            let found = without_analyzer(code, code.len(), &session, index.as_ref());
+            let (start, matches) = quick(code, code.len(), &session.names);
+            assert_eq!(
+                found,
+                Found {
+                    start,
+                    matches,
+                    source: CompletionSource::Names
+                },
+                "{code}"
+            );
+        }
     }
 }

@@ -16,6 +16,8 @@ use tokio::sync::watch;
 use crate::cells::cell_cache;
 use crate::cells::compile_errors::render_compilation_errors;
 use crate::cells::compiled_cells::CompiledCellStore;
+use crate::cells::completion::{CompletionSource, Session, without_analyzer};
+use crate::cells::member_index::MemberIndex;
 use crate::jupyter::iopub::{CurrentParent, IoPub, OutputForwarder};
 
 /// Where the evcxr context is in its life.
@@ -330,29 +332,26 @@ impl RustEngine {
         }
     }
 
-    /// Completions at byte offset `position`, or `None` when the engine is busy or not
-    /// ready (completion must never wait behind a running cell).
-    /// Completions at byte `position`: rust-analyzer's once it is ready; until then (its
-    /// first analysis takes seconds) an answer at once from the names the session and
-    /// the prelude define. `None` only while a cell runs.
-    pub(crate) fn completions(&self, code: &str, position: usize) -> Option<evcxr::Completions> {
+    /// Completions at byte `position`, and what answered: rust-analyzer once it is ready;
+    /// until then (its first analysis takes seconds) an answer at once, from the member
+    /// index after a `.`, else from the names the session and the prelude define. `None`
+    /// only while a cell runs.
+    pub(crate) fn completions(
+        &self,
+        code: &str,
+        position: usize,
+    ) -> Option<(evcxr::Completions, CompletionSource)> {
         let mut guard = self.context.try_lock().ok();
         let locked = guard.is_some();
         let context = guard.as_mut().and_then(|g| g.as_mut());
         match context {
-            Some(context) if context.analysis_is_ready() => {
-                context.completions(code, position).ok()
-            }
-            Some(context) => {
-                let mut names: Vec<String> = context
-                    .variables_and_types()
-                    .map(|(name, _)| name.to_owned())
-                    .collect();
-                names.extend(context.defined_item_names().map(str::to_owned));
-                Some(quick_completions(code, position, &names))
-            }
+            Some(context) if context.analysis_is_ready() => context
+                .completions(code, position)
+                .ok()
+                .map(|found| (found, CompletionSource::RustAnalyzer)),
+            Some(context) => Some(fast_completions(code, position, &session_of(context))),
             // The engine is still starting: the names every cell knows.
-            None if locked => Some(quick_completions(code, position, &[])),
+            None if locked => Some(fast_completions(code, position, &Session::default())),
             None => None,
         }
     }
@@ -364,20 +363,44 @@ impl RustEngine {
     }
 }
 
-fn quick_completions(code: &str, position: usize, session: &[String]) -> evcxr::Completions {
-    let (start, names) = super::completion::quick(code, position, session);
-    evcxr::Completions {
-        completions: names
+/// What the session knows of its variables and items, without rust-analyzer.
+fn session_of(context: &CommandContext) -> Session {
+    let mut session = Session::default();
+    for (name, type_name) in context.variables_and_types() {
+        let type_name = match type_name {
+            "" => context.reported_type(name).unwrap_or_default(),
+            named => named,
+        };
+        session.names.push(name.to_owned());
+        session.types.insert(name.to_owned(), type_name.to_owned());
+    }
+    session
+        .names
+        .extend(context.defined_item_names().map(str::to_owned));
+    session
+}
+
+fn fast_completions(
+    code: &str,
+    position: usize,
+    session: &Session,
+) -> (evcxr::Completions, CompletionSource) {
+    let found = without_analyzer(code, position, session, MemberIndex::shared());
+    let completions = evcxr::Completions {
+        completions: found
+            .matches
             .into_iter()
             .map(|name| evcxr::Completion {
                 code: name.clone(),
                 kind: "",
                 label: name,
+                detail: None,
             })
             .collect(),
-        start_offset: start,
+        start_offset: found.start,
         end_offset: position.min(code.len()),
-    }
+    };
+    (completions, found.source)
 }
 
 /// The toolchain's target library directory, asked once per process (a fleet starts an

@@ -36,8 +36,9 @@ const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
 
 /// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
 /// 3: without the library's incremental caches; 4: dependencies at opt-level 2; 5: its
-/// record of what it was built for; 6: the proc-macro toolchain at opt-level 0).
-const TEMPLATE_LAYOUT: u32 = 6;
+/// record of what it was built for; 6: the member index for completion; 7: the
+/// proc-macro toolchain at opt-level 0).
+const TEMPLATE_LAYOUT: u32 = 7;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);
@@ -285,6 +286,7 @@ fn compile(dir: &Path) -> anyhow::Result<()> {
             }
         });
     }
+    super::member_probes::start_member_index(&mut context);
     context
         .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
@@ -294,6 +296,7 @@ fn compile(dir: &Path) -> anyhow::Result<()> {
     context
         .check("let _playbook_check = 1;")
         .map_err(|e| anyhow::anyhow!("checking the playbook library for cells: {e}"))?;
+    super::member_probes::write_member_index(&mut context, dir);
     drop(context);
     remove_library_incremental_caches(dir);
     Ok(())

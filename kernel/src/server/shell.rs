@@ -142,6 +142,10 @@ pub(crate) fn char_offset(code: &str, byte: usize) -> usize {
     code[..byte.min(code.len())].chars().count()
 }
 
+/// The reply metadata that says what answered a completion: `rust-analyzer`, the
+/// prebuilt `member-index` (a `.` before rust-analyzer is ready) or `names`.
+const COMPLETION_SOURCE: &str = "playbook_completion_source";
+
 async fn complete(kernel: &Kernel, code: &str, cursor: usize) -> CompleteReply {
     let byte = byte_offset(code, cursor);
     let engine = kernel.engine.clone();
@@ -155,13 +159,16 @@ async fn complete(kernel: &Kernel, code: &str, cursor: usize) -> CompleteReply {
         cursor_end: cursor,
         ..CompleteReply::default()
     };
-    let Some(found) = found else {
+    let Some((found, source)) = found else {
         reply.metadata.insert(
             "note".into(),
             json!("completion is unavailable while a cell runs or the Rust engine starts"),
         );
         return reply;
     };
+    reply
+        .metadata
+        .insert(COMPLETION_SOURCE.into(), json!(source.as_str()));
     let start = found.start_offset.min(byte);
     let prefix = &code[start..byte];
     let mut matches: Vec<String> = Vec::new();

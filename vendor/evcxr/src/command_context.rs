@@ -100,6 +100,25 @@ impl CommandContext {
         self.eval_context.variables_and_types()
     }
 
+    /// playbook patch: has rust-analyzer load the crate graph and analyse `code` on its own
+    /// thread now, at normal priority, while this context goes on (for example compiling
+    /// the dependencies). `code` may start with commands (`:dep`): the analysis sees them
+    /// as if they had run, so a later evaluation with the same commands finds the graph
+    /// loaded. For a context nobody waits on (the kernel's template build), unlike
+    /// `prime_analysis`, which waits for a pause and yields to cells.
+    pub fn start_analysis(&mut self, code: &str) -> Result<()> {
+        let (user_code, code_info) = CodeBlock::from_original_user_code(code);
+        let (non_command_code, state, _errors) = self.prepare_for_analysis(user_code)?;
+        self.eval_context
+            .start_analysis(non_command_code, state, &code_info.nodes)?;
+        Ok(())
+    }
+
+    /// playbook patch: see `EvalContext::reported_type`.
+    pub fn reported_type(&self, name: &str) -> Option<&str> {
+        self.eval_context.reported_type(name)
+    }
+
     pub fn reset_config(&mut self) {
         self.eval_context.reset_config();
     }
@@ -290,6 +309,7 @@ Panic detected. Here's some useful information if you're filing a bug report.
                     code: (*cmd).to_owned(),
                     kind: "magic",
                     label: (*cmd).to_owned(),
+                    detail: None,
                 })
             }
         }

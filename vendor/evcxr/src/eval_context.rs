@@ -716,6 +716,14 @@ impl EvalContext {
             .map(|(v, t)| (v.as_str(), t.type_name.as_str()))
     }
 
+    /// playbook patch: the type the evaluation process reported for the variable `name`
+    /// (`std::any::type_name`, e.g. `alloc::vec::Vec<i32>`) while its type is still being
+    /// worked out (`variables_and_types` gives it an empty type until the next evaluation,
+    /// see `deferred_types`). The kernel completes its methods meanwhile.
+    pub fn reported_type(&self, name: &str) -> Option<&str> {
+        self.runtime_types.get(name).map(String::as_str)
+    }
+
     pub fn defined_item_names(&self) -> impl Iterator<Item = &str> {
         self.committed_state
             .items_by_name

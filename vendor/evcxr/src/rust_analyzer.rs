@@ -377,6 +377,7 @@ impl RustAnalyzer {
                             .replace("$0", ""),
                         kind: jupyter_kind(item.kind),
                         label: item.label.primary.to_string(),
+                        detail: item.detail.clone(),
                     });
                     if let Some(previous_range) = range.as_ref() {
                         if *previous_range != indel.delete {
@@ -511,6 +512,9 @@ pub struct Completion {
     pub code: String,
     pub kind: &'static str,
     pub label: String,
+    /// playbook patch: rust-analyzer's detail (a method's signature, a field's type), from
+    /// which the kernel's prebuilt member index learns what a method returns.
+    pub detail: Option<String>,
 }
 
 fn jupyter_kind(kind: ra_ide::CompletionItemKind) -> &'static str {

@@ -267,6 +267,29 @@ impl EvalContext {
         Ok(())
     }
 
+    /// See `CommandContext::start_analysis`.
+    pub(crate) fn start_analysis(
+        &mut self,
+        user_code: crate::code_block::CodeBlock,
+        mut state: ContextState,
+        nodes: &[ra_ap_syntax::SyntaxNode],
+    ) -> Result<(), Error> {
+        let user_code = state.apply(user_code, nodes)?;
+        let analysis_code = state.analysis_code(user_code).code_string();
+        let analyzer = Arc::clone(&self.analyzer);
+        std::thread::Builder::new()
+            .name("rust-analyzer".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                let mut analyzer = lock(&analyzer);
+                if analyzer.set_source(analysis_code).is_ok() {
+                    analyzer.top_level_variables(ANALYSIS_WRAPPER);
+                }
+                crate::trace_step("rust-analyzer: loaded ahead", started);
+            })?;
+        Ok(())
+    }
+
     /// Says how to write more types named by `std::any::type_name`: pairs of the name
     /// without generic arguments (`mycrate::module::Type`) and a path cells can write
     /// (`::mycrate::Type`).
