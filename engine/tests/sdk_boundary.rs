@@ -17,7 +17,13 @@ const SDK_CRATES: &[&str] = &[
 ];
 
 /// Where the engine may name the SDK (paths relative to `engine/src`).
-const DOORS: &[&str] = &["aws.rs", "aws_setup.rs", "aws_call/", "cloudwatch/", "delivery/"];
+const DOORS: &[&str] = &[
+    "aws.rs",
+    "aws_setup.rs",
+    "aws_call/",
+    "cloudwatch/",
+    "delivery/",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable source dir") {
