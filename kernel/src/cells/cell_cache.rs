@@ -217,14 +217,18 @@ fn remove_stale_kernel_dirs() {
             continue;
         };
         if !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
+            if name.to_str().is_some_and(|n| n.ends_with(".host")) {
+                super::socket_dir::remove(&entry.path());
+            } else {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
     }
 }
 
 /// Removes a kernel's build directory and the directories kept next to it.
 pub(crate) fn remove_build_dirs(build_dir: &Path) {
-    let _ = std::fs::remove_dir_all(build_dir.with_extension("host"));
+    super::socket_dir::remove(&build_dir.with_extension("host"));
     let _ = std::fs::remove_dir_all(build_dir.with_extension("config"));
     let _ = std::fs::remove_dir_all(build_dir);
 }

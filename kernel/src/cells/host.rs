@@ -6,7 +6,6 @@
 //! path reaches the evaluation process through `PLAYBOOK_HOST_SOCKET`. Each cell's copy of
 //! the library opens its own connection, so connections are served concurrently.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -140,11 +139,10 @@ impl Host {
     }
 }
 
-/// Creates the socket's private directory and binds the listener.
+/// Creates the socket's private directory (`socket_dir`: a short one when `dir` is too
+/// long for a socket path) and binds the listener.
 pub(crate) fn bind(dir: &Path) -> anyhow::Result<(UnixListener, PathBuf)> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    let path = dir.join("host.sock");
+    let path = super::socket_dir::create(dir)?.join(super::socket_dir::SOCKET_NAME);
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     Ok((listener, path))

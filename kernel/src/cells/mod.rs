@@ -17,6 +17,7 @@ mod member_probes;
 mod receiver;
 pub(crate) mod rust_engine;
 mod sealed;
+mod socket_dir;
 mod state;
 pub(crate) mod template;
 mod template_lock;
