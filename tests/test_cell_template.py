@@ -22,6 +22,13 @@ REBUILDING = "playbook: rebuilding the prebuilt cell library once"
 REBUILT = "playbook: rebuilt the prebuilt cell library in"
 
 
+def copy_of_the_template(cache: Path) -> Path:
+    """The installed template, copied into `cache`."""
+    template = cache / "cells" / "template"
+    shutil.copytree(CACHE / "cells" / "template", template, symlinks=True)
+    return template
+
+
 def stale_copy_of_the_template(cache: Path) -> Path:
     """The installed template, copied into `cache`, recorded as built by another version."""
     template = cache / "cells" / "template"
@@ -107,3 +114,29 @@ def rebuilt_once(tmp_path: Path, cache: Path) -> None:
     said = third.read_text()
     assert "stale" not in said and "rebuil" not in said and "no prebuilt cell library" not in said, said
     assert "playbook: Rust engine ready" in said, said
+
+
+def test_a_kernel_runs_cells_under_a_cache_path_too_long_for_a_unix_socket(tmp_path):
+    """Regression: with PLAYBOOK_CACHE under a long home directory the host socket's path
+    (`<cache>/cells/kernels/<pid>-<uuid>.host/host.sock`) passed the 108 bytes of a Unix
+    socket address and the kernel could not start ("path must be shorter than SUN_LEN").
+    It binds in a short private directory instead, linked from the usual place, and a
+    kernel that shuts down removes both."""
+    cache = tmp_path / ("home-of-firstname.lastname-" + "x" * 40) / ".cache" / "playbook"
+    assert len(str(cache / "cells/kernels/1234567-0123456789abcdef0123456789abcdef.host/host.sock")) > 108
+    copy_of_the_template(cache)
+    log = tmp_path / "kernel.log"
+    km, kc = launch(cache, log)
+    try:
+        answers(kc)
+        links = list((cache / "cells" / "kernels").glob("*.host"))
+        assert len(links) == 1 and links[0].is_symlink(), links
+        short = Path(os.readlink(links[0]))
+        assert short.name.startswith("playbook-host-") and (short / "host.sock").exists(), short
+        assert short.stat().st_mode & 0o777 == 0o700
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)  # a clean shutdown: the kernel removes its directories
+    assert not short.exists(), f"{short} was left behind"
+    assert not links[0].is_symlink(), f"{links[0]} was left behind"
+    assert "SUN_LEN" not in log.read_text()

@@ -566,7 +566,7 @@ fn install(args: InstallArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exit
         dir.display()
     );
     if let Some(staging) = build_dir {
-        println!("prebuilding the cell library (first time: about a minute)…");
+        println!("prebuilding the cell library (first time: under a minute)…");
         let template = install::prebuild(&staging)?;
         println!("cell library prebuilt in {}", template.display());
     }

@@ -59,7 +59,7 @@ pub(super) fn cell_cache() -> Check {
         Freshness::Missing => (
             format!(
                 "no prebuilt cell library in {}: a kernel's first Rust cell compiles the \
-                 library first (about a minute)",
+                 library first (under a minute)",
                 dir.display()
             ),
             "`playbook install` prebuilds it (PLAYBOOK_CACHE chooses the cache)",
