@@ -3,21 +3,25 @@
 //! the run exited 0) and `RunDuration` (seconds; dimension `Playbook`), each with a
 //! `Target` dimension when the run names one. Published with PutMetricData
 //! (`--publish-metrics NAMESPACE`) or written as CloudWatch Embedded Metric Format lines
-//! on stdout (`--emf`), which CloudWatch Logs turns into the same metrics.
+//! on stdout (`--emf`), which CloudWatch Logs turns into the same metrics. The names that
+//! become dimensions (the playbook, the target, each check) are `Redacted`.
 
 use chrono::{DateTime, Utc};
-use playbook::check::{CheckResult, Verdict};
+use playbook::check::Verdict;
 use playbook::publish::MetricDatum;
 use serde_json::{Map, Value, json};
+
+use crate::redact::Redacted;
 
 /// The run whose verdicts are published.
 #[derive(Debug, Clone)]
 pub(crate) struct Verdicts<'a> {
     pub(crate) namespace: &'a str,
     /// The notebook's name (`post-deploy`).
-    pub(crate) playbook: &'a str,
-    pub(crate) target: Option<&'a str>,
-    pub(crate) checks: &'a [CheckResult],
+    pub(crate) playbook: &'a Redacted<String>,
+    pub(crate) target: Option<&'a Redacted<String>>,
+    /// Each check's name and verdict.
+    pub(crate) checks: &'a [(Redacted<String>, Verdict)],
     pub(crate) run_failed: bool,
     pub(crate) duration_seconds: f64,
     pub(crate) at: DateTime<Utc>,
@@ -25,12 +29,12 @@ pub(crate) struct Verdicts<'a> {
 
 impl Verdicts<'_> {
     fn dimensions(&self, check: Option<&str>) -> Vec<(String, String)> {
-        let mut dims = vec![("Playbook".to_owned(), self.playbook.to_owned())];
+        let mut dims = vec![("Playbook".to_owned(), self.playbook.as_str().to_owned())];
         if let Some(check) = check {
             dims.push(("Check".to_owned(), check.to_owned()));
         }
         if let Some(target) = self.target {
-            dims.push(("Target".to_owned(), target.to_owned()));
+            dims.push(("Target".to_owned(), target.as_str().to_owned()));
         }
         dims
     }
@@ -51,9 +55,9 @@ impl Verdicts<'_> {
         let mut datums: Vec<MetricDatum> = self
             .checks
             .iter()
-            .map(|c| {
-                let failed = f64::from(u8::from(c.verdict == Verdict::Fail));
-                self.datum("CheckFailed", failed, "Count", Some(&c.name))
+            .map(|(name, verdict)| {
+                let failed = f64::from(u8::from(*verdict == Verdict::Fail));
+                self.datum("CheckFailed", failed, "Count", Some(name.as_str()))
             })
             .collect();
         datums.push(self.datum(
@@ -112,22 +116,18 @@ fn emf(datums: &[&MetricDatum]) -> String {
 mod tests {
     use super::*;
 
-    fn check(name: &str, verdict: Verdict) -> CheckResult {
-        CheckResult {
-            name: name.into(),
-            verdict,
-            observed: None,
-            expected: None,
-        }
-    }
-
     #[test]
     fn each_check_and_the_run_become_metrics() {
-        let checks = [check("p99", Verdict::Fail), check("errors", Verdict::Pass)];
+        let redactor = crate::redact::Redactor::default();
+        let checks = [
+            (redactor.text("p99"), Verdict::Fail),
+            (redactor.text("errors"), Verdict::Pass),
+        ];
+        let (playbook, target) = (redactor.text("canary"), redactor.text("eu"));
         let verdicts = Verdicts {
             namespace: "Playbooks",
-            playbook: "canary",
-            target: Some("eu"),
+            playbook: &playbook,
+            target: Some(&target),
             checks: &checks,
             run_failed: true,
             duration_seconds: 12.5,

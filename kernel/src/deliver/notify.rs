@@ -6,10 +6,9 @@
 //! the run's exit code, and everything sent is masked like the record.
 
 use playbook::check::Verdict;
-use serde_json::json;
 
-use super::summary::RunSummary;
-use crate::redact::Redactor;
+use crate::record::summary::RunSummary;
+use crate::redact::{Redacted, Redactor, redacted_format};
 
 /// Where a notification goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,8 +134,8 @@ pub(crate) enum NotifyOn {
 /// A notification's subject and text.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Message {
-    pub(crate) subject: String,
-    pub(crate) text: String,
+    pub(crate) subject: Redacted<String>,
+    pub(crate) text: Redacted<String>,
 }
 
 impl Message {
@@ -145,18 +144,16 @@ impl Message {
     /// is) are not secrets and lose only known secret values, so `token-rotation.ipynb`
     /// reads as itself.
     pub(crate) fn of(summary: &RunSummary, record: Option<&str>, redactor: &Redactor) -> Message {
-        let value = |text: &str| redactor.redact_text(text).0;
-        let name = redactor.mask_known(summary.target.as_deref().unwrap_or(&summary.notebook));
-        let subject = format!(
-            "[playbook] {name}: {}",
-            summary.status.as_str().to_uppercase()
-        );
-        let mut text = summary.headline(&name, value);
+        let value = |text: &str| redactor.text(text);
+        let name = redactor.name(summary.target.as_deref().unwrap_or(&summary.notebook));
+        let status = redactor.name(&summary.status.as_str().to_uppercase());
+        let subject = redacted_format!("[playbook] {}: {}", name, status);
+        let mut text = summary.headline(&name, redactor);
         let failed = (summary.checks.iter()).filter(|c| c.verdict == Verdict::Fail);
         for c in failed {
-            text.push_str(&format!("\n- check failed: {}", value(&c.name)));
+            text.push(&redacted_format!("\n- check failed: {}", value(&c.name)));
             if let (Some(observed), Some(expected)) = (&c.observed, &c.expected) {
-                text.push_str(&format!(
+                text.push(&redacted_format!(
                     " (observed {}, expected {})",
                     value(observed),
                     value(expected)
@@ -164,7 +161,7 @@ impl Message {
             }
         }
         if let Some(cell) = &summary.failed_cell {
-            text.push_str(&format!(
+            text.push(&redacted_format!(
                 "\n- cell {} failed: {}: {}",
                 cell.cell,
                 value(&cell.ename),
@@ -172,22 +169,26 @@ impl Message {
             ));
         }
         if let Some(record) = record {
-            text.push_str(&format!("\n- record: {}", redactor.mask_known(record)));
+            text.push(&redacted_format!("\n- record: {}", redactor.name(record)));
         }
-        text.push_str(&format!("\n- run id: {}", summary.run_id));
+        let run_id = redactor.name(&summary.run_id);
+        text.push(&redacted_format!("\n- run id: {}", run_id));
         Message { subject, text }
     }
 
     /// The webhook body: `text` for Slack and Teams (already masked), and the summary
     /// for machines, masked.
-    pub(crate) fn webhook_body(&self, summary: &RunSummary, redactor: &Redactor) -> Vec<u8> {
-        let mut summary = serde_json::to_value(summary).unwrap_or_default();
-        redactor.redact_value(&mut summary);
-        let body = json!({
-            "text": format!("{}\n{}", self.subject, self.text),
-            "summary": summary,
-        });
-        body.to_string().into_bytes()
+    pub(crate) fn webhook_body(
+        &self,
+        summary: &RunSummary,
+        redactor: &Redactor,
+    ) -> Redacted<Vec<u8>> {
+        let text = redacted_format!("{}\n{}", self.subject, self.text);
+        let body = Redacted::object([
+            ("text", text.into_json()),
+            ("summary", redactor.json(summary)),
+        ]);
+        body.to_text().into_bytes()
     }
 }
 
@@ -212,7 +213,7 @@ mod tests {
         let mut redactor = Redactor::default();
         redactor.learn(["Tr0ub4dorZq".to_owned()]);
         let summary = RunSummary {
-            failed_cell: Some(crate::headless::summary::FailedCell {
+            failed_cell: Some(crate::record::summary::FailedCell {
                 cell: 4,
                 ename: "CellError".into(),
                 evalue: "login failed with password=Tr0ub4dorZq".into(),
@@ -225,7 +226,10 @@ mod tests {
             )
         };
         let message = Message::of(&summary, Some("/records/token-rotation.ipynb"), &redactor);
-        assert_eq!(message.subject, "[playbook] token-rotation: FAILED");
+        assert_eq!(
+            message.subject.as_str(),
+            "[playbook] token-rotation: FAILED"
+        );
         assert!(
             message.text.starts_with("token-rotation: failed (exit 1)"),
             "{}",

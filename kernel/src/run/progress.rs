@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::redact::Redactor;
+use crate::redact::{Redacted, Redactor, redacted_format};
 use crate::visible;
 
 /// How a run shows its progress.
@@ -93,9 +93,13 @@ impl Progress {
 
     /// Step `position` (0-based) named `step` starts.
     pub(crate) fn step(&self, position: usize, step: &str) {
-        let step = visible::name(&self.redactor.redact_text(step).0).into_owned();
+        let step = self.redactor.text(step);
+        if self.target.is_some() {
+            let line = redacted_format!("[{}/{}] {}", position + 1, self.total, step);
+            self.log(&line, true);
+        }
+        let step = visible::name(&step).into_owned();
         if let Some((name, _)) = &self.target {
-            self.log(&format!("[{}/{}] {step}", position + 1, self.total));
             if let Some(bar) = &self.bar {
                 bar.set_message(format!("{name} [{}/{}] {step}", position + 1, self.total));
             }
@@ -112,24 +116,35 @@ impl Progress {
 
     /// A line of the report (a step's result, a check's verdict).
     pub(crate) fn line(&self, text: &str) {
-        let text = visible::text(&self.redactor.redact_text(text).0).into_owned();
+        self.show(&self.redactor.text(text));
+    }
+
+    /// A line already redacted (one composed of redacted pieces, names among them).
+    fn show(&self, text: &Redacted<String>) {
         if self.target.is_some() {
-            self.log(&text);
+            self.log(text, false);
             return;
         }
+        let text = visible::text(text).into_owned();
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
         }
     }
 
-    /// Appends a (masked) line to a fleet target's log.
-    fn log(&self, text: &str) {
+    /// Appends a masked line to a fleet target's log, its characters shown, not obeyed
+    /// (`one_line`: newlines too, so a step's name cannot forge a line).
+    fn log(&self, text: &Redacted<String>, one_line: bool) {
         use std::io::Write as _;
         if let Some((_, file)) = &self.target
             && let Some(file) = file.lock().unwrap_or_else(|p| p.into_inner()).as_mut()
         {
-            let _ = writeln!(file, "{text}");
+            let shown = if one_line {
+                visible::name(text)
+            } else {
+                visible::text(text)
+            };
+            let _ = writeln!(file, "{shown}");
         }
     }
 

@@ -10,8 +10,8 @@
 use playbook::record::QueryRecord;
 use serde_json::Value;
 
-use crate::headless::notebook::Notebook;
-use crate::headless::record::{self, CellRecord, RunRecord};
+use crate::record::notebook::Notebook;
+use crate::record::run_record::{self as record, CellRecord, RunRecord};
 
 /// A record, ready to render.
 pub(super) struct Story<'a> {

@@ -28,8 +28,8 @@ use playbook::time_range::TimeRange;
 
 use super::story::Story;
 use super::{Format, Rendered, verdict_line, when};
-use crate::headless::notebook::Notebook;
-use crate::headless::record::RunRecord;
+use crate::record::notebook::Notebook;
+use crate::record::run_record::RunRecord;
 pub(crate) use direction::Direction;
 use impact::{Kpi, Measures};
 use prose::Heading;

@@ -14,10 +14,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::{Run, Signals};
 use crate::cells::{Kernel, execute_one};
 use crate::exit::Exit;
-use crate::headless::notebook::Notebook;
-use crate::headless::outputs::Outputs;
-use crate::headless::record::{self, CellRecord, CellStatus, Failure};
-use crate::headless::summary::StepTime;
+use crate::record::notebook::Notebook;
+use crate::record::run_record::{self as record, CellRecord, CellStatus, Failure};
+use crate::record::summary::StepTime;
+use crate::run::outputs::Outputs;
 
 /// How one cell ended.
 pub(super) enum CellEnd {

@@ -37,6 +37,13 @@ impl std::fmt::Display for Destination {
     }
 }
 
+/// A notebook's name (the `{notebook}` placeholder): its file name without `.ipynb`.
+pub(crate) fn notebook_name(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 impl Destination {
     /// Expands `template`'s placeholders and reads it as a path or an S3 address.
     pub(crate) fn parse(template: &str, with: &Placeholders) -> Result<Destination, String> {

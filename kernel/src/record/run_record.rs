@@ -60,7 +60,7 @@ impl Parameters {
         given: impl IntoIterator<Item = (String, String)>,
         resolved: &BTreeMap<String, Value>,
     ) -> Parameters {
-        let secret = |name: &str| crate::headless::parameters::is_secret(name);
+        let secret = |name: &str| crate::redact::looks_secret(name);
         let mask = crate::redact::MASK;
         Parameters {
             given: (given.into_iter())

@@ -7,8 +7,8 @@ use super::prose::Heading;
 use super::text::{self, instant};
 use super::timeline::{Event, What};
 use super::{Impact, Review};
-use crate::headless::report::html::{class, mark, prose};
-use crate::headless::report::sanitise::CSP_META;
+use crate::report::html::{class, mark, prose};
+use crate::report::sanitise::CSP_META;
 use crate::visible::html as escape;
 
 const STYLE: &str = include_str!("../style.css");

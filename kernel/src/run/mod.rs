@@ -12,6 +12,10 @@
 mod cells;
 mod deliver;
 mod inputs;
+pub(crate) mod outputs;
+pub(crate) mod parameters;
+pub(crate) mod progress;
+pub(crate) mod yaml;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,20 +25,19 @@ use anyhow::Context;
 use chrono::Utc;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::notebook::{Notebook, NotebookError};
-use super::progress::{Progress, View};
-use super::record::{self, Parameters, RunRecord, RunStatus};
 use crate::cells::{Kernel, remove_build_dirs};
 use crate::exit::Exit;
-use crate::headless::destination::{Destination, Placeholders};
-use crate::headless::summary::{RunSummary, StepTime};
 use crate::jupyter::iopub::IoPub;
+use crate::record::destination::{Destination, Placeholders, notebook_name};
+use crate::record::notebook::{Notebook, NotebookError};
+use crate::record::run_record::{self as record, Parameters, RunRecord, RunStatus};
+use crate::record::summary::{RunSummary, StepTime};
 use crate::redact::Redactor;
 use crate::visible;
-pub(crate) use deliver::{Deliveries, Refusal};
 pub(crate) use inputs::{anchored_source, default_output};
 use inputs::{current_user, given_with_source, hostname, inject_parameters};
 use playbook::source::AwsTarget;
+use progress::{Progress, View};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -55,7 +58,7 @@ pub(crate) struct RunOptions {
     pub(crate) aws: AwsTarget,
     /// The run's name among others (`--target-name`; a fleet target).
     pub(crate) target_name: Option<String>,
-    pub(crate) deliveries: Deliveries,
+    pub(crate) deliveries: crate::deliver::Deliveries,
     /// How progress is shown (a fleet target's differs).
     pub(crate) view: View,
 }
@@ -292,7 +295,7 @@ impl Run {
         self.notebook
             .set_metadata(record::KEY, record::to_value(&self.record));
         self.notebook
-            .write_atomic(&self.output, self.progress.redactor())?;
+            .write(&self.output, self.progress.redactor())?;
         Ok(())
     }
 
@@ -366,7 +369,7 @@ fn run_redactor(
     in_effect: &std::collections::BTreeMap<String, serde_json::Value>,
 ) -> Redactor {
     let mut redactor = Redactor::from_env();
-    let secret = |name: &str| crate::headless::parameters::is_secret(name);
+    let secret = |name: &str| parameters::is_secret(name);
     let given = (options.parameters.iter()).filter(|(name, _)| secret(name));
     redactor.learn(given.map(|(_, value)| value.clone()));
     let resolved = in_effect.iter().filter(|(name, _)| secret(name));
@@ -376,13 +379,6 @@ fn run_redactor(
     }));
     redactor.learn(options.deliveries.notify.iter().flat_map(|t| t.secrets()));
     redactor
-}
-
-/// A notebook's name: its file name without `.ipynb`.
-fn notebook_name(path: &std::path::Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Where a run's outputs go, placeholders expanded and local paths made absolute before

@@ -1,11 +1,13 @@
-//! Notebooks on disk (nbformat 4, kept as JSON so nothing unknown is lost) and the
-//! conversion of a cell's iopub messages into notebook outputs.
+//! Notebooks on disk (nbformat 4, kept as JSON so nothing unknown is lost): read within
+//! `MAX_NOTEBOOK_BYTES` and checked, edited by the runner, written masked through the
+//! record writer.
 
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::redact::{RECORD_MODE, Redactor};
+use super::writer::{self, Kind};
+use crate::redact::{Redacted, Redactor};
 
 /// Why a notebook could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -225,60 +227,21 @@ impl Notebook {
         }
     }
 
-    /// Writes the notebook atomically: a temporary file in the same directory, renamed
-    /// over the target, so a reader never sees a half-written notebook and a failed write
-    /// (a full disk) leaves the previous file as it was and no temporary file behind.
-    /// Every string of what is written passes through `redactor` first: this is the
-    /// record's choke point. The notebook itself is left as it is (the run executes its
-    /// sources as written).
-    pub(crate) fn write_atomic(
-        &self,
-        path: &Path,
-        redactor: &Redactor,
-    ) -> Result<(), NotebookError> {
-        let mut doc = self.doc.clone();
-        redactor.redact_value(&mut doc);
-        let shown = path.display().to_string();
-        let err = |source| NotebookError::Write {
-            path: shown.clone(),
-            source,
-        };
-        let mut text =
-            serde_json::to_string_pretty(&doc).map_err(|e| err(std::io::Error::other(e)))?;
-        text.push('\n');
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        // A template like `out/{target}/record.ipynb` names directories no one made yet.
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&tmp, text))
-            .and_then(|()| {
-                use std::os::unix::fs::PermissionsExt;
-                // Records are shared: readable by the team whatever the kernel's umask.
-                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(RECORD_MODE))
-            })
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written.map_err(err)
+    /// Writes the notebook where `path` says through the record writer (atomic, 0644),
+    /// every string of it masked by `redactor` first: this is the record's choke point.
+    /// The notebook itself is left as it is (the run executes its sources as written).
+    pub(crate) fn write(&self, path: &Path, redactor: &Redactor) -> Result<(), NotebookError> {
+        writer::write_local(path, &self.to_shared_text(redactor), Kind::Record).map_err(|source| {
+            NotebookError::Write {
+                path: path.display().to_string(),
+                source,
+            }
+        })
     }
-}
 
-impl Notebook {
     /// The notebook as it may be shared: nbformat JSON, every string masked by `redactor`.
-    pub(crate) fn to_shared_text(&self, redactor: &Redactor) -> std::io::Result<String> {
-        let mut doc = self.doc.clone();
-        redactor.redact_value(&mut doc);
-        let mut text = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
-        text.push('\n');
-        Ok(text)
+    pub(crate) fn to_shared_text(&self, redactor: &Redactor) -> Redacted<String> {
+        redactor.json(&self.doc).to_pretty_text()
     }
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn from_json_file(text: &str) -> Result<Vec<(String, String)>, Parame
 /// Reads a YAML parameters file (`NAME: VALUE` per line; lists as YAML sequences of plain
 /// values), through the bounded YAML reader (no alias is expanded).
 pub(crate) fn from_yaml_file(text: &str) -> Result<Vec<(String, String)>, ParameterError> {
-    use crate::headless::yaml::{Document, read};
+    use crate::run::yaml::{Document, read};
     let Document::Mapping(map) = read(text).map_err(ParameterError::File)? else {
         return Err(ParameterError::File(
             "expected a YAML mapping of NAME: VALUE".into(),

@@ -21,8 +21,8 @@ mod story;
 
 use chrono::{DateTime, Utc};
 
-use super::notebook::Notebook;
-use super::record::{self, RunRecord};
+use crate::record::notebook::Notebook;
+use crate::record::run_record::{self as record, RunRecord};
 pub(crate) use compare::NotComparable;
 pub(crate) use postmortem::render as render_postmortem;
 pub(crate) use postmortem::{Direction as KpiDirection, KpiChoice};

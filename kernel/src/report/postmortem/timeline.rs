@@ -24,7 +24,7 @@ use playbook::record::QueryKind;
 
 use super::impact::{Kpi, MARGIN, Measures, Side};
 use super::{Incident, outputs, prose};
-use crate::headless::record::{self, CellRecord, RunStatus};
+use crate::record::run_record::{self as record, CellRecord, RunStatus};
 
 /// What happened, in the order events of the same instant are listed.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,7 +271,7 @@ fn events_of(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
     events.extend(cell_events(incident));
     events.extend(checks(incident));
     if let Some(finished) = run.finished {
-        let verdicts = crate::headless::report::verdict_line(run);
+        let verdicts = crate::report::verdict_line(run);
         events.push((
             finished,
             What::RunFinished {

@@ -9,8 +9,9 @@ use playbook::check::CheckResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::record::{CellStatus, RunRecord, RunStatus};
+use super::run_record::{CellStatus, RunRecord, RunStatus};
 use crate::exit::Exit;
+use crate::redact::{Redacted, Redactor, redacted_format};
 
 /// The schema this version writes.
 pub(crate) const SCHEMA: &str = "playbook.run-summary/1";
@@ -229,21 +230,30 @@ impl RunSummary {
     }
 
     /// The one-line account of the run for a notification or a log, the run named
-    /// `name`; `value` masks what the run produced (check names, the error's name).
-    pub(crate) fn headline(&self, name: &str, value: impl Fn(&str) -> String) -> String {
-        let failed: Vec<String> = (self.checks.iter())
+    /// `name`; what the run produced (check names, the error's name) masked by `redactor`.
+    pub(crate) fn headline(
+        &self,
+        name: &Redacted<String>,
+        redactor: &Redactor,
+    ) -> Redacted<String> {
+        let status = redactor.name(self.status.as_str());
+        let mut line = redacted_format!("{}: {} (exit {})", name, status, self.exit_code);
+        let failed: Vec<&CheckResult> = (self.checks.iter())
             .filter(|c| c.verdict == playbook::check::Verdict::Fail)
-            .map(|c| value(&c.name))
             .collect();
-        let mut line = format!("{name}: {} (exit {})", self.status.as_str(), self.exit_code);
-        if !failed.is_empty() {
-            line.push_str(&format!("; failed checks: {}", failed.join(", ")));
+        for (at, check) in failed.iter().enumerate() {
+            let name = redactor.text(&check.name);
+            line.push(&if at == 0 {
+                redacted_format!("; failed checks: {}", name)
+            } else {
+                redacted_format!(", {}", name)
+            });
         }
         if let Some(cell) = &self.failed_cell {
-            line.push_str(&format!(
+            line.push(&redacted_format!(
                 "; cell {} failed: {}",
                 cell.cell,
-                value(&cell.ename)
+                redactor.text(&cell.ename)
             ));
         }
         line

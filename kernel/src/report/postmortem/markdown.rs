@@ -7,9 +7,9 @@ use super::prose::Heading;
 use super::text::{self, instant};
 use super::timeline::{Event, What};
 use super::{Impact, Review};
-use crate::headless::report::Rendered;
-use crate::headless::report::markdown::{cell, mark};
-use crate::headless::report::sanitise::{markdown_prose, markdown_text};
+use crate::report::Rendered;
+use crate::report::markdown::{cell, mark};
+use crate::report::sanitise::{markdown_prose, markdown_text};
 
 /// Renders `review`; the impact's chart goes to `files_dir` (relative to the document).
 pub(super) fn render(review: &Review, files_dir: Option<&str>) -> Rendered {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::RunOptions;
-use crate::headless::notebook::Notebook;
-use crate::headless::parameters;
+use crate::record::notebook::Notebook;
+use crate::run::parameters;
 
 /// Where the executed notebook goes by default: `NAME.executed.ipynb` next to the input.
 pub(crate) fn default_output(notebook: &Path) -> PathBuf {
