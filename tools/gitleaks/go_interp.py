@@ -9,7 +9,16 @@ import re
 from .go_builtins import B64Enc, Replacer, Scope, go_append, go_sprintf
 from .go_decls import Func, Package, match_close, split_top
 from .go_expr import ExprParser
-from .go_values import BreakSignal, ContinueSignal, GoError, RStr, ReturnSignal, Spread, Unknown, taint
+from .go_values import (
+    BreakSignal,
+    ContinueSignal,
+    GoError,
+    RStr,
+    ReturnSignal,
+    Spread,
+    Unknown,
+    taint,
+)
 
 
 class Interp:
