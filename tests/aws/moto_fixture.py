@@ -1,7 +1,7 @@
 """A local AWS endpoint for tests: `moto_server` behind the RPCv2-CBOR proxy.
 
 moto 5.2.x lacks the Smithy RPCv2-CBOR protocol that the latest `aws-sdk-cloudwatch`
-speaks, so tests point the SDK at `cbor_proxy.CborProxy`, which translates CloudWatch
+speaks, so tests point the SDK at `proxy.CborProxy`, which translates CloudWatch
 calls to awsJson1_0 for moto and passes everything else (CloudWatch Logs, /moto-api)
 through. One endpoint URL serves both CloudWatch and Logs.
 
@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from .cbor_proxy import CborProxy
+from .proxy import CborProxy
 
 OUT = Path(__file__).resolve().parent.parent / "out"
 START_TIMEOUT = 60.0  # moto is ready in ~1-1.6 s here; leave room on a busy machine
