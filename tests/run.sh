@@ -53,11 +53,8 @@ step "browser and Airflow environments (in the background: $ENV_LOG)"
 ( set -e; prepare_environments ) >"$ENV_LOG" 2>&1 &
 ENV_PID=$!
 
-step "format and lints"
+step "format"
 cargo fmt --all -- --check
-cargo clippy --release --all-targets --workspace --locked -- -D warnings
-# The cell-side crate alone, exactly as cells build it (no other crate's features).
-cargo clippy --release --all-targets --locked -p playbook -- -D warnings
 
 step "cargo build (release)"
 cargo build --release --workspace --locked
@@ -77,6 +74,23 @@ cargo test --release --locked -p playbook
 step "install the kernel into the test venv"
 "$CARGO_TARGET_DIR/release/playbook" install --prefix "$VENV"
 
+# Lints take the CPU the end-to-end tests leave idle (kernels waiting on their cells,
+# servers, deadlines): clippy runs beside pytest, into a log shown after it, and a lint
+# fails the run. (It cannot run beside the cargo steps above: they share the target
+# directory's lock.)
+lints() {
+    cargo clippy --release --all-targets --workspace --locked -- -D warnings
+    # The cell-side crate alone, exactly as cells build it (no other crate's features).
+    cargo clippy --release --all-targets --locked -p playbook -- -D warnings
+}
+LINT_LOG="$(mktemp "${TMPDIR:-/tmp}/playbook-lints.XXXXXX")"
+step "lints (in the background, beside the end-to-end tests: $LINT_LOG)"
+set -m   # its own process group, so that an early exit stops cargo too
+( set -e; lints ) >"$LINT_LOG" 2>&1 &
+LINT_PID=$!
+set +m
+trap 'kill -- "-$LINT_PID" 2>/dev/null || true' EXIT
+
 step "browser and Airflow environments (waiting for the background job)"
 env_status=0
 wait "$ENV_PID" || env_status=$?
@@ -93,7 +107,21 @@ export JUPYTER_PLATFORM_DIRS=1
 # The venv's kernelspec (this build) wins over one a user install left in ~/.local.
 export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
-"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --durations=25 "$@"
+pytest_status=0
+"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --durations=25 "$@" || pytest_status=$?
+
+step "lints (waiting for the background job)"
+lint_status=0
+wait "$LINT_PID" || lint_status=$?
+cat "$LINT_LOG"
+rm -f "$LINT_LOG"
+if [ "$lint_status" != 0 ]; then
+    echo "clippy failed (exit $lint_status)" >&2
+    exit "$lint_status"
+fi
+if [ "$pytest_status" != 0 ]; then
+    exit "$pytest_status"
+fi
 
 step "container image (Dockerfile): built and smoke-tested when a Docker engine answers"
 if [ "${PLAYBOOK_SKIP_DOCKER:-}" != 1 ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then

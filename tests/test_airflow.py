@@ -4,9 +4,10 @@ ${PLAYBOOK_CACHE:-~/.cache/playbook}/airflow-venv, runs DAG files these tests wr
 `airflow dags test` (a whole DAG run in one process, the scheduler's rules included:
 retries, trigger rules, mapped tasks) against moto (tests/aws).
 
-Each test gets its own AIRFLOW_HOME (sqlite metadata database, `airflow db migrate`) and
-DAGs folder. Task states, tries and XComs are read from that database, which is what
-`airflow tasks states-for-dag-run` reads too (its output mixes warnings into stdout).
+Each test gets its own AIRFLOW_HOME (a copy of the sqlite metadata database one `airflow
+db migrate` created for the module) and DAGs folder. Task states, tries and XComs are read
+from that database, which is what `airflow tasks states-for-dag-run` reads too (its output
+mixes warnings into stdout).
 
 How one target is throttled and the others are not, without a race: every run reads its
 AWS configuration from a profile (AWS_CONFIG_FILE; AWS_ENDPOINT_URL is removed, since it
@@ -39,13 +40,13 @@ import pytest
 
 from aws.cbor_proxy import CborProxy
 from conftest import notebook
+from support import PLAYBOOK
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("PLAYBOOK_CACHE") or Path.home() / ".cache" / "playbook")
 AIRFLOW_VENV = Path(os.environ.get("PLAYBOOK_AIRFLOW_VENV") or CACHE / "airflow-venv")
 VENV_SCRIPT = REPO / "tests" / "airflow" / "venv.sh"
 VENV_UNREACHABLE = 75  # venv.sh: PyPI cannot be reached
-PLAYBOOK = shutil.which(os.environ.get("PLAYBOOK_BIN", "playbook")) or os.environ.get("PLAYBOOK_BIN", "playbook")
 BUCKET = "playbook-airflow"
 DAG_TEST_TIMEOUT = 600  # a ceiling for one `airflow dags test`, not a performance assertion
 
@@ -201,13 +202,9 @@ class Airflow:
                 f"--- stderr (end) ---\n{done.stderr[-chars:]}")
 
 
-@pytest.fixture
-def airflow(airflow_venv, aws, tmp_path) -> Airflow:
-    """A fresh AIRFLOW_HOME (database migrated) whose tasks see moto through the profiles."""
+def airflow_env(aws, home: Path, dags: Path) -> dict[str, str]:
+    """The environment of an `airflow` command with this AIRFLOW_HOME and DAGs folder."""
     moto, config, _ = aws
-    home, dags = tmp_path / "airflow", tmp_path / "dags"
-    home.mkdir()
-    dags.mkdir()
     env = moto.playbook_env(
         PLAYBOOK_SOURCE="cloudwatch",
         PLAYBOOK_DELIVERY_TIMEOUT="4",
@@ -222,10 +219,30 @@ def airflow(airflow_venv, aws, tmp_path) -> Airflow:
     env.pop("AWS_ENDPOINT_URL", None)  # it would override the profiles' endpoints
     for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
         env.pop(name, None)
-    af = Airflow(venv=airflow_venv, home=home, dags=dags, env=env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated_database(airflow_venv, aws, tmp_path_factory) -> Path:
+    """A metadata database `airflow db migrate` created, once for the module (about 7 s);
+    each test gets a copy of it."""
+    home, dags = tmp_path_factory.mktemp("airflow-template"), tmp_path_factory.mktemp("dags-template")
+    af = Airflow(venv=airflow_venv, home=home, dags=dags, env=airflow_env(aws, home, dags))
     done = af.run("db", "migrate", timeout=300)
     assert done.returncode == 0, f"airflow db migrate failed:\n{af.log_tail(done)}"
-    return af
+    assert (home / "airflow.db").is_file(), f"no airflow.db in {home} after migrate:\n{af.log_tail(done)}"
+    return home / "airflow.db"
+
+
+@pytest.fixture
+def airflow(airflow_venv, aws, migrated_database, tmp_path) -> Airflow:
+    """A fresh AIRFLOW_HOME (its own copy of the migrated database) whose tasks see moto
+    through the profiles."""
+    home, dags = tmp_path / "airflow", tmp_path / "dags"
+    home.mkdir()
+    dags.mkdir()
+    shutil.copyfile(migrated_database, home / "airflow.db")
+    return Airflow(venv=airflow_venv, home=home, dags=dags, env=airflow_env(aws, home, dags))
 
 
 def s3_object(moto, key: str) -> bytes:

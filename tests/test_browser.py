@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from support import PLAYBOOK
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "out"
 BROWSER = ROOT / "tests" / "browser"
@@ -266,7 +268,7 @@ def test_the_postmortem_report_reads_in_a_browser_and_prints_cleanly():
     # console error and no script, the title and the impact (table, drawn chart) on the
     # first screen, the timeline in time order, the sections to write, no sideways
     # scrolling on a desktop or a phone, and a PDF when printed, in Chromium.
-    playbook = os.environ.get("PLAYBOOK_BIN", "playbook")
+    playbook = PLAYBOOK
     record = ROOT / "tests" / "golden" / "latency-spike.record.ipynb"
     out = OUT / "postmortem"
     out.mkdir(parents=True, exist_ok=True)
@@ -348,7 +350,7 @@ def test_no_vector_of_the_xss_corpus_runs_in_a_shared_document(tmp_path):
     # with its Content-Security-Policy bypassed: no dialog, no request, no script.
     import mistune
 
-    playbook = os.environ.get("PLAYBOOK_BIN", "playbook")
+    playbook = PLAYBOOK
     vectors = xss_vectors()
     assert len(vectors) >= 100
     out = OUT / "xss"
@@ -400,12 +402,43 @@ def test_no_vector_of_the_xss_corpus_runs_in_a_shared_document(tmp_path):
         "\n".join(line for line in log.splitlines() if not line.startswith("ok "))[-6000:]
 
 
+SVG = 'xmlns="http://www.w3.org/2000/svg"'
+# Chart files for the control: two that fire (a dialog; a request) among quiet ones, all
+# opened as frames of one page by the spec.
+CONTROL_SVGS = {
+    "fires-a-dialog.svg": f'<svg {SVG} onload="alert(\'svg\')"><rect width="4" height="4"/></svg>',
+    "sends-a-request.svg": f'<svg {SVG}><script>fetch("https://xss.invalid/from-svg")</script></svg>',
+    **{f"quiet-{i}.svg": f'<svg {SVG}><rect width="{i + 1}" height="4"/></svg>' for i in range(2)},
+}
+
+
 def test_the_xss_spec_sees_a_vector_that_fires(tmp_path):
     # The harness itself: the same vectors written raw into a page (no sanitiser, no
-    # policy) open dialogs and send requests, and the spec says so.
+    # policy) open dialogs and send requests, and the spec says so; of chart files opened
+    # as frames of one page, it names the two that fire, and only those.
     page = tmp_path / "raw.html"
     page.write_text("<!DOCTYPE html><html><body>" + "\n".join(xss_vectors()) + "</body></html>")
+    svgs = []
+    for name, text in CONTROL_SVGS.items():
+        svgs.append(tmp_path / name)
+        svgs[-1].write_text(text)
     OUT.mkdir(exist_ok=True)
-    code, log = run_xss_spec([page], "browser-xss-control.log")
+    code, log = run_xss_spec([page, *svgs], "browser-xss-control.log")
     assert code == 1, log
-    assert "FAIL" in log and "no dialog: alert" in log and "no request left: https://xss.invalid/" in log, log
+    lines = log.splitlines()
+
+    def verdict(name: str, check: str) -> str:
+        found = [line[:4] for line in lines if f"{name} (as written): {check}" in line]
+        assert len(found) == 1, f"no single line for {name}: {check}:\n{log}"
+        return found[0]
+
+    assert verdict("raw.html", "no dialog: alert") == "FAIL", log
+    assert verdict("raw.html", "no request left: https://xss.invalid/") == "FAIL", log
+    assert verdict("fires-a-dialog.svg", "no dialog: alert: svg") == "FAIL", log
+    assert verdict("fires-a-dialog.svg", "no script, handler or script link") == "FAIL", log
+    assert verdict("sends-a-request.svg", "no request left: https://xss.invalid/from-svg") == "FAIL", log
+    assert verdict("sends-a-request.svg", "no script, handler or script link") == "FAIL", log
+    for i in range(2):
+        for check in ("no dialog", "no request left", "no script, handler or script link"):
+            assert verdict(f"quiet-{i}.svg", check) == "ok  ", log
+    assert "a page of chart files" not in log, log

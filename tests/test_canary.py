@@ -21,11 +21,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from conftest import OUT, notebook
+from conftest import notebook
+from support import run_to_record as run
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = ROOT / "notebooks" / "canary.ipynb"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 SECRET = "Bearer s3cr3t-probe-token"
 
 
@@ -115,14 +115,6 @@ def env_for(certs: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, SSL_CERT_FILE=str(certs / "ca.pem"), **extra)
     env.pop("PLAYBOOK_SOURCE", None)
     return env
-
-
-def run(nb: Path, *args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, dict]:
-    OUT.mkdir(exist_ok=True)
-    record = OUT / f"{nb.stem}-{abs(hash(args)) % 100_000}.record.ipynb"
-    done = subprocess.run([BIN, "run", str(nb), "-o", str(record), *args], capture_output=True,
-                          text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
-    return done, json.loads(record.read_text())
 
 
 def verdicts(record: dict) -> dict[str, str]:

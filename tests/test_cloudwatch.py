@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import OUT, execute, notebook, outputs, start_kernel, stop_kernel
+from support import PLAYBOOK, run_playbook
 
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 GROUP = "/ecs/checkout"
 CLOUDWATCH = {"PLAYBOOK_SOURCE": "cloudwatch"}  # every run here: moto.playbook_env(**CLOUDWATCH)
 
@@ -55,7 +55,7 @@ def test_query_logs_and_metrics_from_a_shell(seeded):
     moto, t0, events = seeded
     env = moto.playbook_env(**CLOUDWATCH)
     done = subprocess.run(
-        [BIN, "query", "logs", "--group", GROUP, *window(t0), "--json",
+        [PLAYBOOK, "query", "logs", "--group", GROUP, *window(t0), "--json",
          "fields @timestamp, @message | sort @timestamp desc | limit 3"],
         capture_output=True, text=True, env=env, timeout=120,
     )
@@ -65,7 +65,7 @@ def test_query_logs_and_metrics_from_a_shell(seeded):
     assert table["query_id"]
 
     done = subprocess.run(
-        [BIN, "query", "metrics", "--namespace", "Checkout", "--metric", "OrdersPlaced",
+        [PLAYBOOK, "query", "metrics", "--namespace", "Checkout", "--metric", "OrdersPlaced",
          "--dim", "Service=checkout", "--stat", "Sum", "--period", "600", *window(t0), "--json"],
         capture_output=True, text=True, env=env, timeout=120,
     )
@@ -83,7 +83,7 @@ def test_missing_region_says_what_to_set(seeded):
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         env.pop(name, None)
     done = subprocess.run(
-        [BIN, "query", "logs", "--group", GROUP, *window(t0), "fields @message"],
+        [PLAYBOOK, "query", "logs", "--group", GROUP, *window(t0), "fields @message"],
         capture_output=True, text=True, env=env, timeout=120,
     )
     # The source refused (no region): a retry will not help, so not 4 but 5.
@@ -207,8 +207,7 @@ def test_headless_run_on_cloudwatch_stops_cleanly_when_a_cell_fails(seeded, tmp_
     }
     path = tmp_path / "failing.ipynb"
     path.write_text(json.dumps(notebook))
-    done = subprocess.run([BIN, "run", str(path), "-o", str(tmp_path / "out.ipynb")],
-                          capture_output=True, text=True, env=moto.playbook_env(**CLOUDWATCH), timeout=300)
+    done = run_playbook(path, "-o", tmp_path / "out.ipynb", env=moto.playbook_env(**CLOUDWATCH))
     assert done.returncode == 1, done.stderr
     assert "Cannot drop a runtime" not in done.stderr, done.stderr
     assert "thread 'tokio" not in done.stderr, done.stderr
@@ -225,7 +224,7 @@ def test_ppl_and_sql_queries_round_trip_through_the_sdk(seeded):
     env = moto.playbook_env(**CLOUDWATCH)
 
     def query(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([BIN, "query", "logs", *window(t0), "--json", *args],
+        return subprocess.run([PLAYBOOK, "query", "logs", *window(t0), "--json", *args],
                               capture_output=True, text=True, env=env, timeout=120)
 
     def echoed(done: subprocess.CompletedProcess) -> dict:
@@ -264,7 +263,7 @@ def test_ppl_and_sql_queries_round_trip_through_the_sdk(seeded):
 def test_the_local_source_says_ppl_and_sql_need_cloudwatch(tmp_path):
     data = os.path.join(os.path.dirname(__file__), "..", "notebooks", "data", "checkout")
     done = subprocess.run(
-        [BIN, "query", "logs", "--source", f"local:{data}", "--language", "ppl", "--group", GROUP,
+        [PLAYBOOK, "query", "logs", "--source", f"local:{data}", "--language", "ppl", "--group", GROUP,
          "--since", "3h", "fields @message | head 1"],
         capture_output=True, text=True, timeout=60,
     )
@@ -297,7 +296,7 @@ def test_a_quota_that_stays_full_is_a_clear_retryable_error(seeded):
     try:
         proxy(moto, "/__proxy/insights-quota-full?n=1000")
         done = subprocess.run(
-            [BIN, "query", "logs", "--group", GROUP, *window(t0), "fields @message | limit 1"],
+            [PLAYBOOK, "query", "logs", "--group", GROUP, *window(t0), "fields @message | limit 1"],
             capture_output=True, text=True, env=moto.playbook_env(**CLOUDWATCH, PLAYBOOK_QUERY_TIMEOUT="3"),
             timeout=120,
         )
@@ -344,7 +343,7 @@ def test_a_fleet_queues_logs_insights_queries_under_one_budget(seeded, tmp_path,
     try:
         proxy(moto, "/__proxy/slow-insights?seconds=2")
         done = subprocess.run(
-            [BIN, "fleet", str(notebook), "--targets", str(targets), "-j", "2", "--out", str(tmp_path / "out")],
+            [PLAYBOOK, "fleet", str(notebook), "--targets", str(targets), "-j", "2", "--out", str(tmp_path / "out")],
             capture_output=True, text=True, timeout=180, env=env,
         )
     finally:
@@ -377,7 +376,7 @@ def test_a_50000_row_query_returns_every_row_and_stats_at_the_limit_says_why_not
     proxy(moto, "/__proxy/stats/reset")
 
     def query(text: str) -> dict:
-        done = subprocess.run([BIN, "query", "logs", "--group", "/big", *window(t0), "--json", text],
+        done = subprocess.run([PLAYBOOK, "query", "logs", "--group", "/big", *window(t0), "--json", text],
                               capture_output=True, text=True, env=env, timeout=600)
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout)
@@ -421,7 +420,7 @@ let found = log_anomalies().group("{GROUP}").between("{start}", "{end}").run()?;
 println!("ANOMALIES {{}}", playbook::serde_json::to_string(&found.anomalies)?);
 found
 """)
-    done = subprocess.run([BIN, "run", "--source", "cloudwatch", str(nb), "-o", str(OUT / "anomalies.record.ipynb")],
+    done = subprocess.run([PLAYBOOK, "run", "--source", "cloudwatch", str(nb), "-o", str(OUT / "anomalies.record.ipynb")],
                           capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads((OUT / "anomalies.record.ipynb").read_text())

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
+from support import run_playbook
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -33,11 +34,8 @@ def notebook(path: Path, *cells: str) -> Path:
 
 
 def run(nb: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-    done = subprocess.run(
-        [PLAYBOOK, "run", str(nb), "-o", str(nb.with_suffix(".out.ipynb"))],
-        capture_output=True, text=True, timeout=600,
-        env={**os.environ, "PLAYBOOK_TRACE": "1", **(env or {})},
-    )
+    done = run_playbook(nb, "-o", nb.with_suffix(".out.ipynb"), timeout=600,
+                        env={**os.environ, "PLAYBOOK_TRACE": "1", **(env or {})})
     assert done.returncode == 0, done.stderr[-3000:]
     counts = {
         "rustc": done.stderr.count("evcxr: rustc:"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 import subprocess
 from collections import defaultdict
@@ -22,8 +21,8 @@ from pathlib import Path
 import nbformat
 
 from conftest import OUT, execute, notebook, outputs, start_kernel, stop_kernel
+from support import PLAYBOOK, run_playbook
 
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 START, END = "2026-11-12T14:00:00Z", "2026-11-12T16:00:00Z"
 RULE = "checkout-5xx-by-route"
 DATA = Path(__file__).resolve().parent.parent / "notebooks" / "data" / "checkout"
@@ -64,7 +63,7 @@ def expected_top(rule_name: str, start: str, end: str, order: str = "Sum") -> tu
 
 
 def query(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, "query", "contributors", *args], capture_output=True, text=True,
+    return subprocess.run([PLAYBOOK, "query", "contributors", *args], capture_output=True, text=True,
                           env=env, timeout=120, stdin=subprocess.DEVNULL)
 
 
@@ -174,8 +173,7 @@ def test_cloudwatch_reports_are_asked_and_read_as_the_api_documents(moto):
     doc.cells[0].source = f"%%contributors {RULE} --top 3 --start {start} --end {end}"
     nbformat.write(doc, nb)
     record_path = OUT / "contributors-cw.record.ipynb"
-    run = subprocess.run([BIN, "run", str(nb), "-o", str(record_path)], capture_output=True, text=True,
-                         env=env, timeout=300, stdin=subprocess.DEVNULL)
+    run = run_playbook(nb, "-o", record_path, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     record = json.loads(record_path.read_text())
     q = next(q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "contributors")

@@ -9,7 +9,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
+from support import PLAYBOOK
+
 ALL_CHECKS = {
     "toolchain", "rust_src", "library", "cell_cache", "kernelspec", "aws_region", "aws_credentials",
 }

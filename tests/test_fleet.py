@@ -21,7 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
+from support import PLAYBOOK, run_playbook
+
 REPO = Path(__file__).resolve().parent.parent
 POST_DEPLOY = REPO / "notebooks" / "post-deploy.ipynb"
 CHECKOUT = REPO / "notebooks" / "data" / "checkout"
@@ -332,8 +333,7 @@ def test_a_fleet_asks_no_more_per_target_than_a_single_run(cloud, tmp_path):
     nb = notebook(tmp_path / "canary.ipynb", METRICS_CELL, CHECK_CELL, parameters=MOTO_PARAMETERS)
     env = cloud.playbook_env(PLAYBOOK_SOURCE="cloudwatch")
     cloud.proxy.reset_stats()
-    single = subprocess.run([PLAYBOOK, "run", str(nb), "-o", str(tmp_path / "single.ipynb")],
-                            capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
+    single = run_playbook(nb, "-o", tmp_path / "single.ipynb", env=env)
     assert single.returncode == 0, single.stderr
     one = cloud.proxy.stats()["cloudwatch_requests"]
     assert one >= 1

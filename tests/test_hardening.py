@@ -14,13 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import execute, start_kernel, stop_kernel, stream_text, notebook
+from support import PLAYBOOK, run_playbook as run
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 DATA = Path(__file__).resolve().parent.parent / "notebooks" / "data" / "checkout"
-
-
-def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([PLAYBOOK, "run", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def code_cells(path: Path) -> list[dict]:
@@ -142,8 +138,7 @@ def test_known_secret_values_never_reach_the_record_reports_or_the_log(tmp_path)
     )
     output = tmp_path / "leak.out.ipynb"
     env = {**os.environ, **SECRET_ENV}
-    done = subprocess.run([PLAYBOOK, "run", str(nb), "-o", str(output)], capture_output=True, text=True,
-                          env=env, timeout=600)
+    done = run(nb, "-o", output, env=env)
     assert done.returncode == 1, done.stderr[-3000:]
     reports = []
     for fmt in ("md", "html"):
@@ -306,7 +301,7 @@ def test_the_record_names_the_user_without_a_user_variable(tmp_path):
     nb = notebook(tmp_path / "who.ipynb", "1")
     out = tmp_path / "who.out.ipynb"
     env = {k: v for k, v in os.environ.items() if k not in ("USER", "LOGNAME")}
-    done = subprocess.run([PLAYBOOK, "run", str(nb), "-o", str(out)], capture_output=True, text=True, env=env, timeout=600)
+    done = run(nb, "-o", out, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     import pwd
     assert json.loads(out.read_text())["metadata"]["playbook"]["user"] == pwd.getpwuid(os.getuid()).pw_name

@@ -9,7 +9,6 @@ out, a series point in the year 262142 built a 946 MB SVG. Named after what each
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import notebook
+from support import PLAYBOOK
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 # Address space for commands that must refuse their input early. The bounded binary needs
 # well under this (its mappings included); each bomb below expands far past it.
 ADDRESS_SPACE = 3 << 30

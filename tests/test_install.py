@@ -28,8 +28,10 @@ from pathlib import Path
 
 import pytest
 
+import support
+
 ROOT = Path(__file__).resolve().parent.parent
-PLAYBOOK = Path(os.environ.get("PLAYBOOK_BIN") or shutil.which("playbook") or "playbook")
+PLAYBOOK = Path(support.PLAYBOOK)
 REAL_HOME = Path(os.environ.get("HOME", "/root"))
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 
 import boto3
 
 from conftest import OUT, notebook
+from support import run_playbook
 
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 MONITORING = "123456789012"  # moto's own account
 LINKED = "111111111111"
 REGIONS = ["us-east-1", "us-west-2"]
@@ -71,9 +69,7 @@ chart
 """)
     OUT.mkdir(exist_ok=True)
     record_path = OUT / "linked-accounts.record.ipynb"
-    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
-                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
-                          stdin=subprocess.DEVNULL)
+    done = run_playbook(nb, "-o", record_path, "--source", "cloudwatch", env=moto.playbook_env())
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads(record_path.read_text())
     text = "".join(o.get("text", "") for c in record["cells"] for o in c.get("outputs", []))
@@ -128,9 +124,7 @@ println!("PREFIX {{}}", by_prefix.len());
     nb.write_text(json.dumps(doc))
     OUT.mkdir(exist_ok=True)
     record_path = OUT / "linked-logs.record.ipynb"
-    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
-                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
-                          stdin=subprocess.DEVNULL)
+    done = run_playbook(nb, "-o", record_path, "--source", "cloudwatch", env=moto.playbook_env())
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads(record_path.read_text())
     queries = [q for q in record["metadata"]["playbook"]["queries"] if q["kind"] == "logs_insights"]
@@ -177,9 +171,7 @@ def test_metrics_insights_groups_and_filters_by_account(moto, tmp_path):
         )]}))
     record_path = OUT / "linked-mi.record.ipynb"
     OUT.mkdir(exist_ok=True)
-    done = subprocess.run([BIN, "run", str(nb), "-o", str(record_path), "--source", "cloudwatch"],
-                          capture_output=True, text=True, timeout=300, env=moto.playbook_env(),
-                          stdin=subprocess.DEVNULL)
+    done = run_playbook(nb, "-o", record_path, "--source", "cloudwatch", env=moto.playbook_env())
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads(record_path.read_text())
     series = []

@@ -9,16 +9,16 @@ import csv
 import gzip
 import io
 import json
-import os
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from support import PLAYBOOK
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "notebooks" / "data" / "checkout"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 START, END = "2026-11-12T13:00:00Z", "2026-11-12T16:00:00Z"
 LB = "app/checkout-alb/5f3c2a1b9d8e7f60"
 TG = "targetgroup/checkout-tg/8a7b6c5d4e3f2a10"
@@ -70,7 +70,7 @@ def seeded(moto):
 def query(env: dict, source: str, *args: str) -> dict:
     shift = SHIFT if source == "cloudwatch" else timedelta(0)
     window = ["--start", iso(ts(START) + shift), "--end", iso(ts(END) + shift)]
-    done = subprocess.run([BIN, "query", *args, "--source", source, *window, "--json"],
+    done = subprocess.run([PLAYBOOK, "query", *args, "--source", source, *window, "--json"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

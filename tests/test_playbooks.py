@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OUT
+from support import run_to_record
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 PLAYBOOKS = ["latency-spike", "error-spike", "post-deploy", "what-is-normal"]
 
 
@@ -31,15 +30,9 @@ def run(name: str, *params: str) -> tuple[subprocess.CompletedProcess, dict]:
 
 
 def _run(name: str, *params: str) -> tuple[subprocess.CompletedProcess, dict]:
-    OUT.mkdir(exist_ok=True)
-    record = OUT / f"{name}-{abs(hash(params)) % 10_000}.record.ipynb"
-    args = [BIN, "run", str(NOTEBOOKS / f"{name}.ipynb"), "-o", str(record)]
-    for p in params:
-        args += ["-p", p]
     env = dict(os.environ)
     env.pop("PLAYBOOK_SOURCE", None)
-    done = subprocess.run(args, capture_output=True, text=True, timeout=900, env=env)
-    return done, json.loads(record.read_text())
+    return run_to_record(NOTEBOOKS / f"{name}.ipynb", *(a for p in params for a in ("-p", p)), env=env, timeout=900)
 
 
 def errors_in(record: dict) -> list[str]:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from support import PLAYBOOK
+
 REPO = Path(__file__).resolve().parent.parent
 GATE = REPO / "examples" / "ci" / "post-deploy-gate.sh"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 BUCKET = "gate-records"
 # The bundled data has a bad deploy at 14:05 on 12 November (p99 and 5xx rise) and a
 # healthy one at 15:10 on 9 November (the notebook's default).
@@ -26,7 +27,7 @@ GOOD_DEPLOY = "2026-11-09T15:10:00Z"
 def ci(moto, tmp_path):
     moto.reset()
     moto.client("s3").create_bucket(Bucket=BUCKET)
-    bin_dir = str(Path(BIN).resolve().parent) if os.sep in BIN else None
+    bin_dir = str(Path(PLAYBOOK).resolve().parent) if os.sep in PLAYBOOK else None
     path = os.pathsep.join(p for p in (bin_dir, os.environ.get("PATH", "")) if p)
     marker = tmp_path / "rolled-back"
     env = moto.playbook_env(

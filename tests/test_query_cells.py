@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from conftest import execute, outputs, start_kernel, stop_kernel
+from support import PLAYBOOK
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "notebooks" / "data" / "checkout"
 SOURCE = f"local:{DATA}"
 START, END = "2026-11-12T14:00:00Z", "2026-11-12T15:00:00Z"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 
 
 def parse_time(text: str) -> datetime:
@@ -142,7 +142,7 @@ def test_bad_magics_and_queries_fail_clearly_and_the_kernel_lives(qkernel):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, "query", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([PLAYBOOK, "query", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_query_logs_from_a_shell():

@@ -15,22 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OUT
+from support import run_to_record
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 REVIEW = NOTEBOOKS / "readiness-review.ipynb"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 
 
 def run(nb: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-    OUT.mkdir(exist_ok=True)
-    record = OUT / f"readiness-{abs(hash((str(nb), args))) % 100_000}.record.ipynb"
     if env is None:
         env = {k: v for k, v in os.environ.items() if k != "PLAYBOOK_SOURCE"}
-    done = subprocess.run([BIN, "run", str(nb), "-o", str(record), *args], capture_output=True,
-                          text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
-    return done, json.loads(record.read_text())
+    return run_to_record(nb, *args, env=env)
 
 
 def failed(record: dict) -> set[str]:

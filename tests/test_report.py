@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import OUT
+from support import PLAYBOOK
 
 GOLDEN = Path(__file__).parent / "golden"
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 # getting-started: a record from an older version (a [start, end] window, no per-cell
 # checks); the others: the shipped playbooks, post-deploy on its good and bad deploys.
 RECORDS = ["getting-started", "latency-spike", "post-deploy-good", "post-deploy-bad"]

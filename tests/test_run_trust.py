@@ -21,8 +21,8 @@ import nbformat
 import pytest
 
 from conftest import notebook
+from support import PLAYBOOK, run_playbook
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 DATA = Path(__file__).resolve().parent.parent / "notebooks" / "data" / "checkout"
 MASK = "[masked by playbook]"
 PASSWORD = "Tr0ub4dorZq-7731"
@@ -30,9 +30,8 @@ TOKEN = "tok-8c1f2e9a7b"
 
 
 def run(nb: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PLAYBOOK_SOURCE": f"local:{DATA}", **(env or {})}
-    return subprocess.run([PLAYBOOK, "run", str(nb), *args], capture_output=True, text=True,
-                          env=environment, timeout=timeout, stdin=subprocess.DEVNULL)
+    return run_playbook(nb, *args, env={**os.environ, "PLAYBOOK_SOURCE": f"local:{DATA}", **(env or {})},
+                        timeout=timeout)
 
 
 def why(done: subprocess.CompletedProcess) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -13,14 +12,10 @@ from pathlib import Path
 import nbformat
 
 from conftest import OUT
+from support import PLAYBOOK, run_playbook as run
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
-
-
-def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([PLAYBOOK, "run", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def code_cells(path: Path) -> list[dict]:

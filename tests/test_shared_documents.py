@@ -11,13 +11,12 @@ sees. The XSS corpus in Chromium is tests/test_browser.py's
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 from conftest import notebook
+from support import PLAYBOOK
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\" />"
 
 

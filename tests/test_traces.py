@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -26,9 +25,10 @@ from pathlib import Path
 from conftest import OUT, execute, notebook, outputs, start_kernel, stop_kernel, stream_text
 from test_playbooks import errors_in, run
 
+from support import PLAYBOOK
+
 ROOT = Path(__file__).resolve().parent.parent
 SPANS = ROOT / "notebooks" / "data" / "checkout" / "logs" / "aws" / "spans" / "default.jsonl.gz"
-BIN = os.environ.get("PLAYBOOK_BIN", "playbook")
 
 
 def read_spans(path: Path = SPANS) -> list[dict]:
@@ -178,7 +178,7 @@ println!("ONE {{}}", playbook::serde_json::to_string(&one.spans.iter().map(|s| s
 one.waterfall()
 """)
     out = OUT / "traces-cloudwatch.record.ipynb"
-    done = subprocess.run([BIN, "run", "--source", "cloudwatch", str(nb), "-o", str(out)],
+    done = subprocess.run([PLAYBOOK, "run", "--source", "cloudwatch", str(nb), "-o", str(out)],
                           capture_output=True, text=True, env=moto.playbook_env(), timeout=600)
     record = json.loads(out.read_text())
     assert done.returncode == 0, f"{done.stderr[-3000:]}\n{errors_in(record)}"

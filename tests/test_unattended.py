@@ -36,8 +36,8 @@ import jsonschema
 import nbformat
 import pytest
 from conftest import notebook
+from support import PLAYBOOK, run_playbook
 
-PLAYBOOK = os.environ.get("PLAYBOOK_BIN", "playbook")
 SUMMARY_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "run-summary.schema.json"
 BUCKET = "playbook-records"
 ACCOUNT = "123456789012"  # moto's default account (the test credentials' own)
@@ -135,8 +135,7 @@ def prefix() -> str:
 
 
 def run(nb: Path, *args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([PLAYBOOK, "run", str(nb), *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return run_playbook(nb, *args, env=env, timeout=timeout)
 
 
 def why(done: subprocess.CompletedProcess) -> str:
