@@ -1,9 +1,12 @@
 """Completion in a kernel's first minute: before rust-analyzer has loaded the standard
 library (10-15 s on a 2-core machine), a `.` completes from the member index built with
 the cell template. The reply's metadata says what answered, so these tests prove the index
-answered (not rust-analyzer), and what it answered."""
+answered (not rust-analyzer), and what it answered; and, once rust-analyzer is loaded, that
+it answers what only it can."""
 
 from __future__ import annotations
+
+import time
 
 from conftest import execute, shell_reply, start_kernel, stop_kernel
 
@@ -60,5 +63,28 @@ def test_a_dot_completes_methods_from_the_member_index_right_after_start():
         # An unknown receiver answers what completion answered before the index.
         found = complete(kc, "let w = mystery();\nw.")
         assert found["metadata"][SOURCE] in ("names", "rust-analyzer"), found
+    finally:
+        stop_kernel(km, kc)
+
+
+def test_rust_analyzer_completes_a_cell_structs_fields_once_loaded():
+    # Only rust-analyzer knows the fields of a struct a cell defined (the member index is
+    # built with the template; the names fallback has no members), so this guards evcxr's
+    # completion through `ra_ap_ide_completion` itself (evcxr patch "Without ra_ap_ide").
+    km, kc = start_kernel("completion-rust-analyzer")
+    try:
+        reply, _ = execute(kc, "struct Probe { depth: u32, label: String }\nlet p = Probe { depth: 1, label: String::new() };")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        deadline = time.monotonic() + 120
+        found = complete(kc, "p.dep")
+        while found["metadata"][SOURCE] != "rust-analyzer" and time.monotonic() < deadline:
+            time.sleep(1)
+            found = complete(kc, "p.dep")
+        assert found["metadata"][SOURCE] == "rust-analyzer", found
+        assert found["matches"] == ["depth"], found
+        assert found["cursor_start"] == 2 and found["cursor_end"] == 5, found
+        found = complete(kc, 'let s = String::from("a");\ns.to_upp')
+        assert found["metadata"][SOURCE] == "rust-analyzer", found
+        assert "to_uppercase" in names(found["matches"]), found
     finally:
         stop_kernel(km, kc)

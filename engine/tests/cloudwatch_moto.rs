@@ -1,7 +1,8 @@
-//! The CloudWatch source through the real AWS SDK against a local moto server (behind
-//! the test-side RPCv2-CBOR proxy), seeded through the same SDK: metrics batching,
-//! Logs Insights and FilterLogEvents cross-checked with the local source on the same
-//! events, service errors, and throttling with retries.
+//! The CloudWatch source (metrics through the real AWS SDK, Logs through the engine's own
+//! signed calls) against a local moto server (behind the test-side RPCv2-CBOR proxy),
+//! metrics seeded through the SDK and logs through boto3 (the engine writes no logs):
+//! metrics batching, Logs Insights and FilterLogEvents cross-checked with the local source
+//! on the same events, service errors, and throttling with retries.
 //!
 //! The tests start moto themselves with the test venv's Python (`moto::python()`: tests/run.sh
 //! creates it); without one they fail and say how to get it, they never pass silently.
@@ -9,11 +10,12 @@
 #[path = "support/moto.rs"]
 mod moto;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use chrono::{DateTime, TimeDelta, Utc};
 use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
 use playbook::time_range::TimeRange;
@@ -29,6 +31,37 @@ fn session_for(config: &aws_config::SdkConfig) -> Session {
     session
 }
 
+/// Creates `group` with `stream` and puts `events` (epoch ms, message) in it, with boto3
+/// of the Python that serves moto.
+fn seed_logs(url: &str, group: &str, stream: &str, events: &[(i64, String)]) {
+    const SEED: &str = r#"
+import json, sys, boto3
+doc = json.load(sys.stdin)
+logs = boto3.client("logs", endpoint_url=doc["url"], region_name="us-east-1",
+                    aws_access_key_id="testing", aws_secret_access_key="testing")
+logs.create_log_group(logGroupName=doc["group"])
+logs.create_log_stream(logGroupName=doc["group"], logStreamName=doc["stream"])
+logs.put_log_events(logGroupName=doc["group"], logStreamName=doc["stream"],
+                    logEvents=[{"timestamp": t, "message": m} for t, m in doc["events"]])
+"#;
+    let mut child = Command::new(moto::python())
+        .args(["-c", SEED])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("python for seeding");
+    let doc = serde_json::json!({"url": url, "group": group, "stream": stream, "events": events});
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(doc.to_string().as_bytes())
+        .expect("seed document");
+    assert!(
+        child.wait().expect("seeding").success(),
+        "seeding logs failed"
+    );
+}
+
 /// A start aligned to the hour, three hours ago (recent: no retention rounding).
 fn t0() -> DateTime<Utc> {
     let now = Utc::now().timestamp();
@@ -41,7 +74,6 @@ fn cloudwatch_through_the_sdk_against_moto() {
     let config = moto::sdk_config(&moto.url, 3);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let cw = aws_sdk_cloudwatch::Client::new(&config);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     let start = t0();
 
     // Seed: 60 one-minute points valued 0..59, and 1,234 single-point series.
@@ -159,36 +191,7 @@ fn cloudwatch_through_the_sdk_against_moto() {
             )
         })
         .collect();
-    runtime.block_on(async {
-        logs.create_log_group()
-            .log_group_name(group)
-            .send()
-            .await
-            .expect("group");
-        logs.create_log_stream()
-            .log_group_name(group)
-            .log_stream_name("web-1")
-            .send()
-            .await
-            .expect("stream");
-        let input: Vec<InputLogEvent> = events
-            .iter()
-            .map(|(t, m)| {
-                InputLogEvent::builder()
-                    .timestamp(*t)
-                    .message(m)
-                    .build()
-                    .expect("event")
-            })
-            .collect();
-        logs.put_log_events()
-            .log_group_name(group)
-            .log_stream_name("web-1")
-            .set_log_events(Some(input))
-            .send()
-            .await
-            .expect("put events");
-    });
+    seed_logs(&moto.url, group, "web-1", &events);
     let dir = std::env::temp_dir().join(format!("playbook-moto-{}", std::process::id()));
     let stream_dir = dir.join("logs/ecs/checkout-test");
     std::fs::create_dir_all(&stream_dir).expect("dir");

@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cells::cell_cache;
 use crate::exit::Exit;
-use crate::headless::notebook::Notebook;
-use crate::headless::{parameters, report, run as runner};
 use crate::jupyter::connection_file;
 use crate::queries::cli as query_cli;
+use crate::record::notebook::Notebook;
+use crate::report;
+use crate::run::{self as runner, parameters};
 use crate::{install, server, visible};
 
 /// Operational playbooks in Jupyter, in Rust.
@@ -110,7 +111,7 @@ struct RunArgs {
     cell_timeout: Option<u64>,
     /// Keep at most this many bytes of each cell's output in the record (0: all); what is
     /// left out is counted in a note.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::run::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
     max_output_bytes: usize,
     /// Set a parameter declared in the cell tagged `parameters` (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
@@ -192,7 +193,7 @@ struct DeliveryArgs {
     notify: Vec<String>,
     /// When to notify.
     #[arg(long, value_enum, default_value = "failure")]
-    notify_on: crate::headless::notify::NotifyOn,
+    notify_on: crate::deliver::notify::NotifyOn,
     /// The run's name among others: the `Target` dimension of the metrics, {target} in
     /// paths, the subject of notifications.
     #[arg(long, value_name = "NAME")]
@@ -200,13 +201,13 @@ struct DeliveryArgs {
 }
 
 impl DeliveryArgs {
-    fn deliveries(&self) -> anyhow::Result<runner::Deliveries> {
+    fn deliveries(&self) -> anyhow::Result<crate::deliver::Deliveries> {
         let notify = self
             .notify
             .iter()
-            .map(|t| crate::headless::notify::NotifyTarget::parse(t).map_err(anyhow::Error::msg))
+            .map(|t| crate::deliver::notify::NotifyTarget::parse(t).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(runner::Deliveries {
+        Ok(crate::deliver::Deliveries {
             report: self.report.clone(),
             summary: self.summary.clone(),
             metrics_namespace: self.publish_metrics.clone(),
@@ -238,7 +239,7 @@ struct FleetCmdArgs {
     #[arg(long, value_name = "SECS")]
     cell_timeout: Option<u64>,
     /// Keep at most this many bytes of each cell's output in the records (0: all).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::headless::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::run::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
     max_output_bytes: usize,
     /// Publish each target's verdicts as CloudWatch metrics in this namespace (with a
     /// `Target` dimension).
@@ -388,7 +389,7 @@ fn run_notebook(args: RunArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exi
         Err(error) => {
             // Past argument parsing, every exit writes the summary it was asked for.
             let aws = playbook::source::AwsTarget::default();
-            let refusal = runner::Refusal {
+            let refusal = crate::deliver::Refusal {
                 notebook: &args.notebook,
                 target: args.deliveries.target_name.clone(),
                 summary: args.deliveries.summary.as_deref(),
@@ -424,7 +425,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<runner::RunOptions> {
         aws: args.aws.target()?,
         target_name: args.deliveries.target_name.clone(),
         deliveries: args.deliveries.deliveries()?,
-        view: crate::headless::progress::View::Own,
+        view: crate::run::progress::View::Own,
     })
 }
 
@@ -440,15 +441,15 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         source: args.source.as_deref().map(runner::anchored_source),
         aws: args.aws.target()?,
         target_name: None,
-        deliveries: runner::Deliveries {
+        deliveries: crate::deliver::Deliveries {
             report: None,
             summary: None,
             metrics_namespace: args.publish_metrics,
             emf: args.emf,
             notify: Vec::new(),
-            notify_on: crate::headless::notify::NotifyOn::Failure,
+            notify_on: crate::deliver::notify::NotifyOn::Failure,
         },
-        view: crate::headless::progress::View::Own,
+        view: crate::run::progress::View::Own,
     };
     let exit = block_on(crate::fleet::main(args.fleet, base));
     // The evcxr configuration's directory (each target builds in its own).
@@ -523,8 +524,8 @@ fn write_rendered(output: Option<&Path>, rendered: &report::Rendered) -> anyhow:
     // Shared documents pass through the redactor, even from a record already masked (it
     // may come from an older version, or the environment knows more secrets now).
     let redactor = crate::redact::Redactor::from_env();
-    let text = redactor.redact_text(&rendered.text).0;
     let Some(path) = output else {
+        let text = redactor.text(&rendered.text);
         // On a terminal the document's characters are shown, not obeyed (a pipe or a file
         // gets the document as it is).
         use std::io::IsTerminal as _;
@@ -535,20 +536,7 @@ fn write_rendered(output: Option<&Path>, rendered: &report::Rendered) -> anyhow:
         }
         return Ok(Exit::Ok.into());
     };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-    if !rendered.files.is_empty() {
-        let dir = path.with_file_name(report::files_dir_name(path));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (name, content) in &rendered.files {
-            let file = dir.join(name);
-            std::fs::write(&file, redactor.redact_text(content).0)
-                .with_context(|| format!("writing {}", file.display()))?;
-        }
-    }
+    crate::deliver::write_report_local(path, rendered, &redactor).map_err(anyhow::Error::msg)?;
     eprintln!("wrote {}", path.display());
     Ok(Exit::Ok.into())
 }

@@ -1,5 +1,6 @@
 //! The `playbook` binary's library: the Jupyter kernel for operational playbooks, its
-//! headless runner and its command line.
+//! runner (`playbook run`, `playbook fleet`), its readers (`playbook report`) and its
+//! command line.
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`].
 //!
@@ -12,10 +13,21 @@
 //!   Uses `jupyter` (progress in place).
 //! - `server`: the kernel process over ZeroMQ — sockets, the shell and control channels,
 //!   the executor. Uses `cells` and `jupyter`.
-//! - `headless`: `playbook run` and `playbook report`, notebooks, parameters, the run
-//!   record, redaction, progress. Uses `cells` and `jupyter`.
+//! - `record`: what a run leaves behind and every reader reads — the executed notebook, the
+//!   run record, the run summary, destinations (a path or `s3://`) — and the one writer
+//!   of records, reports, summaries and fleet files (atomic, fixed modes, local and S3),
+//!   which takes only `redact::Redacted` bodies. Uses `redact` and `exit`.
+//! - `report`: `playbook report` (a record as a story, `--compare`, `--postmortem`), HTML
+//!   sanitised, and Markdown. Uses `record`, `cells` and `visible`.
+//! - `deliver`: what a finished run sends beyond its record — notifications, verdicts as
+//!   metrics and EMF, a refused run's summary, a report written where `--report` says.
+//!   Uses `record`, `report`, `exit` and `redact`.
+//! - `run`: `playbook run` — prepare, each cell, finish, deliver — with its parameters,
+//!   progress and YAML inputs. Uses `record`, `deliver`, `report`, `cells` and `jupyter`.
+//! - `fleet`: `playbook fleet`, one playbook over many targets. Uses `run` and what it uses.
 //! - `redact`: secrets masked out of everything shared (records, reports, logs), and kept
-//!   out of the evaluation process's environment. Uses nothing else.
+//!   out of the evaluation process's environment; `Redacted<T>`, which only it constructs.
+//!   Uses nothing else.
 //! - `visible`: text shown to a person (a terminal, a document) with its control and bidi
 //!   characters as visible escapes. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
@@ -30,13 +42,16 @@
 
 mod cells;
 pub mod cli;
+mod deliver;
 mod doctor;
 mod exit;
 mod fleet;
-mod headless;
 mod install;
 mod jupyter;
 mod queries;
+mod record;
 mod redact;
+mod report;
+mod run;
 mod server;
 mod visible;

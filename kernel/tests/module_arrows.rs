@@ -16,14 +16,30 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("queries", &["jupyter", "exit", "visible"]),
     ("cells", &["jupyter", "queries", "redact"]),
     ("server", &["cells", "jupyter"]),
+    ("record", &["exit", "redact"]),
+    ("report", &["record", "cells", "visible"]),
     (
-        "headless",
-        &["cells", "jupyter", "exit", "redact", "visible"],
+        "deliver",
+        &["record", "report", "exit", "redact", "visible"],
+    ),
+    (
+        "run",
+        &[
+            "record", "deliver", "report", "cells", "jupyter", "exit", "redact", "visible",
+        ],
     ),
     ("install", &["cells"]),
     ("doctor", &["cells", "install", "exit", "visible"]),
-    ("fleet", &["headless", "cells", "exit", "redact", "visible"]),
+    (
+        "fleet",
+        &[
+            "run", "deliver", "record", "report", "cells", "exit", "redact", "visible",
+        ],
+    ),
 ];
+
+/// The modules above the record (issue 26): siblings that use it, never used by it.
+const ABOVE_THE_RECORD: [&str; 4] = ["run", "fleet", "report", "deliver"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -141,6 +157,41 @@ fn top_level_modules_use_only_what_their_layer_allows() {
             assert!(
                 allowed.contains(&used.as_str()),
                 "`{module}` uses `{used}`, which its layer does not allow ({allowed:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_record_sits_below_run_fleet_report_and_deliver() {
+    let allowed = |module: &str| {
+        ALLOWED
+            .iter()
+            .find(|(m, _)| *m == module)
+            .map(|(_, uses)| *uses)
+            .unwrap_or_else(|| panic!("`{module}` is not in ALLOWED"))
+    };
+    for above in ABOVE_THE_RECORD {
+        assert!(
+            !allowed("record").contains(&above),
+            "`record` may not use `{above}`"
+        );
+        assert!(
+            allowed(above).contains(&"record"),
+            "`{above}` sits above `record`"
+        );
+    }
+    // What the record's files name, read from the sources (as the layering test does).
+    let mut files = Vec::new();
+    rust_files(&src().join("record"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        let used = paths_after(&text, "crate::");
+        for above in ABOVE_THE_RECORD {
+            assert!(
+                !used.contains(above),
+                "{} uses `crate::{above}`: the record sits below it",
+                file.display()
             );
         }
     }

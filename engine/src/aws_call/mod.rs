@@ -1,7 +1,7 @@
 //! Signed calls to the AWS APIs the engine makes only a handful of — S3 PutObject, SNS
-//! Publish, Service Quotas' ListServiceQuotas and ListAWSDefaultServiceQuotas — without a
-//! generated SDK crate per service (those cost minutes of a cold build for one or two
-//! operations each). A call is signed with SigV4 by `aws-sigv4` (the SDK's own signer)
+//! Publish, Service Quotas' ListServiceQuotas and ListAWSDefaultServiceQuotas, and the
+//! seven CloudWatch Logs operations (`cloudwatch/logs_api.rs`) — without a generated SDK
+//! crate per service (those cost minutes of a cold build for a few operations each). A call is signed with SigV4 by `aws-sigv4` (the SDK's own signer)
 //! with the credentials and region of the target's `SdkConfig` (so every provider the SDK
 //! knows still applies: environment, profiles with SSO and `credential_process`, instance
 //! and container roles, web identity, an assumed role), sent over the engine's HTTP client
@@ -19,9 +19,10 @@ mod failure;
 mod retry;
 mod sign;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod wire;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -36,7 +37,8 @@ pub(crate) use retry::Policy;
 pub(crate) use sign::encode_key;
 pub(crate) use wire::{Protocol, xml_text};
 
-/// The most an answer's body may be (a page of Service Quotas is tens of KiB).
+/// The most an answer's body may be for most services (a page of Service Quotas is tens
+/// of KiB, S3 and SNS answer a few hundred bytes).
 const ANSWER_LIMIT: usize = 4 * 1024 * 1024;
 /// Credentials are asked for again this long before they expire.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
@@ -51,6 +53,8 @@ pub(crate) struct Service {
     /// The first label of the service's host name.
     pub endpoint_prefix: &'static str,
     pub protocol: Protocol,
+    /// The most an answer's body may be.
+    pub answer_limit: usize,
 }
 
 pub(crate) const S3: Service = Service {
@@ -58,6 +62,7 @@ pub(crate) const S3: Service = Service {
     signing_name: "s3",
     endpoint_prefix: "s3",
     protocol: Protocol::RestXml,
+    answer_limit: ANSWER_LIMIT,
 };
 
 pub(crate) const SNS: Service = Service {
@@ -67,6 +72,7 @@ pub(crate) const SNS: Service = Service {
     protocol: Protocol::Query {
         version: "2010-03-31",
     },
+    answer_limit: ANSWER_LIMIT,
 };
 
 pub(crate) const SERVICE_QUOTAS: Service = Service {
@@ -77,6 +83,22 @@ pub(crate) const SERVICE_QUOTAS: Service = Service {
         version: wire::JsonVersion::V1_1,
         target_prefix: "ServiceQuotasV20190624",
     },
+    answer_limit: ANSWER_LIMIT,
+};
+
+/// CloudWatch Logs. A page of FilterLogEvents or GetLogEvents is at most 1 MB of events
+/// (and their JSON escaping); a completed Logs Insights query answers all of its up to
+/// 10,000 rows at once, each field up to an event's size, so its bound is a memory
+/// bound far above real results rather than the service's.
+pub(crate) const LOGS: Service = Service {
+    id: "CloudWatch Logs",
+    signing_name: "logs",
+    endpoint_prefix: "logs",
+    protocol: Protocol::Json {
+        version: wire::JsonVersion::V1_1,
+        target_prefix: "Logs_20140328",
+    },
+    answer_limit: 256 * 1024 * 1024,
 };
 
 /// A request before it is addressed and signed.
@@ -101,6 +123,8 @@ pub(crate) struct Client {
     provider: Option<SharedCredentialsProvider>,
     cached: Arc<Mutex<Option<Credentials>>>,
     policy: Policy,
+    /// Counts the attempts after the first of every call (the record's retried calls).
+    retried: Option<Arc<AtomicU64>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -124,12 +148,19 @@ impl Client {
             provider: config.credentials_provider(),
             cached: Arc::new(Mutex::new(None)),
             policy: Policy::of(config),
+            retried: None,
         }
     }
 
     /// The same client with other attempts and deadlines.
     pub(crate) fn with_policy(mut self, policy: Policy) -> Client {
         self.policy = policy;
+        self
+    }
+
+    /// The same client, adding each attempt after a call's first to `retried`.
+    pub(crate) fn with_retry_count(mut self, retried: Arc<AtomicU64>) -> Client {
+        self.retried = Some(retried);
         self
     }
 
@@ -141,7 +172,17 @@ impl Client {
         limit: &'static str,
         request: &Request,
     ) -> Result<Bytes, EngineError> {
-        retry::run(&self.policy, || self.attempt(request))
+        let mut attempts = 0u32;
+        let attempt = || {
+            attempts += 1;
+            if attempts > 1
+                && let Some(retried) = &self.retried
+            {
+                retried.fetch_add(1, Ordering::Relaxed);
+            }
+            self.attempt(request)
+        };
+        retry::run(&self.policy, attempt)
             .await
             .map_err(|failure| failure.into_engine_error(api, limit))
     }
@@ -162,9 +203,10 @@ impl Client {
             &path,
             request,
         )?;
-        let answer = crate::http::exchange(&url, signed, self.policy.connect, ANSWER_LIMIT)
-            .await
-            .map_err(Failure::from)?;
+        let answer =
+            crate::http::exchange(&url, signed, self.policy.connect, self.service.answer_limit)
+                .await
+                .map_err(Failure::from)?;
         if (200..300).contains(&answer.status) {
             Ok(answer.body)
         } else {

@@ -1,6 +1,8 @@
 //! Calls against a local HTTP server that answers from a script (what AWS answers, in
 //! each service's wire shape): retries after 503 and throttling, giving up after the
-//! bound, no retry of a refusal, the attempt deadline; and the parsers fuzzed.
+//! bound, no retry of a refusal, the attempt deadline; and the parsers fuzzed. The
+//! scripted server also serves the tests of the services' own modules (`cloudwatch/
+//! logs_api.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,15 +18,15 @@ use super::*;
 
 /// One scripted answer: status, body, and how long to wait before answering.
 #[derive(Clone)]
-struct Scripted(u16, &'static str, Duration);
+pub(crate) struct Scripted(u16, &'static str, Duration);
 
-fn answer(status: u16, body: &'static str) -> Scripted {
+pub(crate) fn answer(status: u16, body: &'static str) -> Scripted {
     Scripted(status, body, Duration::ZERO)
 }
 
 /// A server answering each connection with the next scripted answer (the last one again
 /// when the script runs out); the request heads it got.
-async fn serve(script: Vec<Scripted>) -> (String, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn serve(script: Vec<Scripted>) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let heads = Arc::new(Mutex::new(Vec::new()));
@@ -79,7 +81,7 @@ async fn answer_one(
     let _ = stream.write_all(reply.as_bytes()).await;
 }
 
-fn client(url: &str, service: &'static Service, attempts: u32) -> Client {
+pub(crate) fn client(url: &str, service: &'static Service, attempts: u32) -> Client {
     let config = SdkConfig::builder()
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(url)
@@ -101,7 +103,7 @@ fn client(url: &str, service: &'static Service, attempts: u32) -> Client {
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

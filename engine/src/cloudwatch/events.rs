@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::DateTime;
 
 use super::Shared;
-use super::errors::from_sdk;
+use super::logs_wire::GetLogEvents;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
@@ -90,23 +90,26 @@ pub async fn read_stream(
         shared.quotas.logs_calls.acquire(GET_LOG_EVENTS_TPS).await;
         let response = shared
             .logs
-            .get_log_events()
-            .log_group_name(&query.group)
-            .log_stream_name(stream)
-            .start_time(window.start.timestamp_millis())
-            .end_time(window.end.timestamp_millis())
-            .start_from_head(true)
-            .limit(i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000))
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| from_sdk("GetLogEvents", "25 TPS", e))?;
-        for event in response.events() {
-            rows.push(event_row(event.timestamp(), Some(stream), event.message()));
+            .send(&GetLogEvents {
+                log_group_name: &query.group,
+                log_stream_name: stream,
+                start_time: window.start.timestamp_millis(),
+                end_time: window.end.timestamp_millis(),
+                start_from_head: true,
+                limit: i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000),
+                next_token: token.clone(),
+            })
+            .await?;
+        for event in &response.events {
+            rows.push(event_row(
+                event.timestamp,
+                Some(stream),
+                event.message.as_deref(),
+            ));
         }
         // The end of a stream: the same forward token again, or an empty page.
-        let next = response.next_forward_token().map(str::to_owned);
-        let at_end = next.is_none() || next == token || response.events().is_empty();
+        let next = response.next_forward_token;
+        let at_end = next.is_none() || next == token || response.events.is_empty();
         if rows.len() >= limit {
             truncated = !at_end || rows.len() > limit;
             rows.truncate(limit);

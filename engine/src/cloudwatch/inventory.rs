@@ -1,11 +1,12 @@
-//! What is configured, through the SDK: log groups with their retention
-//! (DescribeLogGroups) and metric anomaly detectors (DescribeAnomalyDetectors), each paged
-//! with the one bounded pager.
+//! What is configured: log groups with their retention (DescribeLogGroups, through
+//! `logs_api.rs`) and metric anomaly detectors (DescribeAnomalyDetectors, through the
+//! SDK), each paged with the one bounded pager.
 
 use aws_sdk_cloudwatch::types::AnomalyDetector as SdkDetector;
 
 use super::Shared;
 use super::errors::from_sdk;
+use super::logs_wire::DescribeLogGroups;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
@@ -51,30 +52,29 @@ async fn describe(
 ) -> Result<Outcome<Vec<(LogGroupInfo, Option<String>)>>, EngineError> {
     let mut groups = Vec::new();
     let mut pager = Pager::new(shared, "DescribeLogGroups", MAX_PAGES);
-    let linked = (!accounts.is_empty()).then(|| accounts.to_vec());
+    let linked = (!accounts.is_empty()).then_some(accounts);
     while let Some(token) = pager.next_page()? {
         shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
-            .describe_log_groups()
-            .set_log_group_name_prefix(prefix.map(str::to_owned))
-            .set_include_linked_accounts(linked.is_some().then_some(true))
-            .set_account_identifiers(linked.clone())
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| from_sdk("DescribeLogGroups", "10 TPS", e))?;
-        groups.extend(response.log_groups().iter().filter_map(|g| {
+            .send(&DescribeLogGroups {
+                log_group_name_prefix: prefix,
+                include_linked_accounts: linked.is_some().then_some(true),
+                account_identifiers: linked,
+                next_token: token,
+            })
+            .await?;
+        groups.extend(response.log_groups.into_iter().filter_map(|g| {
             let info = LogGroupInfo {
-                name: g.log_group_name()?.to_owned(),
-                retention_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
-                stored_bytes: g.stored_bytes().and_then(|b| u64::try_from(b).ok()),
+                name: g.log_group_name?,
+                retention_days: g.retention_in_days.and_then(|d| u32::try_from(d).ok()),
+                stored_bytes: g.stored_bytes.and_then(|b| u64::try_from(b).ok()),
             };
-            let arn = (g.log_group_arn().or(g.arn()))
-                .map(|a| a.strip_suffix(":*").unwrap_or(a).to_owned());
+            let arn = (g.log_group_arn.or(g.arn))
+                .map(|a| a.strip_suffix(":*").map(str::to_owned).unwrap_or(a));
             Some((info, arn))
         }));
-        pager.then(Next::after(response.next_token()));
+        pager.then(Next::after(response.next_token.as_deref()));
     }
     let paged = pager.finish();
     if !paged.complete {

@@ -1,12 +1,11 @@
-//! ListAnomalies through the SDK: every anomaly the account's log anomaly detectors found
+//! ListAnomalies (through `logs_api.rs`): every anomaly the account's log anomaly detectors found
 //! (paged, bounded), kept when it was seen in the window and in the groups asked about,
 //! with its histogram cut to the window.
 
-use aws_sdk_cloudwatchlogs::types::Anomaly;
 use chrono::DateTime;
 
 use super::Shared;
-use super::errors::from_sdk;
+use super::logs_wire::{Anomaly, ListAnomalies};
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
@@ -32,18 +31,17 @@ pub async fn list(
         shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
-            .list_anomalies()
-            .set_anomaly_detector_arn(query.detector.clone())
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| from_sdk("ListAnomalies", "10 TPS", e))?;
+            .send(&ListAnomalies {
+                anomaly_detector_arn: query.detector.as_deref(),
+                next_token: token,
+            })
+            .await?;
         report.anomalies.extend(
-            (response.anomalies().iter())
+            (response.anomalies.iter())
                 .filter_map(|a| anomaly(a, &window))
                 .filter(|a| wanted(a, query)),
         );
-        pager.then(Next::after(response.next_token()));
+        pager.then(Next::after(response.next_token.as_deref()));
     }
     let paged = pager.finish();
     if !paged.complete {
@@ -58,24 +56,24 @@ pub async fn list(
 /// The anomaly as the result shows it, when it was seen in the window.
 fn anomaly(a: &Anomaly, window: &TimeRange) -> Option<LogAnomaly> {
     let at = |ms: i64| DateTime::from_timestamp_millis(ms);
-    let (first_seen, last_seen) = (at(a.first_seen())?, at(a.last_seen())?);
+    let (first_seen, last_seen) = (at(a.first_seen)?, at(a.last_seen)?);
     if first_seen >= window.end || last_seen < window.start {
         return None;
     }
-    let mut histogram: Vec<_> = (a.histogram().iter())
+    let mut histogram: Vec<_> = (a.histogram.iter())
         .filter_map(|(ms, n)| Some((at(ms.parse().ok()?)?, u64::try_from(*n).ok()?)))
         .collect();
     histogram.sort();
     let (histogram, count) = in_window(&histogram, window);
     Some(LogAnomaly {
-        pattern: a.pattern_string().to_owned(),
-        description: a.description().to_owned(),
-        priority: a.priority().map(str::to_owned),
+        pattern: a.pattern_string.clone(),
+        description: a.description.clone(),
+        priority: a.priority.clone(),
         first_seen,
         last_seen,
         count,
         histogram,
-        groups: (a.log_group_arn_list().iter())
+        groups: (a.log_group_arn_list.iter())
             .map(|arn| group_name(arn).to_owned())
             .collect(),
     })

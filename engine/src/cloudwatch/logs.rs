@@ -1,17 +1,17 @@
 //! CloudWatch Logs: Logs Insights (StartQuery, GetQueryResults polled with backoff until a
 //! final status, StopQuery on cancel or timeout, a gate on concurrent queries),
-//! FilterLogEvents and DescribeLogGroups with paging.
+//! FilterLogEvents and DescribeLogGroups with paging; each call through `logs_api.rs`.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
-use aws_sdk_cloudwatchlogs::types::{QueryLanguage as SdkLanguage, QueryStatus, ResultField};
-
 use super::Shared;
-use super::errors::from_sdk;
 use super::events::{event_row, events_table, still_wanted};
 use super::insights_queue;
+use super::logs_api::{GetQueryResults, StopQuery};
+use super::logs_wire::{
+    self, FilterLogEvents, GetQueryResultsOutput, QueryId, QueryStatus, ResultField,
+};
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
@@ -47,13 +47,10 @@ pub async fn insights(
         shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
-            .get_query_results()
-            .query_id(&id)
-            .send()
-            .await
-            .map_err(|e| from_sdk("GetQueryResults", "5 TPS", e))?;
+            .send(&GetQueryResults(QueryId { query_id: &id }))
+            .await?;
         api_calls += 1;
-        match response.status() {
+        match response.status.as_ref() {
             Some(QueryStatus::Complete) => {
                 let mut outcome = complete(query, groups, window, &id, &response, api_calls);
                 if let Some((ahead, waited)) = slot.waited {
@@ -84,12 +81,12 @@ pub async fn insights(
                 });
             }
             status => {
-                let stats = response.statistics();
+                let stats = response.statistics.clone().unwrap_or_default();
                 shared.report(&format!(
                     "Logs Insights query {id}: {} · {:.0} records scanned, {:.0} matched · {:.1} s",
                     status.map_or("Unknown", |s| s.as_str()),
-                    stats.map_or(0.0, |s| s.records_scanned()),
-                    stats.map_or(0.0, |s| s.records_matched()),
+                    stats.records_scanned,
+                    stats.records_matched,
                     started_at.elapsed().as_secs_f64()
                 ));
                 tokio::time::sleep(pause).await;
@@ -143,14 +140,14 @@ async fn start(
 ) -> Result<String, EngineError> {
     shared.quotas.logs_calls.acquire(LOGS_TPS).await;
     let language = match query.language {
-        playbook::query::QueryLanguage::LogsInsightsQl => SdkLanguage::Cwli,
-        playbook::query::QueryLanguage::Ppl => SdkLanguage::Ppl,
-        playbook::query::QueryLanguage::Sql => SdkLanguage::Sql,
+        playbook::query::QueryLanguage::LogsInsightsQl => logs_wire::QueryLanguage::Cwli,
+        playbook::query::QueryLanguage::Ppl => logs_wire::QueryLanguage::Ppl,
+        playbook::query::QueryLanguage::Sql => logs_wire::QueryLanguage::Sql,
     };
     // OpenSearch SQL names its groups in FROM (and StartQuery refuses both). Groups of
     // linked accounts go by ARN, as identifiers (which take names too).
     let by_arn = groups.iter().any(|g| g.starts_with("arn:"));
-    let groups = (!groups.is_empty()).then(|| groups.to_vec());
+    let groups = (!groups.is_empty()).then_some(groups);
     let (names, identifiers) = if by_arn {
         (None, groups)
     } else {
@@ -158,21 +155,19 @@ async fn start(
     };
     let started = shared
         .logs
-        .start_query()
-        .query_language(language)
-        .set_log_group_names(names)
-        .set_log_group_identifiers(identifiers)
-        .start_time(window.start.timestamp())
-        .end_time(window.end.timestamp())
-        .query_string(&query.query)
-        .set_limit(query.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
-        .send()
-        .await
-        .map_err(|e| from_sdk("StartQuery", "30 concurrent queries per account", e))?;
-    Ok(started
-        .query_id()
-        .ok_or_else(|| EngineError::Query("StartQuery returned no query id".into()))?
-        .to_owned())
+        .send(&logs_wire::StartQuery {
+            query_language: language,
+            log_group_names: names,
+            log_group_identifiers: identifiers,
+            start_time: window.start.timestamp(),
+            end_time: window.end.timestamp(),
+            query_string: &query.query,
+            limit: query.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)),
+        })
+        .await?;
+    started
+        .query_id
+        .ok_or_else(|| EngineError::Query("StartQuery returned no query id".into()))
 }
 
 /// Stops query `id` (StopQuery) when it was cancelled or ran past `deadline`.
@@ -208,12 +203,12 @@ fn complete(
     response: &GetQueryResultsOutput,
     api_calls: u32,
 ) -> Outcome<LogTable> {
-    let mut table = to_table(query, response.results(), window);
-    let stats = response.statistics();
+    let mut table = to_table(query, &response.results, window);
+    let stats = response.statistics.clone().unwrap_or_default();
     table.statistics = QueryStatistics {
-        records_matched: stats.map_or(0.0, |s| s.records_matched()),
-        records_scanned: stats.map_or(0.0, |s| s.records_scanned()),
-        bytes_scanned: stats.map_or(0.0, |s| s.bytes_scanned()),
+        records_matched: stats.records_matched,
+        records_scanned: stats.records_scanned,
+        bytes_scanned: stats.bytes_scanned,
     };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).min(DEFAULT_LIMIT);
     table.truncated = table.len() >= limit;
@@ -226,18 +221,22 @@ fn complete(
 
 /// Asks the service to stop a query; returns a note for the error message.
 async fn stop(shared: &Shared, id: &str) -> String {
-    match shared.logs.stop_query().query_id(id).send().await {
+    match shared.logs.send(&StopQuery(QueryId { query_id: id })).await {
         Ok(_) => " (stopped with StopQuery)".to_owned(),
-        Err(e) => format!(" (StopQuery failed: {})", from_sdk("StopQuery", "", e)),
+        Err(e) => format!(" (StopQuery failed: {e})"),
     }
 }
 
 /// Rows to a table: columns in the order the query's fields first appear, `@ptr` left out.
-pub fn to_table(query: &LogsQuery, rows: &[Vec<ResultField>], window: TimeRange) -> LogTable {
+pub(crate) fn to_table(
+    query: &LogsQuery,
+    rows: &[Vec<ResultField>],
+    window: TimeRange,
+) -> LogTable {
     let mut columns: Vec<String> = Vec::new();
     for row in rows {
         for field in row {
-            if let Some(name) = field.field()
+            if let Some(name) = field.field.as_deref()
                 && name != "@ptr"
                 && !columns.iter().any(|c| c == name)
             {
@@ -254,8 +253,8 @@ pub fn to_table(query: &LogsQuery, rows: &[Vec<ResultField>], window: TimeRange)
                 .iter()
                 .map(|c| {
                     row.iter()
-                        .find(|f| f.field() == Some(c.as_str()))
-                        .and_then(|f| f.value().map(str::to_owned))
+                        .find(|f| f.field.as_deref() == Some(c.as_str()))
+                        .and_then(|f| f.value.clone())
                 })
                 .collect()
         })
@@ -277,7 +276,7 @@ pub async fn filter(
     let deadline = Instant::now() + shared.query_timeout;
     let mut rows = Vec::new();
     let mut truncated = false;
-    let streams = (!query.streams.is_empty()).then(|| query.streams.clone());
+    let streams = (!query.streams.is_empty()).then_some(query.streams.as_slice());
     let mut pager = Pager::new(shared, "FilterLogEvents", MAX_PAGES);
     while let Some(token) = pager.next_page()? {
         still_wanted(
@@ -289,25 +288,24 @@ pub async fn filter(
         shared.quotas.logs_calls.acquire(LOGS_TPS).await;
         let response = shared
             .logs
-            .filter_log_events()
-            .log_group_name(&query.group)
-            .start_time(window.start.timestamp_millis())
-            .end_time(window.end.timestamp_millis() - 1)
-            .set_filter_pattern(query.pattern.clone())
-            .set_log_stream_names(streams.clone())
-            .limit(i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000))
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| from_sdk("FilterLogEvents", "10 TPS", e))?;
-        for event in response.events() {
+            .send(&FilterLogEvents {
+                log_group_name: &query.group,
+                log_stream_names: streams,
+                start_time: window.start.timestamp_millis(),
+                end_time: window.end.timestamp_millis() - 1,
+                filter_pattern: query.pattern.as_deref(),
+                next_token: token,
+                limit: i32::try_from((limit - rows.len()).min(10_000)).unwrap_or(10_000),
+            })
+            .await?;
+        for event in &response.events {
             rows.push(event_row(
-                event.timestamp(),
-                event.log_stream_name(),
-                event.message(),
+                event.timestamp,
+                event.log_stream_name.as_deref(),
+                event.message.as_deref(),
             ));
         }
-        let next = Next::after(response.next_token());
+        let next = Next::after(response.next_token.as_deref());
         if rows.len() >= limit {
             truncated = matches!(next, Next::Page(_)) || rows.len() > limit;
             rows.truncate(limit);
@@ -343,7 +341,10 @@ mod tests {
     use playbook::query::logs_insights;
 
     fn field(name: &str, value: &str) -> ResultField {
-        ResultField::builder().field(name).value(value).build()
+        ResultField {
+            field: Some(name.to_owned()),
+            value: Some(value.to_owned()),
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The CloudWatch source: metrics and logs through the AWS SDK, with one shared client
-//! per service, a client-side rate limiter per API, a gate on concurrent Logs Insights
+//! The CloudWatch source: metrics through the AWS SDK and logs through the engine's own
+//! signed calls (`logs_api.rs` over `aws_call/`), with one shared client per service, a client-side rate limiter per API, a gate on concurrent Logs Insights
 //! queries, bounded retries and a deadline on every wait.
 //!
 //! The SDK is async; the engine's callers (the kernel's blocking workers, `playbook
@@ -18,6 +18,8 @@ mod inventory;
 pub mod limiter;
 pub mod log_anomalies;
 pub mod logs;
+mod logs_api;
+mod logs_wire;
 pub mod metrics;
 mod paging;
 pub mod publish;
@@ -73,7 +75,8 @@ impl std::ops::Deref for OwnRuntime {
 /// What every call shares.
 pub struct Shared {
     pub metrics: aws_sdk_cloudwatch::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// CloudWatch Logs, through `aws_call/` (`logs_api.rs`).
+    pub(crate) logs: logs_api::LogsApi,
     pub sts: aws_sdk_sts::Client,
     /// Reads the account's Logs Insights concurrency quota (`insights_quota.rs`).
     pub(crate) service_quotas: crate::aws_call::Client,
@@ -94,7 +97,7 @@ pub struct Shared {
     /// The account and region's quotas, shared by every source of the process that asks
     /// them (`quotas.rs`).
     pub quotas: Arc<quotas::Quotas>,
-    /// The calls of these clients the SDK retried (`retries.rs`).
+    /// The calls of these clients retried, by the SDK or `aws_call/` (`retries.rs`).
     pub retries: retries::Retries,
     /// Set by an interrupt: running waits stop (and StopQuery their queries).
     pub cancelled: AtomicBool,
@@ -119,12 +122,9 @@ impl Shared {
         let metrics = aws_sdk_cloudwatch::config::Builder::from(config)
             .interceptor(retries.clone())
             .build();
-        let logs = aws_sdk_cloudwatchlogs::config::Builder::from(config)
-            .interceptor(retries.clone())
-            .build();
         Shared {
             metrics: aws_sdk_cloudwatch::Client::from_conf(metrics),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
+            logs: logs_api::LogsApi::new(config, retries.counter()),
             retries,
             sts: aws_sdk_sts::Client::new(config),
             service_quotas: insights_quota::client(config),

@@ -1,6 +1,7 @@
-//! Counting the calls the SDK retried (throttling, a transient error), so a query's
-//! record — and a run's summary — says when the service pushed back, even when the call
-//! succeeded in the end. An SDK interceptor sees every attempt; the second and later
+//! Counting the calls the SDK and `aws_call/` retried (throttling, a transient error), so
+//! a query's record — and a run's summary — says when the service pushed back, even when
+//! the call succeeded in the end. An SDK interceptor sees every attempt of the SDK's
+//! clients, and `aws_call::Client` counts its own (`counter`); the second and later
 //! attempts of a call are retries.
 
 use std::sync::Arc;
@@ -21,6 +22,11 @@ impl Retries {
     /// How many attempts so far were retries.
     pub fn count(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// The count itself, for `aws_call::Client::with_retry_count`.
+    pub(crate) fn counter(&self) -> Arc<AtomicU64> {
+        self.0.clone()
     }
 }
 

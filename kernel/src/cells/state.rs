@@ -1,7 +1,7 @@
 //! The state one kernel shares between its tasks — the Rust engine, the host channel and
 //! the engine session behind it, history and execution counts — and the cell lifecycle
 //! over it (begin, end, interrupt). The ZeroMQ server (`crate::server`) and the headless
-//! runner (`crate::headless`) both drive cells through it.
+//! runner (`crate::run`) both drive cells through it.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

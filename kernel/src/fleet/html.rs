@@ -10,8 +10,8 @@ use std::path::Path;
 use playbook::check::Verdict;
 
 use super::summary::{FleetSummary, TargetEntry};
-use crate::headless::report::CSP_META;
-use crate::headless::summary::Delivery;
+use crate::record::summary::Delivery;
+use crate::report::CSP_META;
 use crate::visible::html as escape;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\

@@ -21,8 +21,9 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::exit::Exit;
-use crate::headless::destination::Placeholders;
-use crate::headless::run::{self as runner, RunOptions};
+use crate::record::destination::Placeholders;
+use crate::redact::redacted_format;
+use crate::run::{self as runner, RunOptions};
 use out::Out;
 use summary::FleetSummary;
 
@@ -88,6 +89,7 @@ pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Resul
         &placeholders(&base, started),
     )?;
     let aws = base.aws.clone();
+    let redactor = run::redactor_of(&base, &targets);
     let summary = if let Some(dir) = &args.from_summaries {
         collect(dir, &base, &targets)?
     } else {
@@ -99,14 +101,19 @@ pub(crate) async fn main(args: FleetArgs, mut base: RunOptions) -> anyhow::Resul
             base,
         };
         check_every_target(&fleet)?;
-        run::run(fleet).await?
+        run::run(fleet, &redactor).await?
     };
     let mut exit = summary.exit_class;
-    for delivered in out.write(&summary, &aws).await {
+    for delivered in out.write(&summary, &aws, &redactor).await {
+        let to = redactor.name(&delivered.to);
         match &delivered.error {
-            None => eprintln!("fleet: wrote {}", delivered.to),
+            None => eprintln!("{}", redacted_format!("fleet: wrote {}", to)),
             Some(why) => {
-                eprintln!("fleet: could not write {}: {why}", delivered.to);
+                let why = redactor.text(why);
+                eprintln!(
+                    "{}",
+                    redacted_format!("fleet: could not write {}: {}", to, why)
+                );
                 if Exit::OutputFailed.severity() > exit.severity() {
                     exit = Exit::OutputFailed;
                 }

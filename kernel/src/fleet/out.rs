@@ -6,12 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use playbook_engine::delivery::{Deliverer, S3Uri};
+use playbook_engine::delivery::S3Uri;
 
 use super::html;
 use super::summary::FleetSummary;
-use crate::headless::destination::{Destination, Placeholders};
-use crate::headless::summary::{Delivered, Delivery};
+use crate::record::destination::{Destination, Placeholders};
+use crate::record::summary::{Delivered, Delivery};
+use crate::record::writer::{Kind, Writer};
 use crate::redact::Redactor;
 
 /// The fleet's own files at the top of `--out`, which no target may be named after.
@@ -76,53 +77,35 @@ impl Out {
         Ok(dir.join("run.log"))
     }
 
-    /// Writes (or uploads) `fleet.json` and `fleet.html`, masked; where each went.
+    /// Writes (or uploads) `fleet.json` and `fleet.html` through the record writer,
+    /// masked by `redactor`; where each went.
     pub(crate) async fn write(
         &self,
         fleet: &FleetSummary,
         aws: &playbook::source::AwsTarget,
+        redactor: &Redactor,
     ) -> Vec<Delivered> {
-        let redactor = Redactor::from_env();
-        let mut json = serde_json::to_value(fleet).unwrap_or_default();
-        redactor.redact_value(&mut json);
-        let json = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
-        let page = redactor
-            .redact_text(&html::render(fleet, local_dir(self)))
-            .0;
+        let json = redactor.json(fleet).to_pretty_text();
+        let page = redactor.text(&html::render(fleet, local_dir(self)));
         let files = [
-            (FLEET_FILES[0], json.into_bytes(), "application/json"),
-            (
-                FLEET_FILES[1],
-                page.into_bytes(),
-                "text/html; charset=utf-8",
-            ),
+            (FLEET_FILES[0], json, Kind::Summary),
+            (FLEET_FILES[1], page, Kind::Html),
         ];
+        let mut writer = Writer::new(aws);
         let mut delivered = Vec::new();
-        match self {
-            Out::Local(dir) => {
-                for (name, body, _) in files {
-                    let path = dir.join(name);
-                    let outcome = write_atomic(&path, &body);
-                    delivered.push(outcome_of(path.display().to_string(), outcome));
-                }
-            }
-            Out::S3(uri) => {
-                let deliverer = Deliverer::new(aws).await;
-                for (name, body, kind) in files {
-                    let to = S3Uri {
-                        bucket: uri.bucket.clone(),
-                        key: join_key(&uri.key, name),
-                    };
-                    let outcome = match &deliverer {
-                        Ok(d) => d
-                            .put_object(&to, body, kind)
-                            .await
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    delivered.push(outcome_of(to.to_string(), outcome));
-                }
-            }
+        for (name, body, kind) in files {
+            let to = match self {
+                Out::Local(dir) => Destination::Local(dir.join(name)),
+                Out::S3(uri) => Destination::S3(S3Uri {
+                    bucket: uri.bucket.clone(),
+                    key: join_key(&uri.key, name),
+                }),
+            };
+            let outcome = writer.write(&to, &body, kind).await;
+            delivered.push(match outcome {
+                Ok(()) => Delivered::done(Delivery::Summary, to.to_string()),
+                Err(why) => Delivered::failed(Delivery::Summary, to.to_string(), why.message),
+            });
         }
         delivered
     }
@@ -133,23 +116,6 @@ fn local_dir(out: &Out) -> Option<&Path> {
         Out::Local(dir) => Some(dir),
         Out::S3(_) => None,
     }
-}
-
-fn outcome_of(to: String, outcome: Result<(), String>) -> Delivered {
-    match outcome {
-        Ok(()) => Delivered::done(Delivery::Summary, to),
-        Err(why) => Delivered::failed(Delivery::Summary, to, why),
-    }
-}
-
-fn write_atomic(path: &Path, body: &[u8]) -> Result<(), String> {
-    let temp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
-    std::fs::write(&temp, body)
-        .and_then(|()| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            format!("{}: {e}", path.display())
-        })
 }
 
 /// `prefix` and `rest` joined by one `/`.

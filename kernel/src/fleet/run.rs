@@ -22,9 +22,10 @@ use super::summary::{FleetSummary, TargetEntry};
 use super::targets::Target;
 use crate::cells::cell_cache;
 use crate::exit::Exit;
-use crate::headless::progress::View;
-use crate::headless::run::{self as runner, RunOptions, Signals};
-use crate::headless::summary::RunSummary;
+use crate::record::summary::RunSummary;
+use crate::redact::{Redactor, redacted_format};
+use crate::run::progress::View;
+use crate::run::{self as runner, RunOptions, Signals};
 use crate::visible;
 
 /// A fleet to run.
@@ -35,6 +36,25 @@ pub(crate) struct Fleet {
     pub(crate) jobs: usize,
     pub(crate) out: Out,
     pub(crate) fail_fast: bool,
+}
+
+/// The fleet's redactor, for its own lines and files: the environment's secrets, the
+/// values of secret-named parameters (the fleet's and every target's) and the webhooks'
+/// URLs, as each target's run knows its own.
+pub(crate) fn redactor_of(base: &RunOptions, targets: &[Target]) -> Redactor {
+    let mut redactor = Redactor::from_env();
+    let secret_values = |pairs: &[(String, String)]| -> Vec<String> {
+        (pairs.iter())
+            .filter(|(name, _)| crate::redact::looks_secret(name))
+            .map(|(_, value)| value.clone())
+            .collect()
+    };
+    redactor.learn(secret_values(&base.parameters));
+    for target in targets {
+        redactor.learn(secret_values(&target.assignments()));
+    }
+    redactor.learn(base.deliveries.notify.iter().flat_map(|t| t.secrets()));
+    redactor
 }
 
 /// The run options of `target`: its parameters over the fleet's (`-p` wins), its source
@@ -67,7 +87,7 @@ pub(crate) fn options_for(base: &RunOptions, target: &Target, out: Option<&Out>)
 }
 
 /// Runs every target; the fleet's summary.
-pub(crate) async fn run(fleet: Fleet) -> anyhow::Result<FleetSummary> {
+pub(crate) async fn run(fleet: Fleet, redactor: &Redactor) -> anyhow::Result<FleetSummary> {
     let started = Utc::now();
     let clock = Instant::now();
     let mut signals = Signals::new()?;
@@ -113,7 +133,7 @@ pub(crate) async fn run(fleet: Fleet) -> anyhow::Result<FleetSummary> {
                 let (index, outcome) = joined.context("a fleet target's task failed")?;
                 let target = &fleet.targets[index];
                 let entry = entry_of(target, &fleet.base, outcome);
-                report(&bars, index, total, &entry);
+                report(&bars, index, total, &entry, redactor);
                 if fleet.fail_fast && entry.run.exit_code != 0 && !stopping {
                     stopping = true;
                     eprintln!("fleet: --fail-fast: no new targets after {}", target.name);
@@ -173,40 +193,51 @@ fn entry_of(
     }
 }
 
-/// One line per finished target: its status, exit, time and failed checks.
-fn report(bars: &Option<MultiProgress>, index: usize, total: usize, entry: &TargetEntry) {
+/// One line per finished target: its status, exit, time and failed checks, masked by
+/// `redactor` (the target's name as a name).
+fn report(
+    bars: &Option<MultiProgress>,
+    index: usize,
+    total: usize,
+    entry: &TargetEntry,
+    redactor: &Redactor,
+) {
     let run = &entry.run;
-    let failed: Vec<std::borrow::Cow<'_, str>> = run
-        .checks
-        .iter()
-        .filter(|c| c.verdict == playbook::check::Verdict::Fail)
-        .map(|c| visible::name(&c.name))
-        .collect();
-    let mut line = format!(
-        "[{}/{total}] {}: {} (exit {}) in {:.1} s",
+    let mut line = redacted_format!(
+        "[{}/{}] {}: {} (exit {}) in {:.1} s",
         index + 1,
-        entry.name,
-        run.status.as_str(),
+        total,
+        redactor.name(&entry.name),
+        redactor.name(run.status.as_str()),
         run.exit_code,
         run.duration
     );
-    if !failed.is_empty() {
-        line.push_str(&format!("; failed checks: {}", failed.join(", ")));
+    let failed = (run.checks.iter()).filter(|c| c.verdict == playbook::check::Verdict::Fail);
+    for (at, check) in failed.enumerate() {
+        let name = redactor.text(&check.name);
+        line.push(&if at == 0 {
+            redacted_format!("; failed checks: {}", name)
+        } else {
+            redacted_format!(", {}", name)
+        });
     }
     if let Some(cell) = &run.failed_cell {
-        line.push_str(&format!("; cell {} failed: {}", cell.cell, cell.ename));
+        let ename = redactor.text(&cell.ename);
+        line.push(&redacted_format!("; cell {} failed: {}", cell.cell, ename));
     }
     if let Some(error) = &run.error {
-        line.push_str(&format!("; {error}"));
+        line.push(&redacted_format!("; {}", redactor.text(error)));
     }
     if run.retried_calls > 0 {
-        line.push_str(&format!(
+        let retried = run.retried_calls;
+        line.push(&redacted_format!(
             "; {} call(s) retried after throttling",
-            run.retried_calls
+            retried
         ));
     }
-    // Names, errors and messages come from the targets' notebooks: shown, never obeyed.
-    let line = visible::text(&line).into_owned();
+    // Names, errors and messages come from the targets' notebooks: shown, never obeyed,
+    // on one line.
+    let line = visible::name(&line).into_owned();
     match bars {
         Some(bars) => {
             let _ = bars.println(line);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::Exit;
-use crate::headless::summary::RunSummary;
+use crate::record::summary::RunSummary;
 
 /// The schema this version writes.
 pub(crate) const SCHEMA: &str = "playbook.fleet-summary/1";

@@ -127,7 +127,7 @@ pub(crate) fn parse(
     overrides: &[(String, Value)],
 ) -> Result<Vec<Target>, String> {
     let document = if yaml {
-        crate::headless::yaml::to_json(text)?
+        crate::run::yaml::to_json(text)?
     } else {
         serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
     };

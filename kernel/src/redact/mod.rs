@@ -9,18 +9,23 @@
 //!   near AWS context.
 //!
 //! Masking is idempotent: text that already holds a mask is left as it is.
+//!
+//! What passed the redactor is a [`Redacted<T>`] (`redacted.rs`), which only this module
+//! constructs: the record writer, notifications and log lines take nothing else.
 
 mod gitleaks;
 mod known;
 mod patterns;
 mod process;
+mod redacted;
 
 use std::ops::Range;
 
 use serde_json::Value;
 
 pub(crate) use known::{looks_secret, secret_environment};
-pub(crate) use process::{RECORD_MODE, protect_process};
+pub(crate) use process::{RECORD_MODE, SUMMARY_MODE, protect_process};
+pub(crate) use redacted::{Piece, Redacted, only_positional, redacted_format};
 
 /// What replaces a secret.
 pub(crate) const MASK: &str = "[masked by playbook]";
@@ -49,6 +54,24 @@ impl Redactor {
             }
         }
         self.known.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// `text` with every secret masked.
+    pub(crate) fn text(&self, text: &str) -> Redacted<String> {
+        Redacted::new(self.redact_text(text).0)
+    }
+
+    /// A name (of a file, a notebook, a target) with the known secret values masked (see
+    /// [`Redactor::mask_known`]).
+    pub(crate) fn name(&self, name: &str) -> Redacted<String> {
+        Redacted::new(self.mask_known(name))
+    }
+
+    /// A serialisable record as JSON with every string (keys too) masked.
+    pub(crate) fn json(&self, record: &impl serde::Serialize) -> Redacted<Value> {
+        let mut value = serde_json::to_value(record).unwrap_or_default();
+        self.redact_value(&mut value);
+        Redacted::new(value)
     }
 
     /// `text` with every secret masked, and how many were.

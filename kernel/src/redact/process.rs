@@ -10,6 +10,10 @@
 /// The mode of records and reports: readable by the team, writable by their owner.
 pub(crate) const RECORD_MODE: u32 = 0o644;
 
+/// The mode of summaries (a run's, a fleet's): for the orchestrator that runs as this user,
+/// as the process's `umask 077` has always made them.
+pub(crate) const SUMMARY_MODE: u32 = 0o600;
+
 /// Makes what this process creates private, and the process undumpable.
 pub(crate) fn protect_process() {
     // SAFETY: umask and prctl(PR_SET_DUMPABLE) only change this process's attributes;

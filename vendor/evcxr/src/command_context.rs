@@ -818,9 +818,8 @@ Panic detected. Here's some useful information if you're filing a bug report.
         let (user_code, _code_info) = CodeBlock::from_original_user_code(src);
         let (_, mut state, _) = self.prepare_for_analysis(user_code)?;
         let (plain, markdown) = self.eval_context.hover(code_up_to_cursor, &mut state)?;
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&markdown));
-        Ok((plain, html))
+        // playbook patch: links that are not URLs (rustdoc's intra-doc links) become text.
+        Ok((plain, crate::rust_analyzer::markdown_html(&markdown)))
     }
 
     fn hover(
@@ -834,9 +833,7 @@ Panic detected. Here's some useful information if you're filing a bug report.
             bail!("Input required")
         };
         let (hover_text, hover_markdown) = self.eval_context.hover(args, state)?;
-        let mut hover_html = String::new();
-        let parser = pulldown_cmark::Parser::new(&hover_markdown);
-        pulldown_cmark::html::push_html(&mut hover_html, parser);
+        let hover_html = crate::rust_analyzer::markdown_html(&hover_markdown);
         Ok(EvalOutputs::text_html(hover_text, hover_html))
     }
 }

@@ -31,10 +31,10 @@ use crate::toml_parse;
 use crate::use_trees::Import;
 use anyhow::Result;
 use once_cell::sync::Lazy;
-use ra_ap_ide::TextRange;
 use ra_ap_syntax::AstNode;
 use ra_ap_syntax::SyntaxKind;
 use ra_ap_syntax::SyntaxNode;
+use ra_ap_syntax::TextRange;
 use ra_ap_syntax::ast;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -673,16 +673,13 @@ impl EvalContext {
         let mut analyzer = deferred_types::lock(&self.analyzer);
         analyzer.set_source(pad_code.code_string())?;
         let wrapped_offset = pad_code.user_offset_to_output_offset(hover_offset)? as u32;
-        let text_range = TextRange::new(wrapped_offset.into(), wrapped_offset.into());
-        let hover_text = analyzer.hover(text_range, false)?;
-        let hover_markdown = analyzer.hover(text_range, true)?;
+        // playbook patch: one hover, our own (`rust_analyzer/hover.rs`), rendered as plain
+        // text and markdown; evcxr asked `ra_ap_ide` twice, once per format.
+        let hover = analyzer.hover(wrapped_offset.into());
         drop(analyzer);
-        match (hover_text, hover_markdown) {
-            (Some(data_text), Some(data_markdown)) => Ok((
-                data_text.info.markup.into(),
-                data_markdown.info.markup.into(),
-            )),
-            _ => Ok((
+        match hover {
+            Some(hover) => Ok((hover.plain_text(), hover.markdown)),
+            None => Ok((
                 "No documentation found".into(),
                 "No documentation found".into(),
             )),

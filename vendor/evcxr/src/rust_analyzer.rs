@@ -11,43 +11,49 @@ use anyhow::anyhow;
 use anyhow::bail;
 use once_cell::sync::Lazy;
 use ra_ap_base_db::SourceRoot;
+use ra_ap_base_db::salsa::Cancelled;
 use ra_ap_hir as ra_hir;
-use ra_ap_ide as ra_ide;
-use ra_ap_ide::CompletionFieldsToResolve;
-use ra_ap_ide::FileRange;
-use ra_ap_ide::RaFixtureConfig;
-use ra_ap_ide::SubstTyLen;
+use ra_ap_ide_completion::CallableSnippets;
+use ra_ap_ide_completion::CompletionConfig;
+use ra_ap_ide_completion::CompletionFieldsToResolve;
+use ra_ap_ide_completion::CompletionItemKind;
+use ra_ap_ide_db::FilePosition;
 use ra_ap_ide_db::FxHashMap;
+use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::SnippetCap;
 use ra_ap_ide_db::imports::insert_use::ImportGranularity;
 use ra_ap_ide_db::imports::insert_use::InsertUseConfig;
+use ra_ap_ide_db::ra_fixture::RaFixtureConfig;
 use ra_ap_paths::AbsPathBuf;
 use ra_ap_project_model::CargoConfig;
 use ra_ap_project_model::ProjectManifest;
 use ra_ap_project_model::ProjectWorkspace;
 use ra_ap_project_model::RustLibSource;
-use ra_ap_syntax::TextRange;
+use ra_ap_span::Edition;
+use ra_ap_syntax::TextSize;
 use ra_ap_syntax::ast::AstNode;
 use ra_ap_syntax::ast::{self};
 use ra_ap_vfs as ra_vfs;
 use ra_ap_vfs::FileId;
 use ra_ap_vfs::loader::LoadingProgress;
 use ra_ap_vfs_notify as vfs_notify;
-use ra_ide::CallableSnippets;
-use ra_ide::Edition;
-use ra_ide::HoverConfig;
-use ra_ide::HoverResult;
-use ra_ide::RangeInfo;
 use std::collections::HashMap;
 use std::convert::TryFrom;
 use std::path::Path;
+
+mod hover;
+
+pub(crate) use hover::Hover;
+pub(crate) use hover::markdown_html;
 
 pub(crate) const EDITION: Edition = Edition::Edition2024;
 
 pub(crate) struct RustAnalyzer {
     with_sysroot: bool,
     root_directory: AbsPathBuf,
-    analysis_host: ra_ide::AnalysisHost,
+    /// playbook patch: rust-analyzer's database itself, where evcxr had `ra_ap_ide`'s
+    /// `AnalysisHost` (a wrapper around it); see [`RustAnalyzer::with_db`].
+    db: RootDatabase,
     vfs: ra_vfs::Vfs,
     loader: vfs_notify::NotifyHandle,
     message_receiver: crossbeam_channel::Receiver<ra_vfs::loader::Message>,
@@ -97,7 +103,7 @@ impl RustAnalyzer {
         Ok(RustAnalyzer {
             with_sysroot: true,
             root_directory,
-            analysis_host: Default::default(),
+            db: RootDatabase::new(None),
             vfs,
             loader: vfs_notify::NotifyHandle::spawn(message_sender),
             message_receiver,
@@ -136,7 +142,9 @@ impl RustAnalyzer {
         change.change_file(self.source_file_id, Some(self.current_source.clone()));
 
         let started = std::time::Instant::now();
-        self.analysis_host.apply_change(change);
+        // What `AnalysisHost::apply_change` did: cancel queries still running on clones of
+        // the database (there are none here: every query runs under `&self`), then apply.
+        self.db.apply_change(change);
         crate::trace_step("rust-analyzer: apply change", started);
         Ok(())
     }
@@ -162,8 +170,8 @@ impl RustAnalyzer {
         use ra_ap_syntax::ast::HasModuleItem;
         use ra_ap_syntax::ast::HasName;
         let mut result = HashMap::new();
-        let db = self.analysis_host.raw_database();
-        let sema = ra_ide::Semantics::new(db);
+        let db = &self.db;
+        let sema = ra_hir::Semantics::new(db);
 
         let source_file = sema.parse(ra_ap_base_db::EditionedFileId::new(
             db,
@@ -320,7 +328,7 @@ impl RustAnalyzer {
     pub(crate) fn completions(&self, position: usize) -> Result<Completions> {
         let mut completions = Vec::new();
         let mut range = None;
-        let config = ra_ide::CompletionConfig {
+        let config = CompletionConfig {
             enable_postfix_completions: true,
             snippet_cap: SnippetCap::new(true),
             enable_imports_on_the_fly: false,
@@ -351,14 +359,13 @@ impl RustAnalyzer {
             ra_fixture: RaFixtureConfig::default(),
             add_colons_to_module: true,
         };
-        if let Ok(Some(completion_items)) = self.analysis_host.analysis().completions(
-            &config,
-            ra_ide::FilePosition {
-                file_id: self.source_file_id,
-                offset: (position as u32).into(),
-            },
-            None,
-        ) {
+        let file_position = FilePosition {
+            file_id: self.source_file_id,
+            offset: (position as u32).into(),
+        };
+        if let Ok(Some(completion_items)) =
+            self.with_db(|db| ra_ap_ide_completion::completions(db, &config, file_position, None))
+        {
             for item in completion_items {
                 use regex::Regex;
                 static ARG_PLACEHOLDER: Lazy<Regex> =
@@ -401,41 +408,25 @@ impl RustAnalyzer {
         })
     }
 
-    pub(crate) fn hover(
+    /// playbook patch: the hover at `offset` (our own, in `hover.rs`, where evcxr asked
+    /// `ra_ap_ide`), or `None` when there is nothing to say or rust-analyzer was cancelled.
+    pub(crate) fn hover(&self, offset: TextSize) -> Option<Hover> {
+        let file_id = self.source_file_id;
+        self.with_db(|db| hover::hover(db, file_id, offset))
+            .ok()
+            .flatten()
+    }
+
+    /// playbook patch: what `ra_ap_ide`'s `Analysis::with_db` did: run `query` with the
+    /// database attached (the trait solver reads it from a thread-local) and turn
+    /// rust-analyzer's cancellation (a panic carrying `Cancelled`) into an error. Other
+    /// panics propagate, as before.
+    fn with_db<T>(
         &self,
-        text_range: TextRange,
-        is_mark_down: bool,
-    ) -> Result<Option<RangeInfo<HoverResult>>> {
-        use ra_ide::HoverDocFormat as hdf;
-        let hover_config: HoverConfig = HoverConfig {
-            links_in_hover: true,
-            memory_layout: None,
-            documentation: true,
-            keywords: true,
-            format: if is_mark_down {
-                hdf::Markdown
-            } else {
-                hdf::PlainText
-            },
-            max_trait_assoc_items_count: None,
-            max_fields_count: Some(5),
-            max_enum_variants_count: Some(5),
-            max_subst_ty_len: SubstTyLen::Unlimited,
-            show_drop_glue: false,
-            ra_fixture: RaFixtureConfig::default(),
-        };
-        let file_range = FileRange {
-            file_id: self.source_file_id,
-            range: text_range,
-        };
-        match self
-            .analysis_host
-            .analysis()
-            .hover(&hover_config, file_range)
-        {
-            Ok(range_info) => Ok(range_info),
-            _ => bail!("hover fail"),
-        }
+        query: impl FnOnce(&RootDatabase) -> T + std::panic::UnwindSafe,
+    ) -> Result<T, Cancelled> {
+        let db = &self.db;
+        ra_hir::attach_db_allow_change(db, || Cancelled::catch(|| query(db)))
     }
 }
 
@@ -443,7 +434,7 @@ impl RustAnalyzer {
 /// true.
 fn add_variable_for_pattern(
     pat: &ast::Pat,
-    sema: &ra_hir::Semantics<ra_ide::RootDatabase>,
+    sema: &ra_hir::Semantics<RootDatabase>,
     explicit_type: Option<ast::Type>,
     module: ra_hir::Module,
     result: &mut HashMap<String, VariableInfo>,
@@ -473,7 +464,7 @@ fn add_variable_for_pattern(
 fn get_type_name(
     explicit_type: Option<ast::Type>,
     inferred_type: Option<ra_hir::Type>,
-    sema: &ra_hir::Semantics<ra_ide::RootDatabase>,
+    sema: &ra_hir::Semantics<RootDatabase>,
     module: ra_hir::Module,
 ) -> TypeName {
     use ra_hir::HirDisplay;
@@ -517,9 +508,9 @@ pub struct Completion {
     pub detail: Option<String>,
 }
 
-fn jupyter_kind(kind: ra_ide::CompletionItemKind) -> &'static str {
+fn jupyter_kind(kind: CompletionItemKind) -> &'static str {
+    use CompletionItemKind as K;
     use ra_ap_ide_db::SymbolKind;
-    use ra_ide::CompletionItemKind as K;
     match kind {
         K::SymbolKind(SymbolKind::Function | SymbolKind::Method) => "function",
         K::SymbolKind(
