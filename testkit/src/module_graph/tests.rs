@@ -44,6 +44,7 @@ fn arrows_join_siblings_under_their_closest_common_module() {
                 "use super::paging::Pager; use crate::redact::R; use super::Shared;",
             ),
             ("cw/paging.rs", "use crate::cw::Shared;"),
+            ("cw/paging/tests.rs", "use crate::cw::logs::run;"),
             ("redact.rs", ""),
         ],
     );
