@@ -23,6 +23,7 @@
 
 pub mod aws;
 mod aws_call;
+mod aws_error;
 pub mod aws_setup;
 pub mod backend;
 pub mod bindings;

@@ -6,26 +6,12 @@
 //! are dropped, then `stats count(*) as @sampleCount by pattern_of(EXPR) as @pattern`,
 //! the severity read from the pattern, each pattern's share of all events (`Share`), a
 //! sort by count and a `display` of the four columns. CloudWatch clusters with machine
-//! learning; here a variable part is any run of letters, digits, `_`, `.` or `-` that
-//! holds a digit (numbers, ids, timestamps), so the patterns are close, not identical.
+//! learning; here a text's pattern is `log_pattern::pattern_of` (the one tokenizer, which
+//! local log anomalies use too), so the patterns are close, not identical.
 
-use super::ast::{Agg, Command, Expr, Projection, SortKey, Stats};
-use super::functions::Func;
+use super::ast::{Agg, AggKind, Command, Expr, Func, Projection, SortKey, Stats};
 use super::parser::{Parser, Result};
-use super::stats::AggKind;
 use super::value::Val;
-
-/// Severities by the word that gives them away (checked in a pattern's order).
-const SEVERITIES: [(&[&str], &str); 5] = [
-    (
-        &["fatal", "critical", "crit", "emerg", "emergency", "alert"],
-        "Fatal",
-    ),
-    (&["error", "err", "severe"], "Error"),
-    (&["warn", "warning"], "Warning"),
-    (&["info", "notice"], "Info"),
-    (&["debug", "trace"], "Debug"),
-];
 
 impl Parser<'_> {
     /// The commands `pattern EXPR` stands for (after the keyword).
@@ -76,47 +62,6 @@ impl Parser<'_> {
             ]),
         ])
     }
-}
-
-/// The pattern of a text: each run of word characters holding a digit becomes `<*>`.
-pub(crate) fn pattern_of(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if word.bytes().any(|b| b.is_ascii_digit()) {
-            out.push_str("<*>");
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || matches!(c, '_' | '.' | '-') {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-/// The severity a pattern's words give away (a level, or an error or exception class
-/// such as `TimeoutError`), `Unknown` when none does.
-pub(crate) fn severity_of(pattern: &str) -> &'static str {
-    let words = pattern
-        .split(|c: char| !c.is_alphanumeric())
-        .map(str::to_ascii_lowercase);
-    for word in words {
-        if let Some((_, label)) = SEVERITIES.iter().find(|(w, _)| w.contains(&word.as_str())) {
-            return label;
-        }
-        if word.ends_with("error") || word.ends_with("exception") {
-            return "Error";
-        }
-    }
-    "Unknown"
 }
 
 /// Each row's `count` as a share of all rows' (`@ratio`), after the groups are made.

@@ -2,11 +2,10 @@
 //! (`= != < <= > >=`, `like`, `not like`, `=~`, `in`, `not in`), `+ -`, `* / %`, `^`,
 //! unary `-`, then literals, fields, calls and parentheses.
 
-use super::ast::{Agg, BinOp, Expr, MAX_TREE_DEPTH, Matcher, TIMESTAMP};
-use super::functions::Func;
+use super::ast::{Agg, AggKind, BinOp, Expr, Func, MAX_TREE_DEPTH, Matcher, TIMESTAMP};
+
 use super::lexer::{Tok, Token};
 use super::parser::{Parser, Result};
-use super::stats::AggKind;
 
 /// Words that cannot be field names where an expression is expected.
 const RESERVED: &[&str] = &["and", "or", "not", "like", "in", "as", "by", "asc", "desc"];

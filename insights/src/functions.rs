@@ -6,87 +6,9 @@
 
 use std::borrow::Cow;
 
+use super::ast::Func;
+use super::log_pattern::{pattern_of, severity_of};
 use super::value::Val;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Func {
-    Strlen,
-    ToLower,
-    ToUpper,
-    Concat,
-    Substr,
-    Replace,
-    Trim,
-    Ltrim,
-    Rtrim,
-    StrContains,
-    Abs,
-    Ceil,
-    Floor,
-    Round,
-    Greatest,
-    Least,
-    Log,
-    Sqrt,
-    Pow,
-    IsEmpty,
-    IsBlank,
-    IsPresent,
-    Coalesce,
-    /// `bin(period)`: `@timestamp` rounded down; the parser adds `@timestamp` as argument.
-    Bin,
-    DateFloor,
-    DateCeil,
-    FromMillis,
-    ToMillis,
-    /// `pattern`'s clustering of a text (not callable by name: see `clusters.rs`).
-    PatternOf,
-    /// The severity a pattern's words give away (not callable by name).
-    SeverityOf,
-}
-
-/// Name, function, fewest and most arguments.
-const TABLE: &[(&str, Func, usize, usize)] = &[
-    ("strlen", Func::Strlen, 1, 1),
-    ("tolower", Func::ToLower, 1, 1),
-    ("toupper", Func::ToUpper, 1, 1),
-    ("concat", Func::Concat, 1, usize::MAX),
-    ("substr", Func::Substr, 2, 3),
-    ("replace", Func::Replace, 3, 3),
-    ("trim", Func::Trim, 1, 1),
-    ("ltrim", Func::Ltrim, 1, 1),
-    ("rtrim", Func::Rtrim, 1, 1),
-    ("strcontains", Func::StrContains, 2, 2),
-    ("abs", Func::Abs, 1, 1),
-    ("ceil", Func::Ceil, 1, 1),
-    ("floor", Func::Floor, 1, 1),
-    ("round", Func::Round, 1, 2),
-    ("greatest", Func::Greatest, 1, usize::MAX),
-    ("least", Func::Least, 1, usize::MAX),
-    ("log", Func::Log, 1, 1),
-    ("sqrt", Func::Sqrt, 1, 1),
-    ("pow", Func::Pow, 2, 2),
-    ("isempty", Func::IsEmpty, 1, 1),
-    ("isblank", Func::IsBlank, 1, 1),
-    ("ispresent", Func::IsPresent, 1, 1),
-    ("coalesce", Func::Coalesce, 1, usize::MAX),
-    ("bin", Func::Bin, 1, 1),
-    ("datefloor", Func::DateFloor, 2, 2),
-    ("dateceil", Func::DateCeil, 2, 2),
-    ("frommillis", Func::FromMillis, 1, 1),
-    ("tomillis", Func::ToMillis, 1, 1),
-];
-
-impl Func {
-    /// The function called `name` (any case) and its arity bounds.
-    pub(crate) fn lookup(name: &str) -> Option<(Func, usize, usize)> {
-        let lower = name.to_ascii_lowercase();
-        TABLE
-            .iter()
-            .find(|(n, ..)| *n == lower)
-            .map(|&(_, f, min, max)| (f, min, max))
-    }
-}
 
 fn num(v: &Option<Val<'_>>) -> Option<f64> {
     v.as_ref().and_then(Val::num)
@@ -189,12 +111,8 @@ pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a
         Func::IsEmpty => Some(Val::bool(arg(0).is_none_or(|v| v.text().is_empty()))),
         Func::IsBlank => Some(Val::bool(arg(0).is_none_or(|v| v.text().trim().is_empty()))),
         Func::IsPresent => Some(Val::bool(arg(0).is_some())),
-        Func::PatternOf => Some(Val::Str(Cow::Owned(super::clusters::pattern_of(
-            &arg(0)?.text(),
-        )))),
-        Func::SeverityOf => Some(Val::Str(Cow::Borrowed(super::clusters::severity_of(
-            &arg(0)?.text(),
-        )))),
+        Func::PatternOf => Some(Val::Str(Cow::Owned(pattern_of(&arg(0)?.text())))),
+        Func::SeverityOf => Some(Val::Str(Cow::Borrowed(severity_of(&arg(0)?.text())))),
         Func::Coalesce => args.iter_mut().find_map(Option::take),
         Func::Bin | Func::DateFloor => {
             let t = num(&arg(0))? as i64;

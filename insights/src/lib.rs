@@ -41,6 +41,7 @@ mod fields;
 mod functions;
 mod json;
 mod lexer;
+pub mod log_pattern;
 mod order;
 mod parser;
 mod pattern;

@@ -6,6 +6,8 @@
 //! random bytes, at lengths scaled from tiny up to the product's stated limits. Seeded, so
 //! a failure names the seed and the case that reproduces it.
 
+pub mod module_graph;
+
 /// A seeded xorshift generator of structured inputs.
 #[derive(Debug, Clone)]
 pub struct Fuzz {

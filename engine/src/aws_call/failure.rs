@@ -1,11 +1,11 @@
 //! What can go wrong with a signed call, whether a retry may fix it (as the SDK's
 //! standard mode judges), and the engine error it becomes: through the same
-//! classification as the SDK's errors (`cloudwatch::errors::classify`), so an S3, SNS or
+//! classification as the SDK's errors (`aws_error::classify`), so an S3, SNS or
 //! Service Quotas failure has the exit class it had through the SDK.
 
 use std::time::Duration;
 
-use crate::cloudwatch::errors::classify;
+use crate::aws_error::classify;
 use crate::error::EngineError;
 use crate::http::HttpError;
 

@@ -1,9 +1,16 @@
-//! Reading a local source's files: listing them in a stable order and opening plain or
-//! gzip-compressed text as buffered lines.
+//! Reading a local source's files: listing them in a stable order, what a file is (its
+//! identity: path, length, modification time), and opening plain or gzip-compressed text
+//! as buffered lines. A gzip log file is decompressed once per version for the whole
+//! process, so a fleet's targets (each its own session over the same files) read it once.
+//! Bounded: decompressed logs up to [`LOG_BUDGET`] bytes in all (files over
+//! [`LOG_FILE_LIMIT`] are streamed, not kept), the oldest entries dropped first.
 
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use flate2::read::MultiGzDecoder;
 
@@ -31,7 +38,7 @@ pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
 /// Opens a file for reading lines, decompressing `.gz`.
 pub fn open_lines(path: &Path) -> Result<Box<dyn BufRead + Send>, EngineError> {
     if path.extension().is_some_and(|e| e == "gz")
-        && let Some(bytes) = super::shared::decompressed(path)?
+        && let Some(bytes) = decompressed(path)?
     {
         // Decompressed once for the process (a fleet's targets read the same files).
         return Ok(Box::new(std::io::Cursor::new(bytes)));
@@ -167,6 +174,63 @@ pub fn file_error(path: &Path, error: &std::io::Error) -> EngineError {
     }
 }
 
+/// Decompressed log bytes kept in all.
+pub const LOG_BUDGET: usize = 256 << 20;
+/// The largest decompressed log file kept.
+pub const LOG_FILE_LIMIT: usize = 64 << 20;
+
+/// What a file is: its path, length and modification time.
+pub(super) type Identity = (PathBuf, u64, Option<SystemTime>);
+
+pub(super) fn identity(path: &Path) -> Option<Identity> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((path.to_owned(), meta.len(), meta.modified().ok()))
+}
+
+struct Logs {
+    files: VecDeque<(Identity, Arc<[u8]>)>,
+    bytes: usize,
+}
+
+static LOGS: Mutex<Logs> = Mutex::new(Logs {
+    files: VecDeque::new(),
+    bytes: 0,
+});
+
+/// The decompressed contents of the gzip log file `path`, read once per version of the
+/// file; `None` when it is too large to keep (the caller streams it).
+pub fn decompressed(path: &Path) -> Result<Option<Arc<[u8]>>, EngineError> {
+    let Some(id) = identity(path) else {
+        return Ok(None);
+    };
+    {
+        let logs = LOGS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, bytes)) = logs.files.iter().find(|(known, _)| known == &id) {
+            return Ok(Some(bytes.clone()));
+        }
+    }
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
+    let mut bytes = Vec::new();
+    let read = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
+        .take(LOG_FILE_LIMIT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| file_error(path, &e))?;
+    if read > LOG_FILE_LIMIT {
+        return Ok(None);
+    }
+    let bytes: Arc<[u8]> = bytes.into();
+    let mut logs = LOGS.lock().unwrap_or_else(|p| p.into_inner());
+    while logs.bytes + bytes.len() > LOG_BUDGET {
+        match logs.files.pop_front() {
+            Some((_, old)) => logs.bytes -= old.len(),
+            None => break,
+        }
+    }
+    logs.bytes += bytes.len();
+    logs.files.push_back((id, bytes.clone()));
+    Ok(Some(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +294,25 @@ mod tests {
             .collect();
         assert_eq!(lines, ["one", "two"]);
         assert_eq!(files_in(&dir).unwrap(), vec![path]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_changed_log_file_is_read_again() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("pb-shared-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.jsonl.gz");
+        let write = |text: &str| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(text.as_bytes()).unwrap();
+            std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        };
+        write("one\n");
+        assert_eq!(&*decompressed(&path).unwrap().unwrap(), b"one\n");
+        assert_eq!(&*decompressed(&path).unwrap().unwrap(), b"one\n");
+        write("one\ntwo\n"); // another length: another version
+        assert_eq!(&*decompressed(&path).unwrap().unwrap(), b"one\ntwo\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! The local source's log anomaly detector, so `log_anomalies()` answers offline with the
 //! result type ListAnomalies gives on CloudWatch. Each event's message is reduced to a
-//! pattern (every word holding a digit — numbers, ids, timestamps — becomes `<*>`), and
+//! pattern by the same tokenizer as Logs Insights' `pattern` command
+//! (`playbook_insights::log_pattern`: every word holding a digit becomes `<*>`), and
 //! each pattern is counted in 5-minute bins over the window and over as long a stretch
 //! before it (the baseline). A pattern is an anomaly when it is seen at least
 //! [`MIN_COUNT`] times in the window and never in the baseline (new), or at [`RATIO`]
@@ -13,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use chrono::{DateTime, TimeDelta};
 use playbook::log_anomalies::{LogAnomalies, LogAnomaly};
 use playbook::time_range::TimeRange;
+use playbook_insights::log_pattern::pattern_of as pattern;
 
 use super::logs::{LogGroup, read_events, streams};
 use crate::error::EngineError;
@@ -144,65 +146,10 @@ fn classify(
     })
 }
 
-/// The message with every word that holds a digit as `<*>`, runs of them (`<*>-<*>:<*>`)
-/// as one.
-pub fn pattern(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if word.is_empty() {
-            return;
-        }
-        if word.bytes().any(|b| b.is_ascii_digit()) {
-            // `<*>` then a separator then `<*>` again: one variable part.
-            let joined = ["-", ":", ".", "/", "T"]
-                .iter()
-                .find_map(|sep| out.strip_suffix(&format!("<*>{sep}")).map(str::len));
-            match joined {
-                Some(len) => out.truncate(len + 3),
-                None => out.push_str("<*>"),
-            }
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in message.chars().take(2_000) {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
 fn human(d: TimeDelta) -> String {
     match d.num_minutes() {
         m if m % 60 == 0 && m > 0 => format!("{} h", m / 60),
         m if m > 0 => format!("{m} min"),
         _ => format!("{} s", d.num_seconds()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variable_words_become_one_placeholder() {
-        assert_eq!(
-            pattern("2026-11-12T14:05:00.123Z ERROR TimeoutError after 5000 ms (pool web-1a2b)"),
-            "<*> ERROR TimeoutError after <*> ms (pool web-<*>)"
-        );
-        assert_eq!(
-            pattern(r#"{"level":"INFO","status":200}"#),
-            r#"{"level":"INFO","status":<*>}"#
-        );
-        // Fuzz-ish: long, odd and multi-byte input never panics and stays bounded.
-        let long = "é1-".repeat(10_000);
-        assert!(pattern(&long).len() <= 2_000 * 4);
     }
 }

@@ -14,9 +14,24 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::files::lines;
-use super::metrics::{MetricKey, Row};
 use crate::error::EngineError;
 use playbook::time_range::parse_instant_at;
+
+/// Identifies one metric: namespace, name and its dimensions sorted by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MetricKey {
+    pub namespace: String,
+    pub metric: String,
+    pub dimensions: Vec<(String, String)>,
+}
+
+/// One parsed datapoint before it is stored.
+pub(super) struct Row {
+    pub(super) key: MetricKey,
+    pub(super) time: i64,
+    pub(super) unit: Option<String>,
+    pub(super) samples: Vec<(f64, f64)>,
+}
 
 /// A problem on one line, located for the error message.
 fn bad(path: &Path, line: usize, message: impl std::fmt::Display) -> EngineError {

@@ -8,19 +8,11 @@ use std::path::Path;
 use chrono::DateTime;
 
 use super::files::{files_in, format_of};
-use super::metric_files::{csv_rows, jsonl_rows};
+use super::metric_files::{MetricKey, Row, csv_rows, jsonl_rows};
 use crate::backend::ResolvedMetric;
 use crate::error::EngineError;
 use playbook::series::Series;
 use playbook::statistic::Statistic;
-
-/// Identifies one metric: namespace, name and its dimensions sorted by name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct MetricKey {
-    pub namespace: String,
-    pub metric: String,
-    pub dimensions: Vec<(String, String)>,
-}
 
 #[derive(Debug, Default)]
 struct Points {
@@ -37,14 +29,6 @@ pub struct MetricStore {
     samples: Vec<(f64, f64)>,
     /// The earliest and latest datapoint, epoch seconds.
     pub span: Option<(i64, i64)>,
-}
-
-/// One parsed datapoint before it is stored.
-pub(super) struct Row {
-    pub(super) key: MetricKey,
-    pub(super) time: i64,
-    pub(super) unit: Option<String>,
-    pub(super) samples: Vec<(f64, f64)>,
 }
 
 impl MetricStore {

@@ -5,9 +5,13 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::functions::Func;
 use super::pattern::Pattern;
-use super::stats::AggKind;
+
+mod agg;
+mod func;
+
+pub(crate) use agg::AggKind;
+pub(crate) use func::Func;
 
 /// Index of a field in a row.
 pub(crate) type Slot = usize;
