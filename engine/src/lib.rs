@@ -39,6 +39,7 @@ pub mod local;
 mod log_anomalies;
 pub mod probe;
 pub mod queries;
+pub mod query;
 mod row_limit;
 pub mod sources;
 
