@@ -9,8 +9,9 @@
 //! the Jupyter-level ones (display, input, cell events) itself.
 //!
 //! # Layout
-//! - [`queries`]: running queries — windows and periods resolved, the backend called, the
-//!   query recorded; [`sources`]: choosing and opening backends; [`bindings`]: names bound
+//! - [`query`]: the [`query::Query`] trait (a query kind) and [`Session::run`], which
+//!   resolves, calls, records and finishes every kind; [`queries`]: the kinds and the
+//!   session's entry points to them; [`sources`]: choosing and opening backends; [`bindings`]: names bound
 //!   by query cells.
 //! - [`backend`]: the [`backend::Backend`] trait every source implements; [`error`]:
 //!   [`error::EngineError`], which keeps the service's code and message.
