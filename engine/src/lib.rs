@@ -53,7 +53,6 @@ use backend::Backend;
 use playbook::check::CheckResult;
 use playbook::context::SessionContext;
 use playbook::protocol::{Answer, ErrorKind, Reply, Request};
-use playbook::record::QueryRecord;
 
 /// The environment variable naming the default data source.
 pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
@@ -68,7 +67,8 @@ pub struct Session {
     backend: Mutex<Option<Arc<dyn Backend>>>,
     /// Sources named by single queries (`.source(…)`, `--source`), opened once each.
     other_backends: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
-    queries: Mutex<Vec<QueryRecord>>,
+    /// Every query issued, in order.
+    log: query::QueryLog,
     bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
     /// Metrics cells published, sent when the cell ends (`flush_metrics`).
@@ -115,7 +115,7 @@ impl Session {
             checks: Mutex::new(Vec::new()),
             backend: Mutex::new(None),
             other_backends: Mutex::new(BTreeMap::new()),
-            queries: Mutex::new(Vec::new()),
+            log: query::QueryLog::default(),
             bindings: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(None),
             pending_metrics: Mutex::new(Vec::new()),

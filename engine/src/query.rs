@@ -8,6 +8,7 @@
 //! record of the call failed (or cancelled) with the error, and either way the records
 //! join the session's log.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -200,18 +201,29 @@ impl Session {
     }
 
     pub(crate) fn log(&self, records: Vec<QueryRecord>) {
-        self.queries
+        self.log.extend(records);
+    }
+
+    /// Every query issued so far.
+    pub fn queries(&self) -> Vec<QueryRecord> {
+        self.log.all()
+    }
+}
+
+/// The session's query log: every query's records, in the order they ended.
+#[derive(Debug, Default)]
+pub(crate) struct QueryLog(Mutex<Vec<QueryRecord>>);
+
+impl QueryLog {
+    fn extend(&self, records: Vec<QueryRecord>) {
+        self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(records);
     }
 
-    /// Every query issued so far.
-    pub fn queries(&self) -> Vec<QueryRecord> {
-        self.queries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    fn all(&self) -> Vec<QueryRecord> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
