@@ -45,7 +45,7 @@ mod row_limit;
 pub mod sources;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -64,17 +64,14 @@ pub struct Session {
     /// What CloudWatch sources take when their spec leaves it open.
     aws_defaults: Mutex<playbook::source::AwsTarget>,
     checks: Mutex<Vec<CheckResult>>,
-    backend: Mutex<Option<Arc<dyn Backend>>>,
-    /// Sources named by single queries (`.source(…)`, `--source`), opened once each.
-    other_backends: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
+    /// The sources opened, the session's own and those single queries named.
+    sources: sources::OpenSources,
     /// Every query issued, in order.
     log: query::QueryLog,
     bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
     /// Metrics cells published, sent when the cell ends (`flush_metrics`).
     pending_metrics: Mutex<Vec<playbook::publish::MetricDatum>>,
-    /// Why the last `set_source` failed, until someone asks (`take_source_failure`).
-    source_failure: Mutex<Option<playbook::protocol::ErrorKind>>,
 }
 
 /// The progress sink in effect (a closure: shown by name only).
@@ -113,13 +110,11 @@ impl Session {
             }),
             aws_defaults: Mutex::new(playbook::source::AwsTarget::default()),
             checks: Mutex::new(Vec::new()),
-            backend: Mutex::new(None),
-            other_backends: Mutex::new(BTreeMap::new()),
+            sources: sources::OpenSources::default(),
             log: query::QueryLog::default(),
             bindings: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(None),
             pending_metrics: Mutex::new(Vec::new()),
-            source_failure: Mutex::new(None),
         }
     }
 
