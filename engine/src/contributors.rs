@@ -1,12 +1,83 @@
 //! A Contributor Insights rule's top contributors for cells (`contributors(rule)`),
-//! `%%contributors` and `playbook query contributors`, recorded like a query.
+//! `%%contributors` and `playbook query contributors`: a query kind, recorded like any.
 
 use playbook::contributors::{ContributorsQuery, TopContributors, report_period};
-use playbook::record::QueryKind;
+use playbook::record::{QueryKind, QueryRecord};
+use playbook::time_range::TimeRange;
 
 use crate::Session;
+use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
-use crate::queries::Started;
+use crate::queries::{fill_report, windowed};
+use crate::query::{Query, Window};
+
+/// The top contributors of a rule over a window, at a period in whole minutes.
+pub(crate) struct Contributors<'a> {
+    query: &'a ContributorsQuery,
+    period: u32,
+}
+
+impl Query for Contributors<'_> {
+    type Found = TopContributors;
+    type Output = TopContributors;
+
+    fn kind(&self) -> QueryKind {
+        QueryKind::Contributors
+    }
+
+    fn describe(&self) -> String {
+        self.query.describe()
+    }
+
+    fn source(&self) -> Option<&str> {
+        self.query.source.as_deref()
+    }
+
+    fn window(&self) -> Window<'_> {
+        Window::Of(self.query.window.as_ref())
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        self.query.validate().map_err(EngineError::InvalidInput)
+    }
+
+    fn prepare(
+        &mut self,
+        _session: &Session,
+        _backend: &dyn Backend,
+        window: Option<TimeRange>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), EngineError> {
+        self.period = report_period(self.query.period, &windowed(window)?);
+        if let Some(asked) = self.query.period.filter(|p| *p != self.period) {
+            notes.push(format!(
+                "period {asked} s adjusted to {} s: reports are in whole minutes",
+                self.period
+            ));
+        }
+        Ok(())
+    }
+
+    fn run(
+        &self,
+        backend: &dyn Backend,
+        window: Option<TimeRange>,
+    ) -> Result<Outcome<TopContributors>, EngineError> {
+        backend.contributors(self.query, windowed(window)?, self.period)
+    }
+
+    fn fill(
+        &self,
+        records: &mut [QueryRecord],
+        outcome: Outcome<TopContributors>,
+        notes: &[String],
+    ) -> TopContributors {
+        let mut report = outcome.value;
+        let results = report.contributors.len();
+        fill_report(&mut records[0], &mut report.notes, notes, results);
+        report
+    }
+}
 
 impl Session {
     /// The top contributors of the query's rule over its window.
@@ -14,32 +85,6 @@ impl Session {
         &self,
         query: &ContributorsQuery,
     ) -> Result<TopContributors, EngineError> {
-        query.validate().map_err(EngineError::InvalidInput)?;
-        let backend = self.backend_for(query.source.as_deref())?;
-        let mut notes = Vec::new();
-        let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
-        let period = report_period(query.period, &window);
-        if let Some(asked) = query.period.filter(|p| *p != period) {
-            notes.push(format!(
-                "period {asked} s adjusted to {period} s: reports are in whole minutes"
-            ));
-        }
-        let started = Started::now();
-        let result = backend.contributors(query, window, period);
-        let record = self.record_of(
-            &*backend,
-            QueryKind::Contributors,
-            query.describe(),
-            Some(window),
-            started,
-        );
-        self.finish(vec![record], notes, result, |records, outcome, notes| {
-            let mut report = outcome.value;
-            report.notes.extend(notes.iter().cloned());
-            records[0].api_calls = outcome.api_calls;
-            records[0].results = report.contributors.len() as u64;
-            records[0].notes = report.notes.clone();
-            report
-        })
+        self.run(Contributors { query, period: 0 })
     }
 }

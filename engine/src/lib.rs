@@ -9,8 +9,9 @@
 //! the Jupyter-level ones (display, input, cell events) itself.
 //!
 //! # Layout
-//! - [`queries`]: running queries — windows and periods resolved, the backend called, the
-//!   query recorded; [`sources`]: choosing and opening backends; [`bindings`]: names bound
+//! - [`query`]: the [`query::Query`] trait (a query kind) and [`Session::run`], which
+//!   resolves, calls, records and finishes every kind; [`queries`]: the kinds and the
+//!   session's entry points to them; [`sources`]: choosing and opening backends; [`bindings`]: names bound
 //!   by query cells.
 //! - [`backend`]: the [`backend::Backend`] trait every source implements; [`error`]:
 //!   [`error::EngineError`], which keeps the service's code and message.
@@ -40,11 +41,12 @@ pub mod local;
 mod log_anomalies;
 pub mod probe;
 pub mod queries;
+pub mod query;
 mod row_limit;
 pub mod sources;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -52,7 +54,6 @@ use backend::Backend;
 use playbook::check::CheckResult;
 use playbook::context::SessionContext;
 use playbook::protocol::{Answer, ErrorKind, Reply, Request};
-use playbook::record::QueryRecord;
 
 /// The environment variable naming the default data source.
 pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
@@ -64,16 +65,14 @@ pub struct Session {
     /// What CloudWatch sources take when their spec leaves it open.
     aws_defaults: Mutex<playbook::source::AwsTarget>,
     checks: Mutex<Vec<CheckResult>>,
-    backend: Mutex<Option<Arc<dyn Backend>>>,
-    /// Sources named by single queries (`.source(…)`, `--source`), opened once each.
-    other_backends: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
-    queries: Mutex<Vec<QueryRecord>>,
+    /// The sources opened, the session's own and those single queries named.
+    sources: sources::OpenSources,
+    /// Every query issued, in order.
+    log: query::QueryLog,
     bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
     /// Metrics cells published, sent when the cell ends (`flush_metrics`).
     pending_metrics: Mutex<Vec<playbook::publish::MetricDatum>>,
-    /// Why the last `set_source` failed, until someone asks (`take_source_failure`).
-    source_failure: Mutex<Option<playbook::protocol::ErrorKind>>,
 }
 
 /// The progress sink in effect (a closure: shown by name only).
@@ -112,13 +111,11 @@ impl Session {
             }),
             aws_defaults: Mutex::new(playbook::source::AwsTarget::default()),
             checks: Mutex::new(Vec::new()),
-            backend: Mutex::new(None),
-            other_backends: Mutex::new(BTreeMap::new()),
-            queries: Mutex::new(Vec::new()),
+            sources: sources::OpenSources::default(),
+            log: query::QueryLog::default(),
             bindings: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(None),
             pending_metrics: Mutex::new(Vec::new()),
-            source_failure: Mutex::new(None),
         }
     }
 

@@ -1,11 +1,63 @@
-//! Listing log anomalies for cells (`log_anomalies()`), recorded like a query.
+//! Listing log anomalies for cells (`log_anomalies()`): a query kind, recorded like any.
 
 use playbook::log_anomalies::{LogAnomalies, LogAnomaliesQuery};
-use playbook::record::QueryKind;
+use playbook::record::{QueryKind, QueryRecord};
+use playbook::time_range::TimeRange;
 
 use crate::Session;
+use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
-use crate::queries::Started;
+use crate::queries::{fill_report, windowed};
+use crate::query::{Query, Window};
+
+/// The log anomalies of a window.
+pub(crate) struct Anomalies<'a>(&'a LogAnomaliesQuery);
+
+impl Query for Anomalies<'_> {
+    type Found = LogAnomalies;
+    type Output = LogAnomalies;
+
+    fn kind(&self) -> QueryKind {
+        QueryKind::LogAnomalies
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+
+    fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+
+    fn window(&self) -> Window<'_> {
+        Window::Of(self.0.window.as_ref())
+    }
+
+    fn run(
+        &self,
+        backend: &dyn Backend,
+        window: Option<TimeRange>,
+    ) -> Result<Outcome<LogAnomalies>, EngineError> {
+        backend.log_anomalies(self.0, windowed(window)?)
+    }
+
+    fn records(&self, mut record: QueryRecord, _backend: &dyn Backend) -> Vec<QueryRecord> {
+        record.groups = self.0.groups.clone();
+        vec![record]
+    }
+
+    fn fill(
+        &self,
+        records: &mut [QueryRecord],
+        outcome: Outcome<LogAnomalies>,
+        notes: &[String],
+    ) -> LogAnomalies {
+        let mut report = outcome.value;
+        let results = report.anomalies.len();
+        fill_report(&mut records[0], &mut report.notes, notes, results);
+        report
+    }
+}
 
 impl Session {
     /// The log anomalies of the query's window.
@@ -13,26 +65,6 @@ impl Session {
         &self,
         query: &LogAnomaliesQuery,
     ) -> Result<LogAnomalies, EngineError> {
-        let backend = self.backend_for(query.source.as_deref())?;
-        let mut notes = Vec::new();
-        let window = self.resolve_window(query.window.as_ref(), &mut notes)?;
-        let started = Started::now();
-        let result = backend.log_anomalies(query, window);
-        let mut record = self.record_of(
-            &*backend,
-            QueryKind::LogAnomalies,
-            query.describe(),
-            Some(window),
-            started,
-        );
-        record.groups = query.groups.clone();
-        self.finish(vec![record], notes, result, |records, outcome, notes| {
-            let mut report = outcome.value;
-            report.notes.extend(notes.iter().cloned());
-            records[0].api_calls = outcome.api_calls;
-            records[0].results = report.anomalies.len() as u64;
-            records[0].notes = report.notes.clone();
-            report
-        })
+        self.run(Anomalies(query))
     }
 }

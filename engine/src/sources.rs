@@ -2,12 +2,14 @@
 //! choosing the source (`set_source`, `%source`, `--source`), the default window, and
 //! stopping what the sources run on an interrupt.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use crate::backend::Backend;
 use crate::error::EngineError;
 use crate::local::LocalSource;
 use crate::{SOURCE_ENV, Session};
+use playbook::protocol::ErrorKind;
 use playbook::query::RangeSpec;
 use playbook::source::{AwsTarget, Source};
 use playbook::time_range::TimeRange;
@@ -20,6 +22,30 @@ pub fn open_backend(source: &Source) -> Result<Arc<dyn Backend>, EngineError> {
         Source::CloudWatch(target) => {
             Ok(Arc::new(crate::cloudwatch::CloudWatchSource::open(target)?))
         }
+    }
+}
+
+/// The sources a session has open, and how choosing one last failed: the session's own
+/// (`set_source`) and those single queries named (`.source(…)`, `--source`), each opened
+/// once.
+#[derive(Debug, Default)]
+pub(crate) struct OpenSources {
+    own: Mutex<Option<Arc<dyn Backend>>>,
+    others: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
+    /// Why the last `set_source` failed, until someone asks (`take_source_failure`).
+    failure: Mutex<Option<ErrorKind>>,
+}
+
+impl OpenSources {
+    /// Every open backend, the session's own first.
+    fn all(&self) -> Vec<Arc<dyn Backend>> {
+        let own = self.own.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let others = self.others.lock().unwrap_or_else(|p| p.into_inner());
+        own.into_iter().chain(others.values().cloned()).collect()
+    }
+
+    fn set_own(&self, backend: Arc<dyn Backend>) {
+        *self.own.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
     }
 }
 
@@ -48,7 +74,7 @@ impl Session {
 
     /// The backend of the source in effect, opened once and shared by every cell.
     pub fn backend(&self) -> Result<Arc<dyn Backend>, EngineError> {
-        let mut slot = self.backend.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = self.sources.own.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(backend) = slot.as_ref() {
             return Ok(backend.clone());
         }
@@ -75,7 +101,8 @@ impl Session {
             return self.backend();
         }
         let mut others = self
-            .other_backends
+            .sources
+            .others
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if let Some(backend) = others.get(&key) {
@@ -88,44 +115,14 @@ impl Session {
 
     /// The secret values the open sources resolved (credentials), for masking records.
     pub fn known_secrets(&self) -> Vec<String> {
-        let mut secrets = Vec::new();
-        if let Some(backend) = self
-            .backend
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            secrets.extend(backend.known_secrets());
-        }
-        let others: Vec<Arc<dyn Backend>> = self
-            .other_backends
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect();
-        for backend in others {
-            secrets.extend(backend.known_secrets());
-        }
-        secrets
+        (self.sources.all().iter())
+            .flat_map(|backend| backend.known_secrets())
+            .collect()
     }
 
     /// Stops what the sources are running now (an interrupt).
     pub fn cancel(&self) {
-        if let Some(backend) = self
-            .backend
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            backend.cancel();
-        }
-        for backend in self
-            .other_backends
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-        {
+        for backend in self.sources.all() {
             backend.cancel();
         }
     }
@@ -133,7 +130,7 @@ impl Session {
     /// Uses `backend` for later queries (tests, and programs that build their own).
     pub fn use_backend(&self, backend: Arc<dyn Backend>) {
         let spec = backend.spec();
-        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        self.sources.set_own(backend);
         let mut state = self.lock();
         state.source = Some(spec);
         state.source_origin = "use_backend".to_owned();
@@ -144,11 +141,12 @@ impl Session {
         let source = Source::from_spec(spec)?;
         let backend = open_backend(&self.resolve(source.clone())).inspect_err(|e| {
             *self
-                .source_failure
+                .sources
+                .failure
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(e.kind());
         })?;
-        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend);
+        self.sources.set_own(backend);
         let mut state = self.lock();
         state.source = Some(source.to_string());
         state.source_origin = origin.to_owned();
@@ -158,8 +156,9 @@ impl Session {
     /// Why the last `set_source` since the previous call failed to open its source (no
     /// region, no credentials, …): a headless run turns it into its exit class, as it
     /// does a failed query's.
-    pub fn take_source_failure(&self) -> Option<playbook::protocol::ErrorKind> {
-        self.source_failure
+    pub fn take_source_failure(&self) -> Option<ErrorKind> {
+        self.sources
+            .failure
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take()
