@@ -16,6 +16,8 @@ CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 VENV="${PLAYBOOK_TEST_VENV:-$CACHE/test-venv}"
 PB="${PB:-$CARGO_TARGET_DIR/release/playbook}"
+# shellcheck source=tests/pyinstall.sh
+. tests/pyinstall.sh
 
 # need_binary: stops the script unless $PB is a built playbook binary.
 need_binary() {
@@ -28,10 +30,11 @@ venv_has() {
   [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import $*" 2>/dev/null
 }
 
-# venv_install PIP_ARGS...: pip install into the venv (created first when missing).
+# venv_install PIP_ARGS...: installs into the venv (created first when missing), with uv
+# when it can be had (tests/pyinstall.sh).
 venv_install() {
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@"
+  pyinstall "$VENV" "$@"
 }
 
 # kernelspecs: the python3 (ipykernel) and playbook ($PB) kernelspecs in the venv, each

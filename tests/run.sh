@@ -16,8 +16,10 @@ export CI=true
 step() { printf '\n== %s\n' "$*"; }
 
 step "Python test clients ($VENV)"
+# shellcheck source=tests/pyinstall.sh
+. tests/pyinstall.sh
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
+pyinstall "$VENV" -r tests/requirements.txt
 
 step "rust-src (completion and inspection use it; optional)"
 rustup component add rust-src 2>/dev/null || echo "rust-src unavailable: completion of std items degrades"

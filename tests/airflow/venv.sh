@@ -27,6 +27,8 @@ PUBLISHED_CONSTRAINTS="https://raw.githubusercontent.com/apache/airflow/constrai
 MARKER="$VENV/.playbook-airflow"
 
 say() { printf 'airflow venv: %s\n' "$*"; }
+# shellcheck source=tests/pyinstall.sh
+. tests/pyinstall.sh
 
 # PyPI unreachable is the one reason to give up without failing (exit 75).
 pypi_reachable() {
@@ -98,10 +100,7 @@ else
     rm -rf "$VENV"
     mkdir -p "$(dirname "$VENV")"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip \
-        || give_up_or_fail "pip upgrade"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-        "apache-airflow==$AIRFLOW_VERSION" --constraint "$constraints" \
+    pyinstall "$VENV" "apache-airflow==$AIRFLOW_VERSION" --constraint "$constraints" \
         || give_up_or_fail "pip install apache-airflow==$AIRFLOW_VERSION"
     printf 'airflow=%s\n' "$(airflow_key "$constraints")" >"$MARKER"
     say "apache-airflow installed in $(( $(date +%s) - start ))s"
@@ -114,8 +113,8 @@ if [ "$(marker_line package)" = "$want_package" ]; then
 else
     say "installing ./$PACKAGE (files $want_package)"
     # --no-deps: Airflow is there, pinned; the integration adds nothing else. A build
-    # backend (hatchling) is fetched into pip's isolated build environment.
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "./$PACKAGE" \
+    # backend (hatchling) is fetched into an isolated build environment.
+    pyinstall "$VENV" --no-deps --force-reinstall "./$PACKAGE" \
         || give_up_or_fail "pip install ./$PACKAGE"
     sed -i '/^package=/d' "$MARKER"
     printf 'package=%s\n' "$want_package" >>"$MARKER"
