@@ -67,31 +67,32 @@ cargo build --release --locked -p playbook-kernel --message-format=json \
 cargo test --release --workspace --locked --no-run --message-format=json \
     | "$VENV/bin/python" tests/one_feature_set.py "cargo test after cargo build"
 
-step "cargo test"
-# The CloudWatch integration test starts moto (tests/aws) with the venv's Python.
-PLAYBOOK_TEST_PYTHON="$VENV/bin/python" cargo test --release --workspace --locked
-# The cell-side crate alone, as cells build it.
-cargo test --release --locked -p playbook
-
 step "install the kernel into the test venv"
 "$CARGO_TARGET_DIR/release/playbook" install --prefix "$VENV"
 
-# Lints take the CPU the end-to-end tests leave idle (kernels waiting on their cells,
-# servers, deadlines): clippy runs beside pytest, into a log shown after it, and a lint
-# fails the run. (It cannot run beside the cargo steps above: they share the target
-# directory's lock.)
-lints() {
+# The Rust tests (built above) and the lints take the CPU the end-to-end tests leave idle
+# (kernels waiting on their cells, servers, deadlines): they run beside pytest, in one
+# background job whose log is shown after it, and any failure there fails the run. Its
+# steps share the target directory's lock, so they run one after another; none of them can
+# run beside the cargo steps above for the same reason.
+rust_checks() {
+    echo "== cargo test"
+    # The CloudWatch integration test starts moto (tests/aws) with the venv's Python.
+    PLAYBOOK_TEST_PYTHON="$VENV/bin/python" cargo test --release --workspace --locked
+    echo "== cargo test: the cell-side crate alone, as cells build it"
+    cargo test --release --locked -p playbook
+    echo "== clippy"
     cargo clippy --release --all-targets --workspace --locked -- -D warnings
     # The cell-side crate alone, exactly as cells build it (no other crate's features).
     cargo clippy --release --all-targets --locked -p playbook -- -D warnings
 }
-LINT_LOG="$(mktemp "${TMPDIR:-/tmp}/playbook-lints.XXXXXX")"
-step "lints (in the background, beside the end-to-end tests: $LINT_LOG)"
+RUST_LOG_FILE="$(mktemp "${TMPDIR:-/tmp}/playbook-rust-checks.XXXXXX")"
+step "Rust tests and lints (in the background, beside the end-to-end tests: $RUST_LOG_FILE)"
 set -m   # its own process group, so that an early exit stops cargo too
-( set -e; lints ) >"$LINT_LOG" 2>&1 &
-LINT_PID=$!
+( set -e; rust_checks ) >"$RUST_LOG_FILE" 2>&1 &
+RUST_PID=$!
 set +m
-trap 'kill -- "-$LINT_PID" 2>/dev/null || true' EXIT
+trap 'kill -- "-$RUST_PID" 2>/dev/null || true' EXIT
 
 step "browser and Airflow environments (waiting for the background job)"
 env_status=0
@@ -112,14 +113,14 @@ export PLAYBOOK_BIN="$CARGO_TARGET_DIR/release/playbook"
 pytest_status=0
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --durations=25 "$@" || pytest_status=$?
 
-step "lints (waiting for the background job)"
-lint_status=0
-wait "$LINT_PID" || lint_status=$?
-cat "$LINT_LOG"
-rm -f "$LINT_LOG"
-if [ "$lint_status" != 0 ]; then
-    echo "clippy failed (exit $lint_status)" >&2
-    exit "$lint_status"
+step "Rust tests and lints (waiting for the background job)"
+rust_status=0
+wait "$RUST_PID" || rust_status=$?
+cat "$RUST_LOG_FILE"
+rm -f "$RUST_LOG_FILE"
+if [ "$rust_status" != 0 ]; then
+    echo "the Rust tests or clippy failed (exit $rust_status): see the log just above" >&2
+    exit "$rust_status"
 fi
 if [ "$pytest_status" != 0 ]; then
     exit "$pytest_status"
