@@ -9,8 +9,9 @@
 //!
 //! One moto serves every case of this binary ([`fixture`]: started and seeded by the first
 //! case that needs it, stopped when the process exits and its stdin closes). Each case has
-//! its own `Session`, so its query log is its own; the throttling case holds the proxy
-//! alone, since throttling is the proxy's, not a session's.
+//! its own `Session`, so its query log is its own, and holds moto alone while it runs
+//! ([`Fixture::alone`]): moto's backends are not safe to change while another call reads
+//! them, and the throttling case changes what the proxy answers everyone.
 
 #[path = "support/moto.rs"]
 mod moto;
@@ -18,7 +19,7 @@ mod moto;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
@@ -84,8 +85,8 @@ struct Fixture {
     start: DateTime<Utc>,
     /// The events seeded in [`GROUP`]'s stream `web-1` (epoch ms, message).
     events: Vec<(i64, String)>,
-    /// Held for reading by the cases, for writing by the one that throttles the proxy.
-    proxy: RwLock<()>,
+    /// Held by the case talking to moto.
+    turn: Mutex<()>,
 }
 
 /// The log group seeded with [`Fixture::events`].
@@ -112,18 +113,14 @@ impl Fixture {
             runtime,
             start,
             events,
-            proxy: RwLock::new(()),
+            turn: Mutex::new(()),
         }
     }
 
-    /// The proxy, shared with other cases (it answers every call as the service would).
-    fn shared(&self) -> RwLockReadGuard<'_, ()> {
-        self.proxy.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The proxy alone (its answers are changed: no other case may see them).
-    fn alone(&self) -> RwLockWriteGuard<'_, ()> {
-        self.proxy.write().unwrap_or_else(|p| p.into_inner())
+    /// Moto and its proxy for one case alone, until the guard drops (a failed case does
+    /// not stop the others).
+    fn alone(&self) -> MutexGuard<'_, ()> {
+        self.turn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The seeded data's first hour.
@@ -236,7 +233,7 @@ fn local_copy(case: &str, events: &[(i64, String)]) -> (PathBuf, Session) {
 #[test]
 fn metrics_over_one_window_take_one_call_and_name_their_source() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let session = f.session();
     let latency = f.latency();
     let set = session
@@ -267,7 +264,7 @@ fn metrics_over_one_window_take_one_call_and_name_their_source() {
 #[test]
 fn metrics_of_1234_series_are_batched_into_three_get_metric_data_calls() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let session = f.session();
     // 1,234 series over three hours at 60 s: exactly three GetMetricData calls.
     let queries: Vec<_> = (0..1234)
@@ -289,7 +286,7 @@ fn metrics_of_1234_series_are_batched_into_three_get_metric_data_calls() {
 #[test]
 fn list_metrics_names_every_instance_once_whatever_motos_duplicates() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let instances = f
         .session()
         .run_list_metrics(
@@ -312,7 +309,7 @@ fn messages(table: &LogTable) -> Vec<serde_json::Value> {
 #[test]
 fn logs_insights_on_moto_gives_the_local_sources_rows_and_a_console_link() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let session = f.session();
     let (dir, local) = local_copy("insights", &f.events);
     let query = logs_insights("fields @timestamp, @message | sort @timestamp desc | limit 5")
@@ -342,7 +339,7 @@ fn logs_insights_on_moto_gives_the_local_sources_rows_and_a_console_link() {
 #[test]
 fn filter_log_events_on_moto_gives_the_local_sources_rows() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let (dir, local) = local_copy("filter", &f.events);
     let errors = filter_log_events(GROUP).pattern("ERROR").range(f.window());
     let remote = f.session().run_filter(&errors).expect("filter on moto");
@@ -355,7 +352,7 @@ fn filter_log_events_on_moto_gives_the_local_sources_rows() {
 #[test]
 fn one_stream_without_a_pattern_is_read_with_get_log_events_oldest_first() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let (dir, local) = local_copy("stream", &f.events);
     let stream = filter_log_events(GROUP)
         .stream("web-1")
@@ -376,7 +373,7 @@ fn one_stream_without_a_pattern_is_read_with_get_log_events_oldest_first() {
 #[test]
 fn an_unknown_log_group_keeps_the_services_code_and_message() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     let err = f
         .session()
         .run_logs_insights(
@@ -395,7 +392,7 @@ fn an_unknown_log_group_keeps_the_services_code_and_message() {
 #[test]
 fn alarms_are_described_through_the_sdk_with_their_condition() {
     let f = fixture();
-    let _proxy = f.shared();
+    let _moto = f.alone();
     // DescribeAlarms through the SDK (moto has no alarm history: a note says so).
     let cw = aws_sdk_cloudwatch::Client::new(&f.config);
     f.runtime.block_on(async {
@@ -446,7 +443,7 @@ fn alarms_are_described_through_the_sdk_with_their_condition() {
 #[test]
 fn throttled_calls_are_retried_and_too_many_give_a_clear_error() {
     let f = fixture();
-    let _proxy = f.alone();
+    let _moto = f.alone();
     let session = f.session();
     // Two throttled calls are retried; more than the attempts give a clear error.
     let answer = moto::control(&f.moto.url, "POST", "/__proxy/throttle?n=2");
