@@ -161,23 +161,14 @@ impl<'a> Model<'a> {
         let requests = rng.poisson(mean);
         let load = requests as f64 / base.requests_per_min_peak;
 
-        let base_median =
-            base.latency_median_s * (0.92 + 0.12 * load) * (0.03 * rng.normal()).exp();
-        let base_sigma = (base.latency_p99_s / base.latency_median_s).ln() / Z99;
-        let inc_sigma = (inc.latency_p99_s / inc.latency_median_s).ln() / Z99;
-        let latency_median =
-            base_median * (inc.latency_median_s / base.latency_median_s).powf(severity);
-        let latency_sigma = base_sigma + (inc_sigma - base_sigma) * severity;
+        let (latency_median, latency_sigma) = self.latency(&mut rng, load, severity);
 
         let errors_base = rng.poisson(0.3 + requests as f64 * base.error_rate);
         let error_noise = (0.12 * rng.normal()).exp();
         let errors_incident =
             rng.poisson(requests as f64 * inc.error_rate * severity * error_noise);
 
-        let since_deploy = self.deploys.iter().rev().find(|&&d| d <= t).map_or(
-            3 * 86_400 + (t - self.deploys.first().copied().unwrap_or(t)),
-            |&d| t - d,
-        );
+        let since_deploy = self.since_deploy(t);
         let blip = if since_deploy < 180 {
             7.0 * (1.0 - since_deploy as f64 / 180.0)
         } else {
@@ -226,6 +217,27 @@ impl<'a> Model<'a> {
                 .iter()
                 .any(|&d| d.div_euclid(60) == t.div_euclid(60)),
         }
+    }
+
+    /// The minute's latency distribution, log-normal: its median (seconds) and sigma,
+    /// moving from the baseline's towards the incident's with `severity`.
+    fn latency(&self, rng: &mut Rng, load: f64, severity: f64) -> (f64, f64) {
+        let (base, inc) = (&self.scenario.baseline, &self.scenario.incident);
+        let base_median =
+            base.latency_median_s * (0.92 + 0.12 * load) * (0.03 * rng.normal()).exp();
+        let base_sigma = (base.latency_p99_s / base.latency_median_s).ln() / Z99;
+        let inc_sigma = (inc.latency_p99_s / inc.latency_median_s).ln() / Z99;
+        let median = base_median * (inc.latency_median_s / base.latency_median_s).powf(severity);
+        (median, base_sigma + (inc_sigma - base_sigma) * severity)
+    }
+
+    /// Seconds since the last deploy at or before `t` (before the first one, as if the
+    /// one before it had been three days earlier).
+    fn since_deploy(&self, t: i64) -> i64 {
+        self.deploys.iter().rev().find(|&&d| d <= t).map_or(
+            3 * 86_400 + (t - self.deploys.first().copied().unwrap_or(t)),
+            |&d| t - d,
+        )
     }
 
     /// The minute's TargetResponseTime samples and their counts (summing to the requests),

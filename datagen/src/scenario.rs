@@ -106,54 +106,60 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
+/// The checkout service's deploys in the two weeks up to the incident on `day`: five
+/// quiet ones, the bad one and its rollback.
+fn checkout_deploys(day: NaiveDate) -> Vec<Deploy> {
+    let deploy = |at: DateTime<Utc>, version, previous_version, commit| Deploy {
+        at,
+        event: "deploy",
+        version,
+        previous_version,
+        commit,
+        actor: "ci",
+    };
+    vec![
+        deploy(
+            at(ymd(2026, 10, 30), 10, 12),
+            "v2.12.0",
+            "v2.11.4",
+            "9c41e07",
+        ),
+        deploy(
+            at(ymd(2026, 11, 2), 13, 40),
+            "v2.12.1",
+            "v2.12.0",
+            "b7d2a90",
+        ),
+        deploy(at(ymd(2026, 11, 3), 16, 5), "v2.13.0", "v2.12.1", "41f8c3e"),
+        deploy(
+            at(ymd(2026, 11, 5), 11, 30),
+            "v2.13.1",
+            "v2.13.0",
+            "e03b5d2",
+        ),
+        deploy(
+            at(ymd(2026, 11, 9), 15, 10),
+            "v2.13.2",
+            "v2.13.1",
+            "7a6e1f4",
+        ),
+        deploy(at(day, 14, 5), "v2.14.0", "v2.13.2", "3f9a1c2"),
+        Deploy {
+            at: at(day, 14, 45),
+            event: "rollback",
+            version: "v2.13.2",
+            previous_version: "v2.14.0",
+            commit: "7a6e1f4",
+            actor: "oncall",
+        },
+    ]
+}
+
 impl Scenario {
     /// The checkout incident of 2026-11-12.
     pub fn checkout() -> Scenario {
         let day = ymd(2026, 11, 12);
-        let deploy = |at: DateTime<Utc>, version, previous_version, commit| Deploy {
-            at,
-            event: "deploy",
-            version,
-            previous_version,
-            commit,
-            actor: "ci",
-        };
-        let deploys = vec![
-            deploy(
-                at(ymd(2026, 10, 30), 10, 12),
-                "v2.12.0",
-                "v2.11.4",
-                "9c41e07",
-            ),
-            deploy(
-                at(ymd(2026, 11, 2), 13, 40),
-                "v2.12.1",
-                "v2.12.0",
-                "b7d2a90",
-            ),
-            deploy(at(ymd(2026, 11, 3), 16, 5), "v2.13.0", "v2.12.1", "41f8c3e"),
-            deploy(
-                at(ymd(2026, 11, 5), 11, 30),
-                "v2.13.1",
-                "v2.13.0",
-                "e03b5d2",
-            ),
-            deploy(
-                at(ymd(2026, 11, 9), 15, 10),
-                "v2.13.2",
-                "v2.13.1",
-                "7a6e1f4",
-            ),
-            deploy(at(day, 14, 5), "v2.14.0", "v2.13.2", "3f9a1c2"),
-            Deploy {
-                at: at(day, 14, 45),
-                event: "rollback",
-                version: "v2.13.2",
-                previous_version: "v2.14.0",
-                commit: "7a6e1f4",
-                actor: "oncall",
-            },
-        ];
+        let deploys = checkout_deploys(day);
         Scenario {
             service: "checkout",
             cluster: "prod",

@@ -183,49 +183,26 @@ fn lock_wait() -> Plan {
 fn lay_out(rng: &mut Rng, model: &Model, plan: &Plan, start_ns: i64, spans: &mut Vec<Span>) {
     let s = model.scenario;
     let r = &ROUTES[plan.route];
-    let trace = (rng.next_u64(), rng.next_u64());
-    let root = rng.next_u64();
-    let version = s.version_at(DateTime::from_timestamp_millis(start_ns / MS).unwrap_or_default());
-    let operation = format!("{} {}", r.method, r.route);
-    let ms = |x: f64| (x * MS as f64).round() as i64;
-    let span = |id, parent, name: &str, kind, start_ns, end_ns| Span {
-        trace,
-        id,
-        parent,
-        name: name.to_owned(),
-        kind,
+    let mut trace = Trace {
+        id: (rng.next_u64(), rng.next_u64()),
+        root: rng.next_u64(),
         service: s.service,
-        version,
-        operation: operation.clone(),
-        start_ns,
-        end_ns,
-        attributes: Vec::new(),
-        error: None,
+        version: s.version_at(DateTime::from_timestamp_millis(start_ns / MS).unwrap_or_default()),
+        operation: format!("{} {}", r.method, r.route),
+        at: start_ns + ms(rng.range(1.0, 4.0)),
+        children: Vec::new(),
     };
-    let mut at = start_ns + ms(rng.range(1.0, 4.0));
-    let mut children = Vec::new();
     if let Some(wait) = plan.pool_wait_ms {
-        let end = at + ms(wait);
-        let mut acquire = span(
-            rng.next_u64(),
-            Some(root),
-            "pool.acquire",
-            "INTERNAL",
-            at,
-            end,
-        );
+        let acquire = trace.child(rng, wait, "pool.acquire", "INTERNAL", Vec::new());
         if plan.timed_out() {
             acquire.error =
                 Some("TimeoutError: could not acquire connection from pool after 2000ms");
         }
-        children.push(acquire);
-        at = end + ms(rng.range(0.2, 1.0));
+        trace.pause(rng);
     }
     if let Some((statement, took)) = plan.query {
-        let end = at + ms(took);
-        let mut query = span(rng.next_u64(), Some(root), statement, "CLIENT", at, end);
         let verb = statement.split(' ').next().unwrap_or(statement);
-        query.attributes = vec![
+        let attributes = vec![
             ("aws.remote.service", Value::Text(s.db_instance.to_owned())),
             ("aws.remote.operation", Value::Text(verb.to_owned())),
             ("aws.span.kind", Value::Text("CLIENT".into())),
@@ -233,18 +210,108 @@ fn lay_out(rng: &mut Rng, model: &Model, plan: &Plan, start_ns: i64, spans: &mut
             ("db.name", Value::Text("checkout".into())),
             ("db.operation", Value::Text(verb.to_owned())),
         ];
-        children.push(query);
-        at = end + ms(rng.range(0.2, 1.0));
+        trace.child(rng, took, statement, "CLIENT", attributes);
+        trace.pause(rng);
     }
     if let Some(took) = plan.payment_ms {
-        let end = at + ms(took);
-        let client_id = rng.next_u64();
-        let mut client = span(client_id, Some(root), "POST /v1/charges", "CLIENT", at, end);
-        client.attributes = vec![
-            (
-                "aws.remote.service",
-                Value::Text(s.payments_service.to_owned()),
-            ),
+        trace.payment(rng, took, s.payments_service);
+        trace.pause(rng);
+    }
+    if let Some(took) = plan.cache_ms {
+        let attributes = vec![
+            ("aws.remote.service", Value::Text("catalog-cache".into())),
+            ("aws.remote.operation", Value::Text("GET".into())),
+            ("aws.span.kind", Value::Text("CLIENT".into())),
+            ("db.system", Value::Text("redis".into())),
+        ];
+        trace.child(rng, took, "GET", "CLIENT", attributes);
+    }
+    let end_ns = trace.at + ms(rng.range(1.0, 3.0));
+    let status = if plan.timed_out() { 500 } else { r.ok_status };
+    let operation = trace.operation.clone();
+    let mut server = trace.span(trace.root, None, &operation, "SERVER", (start_ns, end_ns));
+    server.attributes = server_attributes(r.method, r.route, status);
+    if plan.timed_out() {
+        server.error = Some("TimeoutError");
+    }
+    spans.push(server);
+    spans.extend(trace.children);
+}
+
+/// `x` milliseconds in nanoseconds.
+fn ms(x: f64) -> i64 {
+    (x * MS as f64).round() as i64
+}
+
+/// One trace being laid out: what its spans share, its children so far, and where the
+/// next child starts.
+struct Trace {
+    id: (u64, u64),
+    /// The server span's id, every child's parent.
+    root: u64,
+    service: &'static str,
+    version: &'static str,
+    operation: String,
+    /// Where the next child starts (epoch nanoseconds).
+    at: i64,
+    children: Vec<Span>,
+}
+
+impl Trace {
+    /// A span of this trace's service from `start_ns` to `end_ns`, without attributes.
+    fn span(
+        &self,
+        id: u64,
+        parent: Option<u64>,
+        name: &str,
+        kind: &'static str,
+        (start_ns, end_ns): (i64, i64),
+    ) -> Span {
+        Span {
+            trace: self.id,
+            id,
+            parent,
+            name: name.to_owned(),
+            kind,
+            service: self.service,
+            version: self.version,
+            operation: self.operation.clone(),
+            start_ns,
+            end_ns,
+            attributes: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A child of the server span, `took` milliseconds from where the last one ended;
+    /// the next starts at its end.
+    fn child(
+        &mut self,
+        rng: &mut Rng,
+        took: f64,
+        name: &str,
+        kind: &'static str,
+        attributes: Vec<(&'static str, Value)>,
+    ) -> &mut Span {
+        let end = self.at + ms(took);
+        let mut span = self.span(rng.next_u64(), Some(self.root), name, kind, (self.at, end));
+        span.attributes = attributes;
+        self.at = end;
+        let index = self.children.len();
+        self.children.push(span);
+        &mut self.children[index]
+    }
+
+    /// A little of the server's own time between two children.
+    fn pause(&mut self, rng: &mut Rng) {
+        self.at += ms(rng.range(0.2, 1.0));
+    }
+
+    /// The call to `payments` (`took` milliseconds) and that service's own server span
+    /// inside it.
+    fn payment(&mut self, rng: &mut Rng, took: f64, payments: &'static str) {
+        let attributes = vec![
+            ("aws.remote.service", Value::Text(payments.to_owned())),
             (
                 "aws.remote.operation",
                 Value::Text("POST /v1/charges".into()),
@@ -253,44 +320,25 @@ fn lay_out(rng: &mut Rng, model: &Model, plan: &Plan, start_ns: i64, spans: &mut
             ("http.request.method", Value::Text("POST".into())),
             ("http.response.status_code", Value::Number(200)),
         ];
-        let inner = (at + ms(rng.range(0.8, 2.5)), end - ms(rng.range(0.8, 2.5)));
-        let mut server = span(
+        let client = self.child(rng, took, "POST /v1/charges", "CLIENT", attributes);
+        let (client_id, start, end) = (client.id, client.start_ns, client.end_ns);
+        let inner = (
+            start + ms(rng.range(0.8, 2.5)),
+            end - ms(rng.range(0.8, 2.5)),
+        );
+        let mut server = self.span(
             rng.next_u64(),
             Some(client_id),
             "POST /v1/charges",
             "SERVER",
-            inner.0,
-            inner.1,
+            inner,
         );
-        server.service = s.payments_service;
+        server.service = payments;
         server.version = PAYMENTS_VERSION;
         server.operation = "POST /v1/charges".into();
         server.attributes = server_attributes("POST", "/v1/charges", 200);
-        children.push(client);
-        children.push(server);
-        at = end + ms(rng.range(0.2, 1.0));
+        self.children.push(server);
     }
-    if let Some(took) = plan.cache_ms {
-        let end = at + ms(took);
-        let mut get = span(rng.next_u64(), Some(root), "GET", "CLIENT", at, end);
-        get.attributes = vec![
-            ("aws.remote.service", Value::Text("catalog-cache".into())),
-            ("aws.remote.operation", Value::Text("GET".into())),
-            ("aws.span.kind", Value::Text("CLIENT".into())),
-            ("db.system", Value::Text("redis".into())),
-        ];
-        children.push(get);
-        at = end;
-    }
-    let end_ns = at + ms(rng.range(1.0, 3.0));
-    let status = if plan.timed_out() { 500 } else { r.ok_status };
-    let mut server = span(root, None, &operation, "SERVER", start_ns, end_ns);
-    server.attributes = server_attributes(r.method, r.route, status);
-    if plan.timed_out() {
-        server.error = Some("TimeoutError");
-    }
-    spans.push(server);
-    spans.extend(children);
 }
 
 /// The attributes of a service's entry span.

@@ -6,18 +6,26 @@
 //!
 //! The tests start moto themselves with the test venv's Python (`moto::python()`: tests/run.sh
 //! creates it); without one they fail and say how to get it, they never pass silently.
+//!
+//! One moto serves every case of this binary ([`fixture`]: started and seeded by the first
+//! case that needs it, stopped when the process exits and its stdin closes). Each case has
+//! its own `Session`, so its query log is its own, and holds moto alone while it runs
+//! ([`Fixture::alone`]): moto's backends are not safe to change while another call reads
+//! them, and the throttling case changes what the proxy answers everyone.
 
 #[path = "support/moto.rs"]
 mod moto;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use chrono::{DateTime, TimeDelta, Utc};
-use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
+use playbook::log_table::LogTable;
+use playbook::query::{MetricQuery, Windowed, filter_log_events, logs_insights, metric};
 use playbook::time_range::TimeRange;
 use playbook_engine::Session;
 use playbook_engine::cloudwatch::CloudWatchSource;
@@ -68,15 +76,77 @@ fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp((now - 3 * 3600) / 3600 * 3600, 0).expect("t0")
 }
 
-#[test]
-fn cloudwatch_through_the_sdk_against_moto() {
-    let moto = moto::start(&moto::python());
-    let config = moto::sdk_config(&moto.url, 3);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let cw = aws_sdk_cloudwatch::Client::new(&config);
-    let start = t0();
+/// The moto every case uses, seeded once: the metrics and the log events below.
+struct Fixture {
+    moto: moto::Moto,
+    config: aws_config::SdkConfig,
+    runtime: tokio::runtime::Runtime,
+    /// The seeded data's first hour starts here.
+    start: DateTime<Utc>,
+    /// The events seeded in [`GROUP`]'s stream `web-1` (epoch ms, message).
+    events: Vec<(i64, String)>,
+    /// Held by the case talking to moto.
+    turn: Mutex<()>,
+}
 
-    // Seed: 60 one-minute points valued 0..59, and 1,234 single-point series.
+/// The log group seeded with [`Fixture::events`].
+const GROUP: &str = "/ecs/checkout-test";
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(Fixture::start)
+}
+
+impl Fixture {
+    /// Starts moto and seeds it: the metrics through the SDK, the logs through boto3.
+    fn start() -> Fixture {
+        let moto = moto::start(&moto::python());
+        let config = moto::sdk_config(&moto.url, 3);
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let start = t0();
+        seed_metrics(&runtime, &aws_sdk_cloudwatch::Client::new(&config), start);
+        let events = log_events(start);
+        seed_logs(&moto.url, GROUP, "web-1", &events);
+        Fixture {
+            moto,
+            config,
+            runtime,
+            start,
+            events,
+            turn: Mutex::new(()),
+        }
+    }
+
+    /// Moto and its proxy for one case alone, until the guard drops (a failed case does
+    /// not stop the others).
+    fn alone(&self) -> MutexGuard<'_, ()> {
+        self.turn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The seeded data's first hour.
+    fn window(&self) -> TimeRange {
+        TimeRange::new(self.start, self.start + TimeDelta::hours(1)).expect("window")
+    }
+
+    /// The seeded latency series (one point a minute, valued 0..59) over the first hour.
+    fn latency(&self) -> MetricQuery {
+        metric("Playbook/Test", "Latency")
+            .dim("Service", "checkout")
+            .range(self.window())
+    }
+
+    /// A new session on the CloudWatch source.
+    fn session(&self) -> Session {
+        session_for(&self.config)
+    }
+}
+
+/// Seeds 60 one-minute points valued 0..59, and 1,234 single-point series.
+fn seed_metrics(
+    runtime: &tokio::runtime::Runtime,
+    cw: &aws_sdk_cloudwatch::Client,
+    start: DateTime<Utc>,
+) {
     let dim = Dimension::builder()
         .name("Service")
         .value("checkout")
@@ -123,12 +193,49 @@ fn cloudwatch_through_the_sdk_against_moto() {
                 .expect("put fleet");
         }
     });
+}
 
-    let session = session_for(&config);
-    let window = TimeRange::new(start, start + TimeDelta::hours(1)).expect("window");
-    let latency = metric("Playbook/Test", "Latency")
-        .dim("Service", "checkout")
-        .range(window);
+/// 20 JSON events ten seconds apart from `start`, every fourth an error.
+fn log_events(start: DateTime<Utc>) -> Vec<(i64, String)> {
+    (0..20)
+        .map(|i| {
+            let t = start.timestamp_millis() + i * 10_000;
+            let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
+            (
+                t,
+                format!(r#"{{"level":"{level}","n":{i},"route":"/api/r{}"}}"#, i % 3),
+            )
+        })
+        .collect()
+}
+
+/// The seeded events in a local source directory of the case's own (a timestamp added to
+/// each), and a session reading it.
+fn local_copy(case: &str, events: &[(i64, String)]) -> (PathBuf, Session) {
+    let dir = std::env::temp_dir().join(format!("playbook-moto-{}-{case}", std::process::id()));
+    let stream_dir = dir.join("logs/ecs/checkout-test");
+    std::fs::create_dir_all(&stream_dir).expect("dir");
+    let lines: Vec<String> = events
+        .iter()
+        .map(|(t, m)| {
+            let at = DateTime::from_timestamp_millis(*t)
+                .expect("t")
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            m.replacen('{', &format!(r#"{{"timestamp":"{at}","#), 1)
+        })
+        .collect();
+    std::fs::write(stream_dir.join("web-1.jsonl"), lines.join("\n")).expect("write");
+    let local = Session::from_env();
+    local.use_backend(Arc::new(LocalSource::open(&dir).expect("local")));
+    (dir, local)
+}
+
+#[test]
+fn metrics_over_one_window_take_one_call_and_name_their_source() {
+    let f = fixture();
+    let _moto = f.alone();
+    let session = f.session();
+    let latency = f.latency();
     let set = session
         .run_metrics(&[
             latency.clone().stat("Sum").period(60),
@@ -151,8 +258,14 @@ fn cloudwatch_through_the_sdk_against_moto() {
     assert_eq!(records[0].region.as_deref(), Some("us-east-1"));
     // moto's STS answers with its fixed test account.
     assert_eq!(records[0].account.as_deref(), Some("123456789012"));
-    assert_eq!(records[0].endpoint.as_deref(), Some(moto.url.as_str()));
+    assert_eq!(records[0].endpoint.as_deref(), Some(f.moto.url.as_str()));
+}
 
+#[test]
+fn metrics_of_1234_series_are_batched_into_three_get_metric_data_calls() {
+    let f = fixture();
+    let _moto = f.alone();
+    let session = f.session();
     // 1,234 series over three hours at 60 s: exactly three GetMetricData calls.
     let queries: Vec<_> = (0..1234)
         .map(|i| {
@@ -160,16 +273,22 @@ fn cloudwatch_through_the_sdk_against_moto() {
                 .dim("InstanceId", &format!("i-{i:04}"))
                 .stat("Maximum")
                 .period(60)
-                .range(TimeRange::new(start, start + TimeDelta::hours(3)).expect("window"))
+                .range(TimeRange::new(f.start, f.start + TimeDelta::hours(3)).expect("window"))
         })
         .collect();
     let fleet = session.run_metrics(&queries).expect("fleet");
     assert_eq!(fleet.len(), 1234);
     assert_eq!(fleet[1000].values, vec![Some(1000.0)]);
-    let calls: u32 = session.queries()[2..].iter().map(|r| r.api_calls).sum();
+    let calls: u32 = session.queries().iter().map(|r| r.api_calls).sum();
     assert_eq!(calls, 3);
-    // Discovery: every instance, once each, whatever moto's duplicates.
-    let instances = session
+}
+
+#[test]
+fn list_metrics_names_every_instance_once_whatever_motos_duplicates() {
+    let f = fixture();
+    let _moto = f.alone();
+    let instances = f
+        .session()
         .run_list_metrics(
             &playbook::query::list_metrics("Playbook/Fleet")
                 .metric("CPUUtilization")
@@ -178,48 +297,28 @@ fn cloudwatch_through_the_sdk_against_moto() {
         .expect("list metrics");
     assert_eq!(instances.len(), 1234);
     assert_eq!(instances[7].dimension("InstanceId"), Some("i-0007"));
+}
 
-    // Logs: the same events in moto and in a local directory give the same rows.
-    let group = "/ecs/checkout-test";
-    let events: Vec<(i64, String)> = (0..20)
-        .map(|i| {
-            let t = start.timestamp_millis() + i * 10_000;
-            let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
-            (
-                t,
-                format!(r#"{{"level":"{level}","n":{i},"route":"/api/r{}"}}"#, i % 3),
-            )
-        })
-        .collect();
-    seed_logs(&moto.url, group, "web-1", &events);
-    let dir = std::env::temp_dir().join(format!("playbook-moto-{}", std::process::id()));
-    let stream_dir = dir.join("logs/ecs/checkout-test");
-    std::fs::create_dir_all(&stream_dir).expect("dir");
-    let lines: Vec<String> = events
-        .iter()
-        .map(|(t, m)| {
-            let at = DateTime::from_timestamp_millis(*t)
-                .expect("t")
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            m.replacen('{', &format!(r#"{{"timestamp":"{at}","#), 1)
-        })
-        .collect();
-    std::fs::write(stream_dir.join("web-1.jsonl"), lines.join("\n")).expect("write");
-    let local = Session::from_env();
-    local.use_backend(Arc::new(LocalSource::open(&dir).expect("local")));
+/// The messages of `table`, parsed.
+fn messages(table: &LogTable) -> Vec<serde_json::Value> {
+    (0..table.len())
+        .map(|r| serde_json::from_str(table.text(r, "@message").expect("message")).expect("json"))
+        .collect()
+}
 
+#[test]
+fn logs_insights_on_moto_gives_the_local_sources_rows_and_a_console_link() {
+    let f = fixture();
+    let _moto = f.alone();
+    let session = f.session();
+    let (dir, local) = local_copy("insights", &f.events);
     let query = logs_insights("fields @timestamp, @message | sort @timestamp desc | limit 5")
-        .group(group)
-        .range(window);
+        .group(GROUP)
+        .range(f.window());
     let remote = session.run_logs_insights(&query).expect("insights on moto");
     let here = local.run_logs_insights(&query).expect("insights locally");
     assert_eq!(remote.len(), 5);
     assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
-    let messages = |t: &playbook::log_table::LogTable| -> Vec<serde_json::Value> {
-        (0..t.len())
-            .map(|r| serde_json::from_str(t.text(r, "@message").expect("message")).expect("json"))
-            .collect()
-    };
     let local_messages: Vec<serde_json::Value> = messages(&here)
         .into_iter()
         .map(|mut m| {
@@ -234,31 +333,53 @@ fn cloudwatch_through_the_sdk_against_moto() {
     assert_eq!(record.query_ids.len(), 1);
     let link = record.console_url.as_deref().expect("console link");
     assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
 
-    let errors = filter_log_events(group).pattern("ERROR").range(window);
-    let remote = session.run_filter(&errors).expect("filter on moto");
+#[test]
+fn filter_log_events_on_moto_gives_the_local_sources_rows() {
+    let f = fixture();
+    let _moto = f.alone();
+    let (dir, local) = local_copy("filter", &f.events);
+    let errors = filter_log_events(GROUP).pattern("ERROR").range(f.window());
+    let remote = f.session().run_filter(&errors).expect("filter on moto");
     let here = local.run_filter(&errors).expect("filter locally");
     assert_eq!(remote.len(), 5);
     assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
 
-    // One stream without a pattern is read with GetLogEvents, oldest first.
-    let stream = filter_log_events(group)
+#[test]
+fn one_stream_without_a_pattern_is_read_with_get_log_events_oldest_first() {
+    let f = fixture();
+    let _moto = f.alone();
+    let (dir, local) = local_copy("stream", &f.events);
+    let stream = filter_log_events(GROUP)
         .stream("web-1")
         .limit(7)
-        .range(window);
-    let remote = session.run_filter(&stream).expect("get log events on moto");
+        .range(f.window());
+    let remote = f
+        .session()
+        .run_filter(&stream)
+        .expect("get log events on moto");
     let here = local.run_filter(&stream).expect("stream locally");
     assert_eq!(remote.len(), 7);
     assert!(remote.truncated && here.truncated);
     assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
-    assert_eq!(remote.query, format!("events of {group}/web-1"));
+    assert_eq!(remote.query, format!("events of {GROUP}/web-1"));
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
 
-    // A group that does not exist: the service's code and message are kept.
-    let err = session
+#[test]
+fn an_unknown_log_group_keeps_the_services_code_and_message() {
+    let f = fixture();
+    let _moto = f.alone();
+    let err = f
+        .session()
         .run_logs_insights(
             &logs_insights("fields @message")
                 .group("/no/such/group")
-                .range(window),
+                .range(f.window()),
         )
         .expect_err("unknown group");
     let text = err.to_string();
@@ -266,9 +387,15 @@ fn cloudwatch_through_the_sdk_against_moto() {
         text.contains("StartQuery failed: ResourceNotFoundException"),
         "{text}"
     );
+}
 
-    // Alarms: DescribeAlarms through the SDK (moto has no alarm history: a note says so).
-    runtime.block_on(async {
+#[test]
+fn alarms_are_described_through_the_sdk_with_their_condition() {
+    let f = fixture();
+    let _moto = f.alone();
+    // DescribeAlarms through the SDK (moto has no alarm history: a note says so).
+    let cw = aws_sdk_cloudwatch::Client::new(&f.config);
+    f.runtime.block_on(async {
         cw.put_metric_alarm()
             .alarm_name("checkout-latency-high")
             .namespace("Playbook/Test")
@@ -297,8 +424,9 @@ fn cloudwatch_through_the_sdk_against_moto() {
             .await
             .expect("state");
     });
-    let report = session
-        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(window))
+    let report = f
+        .session()
+        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(f.window()))
         .expect("alarms");
     assert_eq!(report.alarms.len(), 1);
     assert_eq!(report.alarms[0].name, "checkout-latency-high");
@@ -310,22 +438,28 @@ fn cloudwatch_through_the_sdk_against_moto() {
         "{:?}",
         report.alarms[0]
     );
+}
 
-    // Throttling: two throttled calls are retried; more than the attempts give a clear error.
-    let answer = moto::control(&moto.url, "POST", "/__proxy/throttle?n=2");
+#[test]
+fn throttled_calls_are_retried_and_too_many_give_a_clear_error() {
+    let f = fixture();
+    let _moto = f.alone();
+    let session = f.session();
+    // Two throttled calls are retried; more than the attempts give a clear error.
+    let answer = moto::control(&f.moto.url, "POST", "/__proxy/throttle?n=2");
     assert!(
         answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
         "{answer}"
     );
     let set = session
-        .run_metrics(&[latency.clone().stat("Sum").period(60)])
+        .run_metrics(&[f.latency().stat("Sum").period(60)])
         .expect("retried");
     assert_eq!(set[0].values.len(), 60);
-    moto::control(&moto.url, "POST", "/__proxy/throttle?n=10");
+    moto::control(&f.moto.url, "POST", "/__proxy/throttle?n=10");
     let err = session
-        .run_metrics(&[latency.stat("Sum").period(60)])
+        .run_metrics(&[f.latency().stat("Sum").period(60)])
         .expect_err("throttled");
-    moto::control(&moto.url, "POST", "/__proxy/throttle?n=0");
+    moto::control(&f.moto.url, "POST", "/__proxy/throttle?n=0");
     assert_eq!(
         err.kind(),
         playbook::protocol::ErrorKind::Throttled,
@@ -335,5 +469,4 @@ fn cloudwatch_through_the_sdk_against_moto() {
         err.to_string().contains("GetMetricData is throttled"),
         "{err}"
     );
-    std::fs::remove_dir_all(dir).expect("cleanup");
 }

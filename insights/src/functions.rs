@@ -41,40 +41,9 @@ pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a
         Func::Strlen => Some(Val::Int(arg(0)?.text().chars().count() as i64)),
         Func::ToLower => Some(Val::Str(Cow::Owned(arg(0)?.text().to_lowercase()))),
         Func::ToUpper => Some(Val::Str(Cow::Owned(arg(0)?.text().to_uppercase()))),
-        Func::Concat => {
-            let parts: Vec<String> = args
-                .iter()
-                .flatten()
-                .map(|v| v.text().into_owned())
-                .collect();
-            Some(Val::Str(Cow::Owned(parts.concat())))
-        }
-        Func::Substr => {
-            let text = arg(0)?;
-            let start = num(&arg(1))?.max(0.0) as usize;
-            let len = match args.get(2) {
-                Some(v) => Some(num(v)?.max(0.0) as usize),
-                None => None,
-            };
-            map_text(Some(text), |s| {
-                let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
-                let rest = &s[from..];
-                let to = len
-                    .and_then(|n| rest.char_indices().nth(n).map(|(i, _)| i))
-                    .unwrap_or(rest.len());
-                &rest[..to]
-            })
-        }
-        Func::Replace => {
-            let (text, from, to) = (arg(0)?, arg(1)?, arg(2)?);
-            let from = from.text();
-            if from.is_empty() {
-                return Some(text);
-            }
-            Some(Val::Str(Cow::Owned(
-                text.text().replace(from.as_ref(), &to.text()),
-            )))
-        }
+        Func::Concat => Some(concat(&args)),
+        Func::Substr => substr(arg(0)?, num(&arg(1))?, args.get(2)),
+        Func::Replace => replace(arg(0)?, arg(1)?, arg(2)?),
         Func::Trim => map_text(arg(0), str::trim),
         Func::Ltrim => map_text(arg(0), str::trim_start),
         Func::Rtrim => map_text(arg(0), str::trim_end),
@@ -85,16 +54,7 @@ pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a
         Func::Abs => number(num(&arg(0))?.abs()),
         Func::Ceil => number(num(&arg(0))?.ceil()),
         Func::Floor => number(num(&arg(0))?.floor()),
-        Func::Round => {
-            let x = num(&arg(0))?;
-            match args.get(1) {
-                Some(d) => {
-                    let scale = 10f64.powi(num(d)?.clamp(-15.0, 15.0) as i32);
-                    number((x * scale).round() / scale)
-                }
-                None => number(x.round()),
-            }
-        }
+        Func::Round => round(num(&arg(0))?, args.get(1)),
         Func::Greatest => args
             .iter()
             .filter_map(num)
@@ -118,16 +78,67 @@ pub(crate) fn call<'a>(f: Func, mut args: Vec<Option<Val<'a>>>) -> Option<Val<'a
             let t = num(&arg(0))? as i64;
             Some(Val::Time(period_floor(t, num(&arg(1))? as i64)))
         }
-        Func::DateCeil => {
-            let (t, p) = (num(&arg(0))? as i64, num(&arg(1))? as i64);
-            let floor = period_floor(t, p);
-            Some(Val::Time(if floor == t {
-                t
-            } else {
-                floor.saturating_add(p)
-            }))
-        }
+        Func::DateCeil => date_ceil(num(&arg(0))? as i64, num(&arg(1))? as i64),
         Func::FromMillis => Some(Val::Time(num(&arg(0))? as i64)),
         Func::ToMillis => Some(Val::Int(num(&arg(0))? as i64)),
     }
+}
+
+/// `concat`: the parts' text, missing parts skipped.
+fn concat(args: &[Option<Val<'_>>]) -> Val<'static> {
+    let parts: Vec<String> = args
+        .iter()
+        .flatten()
+        .map(|v| v.text().into_owned())
+        .collect();
+    Val::Str(Cow::Owned(parts.concat()))
+}
+
+/// `substr(text, start[, len])`, 0-based, in characters.
+fn substr<'a>(text: Val<'a>, start: f64, len: Option<&Option<Val<'a>>>) -> Option<Val<'a>> {
+    let start = start.max(0.0) as usize;
+    let len = match len {
+        Some(v) => Some(num(v)?.max(0.0) as usize),
+        None => None,
+    };
+    map_text(Some(text), |s| {
+        let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
+        let rest = &s[from..];
+        let to = len
+            .and_then(|n| rest.char_indices().nth(n).map(|(i, _)| i))
+            .unwrap_or(rest.len());
+        &rest[..to]
+    })
+}
+
+/// `replace(text, from, to)`: every `from` replaced; an empty `from` replaces nothing.
+fn replace<'a>(text: Val<'a>, from: Val<'a>, to: Val<'a>) -> Option<Val<'a>> {
+    let from = from.text();
+    if from.is_empty() {
+        return Some(text);
+    }
+    Some(Val::Str(Cow::Owned(
+        text.text().replace(from.as_ref(), &to.text()),
+    )))
+}
+
+/// `round(x[, digits])`, digits clamped to ±15.
+fn round(x: f64, digits: Option<&Option<Val<'_>>>) -> Option<Val<'static>> {
+    match digits {
+        Some(d) => {
+            let scale = 10f64.powi(num(d)?.clamp(-15.0, 15.0) as i32);
+            number((x * scale).round() / scale)
+        }
+        None => number(x.round()),
+    }
+}
+
+/// `dateceil(t, period)`: `t` itself on a period's boundary, else the next boundary.
+fn date_ceil(t: i64, period: i64) -> Option<Val<'static>> {
+    let floor = period_floor(t, period);
+    Some(Val::Time(if floor == t {
+        t
+    } else {
+        floor.saturating_add(period)
+    }))
 }

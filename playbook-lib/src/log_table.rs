@@ -190,35 +190,72 @@ fn parse_time(column: &str, text: &str) -> Option<DateTime<Utc>> {
 
 impl Render for LogTable {
     fn bundle(&self) -> MimeBundle {
-        let shown = &self.rows[..self.rows.len().min(SHOWN_ROWS)];
-        // `pattern` and `diff` results: their cells as people read them.
-        let patterns = readable::is_patterns(&self.columns);
-        let read_as = |row: &Vec<Option<String>>, i: usize, column: &str| match row.get(i) {
-            Some(Some(text)) if patterns => Some(readable::cell(column, text)),
-            _ => None,
+        let shown = Shown::of(self);
+        MimeBundle::text(self.text_table(&shown)).with_html(self.html_table(&shown))
+    }
+}
+
+/// The rows a rendering shows (the first [`SHOWN_ROWS`]), each cell as one line of text.
+struct Shown<'a> {
+    rows: &'a [Vec<Option<String>>],
+    texts: Vec<Vec<String>>,
+    /// `pattern` and `diff` results: their cells as people read them.
+    patterns: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn of(table: &'a LogTable) -> Shown<'a> {
+        let rows = &table.rows[..table.rows.len().min(SHOWN_ROWS)];
+        let mut shown = Shown {
+            rows,
+            texts: Vec::new(),
+            patterns: readable::is_patterns(&table.columns),
         };
-        let show = |row: &Vec<Option<String>>, i: usize, column: &str| match row.get(i) {
-            Some(Some(_)) if patterns => {
-                (read_as(row, i, column).map(|r| r.text)).unwrap_or_default()
+        shown.texts = rows
+            .iter()
+            .map(|row| {
+                (table.columns.iter().enumerate())
+                    .map(|(i, c)| shown.show(row, i, c).replace('\n', "⏎"))
+                    .collect()
+            })
+            .collect();
+        shown
+    }
+
+    /// A cell of a `pattern` or `diff` result as people read it.
+    fn read_as(
+        &self,
+        row: &[Option<String>],
+        i: usize,
+        column: &str,
+    ) -> Option<readable::Readable> {
+        match row.get(i) {
+            Some(Some(text)) if self.patterns => Some(readable::cell(column, text)),
+            _ => None,
+        }
+    }
+
+    /// A cell as text: read as a pattern's, a time in RFC 3339, else as it came.
+    fn show(&self, row: &[Option<String>], i: usize, column: &str) -> String {
+        match row.get(i) {
+            Some(Some(_)) if self.patterns => {
+                (self.read_as(row, i, column).map(|r| r.text)).unwrap_or_default()
             }
             Some(Some(text)) => match type_cell(column, text) {
                 Cell::Time(t) => rfc3339(t),
                 _ => text.clone(),
             },
             _ => String::new(),
-        };
+        }
+    }
+}
+
+impl LogTable {
+    /// The text rendering: columns padded to their widest cell (at most 80 characters),
+    /// then how many rows are not shown and the summary line.
+    fn text_table(&self, shown: &Shown<'_>) -> String {
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
-        let texts: Vec<Vec<String>> = shown
-            .iter()
-            .map(|row| {
-                self.columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| show(row, i, c).replace('\n', "⏎"))
-                    .collect()
-            })
-            .collect();
-        for row in &texts {
+        for row in &shown.texts {
             for (i, cell) in row.iter().enumerate() {
                 widths[i] = widths[i].max(cell.chars().count().min(80));
             }
@@ -235,23 +272,26 @@ impl Render for LogTable {
             parts.join("  ").trim_end().to_owned()
         };
         let mut text = vec![line(&self.columns)];
-        text.extend(texts.iter().map(|r| line(r)));
-        if self.len() > shown.len() {
-            text.push(format!("… {} more rows", self.len() - shown.len()));
+        text.extend(shown.texts.iter().map(|r| line(r)));
+        if self.len() > shown.rows.len() {
+            text.push(format!("… {} more rows", self.len() - shown.rows.len()));
         }
         text.push(self.summary_line());
+        text.join("\n")
+    }
 
+    /// The HTML rendering: a table (a pattern's numbers aligned right), how many rows are
+    /// not shown, and the summary line.
+    fn html_table(&self, shown: &Shown<'_>) -> String {
         let head: String = self
             .columns
             .iter()
             .map(|c| format!("<th>{}</th>", escape(c)))
             .collect();
-        let body: String = texts
-            .iter()
-            .zip(shown)
+        let body: String = (shown.texts.iter().zip(shown.rows))
             .map(|(row, raw)| {
                 let cells: String = (row.iter().enumerate())
-                    .map(|(i, c)| match read_as(raw, i, &self.columns[i]) {
+                    .map(|(i, c)| match shown.read_as(raw, i, &self.columns[i]) {
                         Some(r) => {
                             let align = if r.numeric { "right" } else { "left" };
                             format!("<td style=\"text-align:{align}\">{}</td>", r.html)
@@ -262,16 +302,15 @@ impl Render for LogTable {
                 format!("<tr>{cells}</tr>")
             })
             .collect();
-        let more = if self.len() > shown.len() {
-            format!("<p>… {} more rows</p>", self.len() - shown.len())
+        let more = if self.len() > shown.rows.len() {
+            format!("<p>… {} more rows</p>", self.len() - shown.rows.len())
         } else {
             String::new()
         };
-        let html = format!(
+        format!(
             "<div class=\"playbook-logtable\"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}<p><small>{}</small></p></div>",
             escape(&self.summary_line())
-        );
-        MimeBundle::text(text.join("\n")).with_html(html)
+        )
     }
 }
 

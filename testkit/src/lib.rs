@@ -6,7 +6,31 @@
 //! random bytes, at lengths scaled from tiny up to the product's stated limits. Seeded, so
 //! a failure names the seed and the case that reproduces it.
 
+pub mod function_length;
 pub mod module_graph;
+
+/// Every workspace crate's directory (`kernel`, `engine`, …), from the workspace's own
+/// manifest; `vendor/` is not a member.
+pub fn workspace_crates() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace manifest");
+    let members = manifest
+        .split("members")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("a members list");
+    let dirs: Vec<std::path::PathBuf> = members
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|member| root.join(member))
+        .collect();
+    assert!(
+        dirs.len() >= 5 && dirs.iter().all(|d| d.join("src").is_dir()),
+        "{dirs:?}"
+    );
+    dirs
+}
 
 /// A seeded xorshift generator of structured inputs.
 #[derive(Debug, Clone)]

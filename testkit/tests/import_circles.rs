@@ -2,30 +2,14 @@
 //! "Invariants"): at every level, the modules under one parent use each other one way.
 //! Read from the sources by `playbook_testkit::module_graph`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use playbook_testkit::module_graph::circles;
+use playbook_testkit::workspace_crates;
 
-/// Every workspace crate's `src`, from the workspace's own manifest.
+/// Every workspace crate's `src`.
 fn crate_sources() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace manifest");
-    let members = manifest
-        .split("members")
-        .nth(1)
-        .and_then(|rest| rest.split(']').next())
-        .expect("a members list");
-    let dirs: Vec<PathBuf> = members
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(|member| root.join(member).join("src"))
-        .collect();
-    assert!(
-        dirs.len() >= 5 && dirs.iter().all(|d| d.is_dir()),
-        "{dirs:?}"
-    );
-    dirs
+    workspace_crates().iter().map(|c| c.join("src")).collect()
 }
 
 /// The one circle left, in the cell library's crate root: issue 26's "the cell library

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use jupyter_protocol::{ClearOutput, DisplayData, Media, Transient, UpdateDisplayData};
 use playbook::protocol::{Answer, ErrorKind, Reply, Request};
 use playbook_engine::Session;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
@@ -63,57 +63,13 @@ impl Host {
                 metadata,
                 display_id,
                 update,
-            } => {
-                let media: Media = match serde_json::from_value(Value::Object(data)) {
-                    Ok(media) => media,
-                    Err(e) => {
-                        return Reply::error(
-                            ErrorKind::BadRequest,
-                            format!("not a MIME bundle: {e}"),
-                        );
-                    }
-                };
-                let parent = self.parent();
-                match (update, display_id) {
-                    (true, Some(id)) => {
-                        let mut content = UpdateDisplayData::new(media, &id);
-                        content.metadata = metadata;
-                        self.iopub.publish(content, parent.as_ref());
-                    }
-                    (true, None) => {
-                        return Reply::error(ErrorKind::BadRequest, "an update needs a display_id");
-                    }
-                    (false, display_id) => {
-                        let mut content = DisplayData::new(media);
-                        content.metadata = metadata;
-                        content.transient = display_id.map(|id| Transient {
-                            display_id: Some(id),
-                        });
-                        self.iopub.publish(content, parent.as_ref());
-                    }
-                }
-                Reply::done()
-            }
+            } => self.display(data, metadata, display_id, update),
             Request::ClearOutput { wait } => {
                 self.iopub
                     .publish(ClearOutput { wait }, self.parent().as_ref());
                 Reply::done()
             }
-            Request::Input { prompt, password } => {
-                let allowed = self.report().allow_stdin;
-                match (self.parent(), &self.stdin) {
-                    (Some(parent), Some(stdin)) if allowed => {
-                        match stdin.ask(&parent, &prompt, password).await {
-                            Ok(value) => Reply::ok(Answer::Text(value)),
-                            Err(e) => Reply::error(ErrorKind::InputFailed, e.to_string()),
-                        }
-                    }
-                    _ => Reply::error(
-                        ErrorKind::InputNotAllowed,
-                        "this client does not accept input (allow_stdin is false)",
-                    ),
-                }
-            }
+            Request::Input { prompt, password } => self.input(&prompt, password).await,
             Request::CellGuardDropped { cell } => {
                 let mut report = self.report();
                 if cell != 0 && cell == report.token {
@@ -135,6 +91,59 @@ impl Host {
                         Reply::error(ErrorKind::Unsupported, "not answered by this host")
                     })
             }
+        }
+    }
+
+    /// Shows a MIME bundle under the cell, or replaces the one shown under `display_id`.
+    fn display(
+        &self,
+        data: Map<String, Value>,
+        metadata: Map<String, Value>,
+        display_id: Option<String>,
+        update: bool,
+    ) -> Reply {
+        let media: Media = match serde_json::from_value(Value::Object(data)) {
+            Ok(media) => media,
+            Err(e) => {
+                return Reply::error(ErrorKind::BadRequest, format!("not a MIME bundle: {e}"));
+            }
+        };
+        let parent = self.parent();
+        match (update, display_id) {
+            (true, Some(id)) => {
+                let mut content = UpdateDisplayData::new(media, &id);
+                content.metadata = metadata;
+                self.iopub.publish(content, parent.as_ref());
+            }
+            (true, None) => {
+                return Reply::error(ErrorKind::BadRequest, "an update needs a display_id");
+            }
+            (false, display_id) => {
+                let mut content = DisplayData::new(media);
+                content.metadata = metadata;
+                content.transient = display_id.map(|id| Transient {
+                    display_id: Some(id),
+                });
+                self.iopub.publish(content, parent.as_ref());
+            }
+        }
+        Reply::done()
+    }
+
+    /// Asks the person at the notebook for a line, if this client takes input.
+    async fn input(&self, prompt: &str, password: bool) -> Reply {
+        let allowed = self.report().allow_stdin;
+        match (self.parent(), &self.stdin) {
+            (Some(parent), Some(stdin)) if allowed => {
+                match stdin.ask(&parent, prompt, password).await {
+                    Ok(value) => Reply::ok(Answer::Text(value)),
+                    Err(e) => Reply::error(ErrorKind::InputFailed, e.to_string()),
+                }
+            }
+            _ => Reply::error(
+                ErrorKind::InputNotAllowed,
+                "this client does not accept input (allow_stdin is false)",
+            ),
         }
     }
 }

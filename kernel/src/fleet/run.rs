@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
 
@@ -105,23 +105,7 @@ pub(crate) async fn run(fleet: Fleet, redactor: &Redactor) -> anyhow::Result<Fle
     );
     loop {
         while !stopping && running.len() < fleet.jobs && next < total {
-            let target = &fleet.targets[next];
-            let mut options = options_for(&fleet.base, target, Some(&fleet.out));
-            let log = fleet.out.log_of(&target.name)?;
-            let bar = bars.as_ref().map(|b| target_bar(b, &target.name));
-            options.view = View::Target {
-                name: target.name.clone(),
-                bar: bar.clone(),
-                log,
-            };
-            let index = next;
-            running.spawn(async move {
-                let outcome = runner::run_one(options, cell_cache::new_kernel_dir()).await;
-                if let Some(bar) = bar {
-                    bar.finish_and_clear();
-                }
-                (index, outcome)
-            });
+            spawn_target(&fleet, next, bars.as_ref(), &mut running)?;
             next += 1;
         }
         if running.is_empty() {
@@ -148,6 +132,47 @@ pub(crate) async fn run(fleet: Fleet, redactor: &Redactor) -> anyhow::Result<Fle
             }
         }
     }
+    let mut summary = summary_of(&fleet, started, entries, interrupted);
+    summary.duration = clock.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// What a target's task answers: its index in the fleet and how its run went.
+type Finished = (usize, anyhow::Result<runner::Outcome>);
+
+/// Starts the run of target `index` on `running`, with its own log and progress bar.
+fn spawn_target(
+    fleet: &Fleet,
+    index: usize,
+    bars: Option<&MultiProgress>,
+    running: &mut JoinSet<Finished>,
+) -> anyhow::Result<()> {
+    let target = &fleet.targets[index];
+    let mut options = options_for(&fleet.base, target, Some(&fleet.out));
+    let log = fleet.out.log_of(&target.name)?;
+    let bar = bars.map(|b| target_bar(b, &target.name));
+    options.view = View::Target {
+        name: target.name.clone(),
+        bar: bar.clone(),
+        log,
+    };
+    running.spawn(async move {
+        let outcome = runner::run_one(options, cell_cache::new_kernel_dir()).await;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        (index, outcome)
+    });
+    Ok(())
+}
+
+/// The fleet's summary from the entries of the targets that ran (`None`: not run).
+fn summary_of(
+    fleet: &Fleet,
+    started: DateTime<Utc>,
+    entries: Vec<Option<TargetEntry>>,
+    interrupted: bool,
+) -> FleetSummary {
     let not_run = fleet
         .targets
         .iter()
@@ -156,7 +181,7 @@ pub(crate) async fn run(fleet: Fleet, redactor: &Redactor) -> anyhow::Result<Fle
         .map(|(t, _)| t.name.clone())
         .collect();
     let entries = entries.into_iter().flatten().collect();
-    let mut summary = FleetSummary::of(
+    FleetSummary::of(
         &fleet.base.notebook,
         started,
         Utc::now(),
@@ -164,9 +189,7 @@ pub(crate) async fn run(fleet: Fleet, redactor: &Redactor) -> anyhow::Result<Fle
         entries,
         not_run,
         interrupted,
-    );
-    summary.duration = clock.elapsed().as_secs_f64();
-    Ok(summary)
+    )
 }
 
 /// The entry of a target's run; a run that could not start is bad input (or an output

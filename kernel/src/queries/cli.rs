@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use playbook::display::Render;
-use playbook::log_table::LogTable;
 use playbook::protocol::ErrorKind;
 use playbook::series_set::SeriesSet;
 use playbook_engine::Session;
@@ -168,11 +167,11 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
     match command {
         QueryCommand::Logs { args, print, query } => {
             use_source(session, &args.window)?;
-            print_table(out, &session.run_logs_insights(&args.query(query))?, print)
+            print_result(out, &session.run_logs_insights(&args.query(query))?, print)
         }
         QueryCommand::Events { args, print } => {
             use_source(session, &args.window)?;
-            print_table(out, &session.run_filter(&args.query())?, print)
+            print_result(out, &session.run_filter(&args.query())?, print)
         }
         QueryCommand::Metrics {
             args,
@@ -199,35 +198,26 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
             use_source(session, window)?;
             let search = metric_search(namespace, metric.as_deref(), dims);
             let found = session.run_list_metrics(&search)?;
-            if print.json {
-                return json(out, &found);
-            }
-            for id in &found {
+            print_lines(out, &found, print, |id| {
                 let dims: Vec<String> = id
                     .dimensions
                     .iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
-                writeln!(out, "{} {} {}", id.namespace, id.metric, dims.join(" "))?;
+                format!("{} {} {}", id.namespace, id.metric, dims.join(" "))
+            })?;
+            if !print.json {
+                eprintln!("{} metrics", found.len());
             }
-            eprintln!("{} metrics", found.len());
             Ok(())
         }
         QueryCommand::Alarms { args, print } => {
             use_source(session, &args.window)?;
-            let report = session.run_alarms(&args.query())?;
-            if print.json {
-                return json(out, &report);
-            }
-            plain(out, &report)
+            print_result(out, &session.run_alarms(&args.query())?, print)
         }
         QueryCommand::Contributors { args, print } => {
             use_source(session, &args.window)?;
-            let report = session.run_contributors(&args.query())?;
-            if print.json {
-                return json(out, &report);
-            }
-            plain(out, &report)
+            print_result(out, &session.run_contributors(&args.query())?, print)
         }
         QueryCommand::Groups {
             window,
@@ -236,13 +226,7 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
         } => {
             use_source(session, window)?;
             let groups = session.run_log_groups(prefix.as_deref())?;
-            if print.json {
-                return json(out, &groups);
-            }
-            for group in &groups {
-                writeln!(out, "{group}")?;
-            }
-            Ok(())
+            print_lines(out, &groups, print, String::clone)
         }
     }
 }
@@ -282,11 +266,32 @@ fn plain(out: &mut impl Write, value: &impl Render) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_table(out: &mut impl Write, table: &LogTable, print: &Print) -> Result<(), Failure> {
+/// A result as its text rendering (or as JSON).
+fn print_result(
+    out: &mut impl Write,
+    value: &(impl serde::Serialize + Render),
+    print: &Print,
+) -> Result<(), Failure> {
     if print.json {
-        return json(out, table);
+        return json(out, value);
     }
-    plain(out, table)
+    plain(out, value)
+}
+
+/// One line per item (or the items as JSON).
+fn print_lines<T: serde::Serialize>(
+    out: &mut impl Write,
+    items: &[T],
+    print: &Print,
+    line: impl Fn(&T) -> String,
+) -> Result<(), Failure> {
+    if print.json {
+        return json(out, &items);
+    }
+    for item in items {
+        writeln!(out, "{}", line(item))?;
+    }
+    Ok(())
 }
 
 fn print_series(out: &mut impl Write, set: &SeriesSet, print: &Print) -> Result<(), Failure> {

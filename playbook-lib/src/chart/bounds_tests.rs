@@ -203,6 +203,7 @@ fn overlays_by_the_ten_thousand_are_thinned_to_the_pixels() {
 /// Random spans (seconds to chrono's whole range), values (NaN, ±inf, ±f64::MAX, tiny),
 /// unsorted instants, gaps, sizes and overlays: the SVG is well-formed, holds no NaN, and
 /// its size is bounded by the chart's pixels and lines, never by the data.
+// long: being rewritten by the cell library's floors (issue 26)
 #[test]
 fn chart_output_is_bounded_by_its_pixels_not_its_data() {
     let mut fuzz = Fuzz::new(25);

@@ -170,6 +170,7 @@ fn a_chart_keeps_its_camel_case_svg_names() {
     }
 }
 
+// long: being rewritten by the document model (issue 26)
 #[test]
 fn scripts_and_event_handlers_are_removed() {
     for (hostile, gone) in [
