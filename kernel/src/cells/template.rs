@@ -37,8 +37,10 @@ const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
 /// Bumped when the prebuild changes what the template holds (2: check-mode metadata;
 /// 3: without the library's incremental caches; 4: dependencies at opt-level 2; 5: its
 /// record of what it was built for; 6: the member index for completion; 7: the
-/// proc-macro toolchain at opt-level 0).
-const TEMPLATE_LAYOUT: u32 = 7;
+/// proc-macro toolchain at opt-level 0; 8: without check-mode metadata again, as evcxr
+/// checks with the recorded rustc invocation against the built rlibs, and dependencies
+/// without thin-local LTO).
+const TEMPLATE_LAYOUT: u32 = 8;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);
@@ -290,12 +292,6 @@ fn compile(dir: &Path) -> anyhow::Result<()> {
     context
         .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
-    // evcxr falls back to `cargo check` to explain a variable it cannot keep (a closure,
-    // a type it cannot name): prebuild the dependencies' check-mode metadata too, or the
-    // first such cell of every kernel compiles them (about 3.5 s here).
-    context
-        .check("let _playbook_check = 1;")
-        .map_err(|e| anyhow::anyhow!("checking the playbook library for cells: {e}"))?;
     super::member_probes::write_member_index(&mut context, dir);
     drop(context);
     remove_library_incremental_caches(dir);
