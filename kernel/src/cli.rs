@@ -38,6 +38,8 @@ enum Command {
     Run(RunArgs),
     /// Run a notebook once per target of a targets file (services, accounts, regions).
     Fleet(FleetCmdArgs),
+    /// Handle one CloudWatch alarm event: run the playbooks a responders file routes it to.
+    Respond(RespondCmdArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
     /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
@@ -251,6 +253,40 @@ struct FleetCmdArgs {
 }
 
 #[derive(Debug, Args)]
+struct RespondCmdArgs {
+    /// One alarm event (EventBridge's `CloudWatch Alarm State Change` or an alarm's SNS
+    /// notification, raw or inside an SNS notification): a file, or - for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    event: PathBuf,
+    /// The rules routing alarms to playbooks (YAML or JSON; README, "Runs that start
+    /// themselves").
+    #[arg(long, value_name = "FILE")]
+    responders: PathBuf,
+    /// Where each run's record goes: a path or s3://…, with {alarm.name} {alarm.account}
+    /// {alarm.region} {alarm.dimension.NAME} … and the placeholders of `playbook run -o`
+    /// (default: responses/{alarm.name}/{datetime}-{notebook}-{run_id}.ipynb here).
+    #[arg(long, short = 'o', value_name = "PATH|s3://…")]
+    output: Option<String>,
+    /// The source of rules that name none: `cloudwatch` or `local:DIR`.
+    #[arg(long, env = "PLAYBOOK_SOURCE")]
+    source: Option<String>,
+    /// The AWS profile (from ~/.aws/config) to use (the region is the alarm's).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Keep going after a failing cell (the exit code still says a cell failed).
+    #[arg(long)]
+    allow_errors: bool,
+    /// Stop a cell that runs longer than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    cell_timeout: Option<u64>,
+    /// Keep at most this many bytes of each cell's output in the record (0: all).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::run::outputs::DEFAULT_MAX_OUTPUT_BYTES)]
+    max_output_bytes: usize,
+    #[command(flatten)]
+    deliveries: DeliveryArgs,
+}
+
+#[derive(Debug, Args)]
 struct InstallArgs {
     /// Install for this user (the default): $JUPYTER_DATA_DIR or ~/.local/share/jupyter.
     #[arg(long, conflicts_with = "prefix")]
@@ -268,7 +304,7 @@ impl Cli {
     /// cells (its evcxr configuration is written next to it, see `cell_cache`).
     fn evcxr_build_dir(&self) -> Option<PathBuf> {
         match &self.command {
-            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_) => {
+            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_) | Command::Respond(_) => {
                 Some(cell_cache::new_kernel_dir())
             }
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
@@ -291,7 +327,7 @@ pub fn main() -> ExitCode {
     };
     if matches!(
         cli.command,
-        Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_)
+        Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_) | Command::Respond(_)
     ) {
         crate::redact::protect_process();
     }
@@ -300,7 +336,7 @@ pub fn main() -> ExitCode {
         // Kernels start offline when the prebuilt template exists; the prebuild resolves.
         let offline = matches!(
             cli.command,
-            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_)
+            Command::Kernel { .. } | Command::Run(_) | Command::Fleet(_) | Command::Respond(_)
         ) && cell_cache::has_template();
         match cell_cache::write_evcxr_config(dir, offline) {
             // SAFETY: no other thread exists yet (the async runtime and evcxr start
@@ -349,6 +385,7 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         }
         Command::Run(args) => run_notebook(args, build_dir),
         Command::Fleet(args) => run_fleet(args, build_dir),
+        Command::Respond(args) => respond(args, build_dir),
         Command::Query(command) => Ok(query_cli::run(command)),
         Command::GenerateData(args) => generate(&args),
         Command::Report(args) => write_report(&args),
@@ -426,6 +463,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<runner::RunOptions> {
         target_name: args.deliveries.target_name.clone(),
         deliveries: args.deliveries.deliveries()?,
         view: crate::run::progress::View::Own,
+        cause: None,
     })
 }
 
@@ -450,9 +488,43 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
             notify_on: crate::deliver::notify::NotifyOn::Failure,
         },
         view: crate::run::progress::View::Own,
+        cause: None,
     };
     let exit = block_on(crate::fleet::main(args.fleet, base));
     // The evcxr configuration's directory (each target builds in its own).
+    if let Some(dir) = build_dir {
+        cell_cache::remove_build_dirs(&dir);
+    }
+    Ok(exit??.into())
+}
+
+fn respond(args: RespondCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if args.deliveries.target_name.is_some() {
+        anyhow::bail!("--target-name: a responder's runs are named after their rule");
+    }
+    let base = runner::RunOptions {
+        notebook: PathBuf::new(),
+        parameters: Vec::new(),
+        output: args.output,
+        allow_errors: args.allow_errors,
+        cell_timeout: args.cell_timeout.map(std::time::Duration::from_secs),
+        max_output_bytes: args.max_output_bytes,
+        source: args.source.as_deref().map(runner::anchored_source),
+        aws: playbook::source::AwsTarget {
+            profile: args.profile,
+            ..Default::default()
+        },
+        target_name: None,
+        deliveries: args.deliveries.deliveries()?,
+        view: crate::run::progress::View::Own,
+        cause: None,
+    };
+    let respond = crate::respond::RespondArgs {
+        event: args.event,
+        responders: args.responders,
+    };
+    let exit = block_on(crate::respond::main(respond, base));
+    // The evcxr configuration's directory (each run builds in its own).
     if let Some(dir) = build_dir {
         cell_cache::remove_build_dirs(&dir);
     }

@@ -25,6 +25,8 @@
 //! - `run`: `playbook run` — prepare, each cell, finish, deliver — with its parameters,
 //!   progress and YAML inputs. Uses `record`, `deliver`, `report`, `cells` and `jupyter`.
 //! - `fleet`: `playbook fleet`, one playbook over many targets. Uses `run` and what it uses.
+//! - `respond`: `playbook respond`, a CloudWatch alarm event routed to the playbooks it
+//!   starts (responders file, templates over the alarm). Uses `run` and what it uses.
 //! - `redact`: secrets masked out of everything shared (records, reports, logs), and kept
 //!   out of the evaluation process's environment; `Redacted<T>`, which only it constructs.
 //!   Uses nothing else.
@@ -52,6 +54,7 @@ mod queries;
 mod record;
 mod redact;
 mod report;
+mod respond;
 mod run;
 mod server;
 mod visible;

@@ -36,10 +36,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "run", "deliver", "record", "report", "cells", "exit", "redact", "visible",
         ],
     ),
+    (
+        "respond",
+        &[
+            "run", "deliver", "record", "cells", "exit", "redact", "visible",
+        ],
+    ),
 ];
 
 /// The modules above the record (issue 26): siblings that use it, never used by it.
-const ABOVE_THE_RECORD: [&str; 4] = ["run", "fleet", "report", "deliver"];
+const ABOVE_THE_RECORD: [&str; 5] = ["run", "fleet", "respond", "report", "deliver"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

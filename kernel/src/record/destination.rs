@@ -116,7 +116,7 @@ fn value(name: &str, with: &Placeholders) -> Result<String, String> {
 
 /// A parameter's value made safe for a path or key: separators and control characters
 /// become `_`.
-fn safe(text: &str) -> String {
+pub(crate) fn safe(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c == '/' || c == '\\' || c.is_control() || c == ' ' {

@@ -144,6 +144,9 @@ pub(crate) struct RunRecord {
     pub(crate) queries: Vec<QueryRecord>,
     #[serde(default)]
     pub(crate) failures: Vec<Failure>,
+    /// What started the run when no person did (an alarm, `playbook respond`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cause: Option<super::cause::Cause>,
     /// Fields written by another version.
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,

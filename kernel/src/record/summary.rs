@@ -62,6 +62,9 @@ pub(crate) struct RunSummary {
     /// with backoff, over every query of the run.
     #[serde(default)]
     pub(crate) retried_calls: u64,
+    /// What started the run when no person did (an alarm, `playbook respond`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cause: Option<super::cause::Cause>,
 }
 
 /// The cell that stopped the run.
@@ -191,6 +194,7 @@ impl RunSummary {
                 .iter()
                 .map(|q| u64::from(q.retried_calls))
                 .sum(),
+            cause: record.cause.clone(),
         }
     }
 
@@ -226,6 +230,7 @@ impl RunSummary {
             deliveries: Vec::new(),
             error: Some(error.to_owned()),
             retried_calls: 0,
+            cause: None,
         }
     }
 

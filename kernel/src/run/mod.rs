@@ -61,6 +61,8 @@ pub(crate) struct RunOptions {
     pub(crate) deliveries: crate::deliver::Deliveries,
     /// How progress is shown (a fleet target's differs).
     pub(crate) view: View,
+    /// What started the run when no person did (`playbook respond`): into the record.
+    pub(crate) cause: Option<crate::record::cause::Cause>,
 }
 
 /// How a run ended: its exit class and its summary (what `--summary` writes).
@@ -250,6 +252,7 @@ impl Run {
             checks: Vec::new(),
             queries: Vec::new(),
             failures: Vec::new(),
+            cause: options.cause.clone(),
             extra: Default::default(),
         };
         let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();

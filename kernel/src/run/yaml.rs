@@ -92,6 +92,50 @@ pub(crate) fn read(text: &str) -> Result<Document, String> {
     }
 }
 
+/// The 1-based line where each item of the sequence under the top-level `key` starts,
+/// for messages about an item read as JSON (JSON's flow syntax reads as YAML too). Empty
+/// when the text does not read.
+pub(crate) fn item_lines(text: &str, key: &str) -> Vec<usize> {
+    let mut parser = Parser::new_from_str(text);
+    let (mut depth, mut lines) = (0usize, Vec::new());
+    // At depth 1 (the top mapping): whether the next node is a key, and whether the
+    // value now open is `key`'s.
+    let (mut expect_key, mut is_ours, mut inside) = (true, false, false);
+    while let Ok((event, mark)) = parser.next_token() {
+        let item = depth == 2 && inside;
+        match event {
+            Event::StreamEnd => break,
+            Event::Scalar(value, ..) => {
+                if item {
+                    lines.push(mark.line());
+                } else if depth == 1 {
+                    if expect_key {
+                        is_ours = value == key;
+                    }
+                    expect_key = !expect_key;
+                }
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if item {
+                    lines.push(mark.line());
+                }
+                if depth == 1 {
+                    inside = is_ours && matches!(event, Event::SequenceStart(..));
+                }
+                depth += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                depth = depth.saturating_sub(1);
+                if depth == 1 {
+                    (inside, expect_key) = (false, true);
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
 /// Counts one more node, refusing past the bound.
 fn count(nodes: &mut usize) -> Result<(), String> {
     *nodes += 1;

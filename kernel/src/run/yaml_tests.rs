@@ -166,3 +166,12 @@ fn fuzzed_yaml_never_expands_past_its_bounds() {
         let _ = to_json(&Fuzz::nest("{a: ", "1", "}", len / 8));
     }
 }
+
+#[test]
+fn item_lines_point_at_each_item_in_yaml_and_json() {
+    let yaml = "accounts: {}\nrules:\n  - name: a\n    x: [1, 2]\n  - name: b\nother: [9]\n";
+    assert_eq!(super::item_lines(yaml, "rules"), vec![3, 5]);
+    let json = "{\n  \"rules\": [\n    {\"name\": \"a\"},\n\n    {\"name\": \"b\"}\n  ]\n}";
+    assert_eq!(super::item_lines(json, "rules"), vec![3, 5]);
+    assert!(super::item_lines("rules: [", "rules").is_empty());
+}
