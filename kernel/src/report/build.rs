@@ -4,7 +4,7 @@
 //! and the query log as an appendix. Both formats render it (`document/`).
 
 use super::document::{Block, Card, Cell, Chart, Document, Fact, Inline, Row, STYLE, Table};
-use super::story::{Block as Output, QueryEntry, Section, Step, Story, blocks};
+use super::story::{self, Block as Output, QueryEntry, Section, Step, Story};
 use super::{Format, parameters, run_facts, verdict_line};
 use crate::report::document::html_class as class;
 
@@ -196,17 +196,13 @@ fn section(section: &Section) -> Vec<Block> {
         let para = Block::para(vec![Inline::Em(vec![Inline::Text(line)])]);
         blocks.push(Block::only(Format::Md, para));
     }
-    for (n, block) in blocks_of(step).into_iter().enumerate() {
+    for (n, block) in story::blocks(step.cell).into_iter().enumerate() {
         blocks.push(output(step, n + 1, block));
     }
     vec![Block::Section {
         attrs: vec![("class", "step".to_owned()), ("id", step.anchor())],
         blocks,
     }]
-}
-
-fn blocks_of(step: &Step) -> Vec<Output> {
-    blocks(step.cell)
 }
 
 /// "3. p99 now vs a week ago — ok, 0.21 s": the step's heading (Markdown).
