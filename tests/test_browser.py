@@ -346,7 +346,7 @@ def run_xss_spec(docs: list[Path], log_name: str) -> tuple[int, str]:
 def test_no_vector_of_the_xss_corpus_runs_in_a_shared_document(tmp_path):
     # Every vector of the corpus as outputs, prose, check names, parameters and series
     # labels of records; then `playbook report` (HTML, and Markdown with its SVG files),
-    # `--compare`, `--postmortem` and `fleet.html`, each opened in Chromium as written and
+    # `--compare`, `--postmortem` and `fleet.html` (and `fleet.md`), each opened in Chromium as written and
     # with its Content-Security-Policy bypassed: no dialog, no request, no script.
     import mistune
 
@@ -391,7 +391,7 @@ def test_no_vector_of_the_xss_corpus_runs_in_a_shared_document(tmp_path):
     # The Markdown documents as a permissive viewer shows them (raw HTML kept, unlike
     # GitHub), and every chart file beside them as a page of its own.
     docs = [out / "report.html", out / "compare.html", out / "postmortem.html", out / "fleet" / "fleet.html"]
-    for name in ("report", "compare", "postmortem"):
+    for name in ("report", "compare", "postmortem", "fleet/fleet"):
         rendered = out / f"{name}.md.html"
         rendered.write_text(mistune.html((out / f"{name}.md").read_text()))
         docs.append(rendered)

@@ -1,14 +1,14 @@
 //! `playbook fleet NOTEBOOK --targets FILE`: one playbook across many services, accounts
 //! and regions. `targets.rs` reads and validates the targets file; `run.rs` runs the
-//! targets in this process, at most `-j` at a time; `summary.rs` and `html.rs` write the
-//! fleet's `fleet.json` and `fleet.html`; `out.rs` says where everything goes.
+//! targets in this process, at most `-j` at a time; `summary.rs` and `page.rs` write the
+//! fleet's `fleet.json`, `fleet.html` and `fleet.md`; `out.rs` says where everything goes.
 //!
 //! For schedulers that run the targets themselves (Airflow's mapped tasks): `--plan`
 //! prints the resolved targets, and `--from-summaries DIR` turns their run summaries into
 //! the same fleet summary.
 
-mod html;
 mod out;
+mod page;
 mod run;
 mod summary;
 pub(crate) mod targets;

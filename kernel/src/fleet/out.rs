@@ -8,15 +8,16 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use playbook_engine::delivery::S3Uri;
 
-use super::html;
+use super::page;
 use super::summary::FleetSummary;
 use crate::record::destination::{Destination, Placeholders};
 use crate::record::summary::{Delivered, Delivery};
 use crate::record::writer::{Kind, Writer};
 use crate::redact::Redactor;
+use crate::report::Format;
 
 /// The fleet's own files at the top of `--out`, which no target may be named after.
-pub(crate) const FLEET_FILES: [&str; 2] = ["fleet.json", "fleet.html"];
+pub(crate) const FLEET_FILES: [&str; 3] = ["fleet.json", "fleet.html", "fleet.md"];
 
 /// The fleet's output location, placeholders expanded.
 #[derive(Debug, Clone)]
@@ -77,7 +78,7 @@ impl Out {
         Ok(dir.join("run.log"))
     }
 
-    /// Writes (or uploads) `fleet.json` and `fleet.html` through the record writer,
+    /// Writes (or uploads) `fleet.json`, `fleet.html` and `fleet.md` through the record writer,
     /// masked by `redactor`; where each went.
     pub(crate) async fn write(
         &self,
@@ -86,10 +87,11 @@ impl Out {
         redactor: &Redactor,
     ) -> Vec<Delivered> {
         let json = redactor.json(fleet).to_pretty_text();
-        let page = redactor.text(&html::render(fleet, local_dir(self)));
+        let page_as = |format| redactor.text(&page::render(fleet, local_dir(self), format));
         let files = [
             (FLEET_FILES[0], json, Kind::Summary),
-            (FLEET_FILES[1], page, Kind::Html),
+            (FLEET_FILES[1], page_as(Format::Html), Kind::Html),
+            (FLEET_FILES[2], page_as(Format::Md), Kind::Markdown),
         ];
         let mut writer = Writer::new(aws);
         let mut delivered = Vec::new();

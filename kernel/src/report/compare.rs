@@ -14,10 +14,10 @@ use playbook::chart::LineChart;
 use playbook::check::CheckResult;
 use playbook::series::Series;
 
+use super::document::{self, Block, Card, Cell, Chart, Document, Fact, Inline, STYLE, Table};
 use super::record::RunRecord;
 use super::story::{self, Step, Story};
-use super::{Format, Rendered, parameters, sanitise};
-use crate::visible::html as escape;
+use super::{Format, Rendered, parameters};
 
 /// Why two records cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -103,13 +103,7 @@ pub(super) fn render(
         steps: step_rows(before, after),
         charts: overlays(before, after, offset(run_a, run_b)),
     };
-    Ok(match format {
-        Format::Html => Rendered {
-            text: html(&comparison),
-            files: Vec::new(),
-        },
-        Format::Md => markdown(&comparison, files_dir),
-    })
+    Ok(document::render(&document(&comparison), format, files_dir))
 }
 
 fn run_line(run: &RunRecord) -> String {
@@ -354,92 +348,61 @@ fn difference(before: f64, after: f64) -> String {
     }
 }
 
-fn markdown(c: &Comparison, files_dir: Option<&str>) -> Rendered {
-    let mut out = format!(
-        "# {} — what changed\n\n- **Before:** {}\n- **After:** {}\n",
-        sanitise::markdown_text(&c.title),
-        sanitise::markdown_text(&c.runs[0]),
-        sanitise::markdown_text(&c.runs[1])
-    );
-    for (title, rows) in c.tables() {
-        let _ = write!(
-            out,
-            "\n## {title}\n\n| | before | after | change |\n|---|---|---|---|\n"
-        );
-        for row in rows.iter() {
-            let mark = if row.changed() { "**" } else { "" };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {mark}{}{mark} | {} |",
-                super::markdown::cell(&row.label),
-                super::markdown::cell(&row.before),
-                super::markdown::cell(&row.after),
-                super::markdown::cell(&row.note)
-            );
-        }
-    }
-    let mut files = Vec::new();
-    match files_dir {
-        Some(dir) if !c.charts.is_empty() => {
-            out.push_str("\n## Charts, overlaid\n\n");
-            for (n, chart) in c.charts.iter().enumerate() {
-                let name = format!("overlay-{}.svg", n + 1);
-                let _ = write!(out, "![overlaid chart {}]({dir}/{name})\n\n", n + 1);
-                files.push((name, chart.clone()));
-            }
-        }
-        _ if !c.charts.is_empty() => {
-            let _ = write!(
-                out,
-                "\n_{} chart(s) overlaid: in the HTML comparison, or write this one to a file._\n",
-                c.charts.len()
-            );
-        }
-        _ => {}
-    }
-    Rendered { text: out, files }
-}
-
-fn html(c: &Comparison) -> String {
-    let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n{csp}\n\
-         <meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}: what changed</title>\n\
-         <style>\n{}tr.changed td{{font-weight:600}}\n</style>\n</head>\n<body>\n\
-         <header class=\"card\"><h1>{t}: what changed</h1>\n<dl><dt>Before</dt><dd>{}</dd><dt>After</dt><dd>{}</dd></dl></header>\n",
-        include_str!("style.css"),
-        escape(&c.runs[0]),
-        escape(&c.runs[1]),
-        t = escape(&c.title),
-        csp = sanitise::CSP_META
-    );
-    for (title, rows) in c.tables() {
-        let _ = write!(
-            out,
-            "<h2>{title}</h2>\n<table>\n<tr><th></th><th>before</th><th>after</th><th>change</th></tr>\n"
-        );
-        for row in rows.iter() {
-            let class = if row.changed() {
-                " class=\"changed\""
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&row.label),
-                escape(&row.before),
-                escape(&row.after),
-                escape(&row.note)
-            );
-        }
-        out.push_str("</table>\n");
+/// The comparison as a document: the two runs in the card, a table per kind of row (a
+/// changed row marked, its new value strong), and the overlaid charts.
+fn document(c: &Comparison) -> Document {
+    let title = format!("{}: what changed", c.title);
+    let facts = [("Before", &c.runs[0]), ("After", &c.runs[1])].map(|(label, run)| Fact {
+        label: label.to_owned(),
+        value: vec![Inline::text(run)],
+        class: None,
+    });
+    let mut blocks = vec![Block::Card(Card {
+        title: title.clone(),
+        blocks: Vec::new(),
+        facts: facts.into(),
+    })];
+    for (heading, rows) in c.tables() {
+        let rows = (rows.iter())
+            .map(|row| {
+                let after = if row.changed() {
+                    Cell::of(vec![Inline::Strong(vec![Inline::text(&row.after)])])
+                } else {
+                    Cell::text(&row.after)
+                };
+                document::Row {
+                    id: None,
+                    class: row.changed().then_some("changed"),
+                    cells: vec![
+                        Cell::text(&row.label),
+                        Cell::text(&row.before),
+                        after,
+                        Cell::text(&row.note),
+                    ],
+                }
+            })
+            .collect();
+        let head = ["", "before", "after", "change"]
+            .map(str::to_owned)
+            .to_vec();
+        blocks.push(Block::heading(2, heading));
+        blocks.push(Block::Table(Table { head, rows }));
     }
     if !c.charts.is_empty() {
-        out.push_str("<h2>Charts, overlaid</h2>\n");
-        for chart in &c.charts {
-            let _ = writeln!(out, "<figure class=\"chart output\">{chart}</figure>");
-        }
+        blocks.push(Block::heading(2, "Charts, overlaid"));
     }
-    out.push_str("</body>\n</html>\n");
-    out
+    for (n, svg) in c.charts.iter().enumerate() {
+        blocks.push(Block::Chart(Chart {
+            svg: svg.clone(),
+            file: format!("overlay-{}.svg", n + 1),
+            alt: format!("overlaid chart {}", n + 1),
+            output: false,
+        }));
+    }
+    Document {
+        title,
+        css: format!("{STYLE}tr.changed td{{font-weight:600}}\n"),
+        chart_elsewhere: "in the HTML comparison, or write this one to a file",
+        blocks,
+    }
 }

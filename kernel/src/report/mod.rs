@@ -4,6 +4,8 @@
 //! then the checks (each linked to the step that stated it), then the steps in notebook
 //! order with their prose, tables and charts, and the query log as an appendix.
 //!
+//! The report, `--compare` and `--postmortem` each build a `document::Document` (as does
+//! `fleet.html`), which one HTML and one Markdown back end render (`document/`).
 //! HTML is one self-contained file (inline SVG, no script; dark mode and a print
 //! stylesheet); Markdown suits a ticket and renders on GitHub, its charts written as SVG
 //! files beside it. Outputs' HTML and SVG are the user's data: `sanitise.rs` cleans them
@@ -12,9 +14,9 @@
 //! notebook side by side (`compare.rs`). `--postmortem` assembles a post-incident review
 //! from one or more records (`postmortem/`). The report is derived from the record and nothing else.
 
+mod build;
 mod compare;
-mod html;
-mod markdown;
+pub(crate) mod document;
 mod postmortem;
 mod sanitise;
 mod story;
@@ -26,7 +28,6 @@ use crate::record::run_record::{self as record, RunRecord};
 pub(crate) use compare::NotComparable;
 pub(crate) use postmortem::render as render_postmortem;
 pub(crate) use postmortem::{Direction as KpiDirection, KpiChoice};
-pub(crate) use sanitise::CSP_META;
 use story::Story;
 
 /// The report's format.
@@ -48,14 +49,7 @@ pub(crate) struct Rendered {
 /// charts (a directory name relative to the document); `None` (standard output): the
 /// charts are only named.
 pub(crate) fn render(record: &Notebook, format: Format, files_dir: Option<&str>) -> Rendered {
-    let story = Story::read(record);
-    match format {
-        Format::Md => markdown::render(&story, files_dir),
-        Format::Html => Rendered {
-            text: html::render(&story),
-            files: Vec::new(),
-        },
-    }
+    document::render(&build::document(&Story::read(record)), format, files_dir)
 }
 
 /// Renders what changed from `before` to `after`, two records of the same notebook

@@ -247,4 +247,4 @@ mod markdown;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use markdown::{fence, markdown_prose, markdown_text};
+pub(crate) use markdown::{fence, markdown_literal, markdown_prose};

@@ -153,7 +153,7 @@ fn a_comparison_shows_flipped_verdicts_changed_parameters_and_numbers() {
     );
     assert!(md.contains("| n | 4 | **3** |"), "{md}");
     assert!(
-        md.contains("| Fetch: [/ecs/checkout] fields @message \\| filter level = 'ERROR' \\| s… (results) | 2 | **5** | +3 (+150.0 %) |"),
+        md.contains("| Fetch: \\[/ecs/checkout\\] fields @message \\| filter level = 'ERROR' \\| s… (results) | 2 | **5** | +3 (+150.0 %) |"),
         "{md}"
     );
     let html = render_comparison(&before, &record(), Format::Html, None)

@@ -7,17 +7,17 @@
 //! (the KPI against its baseline over the incident window, computed from the records'
 //! series, on the side `direction.rs` says is bad); `prose.rs` (notes, and sections people already wrote: cause, what went
 //! well, what to improve, action items); `outputs.rs` (alarm changes and log tables read
-//! back from cell outputs); `markdown.rs` and `html.rs` render the one model.
+//! back from cell outputs); `build.rs` makes it a
+//! `report::document::Document`, which both formats render.
 //!
 //! The records are taken in the order they ran (by their runs' start) and numbered so.
 //! The incident window is the span of the records' windows (the windows their runs
 //! investigated). Nothing is made up: what the records do not hold, the review says
 //! they do not hold.
 
+mod build;
 mod direction;
-mod html;
 mod impact;
-mod markdown;
 mod outputs;
 mod prose;
 mod text;
@@ -115,13 +115,11 @@ pub(crate) fn render(
     files_dir: Option<&str>,
 ) -> Result<Rendered, NotARecord> {
     let review = assemble(records, kpi)?;
-    Ok(match format {
-        Format::Md => markdown::render(&review, files_dir),
-        Format::Html => Rendered {
-            text: html::render(&review),
-            files: Vec::new(),
-        },
-    })
+    Ok(super::document::render(
+        &build::document(&review),
+        format,
+        files_dir,
+    ))
 }
 
 fn assemble<'a>(

@@ -202,11 +202,13 @@ fn both_formats_have_the_header_the_sections_and_no_invented_impact() {
     );
     assert!(md.contains("- **Services:** checkout\n- **Sources:** cloudwatch\n- **Accounts:** not recorded\n- **Regions:** eu-west-1"), "{md}");
     assert!(
-        md.contains("| 1 | a.ipynb | nb.ipynb | `r-1` | ok · 1 check: 1 passed |"),
+        md.contains("| 1 | a.ipynb | nb.ipynb | <code>r-1</code> | ok · 1 check: 1 passed |"),
         "{md}"
     );
     assert!(
-        md.contains("_Not computed: no chart in the records shows a series beside a baseline"),
+        md.contains(
+            "## Impact\n\nNot computed: no chart in the records shows a series beside a baseline"
+        ),
         "{md}"
     );
     assert!(
@@ -399,7 +401,7 @@ fn a_kpi_of_unknown_direction_is_reported_both_ways_and_says_how_to_state_it() {
     assert!(
         md.contains(
             "| which way is bad | unknown: both ways are shown; state it with \
-             `--kpi \"widgets\" --kpi-direction up` (or `down`) |"
+             \\`--kpi \"widgets\" --kpi-direction up\\` (or \\`down\\`) |"
         ),
         "{md}"
     );

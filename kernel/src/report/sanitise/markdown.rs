@@ -3,10 +3,27 @@
 //! shows as the text it is, as in the HTML report; code spans and blocks stay as they are,
 //! and an output's text cannot close the code fence around it.
 
-/// One-line user text (a name, a title, a table cell) for a Markdown document: control
-/// and bidi characters shown as escapes, and raw HTML as text ([`tags_as_text`]).
-pub(crate) fn markdown_text(text: &str) -> String {
-    tags_as_text(&crate::visible::name(text))
+/// User text for running Markdown that reads as the text it is: control and bidi
+/// characters shown as escapes, Markdown's punctuation (emphasis, code, links and images,
+/// headings, tables, entities) escaped with a backslash, and raw HTML as text
+/// ([`tags_as_text`]). `](javascript:…)` is a bracket and text, `` `x` `` two backticks.
+pub(crate) fn markdown_literal(text: &str) -> String {
+    let shown: Vec<char> = crate::visible::name(text).chars().collect();
+    let mut out = String::with_capacity(shown.len() + 8);
+    let word = |at: Option<&char>| at.is_some_and(|c| c.is_alphanumeric());
+    for (at, &c) in shown.iter().enumerate() {
+        // `_` inside a word (`deploy_time`) neither opens nor closes emphasis.
+        let inside_word = c == '_'
+            && word(at.checked_sub(1).and_then(|b| shown.get(b)))
+            && word(shown.get(at + 1));
+        // A backslash escapes only what is punctuation (`\u{202e}` reads as itself).
+        let escapes = c == '\\' && shown.get(at + 1).is_none_or(|n| n.is_ascii_punctuation());
+        if (matches!(c, '`' | '*' | '_' | '[' | ']' | '|' | '~' | '&') && !inside_word) || escapes {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    tags_as_text(&out)
 }
 
 /// `text` with every `<` that could open a tag to some Markdown renderer (`<` before a

@@ -345,13 +345,18 @@ fn every_vector_of_the_xss_corpus_leaves_only_allowed_markup() {
 }
 
 #[test]
-fn markdown_text_shows_raw_html_as_text() {
+fn markdown_literal_shows_raw_html_and_markdown_as_text() {
     assert_eq!(
-        markdown_text("<img src=x onerror=alert(1)> < 100 ms </b> <!-- x -->"),
+        markdown_literal("<img src=x onerror=alert(1)> < 100 ms </b> <!-- x -->"),
         "&lt;img src=x onerror=alert(1)> < 100 ms &lt;/b> &lt;!-- x -->"
     );
-    assert_eq!(markdown_text("p99 < 250 ms"), "p99 < 250 ms");
-    assert_eq!(markdown_text("x\u{202e} LIAF"), "x\\u{202e} LIAF");
+    assert_eq!(markdown_literal("p99 < 250 ms"), "p99 < 250 ms");
+    assert_eq!(markdown_literal("x\u{202e} LIAF"), "x\\u{202e} LIAF");
+    assert_eq!(markdown_literal("a\\*b\\"), "a\\\\\\*b\\\\");
+    assert_eq!(
+        markdown_literal("[x](javascript:alert(1)) *a* _b_ `c` a|b ~d~ &lt; deploy_time"),
+        "\\[x\\](javascript:alert(1)) \\*a\\* \\_b\\_ \\`c\\` a\\|b \\~d\\~ \\&lt; deploy_time"
+    );
 }
 
 #[test]
