@@ -17,8 +17,8 @@ use std::sync::Arc;
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use chrono::{DateTime, TimeDelta, Utc};
-use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
-use playbook::time_range::TimeRange;
+use playbook::model::query::{Windowed, filter_log_events, logs_insights, metric};
+use playbook::model::time_range::TimeRange;
 use playbook_engine::Session;
 use playbook_engine::cloudwatch::CloudWatchSource;
 use playbook_engine::local::LocalSource;
@@ -171,7 +171,7 @@ fn cloudwatch_through_the_sdk_against_moto() {
     // Discovery: every instance, once each, whatever moto's duplicates.
     let instances = session
         .run_list_metrics(
-            &playbook::query::list_metrics("Playbook/Fleet")
+            &playbook::model::query::list_metrics("Playbook/Fleet")
                 .metric("CPUUtilization")
                 .has_dim("InstanceId"),
         )
@@ -215,7 +215,7 @@ fn cloudwatch_through_the_sdk_against_moto() {
     let here = local.run_logs_insights(&query).expect("insights locally");
     assert_eq!(remote.len(), 5);
     assert_eq!(remote.times("@timestamp"), here.times("@timestamp"));
-    let messages = |t: &playbook::log_table::LogTable| -> Vec<serde_json::Value> {
+    let messages = |t: &playbook::model::log_table::LogTable| -> Vec<serde_json::Value> {
         (0..t.len())
             .map(|r| serde_json::from_str(t.text(r, "@message").expect("message")).expect("json"))
             .collect()
@@ -230,7 +230,10 @@ fn cloudwatch_through_the_sdk_against_moto() {
     assert_eq!(messages(&remote), local_messages);
     assert!(remote.query_id.is_some());
     let record = session.queries().last().cloned().expect("record");
-    assert_eq!(record.kind, playbook::record::QueryKind::LogsInsights);
+    assert_eq!(
+        record.kind,
+        playbook::model::record::QueryKind::LogsInsights
+    );
     assert_eq!(record.query_ids.len(), 1);
     let link = record.console_url.as_deref().expect("console link");
     assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
@@ -298,7 +301,11 @@ fn cloudwatch_through_the_sdk_against_moto() {
             .expect("state");
     });
     let report = session
-        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(window))
+        .run_alarms(
+            &playbook::model::alarms::alarms()
+                .state("ALARM")
+                .range(window),
+        )
         .expect("alarms");
     assert_eq!(report.alarms.len(), 1);
     assert_eq!(report.alarms[0].name, "checkout-latency-high");
