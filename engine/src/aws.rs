@@ -17,7 +17,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use playbook::source::AwsTarget;
+use playbook::model::source::AwsTarget;
 
 use crate::error::EngineError;
 

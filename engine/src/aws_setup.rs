@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use aws_types::os_shim_internal::{Env, Fs};
-use playbook::source::AwsTarget;
+use playbook::model::source::AwsTarget;
 
 use crate::error::EngineError;
 

@@ -2,13 +2,15 @@
 //! hands it: windows absolute, periods checked, statistics parsed.
 
 use crate::error::EngineError;
-use playbook::alarms::{AlarmReport, AlarmsQuery};
-use playbook::log_table::LogTable;
-use playbook::publish::MetricDatum;
-use playbook::query::{FilterQuery, LogsQuery, MetricId, MetricKind, MetricQuery, MetricSearch};
-use playbook::series::Series;
-use playbook::statistic::Statistic;
-use playbook::time_range::TimeRange;
+use playbook::model::alarms::{AlarmReport, AlarmsQuery};
+use playbook::model::log_table::LogTable;
+use playbook::model::publish::MetricDatum;
+use playbook::model::query::{
+    FilterQuery, LogsQuery, MetricId, MetricKind, MetricQuery, MetricSearch,
+};
+use playbook::model::series::Series;
+use playbook::model::statistic::Statistic;
+use playbook::model::time_range::TimeRange;
 
 /// A metric's namespace, name and dimensions.
 pub type MetricName<'a> = (&'a str, &'a str, &'a [(String, String)]);
@@ -160,29 +162,29 @@ pub trait Backend: Send + Sync {
     /// per point (GetInsightRuleReport; the rule's definition evaluated over local logs).
     fn contributors(
         &self,
-        query: &playbook::contributors::ContributorsQuery,
+        query: &playbook::model::contributors::ContributorsQuery,
         window: TimeRange,
         period: u32,
-    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError>;
+    ) -> Result<Outcome<playbook::model::contributors::TopContributors>, EngineError>;
 
     /// The log anomalies of `window` (ListAnomalies; detected over the logs locally).
     fn log_anomalies(
         &self,
-        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        query: &playbook::model::log_anomalies::LogAnomaliesQuery,
         window: TimeRange,
-    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError>;
+    ) -> Result<Outcome<playbook::model::log_anomalies::LogAnomalies>, EngineError>;
 
     /// Log groups whose names start with `prefix`, with their settings (retention).
     fn log_group_settings(
         &self,
         prefix: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError>;
+    ) -> Result<Outcome<Vec<playbook::model::inventory::LogGroupInfo>>, EngineError>;
 
     /// The metric anomaly detectors of `namespace` (all: `None`).
     fn anomaly_detectors(
         &self,
         namespace: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError>;
+    ) -> Result<Outcome<Vec<playbook::model::inventory::AnomalyDetector>>, EngineError>;
 
     /// Publishes measurements as metrics.
     fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {

@@ -2,7 +2,7 @@
 //! Rust cell that mentions a pending name gets the statement that fetches it.
 
 use crate::Session;
-use playbook::bindings::{Bound, binding_statement};
+use playbook::protocol::bindings::{Bound, binding_statement};
 
 /// A result bound to a name by a query cell.
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn pending_names_are_fetched_by_the_first_cell_that_uses_them() {
         let session = Session::from_env();
-        let table = playbook::log_table::LogTable::new(Vec::new(), "fields @message");
+        let table = playbook::model::log_table::LogTable::new(Vec::new(), "fields @message");
         session.bind("errors", Bound::LogTable(table));
         let (prelude, names) = session.binding_prelude("let n = errors.rows().len(); // errors");
         assert!(

@@ -5,7 +5,7 @@
 //! values are form-encoded with `*` in place of `%`, and the whole fragment once more
 //! percent-encoded with `$` in place of `%`.
 
-use playbook::time_range::TimeRange;
+use playbook::model::time_range::TimeRange;
 
 /// A value as the console's JSURL expects it: form-encoded, `%` written `*`.
 fn value(text: &str) -> String {

@@ -1,9 +1,9 @@
 //! A Contributor Insights rule's top contributors for cells (`contributors(rule)`),
 //! `%%contributors` and `playbook query contributors`: a query kind, recorded like any.
 
-use playbook::contributors::{ContributorsQuery, TopContributors, report_period};
-use playbook::record::{QueryKind, QueryRecord};
-use playbook::time_range::TimeRange;
+use playbook::model::contributors::{ContributorsQuery, TopContributors, report_period};
+use playbook::model::record::{QueryKind, QueryRecord};
+use playbook::model::time_range::TimeRange;
 
 use crate::Session;
 use crate::backend::{Backend, Outcome};

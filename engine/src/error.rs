@@ -125,8 +125,8 @@ fn service_kind(code: &str) -> ErrorKind {
     }
 }
 
-impl From<playbook::Error> for EngineError {
-    fn from(error: playbook::Error) -> EngineError {
+impl From<playbook::model::error::Error> for EngineError {
+    fn from(error: playbook::model::error::Error) -> EngineError {
         EngineError::InvalidInput(error.to_string())
     }
 }

@@ -1,9 +1,9 @@
 //! Asking what is configured — log group settings, anomaly detectors — of the session's
 //! source: two query kinds, each call recorded in the query log like any.
 
-use playbook::inventory::{AnomalyDetector, LogGroupInfo};
-use playbook::record::{QueryKind, QueryRecord};
-use playbook::time_range::TimeRange;
+use playbook::model::inventory::{AnomalyDetector, LogGroupInfo};
+use playbook::model::record::{QueryKind, QueryRecord};
+use playbook::model::time_range::TimeRange;
 
 use crate::Session;
 use crate::backend::{Backend, Outcome};

@@ -51,8 +51,8 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use backend::Backend;
-use playbook::check::CheckResult;
-use playbook::context::SessionContext;
+use playbook::model::check::CheckResult;
+use playbook::model::context::SessionContext;
 use playbook::protocol::{Answer, ErrorKind, Reply, Request};
 
 /// The environment variable naming the default data source.
@@ -63,7 +63,7 @@ pub const SOURCE_ENV: &str = "PLAYBOOK_SOURCE";
 pub struct Session {
     state: Mutex<SessionContext>,
     /// What CloudWatch sources take when their spec leaves it open.
-    aws_defaults: Mutex<playbook::source::AwsTarget>,
+    aws_defaults: Mutex<playbook::model::source::AwsTarget>,
     checks: Mutex<Vec<CheckResult>>,
     /// The sources opened, the session's own and those single queries named.
     sources: sources::OpenSources,
@@ -72,7 +72,7 @@ pub struct Session {
     bindings: Mutex<BTreeMap<String, bindings::Binding>>,
     progress: Mutex<Option<ProgressSlot>>,
     /// Metrics cells published, sent when the cell ends (`flush_metrics`).
-    pending_metrics: Mutex<Vec<playbook::publish::MetricDatum>>,
+    pending_metrics: Mutex<Vec<playbook::model::publish::MetricDatum>>,
 }
 
 /// The progress sink in effect (a closure: shown by name only).
@@ -109,7 +109,7 @@ impl Session {
                 parameters: BTreeMap::new(),
                 host_version: env!("CARGO_PKG_VERSION").to_owned(),
             }),
-            aws_defaults: Mutex::new(playbook::source::AwsTarget::default()),
+            aws_defaults: Mutex::new(playbook::model::source::AwsTarget::default()),
             checks: Mutex::new(Vec::new()),
             sources: sources::OpenSources::default(),
             log: query::QueryLog::default(),
@@ -235,7 +235,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use playbook::check::Verdict;
+    use playbook::model::check::Verdict;
 
     #[test]
     fn echo_returns_the_payload() {

@@ -1,8 +1,8 @@
 //! Listing log anomalies for cells (`log_anomalies()`): a query kind, recorded like any.
 
-use playbook::log_anomalies::{LogAnomalies, LogAnomaliesQuery};
-use playbook::record::{QueryKind, QueryRecord};
-use playbook::time_range::TimeRange;
+use playbook::model::log_anomalies::{LogAnomalies, LogAnomaliesQuery};
+use playbook::model::record::{QueryKind, QueryRecord};
+use playbook::model::time_range::TimeRange;
 
 use crate::Session;
 use crate::backend::{Backend, Outcome};

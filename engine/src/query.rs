@@ -16,9 +16,9 @@ use chrono::{DateTime, Utc};
 use crate::Session;
 use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
-use playbook::query::RangeSpec;
-use playbook::record::{QueryKind, QueryRecord, QueryStatus};
-use playbook::time_range::TimeRange;
+use playbook::model::query::RangeSpec;
+use playbook::model::record::{QueryKind, QueryRecord, QueryStatus};
+use playbook::model::time_range::TimeRange;
 
 /// Whether a query covers a window, and which one it names.
 #[derive(Debug, Clone, Copy)]

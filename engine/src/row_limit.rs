@@ -7,9 +7,9 @@
 //! (it asked for no more), PPL and SQL (not parsed here).
 
 use chrono::TimeDelta;
-use playbook::log_table::LogTable;
-use playbook::query::LogsQuery;
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::LogTable;
+use playbook::model::query::LogsQuery;
+use playbook::model::time_range::TimeRange;
 use playbook_insights::Splitting;
 
 use crate::backend::{Backend, Outcome};
@@ -253,8 +253,8 @@ fn compare(a: Option<&Option<String>>, b: Option<&Option<String>>) -> std::cmp::
     }
 }
 
-fn sum_statistics(parts: &[(TimeRange, LogTable)]) -> playbook::log_table::QueryStatistics {
-    let mut total = playbook::log_table::QueryStatistics::default();
+fn sum_statistics(parts: &[(TimeRange, LogTable)]) -> playbook::model::log_table::QueryStatistics {
+    let mut total = playbook::model::log_table::QueryStatistics::default();
     for (_, table) in parts {
         total.records_matched += table.statistics.records_matched;
         total.records_scanned += table.statistics.records_scanned;

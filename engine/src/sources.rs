@@ -9,10 +9,10 @@ use crate::backend::Backend;
 use crate::error::EngineError;
 use crate::local::LocalSource;
 use crate::{SOURCE_ENV, Session};
+use playbook::model::query::RangeSpec;
+use playbook::model::source::{AwsTarget, Source};
+use playbook::model::time_range::TimeRange;
 use playbook::protocol::ErrorKind;
-use playbook::query::RangeSpec;
-use playbook::source::{AwsTarget, Source};
-use playbook::time_range::TimeRange;
 
 /// Opens the backend for a source spec (a CloudWatch target already merged with the
 /// session's defaults).

@@ -24,9 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use chrono::{DateTime, TimeDelta, Utc};
-use playbook::log_table::LogTable;
-use playbook::query::{MetricQuery, Windowed, filter_log_events, logs_insights, metric};
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::LogTable;
+use playbook::model::query::{MetricQuery, Windowed, filter_log_events, logs_insights, metric};
+use playbook::model::time_range::TimeRange;
 use playbook_engine::Session;
 use playbook_engine::cloudwatch::CloudWatchSource;
 use playbook_engine::local::LocalSource;
@@ -290,7 +290,7 @@ fn list_metrics_names_every_instance_once_whatever_motos_duplicates() {
     let instances = f
         .session()
         .run_list_metrics(
-            &playbook::query::list_metrics("Playbook/Fleet")
+            &playbook::model::query::list_metrics("Playbook/Fleet")
                 .metric("CPUUtilization")
                 .has_dim("InstanceId"),
         )
@@ -329,7 +329,7 @@ fn logs_insights_on_moto_gives_the_local_sources_rows_and_a_console_link() {
     assert_eq!(messages(&remote), local_messages);
     assert!(remote.query_id.is_some());
     let record = session.queries().last().cloned().expect("record");
-    assert_eq!(record.kind, playbook::record::QueryKind::LogsInsights);
+    assert_eq!(record.kind, playbook::model::record::QueryKind::LogsInsights);
     assert_eq!(record.query_ids.len(), 1);
     let link = record.console_url.as_deref().expect("console link");
     assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
@@ -426,7 +426,7 @@ fn alarms_are_described_through_the_sdk_with_their_condition() {
     });
     let report = f
         .session()
-        .run_alarms(&playbook::alarms::alarms().state("ALARM").range(f.window()))
+        .run_alarms(&playbook::model::alarms::alarms().state("ALARM").range(f.window()))
         .expect("alarms");
     assert_eq!(report.alarms.len(), 1);
     assert_eq!(report.alarms[0].name, "checkout-latency-high");

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::display::{MimeBundle, Render};
-use crate::series::Series;
+use crate::model::series::Series;
+use crate::render::{MimeBundle, Render};
 
 /// Pearson correlation of the values two series have at the same instants (`None` with
 /// fewer than 3 such pairs or no variation).

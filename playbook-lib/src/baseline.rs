@@ -8,11 +8,11 @@ use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Lagged, lagged_correlation};
-use crate::context::context;
-use crate::error::{Error, Result};
-use crate::query::{MetricQuery, RangeSpec, fetch_many};
-use crate::series::{Series, percentile};
-use crate::time_range::TimeRange;
+use crate::client::{context, fetch_many};
+use crate::model::error::{Error, Result};
+use crate::model::query::{MetricQuery, RangeSpec};
+use crate::model::series::{Series, percentile};
+use crate::model::time_range::TimeRange;
 
 /// MAD × this ≈ one standard deviation for normal data.
 const MAD_TO_SIGMA: f64 = 1.4826;

@@ -9,41 +9,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::display::{MimeBundle, Render};
-use crate::error::Result;
-use crate::host;
-use crate::html::escape;
+use crate::client::host;
+pub use crate::model::check::{CheckResult, Verdict};
+use crate::model::error::Result;
 use crate::protocol::Request;
-
-/// A check's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Warn,
-    Fail,
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Verdict::Pass => "PASS",
-            Verdict::Warn => "WARN",
-            Verdict::Fail => "FAIL",
-        })
-    }
-}
-
-/// The outcome of one check, as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
-    pub name: String,
-    pub verdict: Verdict,
-    /// What was observed (`"312 ms"`), when the check compared a value.
-    pub observed: Option<String>,
-    /// What was expected (`"< 250 ms"`, or the condition's source).
-    pub expected: Option<String>,
-}
+use crate::render::{Cell, MimeBundle, Render, Row, Table};
 
 /// Builds a check: `Check::new("p99 latency").expect_below(p99, 250.0)`.
 #[derive(Debug, Clone)]
@@ -233,26 +203,33 @@ fn row_text(c: &CheckResult) -> String {
     line
 }
 
-fn row_html(c: &CheckResult) -> String {
-    let color = match c.verdict {
-        Verdict::Pass => "#1a7f37",
-        Verdict::Warn => "#9a6700",
-        Verdict::Fail => "#cf222e",
-    };
-    format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td style=\"color:{color};font-weight:bold\">{}</td></tr>",
-        escape(&c.name),
-        escape(c.observed.as_deref().unwrap_or("")),
-        escape(c.expected.as_deref().unwrap_or("")),
-        c.verdict
-    )
+/// The table of `results`, one row (and line) each.
+fn table<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Table {
+    let mut table =
+        Table::new(["check", "observed", "expected", "verdict"]).class("playbook-checks");
+    for c in results {
+        let color = match c.verdict {
+            Verdict::Pass => "#1a7f37",
+            Verdict::Warn => "#9a6700",
+            Verdict::Fail => "#cf222e",
+        };
+        table.push(
+            Row::new(vec![
+                Cell::new(&c.name),
+                Cell::new(c.observed.as_deref().unwrap_or("")),
+                Cell::new(c.expected.as_deref().unwrap_or("")),
+                Cell::new(c.verdict.to_string()).style(format!("color:{color};font-weight:bold")),
+            ])
+            .line(row_text(c)),
+        );
+    }
+    table
 }
-
-const HEADER: &str = "<table class=\"playbook-checks\"><tr><th>check</th><th>observed</th><th>expected</th><th>verdict</th></tr>";
 
 impl Render for CheckResult {
     fn bundle(&self) -> MimeBundle {
-        MimeBundle::text(row_text(self)).with_html(format!("{HEADER}{}</table>", row_html(self)))
+        let table = table([self]);
+        MimeBundle::text(table.lines().join("\n")).with_html(table.html())
     }
 }
 
@@ -261,21 +238,15 @@ impl CheckResult {
     pub fn evcxr_display(&self) {
         self.bundle().evcxr_display();
     }
-
-    /// Whether the check passed.
-    pub fn passed(&self) -> bool {
-        self.verdict == Verdict::Pass
-    }
 }
 
 impl Render for CheckTable {
     fn bundle(&self) -> MimeBundle {
-        let text: Vec<String> = self.0.iter().map(row_text).collect();
-        let rows: String = self.0.iter().map(row_html).collect();
+        let table = table(&self.0);
         let failed = self.0.iter().filter(|c| c.verdict == Verdict::Fail).count();
         let summary = format!("{} checks, {failed} failed", self.0.len());
-        MimeBundle::text(format!("{summary}\n{}", text.join("\n")))
-            .with_html(format!("<p>{summary}</p>{HEADER}{rows}</table>"))
+        MimeBundle::text(format!("{summary}\n{}", table.lines().join("\n")))
+            .with_html(format!("<p>{summary}</p>{}", table.html()))
     }
 }
 

@@ -4,9 +4,10 @@
 //! the client allows it, and answers [`Error::InputNotAllowed`] when it does not
 //! (nbclient, papermill and `playbook run` never allow stdin).
 
-use crate::error::{Error, Result};
-use crate::host;
-use crate::protocol::{ErrorKind, Request};
+use crate::client::host;
+use crate::model::error::ErrorKind;
+use crate::model::error::{Error, Result};
+use crate::protocol::Request;
 
 fn input(prompt: &str, password: bool) -> Result<String> {
     host::call(&Request::Input {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::model::error::{Error, Result};
 
 /// What goes wrong with the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,43 +1,49 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
-pub use crate::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery, alarms};
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::baseline::{
     Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations, onset,
     rank_candidates, seasonal_band,
 };
-pub use crate::chart::{LineChart, Waterfall};
 pub use crate::check;
 pub use crate::check::{Check, CheckResult, CheckTable, Verdict, checks};
-pub use crate::context::{SessionContext, context, echo, parameter};
-pub use crate::contributors::{
-    Contributor, ContributorOrder, ContributorsQuery, TopContributors, contributors,
-};
+pub use crate::client::probe_all;
+pub use crate::client::publish_metric;
+pub use crate::client::queries;
+pub use crate::client::set_source;
+pub use crate::client::traces::{TraceList, TraceQuery, TracesQuery, trace, traces};
+pub use crate::client::{anomaly_detectors, log_group_settings};
+pub use crate::client::{context, echo, parameter};
+pub use crate::client::{fetch_many, set_window};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
-pub use crate::error::{Error as PlaybookError, Result as PlaybookResult};
 pub use crate::input::{ask, ask_password, confirm};
-pub use crate::inventory::{AnomalyDetector, LogGroupInfo, anomaly_detectors, log_group_settings};
 pub use crate::local_service::{LocalService, ServiceFault};
-pub use crate::log_anomalies::{LogAnomalies, LogAnomaliesQuery, LogAnomaly, log_anomalies};
-pub use crate::log_table::{Cell, LogTable, QueryStatistics};
-pub use crate::logs_query::QueryLanguage;
-pub use crate::probe::{Probe, ProbeReport, ProbeResult, probe, probe_all};
-pub use crate::publish::{MetricDatum, publish_metric};
-pub use crate::query::{
-    FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
-    fetch_many, filter_log_events, list_metrics, logs_insights, metric, metric_expression,
-    set_window,
+pub use crate::model::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery, alarms};
+pub use crate::model::context::SessionContext;
+pub use crate::model::contributors::{
+    Contributor, ContributorOrder, ContributorsQuery, TopContributors, contributors,
 };
-pub use crate::record::{QueryRecord, queries};
-pub use crate::series::{Series, Summary, percentile};
-pub use crate::series_set::SeriesSet;
-pub use crate::source::{AwsTarget, Source, set_source};
-pub use crate::span::Span;
-pub use crate::statistic::Statistic;
-pub use crate::time_range::TimeRange;
-pub use crate::trace::Trace;
-pub use crate::traces::{TraceList, TraceQuery, TracesQuery, trace, traces};
+pub use crate::model::error::{Error as PlaybookError, Result as PlaybookResult};
+pub use crate::model::inventory::{AnomalyDetector, LogGroupInfo};
+pub use crate::model::log_anomalies::{LogAnomalies, LogAnomaliesQuery, LogAnomaly, log_anomalies};
+pub use crate::model::log_table::{Cell, LogTable, QueryStatistics};
+pub use crate::model::logs_query::QueryLanguage;
+pub use crate::model::probe::{Probe, ProbeReport, ProbeResult, probe};
+pub use crate::model::publish::MetricDatum;
+pub use crate::model::query::{
+    FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
+    filter_log_events, list_metrics, logs_insights, metric, metric_expression,
+};
+pub use crate::model::record::QueryRecord;
+pub use crate::model::series::{Series, Summary, percentile};
+pub use crate::model::series_set::SeriesSet;
+pub use crate::model::source::{AwsTarget, Source};
+pub use crate::model::span::Span;
+pub use crate::model::statistic::Statistic;
+pub use crate::model::time_range::TimeRange;
+pub use crate::model::trace::Trace;
+pub use crate::render::chart::{LineChart, Waterfall};
 pub use crate::transform::{Aggregate, top_n};
 pub use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
 pub use serde_json::{Value as Json, json};
@@ -136,7 +142,7 @@ mod tests {
         let types: std::collections::HashMap<String, String> =
             nameable_types().into_iter().collect();
         assert_eq!(
-            types["playbook::series::Series"],
+            types["playbook::model::series::Series"],
             "::playbook::prelude::Series"
         );
         assert_eq!(

@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use crate::host;
+use crate::client::host;
 
 /// Reports to the host when a cell ends early (see the module docs).
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::series::{Series, Summary};
+use crate::model::series::{Series, Summary};
 
 /// How values that fall in one bucket are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,13 +128,13 @@ impl Series {
         self.derived(format!("{} (rolling mean of {window})", self.label), values)
     }
 
-    /// The `p`-th percentile (linear interpolation, as [`crate::series::percentile`]) of the
+    /// The `p`-th percentile (linear interpolation, as [`crate::model::series::percentile`]) of the
     /// present values among the last `window` points, at each point; missing where the
     /// window holds none.
     pub fn rolling_percentile(&self, window: usize, p: f64) -> Series {
         let window = window.max(1);
         let values = (0..self.len())
-            .map(|i| crate::series::percentile(&self.present_before(i, window), p))
+            .map(|i| crate::model::series::percentile(&self.present_before(i, window), p))
             .collect();
         self.derived(format!("{} (rolling p{p} of {window})", self.label), values)
     }

@@ -7,8 +7,9 @@
 //! `logs → paging` inside `cloudwatch`; using `crate::redact` it is `cloudwatch →
 //! redact` at the top. A module's own file (`mod.rs`, `lib.rs`) is its front door and
 //! may use its children; a child using its parent's own items is no arrow between
-//! siblings. Test modules (`tests`, `*_tests`) are leaves nothing imports, free to use
-//! anything, and are left out. A circle is a set of siblings that all reach each other.
+//! siblings. Test modules (`tests`, `*_tests`, and inline `#[cfg(test)] mod … { … }`
+//! blocks) are leaves nothing imports, free to use anything, and are left out. A circle
+//! is a set of siblings that all reach each other.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -125,14 +126,14 @@ fn module_of(src: &Path, file: &Path) -> ModulePath {
     parts
 }
 
-/// The `crate::`, `super::` and `self::` paths in `text`'s code (line comments are
-/// dropped), each as its segments, `use` groups expanded.
+/// The `crate::`, `super::` and `self::` paths in `text`'s code (line comments and
+/// inline test modules are dropped), each as its segments, `use` groups expanded.
 fn paths(text: &str) -> Vec<Vec<String>> {
-    let code: String = text
+    let lines: Vec<&str> = text
         .lines()
         .map(|line| line.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
+    let code = without_inline_tests(&lines).join("\n");
     let chars: Vec<char> = code.chars().collect();
     let mut out = Vec::new();
     let mut at = 0;
@@ -148,6 +149,35 @@ fn paths(text: &str) -> Vec<Vec<String>> {
             at = end.max(at + 1);
         } else {
             at += 1;
+        }
+    }
+    out
+}
+
+/// `lines` without the inline modules gated by `#[cfg(test)]` (`mod tests { … }`): a
+/// test module is a leaf, as a test file is. The block ends where its braces balance.
+fn without_inline_tests<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    while at < lines.len() {
+        let gated = lines[at].trim() == "#[cfg(test)]";
+        let next = lines.get(at + 1).map_or("", |l| l.trim());
+        let inline_mod =
+            next.trim_start_matches("pub(crate) ").starts_with("mod ") && next.ends_with('{');
+        if !(gated && inline_mod) {
+            out.push(lines[at]);
+            at += 1;
+            continue;
+        }
+        let mut depth = 0i64;
+        at += 1;
+        while at < lines.len() {
+            depth += lines[at].matches('{').count() as i64;
+            depth -= lines[at].matches('}').count() as i64;
+            at += 1;
+            if depth <= 0 {
+                break;
+            }
         }
     }
     out

@@ -10,9 +10,9 @@ use super::errors::from_sdk;
 use super::paging::{Next, Paged, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery};
-use playbook::discovery::MetricId;
-use playbook::time_range::TimeRange;
+use playbook::model::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery};
+use playbook::model::discovery::MetricId;
+use playbook::model::time_range::TimeRange;
 
 /// Pages either call may follow.
 const MAX_PAGES: u32 = 100;

@@ -2,7 +2,7 @@
 //! per call, at most 500 queries per call, and at most 100,800 datapoints per call.
 
 use crate::backend::ResolvedMetric;
-use playbook::time_range::TimeRange;
+use playbook::model::time_range::TimeRange;
 
 /// Queries one GetMetricData call may carry.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
@@ -71,7 +71,7 @@ pub fn plan(queries: &[ResolvedMetric]) -> Vec<Batch> {
 mod tests {
     use super::*;
     use chrono::{TimeDelta, TimeZone, Utc};
-    use playbook::query::metric;
+    use playbook::model::query::metric;
 
     fn queries(n: usize, hours: i64, period: u32) -> Vec<ResolvedMetric> {
         let end = Utc.with_ymd_and_hms(2026, 11, 12, 15, 0, 0).unwrap();

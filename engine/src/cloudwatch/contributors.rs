@@ -10,8 +10,8 @@ use super::Shared;
 use super::errors::from_sdk;
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::contributors::{Contributor, ContributorsQuery, TopContributors};
-use playbook::time_range::TimeRange;
+use playbook::model::contributors::{Contributor, ContributorsQuery, TopContributors};
+use playbook::model::time_range::TimeRange;
 
 /// The engine's own pace for these calls.
 const REPORT_TPS: f64 = 5.0;
@@ -151,7 +151,12 @@ mod tests {
                     .build(),
             )
             .build();
-        let report = from_output(&playbook::contributors::contributors("r"), window, 60, &out);
+        let report = from_output(
+            &playbook::model::contributors::contributors("r"),
+            window,
+            60,
+            &out,
+        );
         assert_eq!(report.contributors[0].keys, vec!["/b"]);
         assert_eq!(report.contributors[0].value, 9.0);
         assert_eq!(report.contributors[0].points[0].1, 5.0);

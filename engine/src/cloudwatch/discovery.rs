@@ -7,7 +7,7 @@ use super::errors::from_sdk;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::query::{MetricId, MetricSearch};
+use playbook::model::query::{MetricId, MetricSearch};
 
 /// ListMetrics' quota.
 pub const LIST_METRICS_TPS: f64 = 25.0;

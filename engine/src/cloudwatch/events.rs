@@ -12,9 +12,9 @@ use super::logs_wire::GetLogEvents;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::log_table::LogTable;
-use playbook::logs_query::FilterQuery;
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::LogTable;
+use playbook::model::logs_query::FilterQuery;
+use playbook::model::time_range::TimeRange;
 
 /// Pages one read may follow.
 const MAX_PAGES: u32 = 1_000;

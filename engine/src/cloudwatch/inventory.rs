@@ -10,8 +10,8 @@ use super::logs_wire::DescribeLogGroups;
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::discovery::MetricId;
-use playbook::inventory::{AnomalyDetector, LogGroupInfo};
+use playbook::model::discovery::MetricId;
+use playbook::model::inventory::{AnomalyDetector, LogGroupInfo};
 
 /// DescribeLogGroups' documented rate (the Logs control plane).
 const LOGS_TPS: f64 = 5.0;

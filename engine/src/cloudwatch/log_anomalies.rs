@@ -9,8 +9,8 @@ use super::logs_wire::{Anomaly, ListAnomalies};
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::log_anomalies::{LogAnomalies, LogAnomaliesQuery, LogAnomaly, in_window};
-use playbook::time_range::TimeRange;
+use playbook::model::log_anomalies::{LogAnomalies, LogAnomaliesQuery, LogAnomaly, in_window};
+use playbook::model::time_range::TimeRange;
 
 const LOGS_TPS: f64 = 5.0;
 const MAX_PAGES: u32 = 100;

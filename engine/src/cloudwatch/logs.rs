@@ -15,9 +15,9 @@ use super::logs_wire::{
 use super::paging::{Next, Pager};
 use crate::backend::Outcome;
 use crate::error::EngineError;
-use playbook::log_table::{LogTable, QueryStatistics};
-use playbook::query::{FilterQuery, LogsQuery};
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::{LogTable, QueryStatistics};
+use playbook::model::query::{FilterQuery, LogsQuery};
+use playbook::model::time_range::TimeRange;
 
 /// Rows a Logs Insights query returns when it does not say.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -140,9 +140,9 @@ async fn start(
 ) -> Result<String, EngineError> {
     shared.quotas.logs_calls.acquire(LOGS_TPS).await;
     let language = match query.language {
-        playbook::query::QueryLanguage::LogsInsightsQl => logs_wire::QueryLanguage::Cwli,
-        playbook::query::QueryLanguage::Ppl => logs_wire::QueryLanguage::Ppl,
-        playbook::query::QueryLanguage::Sql => logs_wire::QueryLanguage::Sql,
+        playbook::model::query::QueryLanguage::LogsInsightsQl => logs_wire::QueryLanguage::Cwli,
+        playbook::model::query::QueryLanguage::Ppl => logs_wire::QueryLanguage::Ppl,
+        playbook::model::query::QueryLanguage::Sql => logs_wire::QueryLanguage::Sql,
     };
     // OpenSearch SQL names its groups in FROM (and StartQuery refuses both). Groups of
     // linked accounts go by ARN, as identifiers (which take names too).
@@ -338,7 +338,7 @@ pub async fn groups(shared: &Shared, prefix: Option<&str>) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use playbook::query::logs_insights;
+    use playbook::model::query::logs_insights;
 
     fn field(name: &str, value: &str) -> ResultField {
         ResultField {

@@ -19,8 +19,8 @@ use super::errors::from_sdk;
 use super::paging::{Next, Pager};
 use crate::backend::{Outcome, ResolvedMetric};
 use crate::error::EngineError;
-use playbook::query::MetricKind;
-use playbook::series::Series;
+use playbook::model::query::MetricKind;
+use playbook::model::series::Series;
 
 /// GetMetricData's quota (transactions per second).
 pub const GET_METRIC_DATA_TPS: f64 = 50.0;
@@ -293,10 +293,10 @@ fn status_note(result: &MetricDataResult, last_page: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use playbook::query::{metric, metric_expression};
-    use playbook::time_range::TimeRange;
+    use playbook::model::query::{metric, metric_expression};
+    use playbook::model::time_range::TimeRange;
 
-    fn resolved(q: playbook::query::MetricQuery) -> ResolvedMetric {
+    fn resolved(q: playbook::model::query::MetricQuery) -> ResolvedMetric {
         let stat = match &q.kind {
             MetricKind::Stat { stat, .. } => Some(stat.parse().unwrap()),
             _ => None,
@@ -341,8 +341,10 @@ mod tests {
         let request = to_request(&input, 3).unwrap();
         assert_eq!(request.id(), Some("m1"));
         assert_eq!(request.return_data(), Some(false));
-        let pair =
-            playbook::query::anomaly_band(&metric("AWS/EC2", "CPUUtilization").label("cpu"), 2.0);
+        let pair = playbook::model::query::anomaly_band(
+            &metric("AWS/EC2", "CPUUtilization").label("cpu"),
+            2.0,
+        );
         assert_eq!(pair.len(), 2);
         assert_eq!(pair[0].id.as_deref(), Some("band_input"));
         let band = to_request(&resolved(pair[1].clone()), 1).unwrap();

@@ -33,12 +33,12 @@ use std::time::Duration;
 
 use crate::backend::{Backend, Outcome, ResolvedMetric};
 use crate::error::EngineError;
-use playbook::log_table::LogTable;
-use playbook::publish::MetricDatum;
-use playbook::query::{FilterQuery, LogsQuery};
-use playbook::series::Series;
-use playbook::source::AwsTarget;
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::LogTable;
+use playbook::model::publish::MetricDatum;
+use playbook::model::query::{FilterQuery, LogsQuery};
+use playbook::model::series::Series;
+use playbook::model::source::AwsTarget;
+use playbook::model::time_range::TimeRange;
 
 pub use quotas::DEFAULT_INSIGHTS_CONCURRENCY;
 
@@ -186,7 +186,7 @@ impl CloudWatchSource {
         let mut source = CloudWatchSource::with_config(runtime, &config, principal)?;
         if let Some(shared) = Arc::get_mut(&mut source.shared) {
             shared.role = target.role_arn.clone();
-            shared.spec = playbook::source::Source::CloudWatch(target.clone()).to_string();
+            shared.spec = playbook::model::source::Source::CloudWatch(target.clone()).to_string();
         }
         Ok(source)
     }
@@ -411,8 +411,8 @@ impl Backend for CloudWatchSource {
 
     fn list_metrics(
         &self,
-        search: &playbook::query::MetricSearch,
-    ) -> Result<Outcome<Vec<playbook::query::MetricId>>, EngineError> {
+        search: &playbook::model::query::MetricSearch,
+    ) -> Result<Outcome<Vec<playbook::model::query::MetricId>>, EngineError> {
         let shared = self.shared.clone();
         let search = search.clone();
         self.run_query(async move { discovery::list(&shared, &search).await })
@@ -420,10 +420,10 @@ impl Backend for CloudWatchSource {
 
     fn contributors(
         &self,
-        query: &playbook::contributors::ContributorsQuery,
+        query: &playbook::model::contributors::ContributorsQuery,
         window: TimeRange,
         period: u32,
-    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError> {
+    ) -> Result<Outcome<playbook::model::contributors::TopContributors>, EngineError> {
         let shared = self.shared.clone();
         let query = query.clone();
         self.run_query(async move { contributors::report(&shared, &query, window, period).await })
@@ -431,9 +431,9 @@ impl Backend for CloudWatchSource {
 
     fn log_anomalies(
         &self,
-        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        query: &playbook::model::log_anomalies::LogAnomaliesQuery,
         window: TimeRange,
-    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError> {
+    ) -> Result<Outcome<playbook::model::log_anomalies::LogAnomalies>, EngineError> {
         let shared = self.shared.clone();
         let query = query.clone();
         self.run_query(async move { log_anomalies::list(&shared, &query, window).await })
@@ -442,7 +442,7 @@ impl Backend for CloudWatchSource {
     fn log_group_settings(
         &self,
         prefix: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError> {
+    ) -> Result<Outcome<Vec<playbook::model::inventory::LogGroupInfo>>, EngineError> {
         let shared = self.shared.clone();
         let prefix = prefix.map(str::to_owned);
         self.run_query(async move { inventory::log_groups(&shared, prefix.as_deref()).await })
@@ -451,7 +451,7 @@ impl Backend for CloudWatchSource {
     fn anomaly_detectors(
         &self,
         namespace: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError> {
+    ) -> Result<Outcome<Vec<playbook::model::inventory::AnomalyDetector>>, EngineError> {
         let shared = self.shared.clone();
         let namespace = namespace.map(str::to_owned);
         self.run_query(
@@ -461,9 +461,9 @@ impl Backend for CloudWatchSource {
 
     fn alarms(
         &self,
-        query: &playbook::alarms::AlarmsQuery,
+        query: &playbook::model::alarms::AlarmsQuery,
         window: TimeRange,
-    ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
+    ) -> Result<Outcome<playbook::model::alarms::AlarmReport>, EngineError> {
         let shared = self.shared.clone();
         let query = query.clone();
         self.run_query(async move { alarms::report(&shared, &query, window).await })

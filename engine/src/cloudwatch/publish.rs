@@ -3,7 +3,7 @@
 
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum as AwsDatum, StandardUnit};
-use playbook::publish::MetricDatum;
+use playbook::model::publish::MetricDatum;
 
 use super::Shared;
 use super::errors::from_sdk;

@@ -11,8 +11,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use playbook::publish::MetricDatum;
-use playbook::source::AwsTarget;
+use playbook::model::publish::MetricDatum;
+use playbook::model::source::AwsTarget;
 
 use crate::aws_call::{self, Client};
 use crate::error::EngineError;

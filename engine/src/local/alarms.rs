@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::metrics::MetricStore;
 use crate::backend::ResolvedMetric;
 use crate::error::EngineError;
-use playbook::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery};
-use playbook::query::metric;
-use playbook::time_range::TimeRange;
+use playbook::model::alarms::{Alarm, AlarmChange, AlarmReport, AlarmsQuery};
+use playbook::model::query::metric;
+use playbook::model::time_range::TimeRange;
 
 /// One alarm definition.
 #[derive(Debug, Clone, Deserialize)]
@@ -110,7 +110,7 @@ pub fn evaluate(
             reason: None,
             condition: def.condition(),
             updated,
-            metric: Some(playbook::discovery::MetricId {
+            metric: Some(playbook::model::discovery::MetricId {
                 account: None,
                 namespace: def.namespace.clone(),
                 metric: def.metric.clone(),
@@ -151,7 +151,7 @@ fn timeline(
     };
     let series = store
         .query(&resolved)
-        .unwrap_or_else(|| playbook::series::Series::new(&def.name, None));
+        .unwrap_or_else(|| playbook::model::series::Series::new(&def.name, None));
     let points: Vec<(DateTime<Utc>, f64)> = series.points().collect();
     let needed = def
         .datapoints_to_alarm

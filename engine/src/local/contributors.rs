@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use playbook::contributors::{Contributor, ContributorOrder, ContributorsQuery, TopContributors};
-use playbook::time_range::TimeRange;
+use playbook::model::contributors::{
+    Contributor, ContributorOrder, ContributorsQuery, TopContributors,
+};
+use playbook::model::time_range::TimeRange;
 
 use super::insight_rule::Rule;
 use super::logs::{LogGroup, read_events, streams};

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::logs::LogGroup;
 use crate::error::EngineError;
-use playbook::discovery::MetricId;
-use playbook::inventory::{AnomalyDetector, LogGroupInfo};
+use playbook::model::discovery::MetricId;
+use playbook::model::inventory::{AnomalyDetector, LogGroupInfo};
 
 /// One entry of `log-groups.json`.
 #[derive(Debug, Deserialize)]

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, TimeDelta};
-use playbook::log_anomalies::{LogAnomalies, LogAnomaly};
-use playbook::time_range::TimeRange;
+use playbook::model::log_anomalies::{LogAnomalies, LogAnomaly};
+use playbook::model::time_range::TimeRange;
 use playbook_insights::log_pattern::pattern_of as pattern;
 
 use super::logs::{LogGroup, read_events, streams};
@@ -77,8 +77,8 @@ pub fn detect(
     if before_total == 0 {
         report.notes.push(format!(
             "no events before the window ({} .. {}) to compare with: no anomalies claimed",
-            playbook::time_range::rfc3339(baseline_start),
-            playbook::time_range::rfc3339(window.start)
+            playbook::model::time_range::rfc3339(baseline_start),
+            playbook::model::time_range::rfc3339(window.start)
         ));
         return Ok(report);
     }

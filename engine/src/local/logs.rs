@@ -18,7 +18,7 @@ use chrono::DateTime;
 
 use super::files::{file_error, files_in, format_of, open_lines, stem};
 use crate::error::EngineError;
-use playbook::time_range::TimeRange;
+use playbook::model::time_range::TimeRange;
 
 /// One log group of a local source.
 #[derive(Debug, Clone)]

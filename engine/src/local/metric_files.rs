@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::files::lines;
 use crate::error::EngineError;
-use playbook::time_range::parse_instant_at;
+use playbook::model::time_range::parse_instant_at;
 
 /// Identifies one metric: namespace, name and its dimensions sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

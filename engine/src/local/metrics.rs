@@ -11,8 +11,8 @@ use super::files::{files_in, format_of};
 use super::metric_files::{MetricKey, Row, csv_rows, jsonl_rows};
 use crate::backend::ResolvedMetric;
 use crate::error::EngineError;
-use playbook::series::Series;
-use playbook::statistic::Statistic;
+use playbook::model::series::Series;
+use playbook::model::statistic::Statistic;
 
 #[derive(Debug, Default)]
 struct Points {
@@ -118,10 +118,10 @@ impl MetricStore {
     }
 }
 
-fn query_unit(query: &playbook::query::MetricQuery) -> Option<&str> {
+fn query_unit(query: &playbook::model::query::MetricQuery) -> Option<&str> {
     match &query.kind {
-        playbook::query::MetricKind::Stat { unit, .. } => unit.as_deref(),
-        playbook::query::MetricKind::Expression { .. } => None,
+        playbook::model::query::MetricKind::Stat { unit, .. } => unit.as_deref(),
+        playbook::model::query::MetricKind::Expression { .. } => None,
     }
 }
 

@@ -29,10 +29,10 @@ use self::logs::{LogGroup, groups, read_events, same_group, streams};
 use self::metrics::MetricStore;
 use crate::backend::{Backend, Outcome, ResolvedMetric};
 use crate::error::EngineError;
-use playbook::log_table::{LogTable, QueryStatistics};
-use playbook::query::{FilterQuery, LogsQuery};
-use playbook::series::Series;
-use playbook::time_range::{TimeRange, rfc3339};
+use playbook::model::log_table::{LogTable, QueryStatistics};
+use playbook::model::query::{FilterQuery, LogsQuery};
+use playbook::model::series::Series;
+use playbook::model::time_range::{TimeRange, rfc3339};
 use playbook_insights::{self as insights, Event};
 
 /// Rows a log query returns at most when it does not say (CloudWatch's default).
@@ -131,7 +131,7 @@ impl Backend for LocalSource {
 
     fn publish_metrics(
         &self,
-        datums: &[playbook::publish::MetricDatum],
+        datums: &[playbook::model::publish::MetricDatum],
     ) -> Result<Outcome<()>, EngineError> {
         publish::append(&self.dir.join("metrics"), datums)?;
         // The next metric query reads them too.
@@ -327,12 +327,12 @@ impl Backend for LocalSource {
 
     fn list_metrics(
         &self,
-        search: &playbook::query::MetricSearch,
-    ) -> Result<Outcome<Vec<playbook::query::MetricId>>, EngineError> {
-        let found: Vec<playbook::query::MetricId> = self
+        search: &playbook::model::query::MetricSearch,
+    ) -> Result<Outcome<Vec<playbook::model::query::MetricId>>, EngineError> {
+        let found: Vec<playbook::model::query::MetricId> = self
             .store()?
             .keys()
-            .map(|k| playbook::query::MetricId {
+            .map(|k| playbook::model::query::MetricId {
                 account: None,
                 namespace: k.namespace.clone(),
                 metric: k.metric.clone(),
@@ -345,9 +345,9 @@ impl Backend for LocalSource {
 
     fn alarms(
         &self,
-        query: &playbook::alarms::AlarmsQuery,
+        query: &playbook::model::alarms::AlarmsQuery,
         window: TimeRange,
-    ) -> Result<Outcome<playbook::alarms::AlarmReport>, EngineError> {
+    ) -> Result<Outcome<playbook::model::alarms::AlarmReport>, EngineError> {
         let defs = alarms::definitions(&self.dir)?;
         let store = self.store()?;
         let mut report = alarms::evaluate(&defs, &store, query, window)?;
@@ -371,10 +371,10 @@ impl Backend for LocalSource {
 
     fn contributors(
         &self,
-        query: &playbook::contributors::ContributorsQuery,
+        query: &playbook::model::contributors::ContributorsQuery,
         window: TimeRange,
         period: u32,
-    ) -> Result<Outcome<playbook::contributors::TopContributors>, EngineError> {
+    ) -> Result<Outcome<playbook::model::contributors::TopContributors>, EngineError> {
         let rule = contributors::rule(&self.dir, &query.rule, &self.spec())?;
         let all = groups(&self.dir.join("logs"))?;
         self.cancelled.store(false, Ordering::SeqCst);
@@ -384,9 +384,9 @@ impl Backend for LocalSource {
 
     fn log_anomalies(
         &self,
-        query: &playbook::log_anomalies::LogAnomaliesQuery,
+        query: &playbook::model::log_anomalies::LogAnomaliesQuery,
         window: TimeRange,
-    ) -> Result<Outcome<playbook::log_anomalies::LogAnomalies>, EngineError> {
+    ) -> Result<Outcome<playbook::model::log_anomalies::LogAnomalies>, EngineError> {
         if query.groups.is_empty() {
             return Err(EngineError::InvalidInput(
                 "name the log groups to look at: log_anomalies().group(\"/ecs/checkout\")".into(),
@@ -403,7 +403,7 @@ impl Backend for LocalSource {
     fn log_group_settings(
         &self,
         prefix: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::LogGroupInfo>>, EngineError> {
+    ) -> Result<Outcome<Vec<playbook::model::inventory::LogGroupInfo>>, EngineError> {
         let groups = inventory::log_groups(&self.dir, self.groups_named(prefix)?)?;
         Ok(Outcome::new(groups, 0))
     }
@@ -411,7 +411,7 @@ impl Backend for LocalSource {
     fn anomaly_detectors(
         &self,
         namespace: Option<&str>,
-    ) -> Result<Outcome<Vec<playbook::inventory::AnomalyDetector>>, EngineError> {
+    ) -> Result<Outcome<Vec<playbook::model::inventory::AnomalyDetector>>, EngineError> {
         Ok(Outcome::new(
             inventory::anomaly_detectors(&self.dir, namespace)?,
             0,

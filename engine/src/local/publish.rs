@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use playbook::publish::MetricDatum;
+use playbook::model::publish::MetricDatum;
 
 use super::files::file_error;
 use crate::error::EngineError;

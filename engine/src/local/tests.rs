@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::Session;
-use playbook::query::{Windowed, filter_log_events, logs_insights, metric};
+use playbook::model::query::{Windowed, filter_log_events, logs_insights, metric};
 
 fn sample_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("playbook-local-{}-{name}", std::process::id()));
@@ -66,7 +66,10 @@ fn logs_insights_runs_over_every_stream_of_the_group() {
     assert_eq!(table.statistics.records_scanned, 6.0);
     let records = session.queries();
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].kind, playbook::record::QueryKind::LogsInsights);
+    assert_eq!(
+        records[0].kind,
+        playbook::model::record::QueryKind::LogsInsights
+    );
     assert_eq!(records[0].groups, ["/ecs/checkout"]);
     assert_eq!(
         records[0].window.unwrap().to_string(),
@@ -129,7 +132,7 @@ fn unknown_groups_and_metrics_say_what_exists() {
     let records = session.queries();
     let metrics = records
         .iter()
-        .find(|r| r.kind == playbook::record::QueryKind::Metrics)
+        .find(|r| r.kind == playbook::model::record::QueryKind::Metrics)
         .unwrap();
     let note = &metrics.notes[0];
     assert!(
@@ -144,7 +147,7 @@ fn unknown_groups_and_metrics_say_what_exists() {
         .unwrap();
     assert_eq!(set[0].values, vec![Some(5.0)]);
     let found = session
-        .run_list_metrics(&playbook::query::list_metrics("Checkout").has_dim("Service"))
+        .run_list_metrics(&playbook::model::query::list_metrics("Checkout").has_dim("Service"))
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].dimension("Service"), Some("checkout"));
@@ -154,7 +157,9 @@ fn unknown_groups_and_metrics_say_what_exists() {
     );
     assert!(
         session
-            .run_list_metrics(&playbook::query::list_metrics("Checkout").dim("Service", "payments"))
+            .run_list_metrics(
+                &playbook::model::query::list_metrics("Checkout").dim("Service", "payments")
+            )
             .unwrap()
             .is_empty()
     );
@@ -177,7 +182,7 @@ fn syntax_errors_and_bad_sources_are_clear() {
     assert!(err.to_string().contains("col"), "{err}");
     assert_eq!(
         session.queries()[0].status,
-        playbook::record::QueryStatus::Failed
+        playbook::model::record::QueryStatus::Failed
     );
     let err = session
         .set_source("local:/no/such/dir", "test")
@@ -276,7 +281,7 @@ fn an_interrupt_stops_a_local_query_while_it_reads() {
     );
     assert_eq!(
         session.queries().last().map(|q| q.status),
-        Some(playbook::record::QueryStatus::Cancelled)
+        Some(playbook::model::record::QueryStatus::Cancelled)
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -359,7 +364,7 @@ fn log_group_settings_and_anomaly_detectors_come_from_their_files() {
         "{error}"
     );
     let kinds: Vec<_> = session.queries().iter().map(|q| q.kind).collect();
-    assert!(kinds.contains(&playbook::record::QueryKind::AnomalyDetectors));
+    assert!(kinds.contains(&playbook::model::record::QueryKind::AnomalyDetectors));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -398,7 +403,7 @@ fn local_log_anomalies_are_new_patterns_and_patterns_seen_far_more_often() {
     lines.sort();
     std::fs::write(dir.join("logs/app/s.log"), lines.join("\n") + "\n").unwrap();
     let session = session(&dir);
-    let query = playbook::log_anomalies::log_anomalies()
+    let query = playbook::model::log_anomalies::log_anomalies()
         .group("/app")
         .between("2026-11-12T15:00:00Z", "2026-11-12T16:00:00Z");
     let found = session.run_log_anomalies(&query).unwrap();
@@ -429,13 +434,13 @@ fn local_log_anomalies_are_new_patterns_and_patterns_seen_far_more_often() {
     assert_eq!(timeouts.histogram.iter().map(|(_, n)| n).sum::<u64>(), 8);
     assert_eq!(timeouts.groups, ["/app"]);
     // Nothing before the window: no baseline, no claim.
-    let early = playbook::log_anomalies::log_anomalies()
+    let early = playbook::model::log_anomalies::log_anomalies()
         .group("/app")
         .between("2026-11-12T13:00:00Z", "2026-11-12T14:00:30Z");
     let none = session.run_log_anomalies(&early).unwrap();
     assert!(none.anomalies.is_empty() && none.notes[0].contains("no events before the window"));
     // A local source needs the groups named.
-    let unnamed = playbook::log_anomalies::log_anomalies()
+    let unnamed = playbook::model::log_anomalies::log_anomalies()
         .between("2026-11-12T15:00:00Z", "2026-11-12T16:00:00Z");
     assert!(session.run_log_anomalies(&unnamed).is_err());
     std::fs::remove_dir_all(dir).unwrap();

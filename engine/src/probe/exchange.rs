@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use playbook::probe::{Certificate, ProbeFailure, ProbeResult, ProbeStage, ProbeTimings};
+use playbook::model::probe::{Certificate, ProbeFailure, ProbeResult, ProbeStage, ProbeTimings};
 use tokio::net::TcpStream;
 
 use super::Prepared;

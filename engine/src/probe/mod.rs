@@ -8,8 +8,8 @@ mod exchange;
 
 use std::time::Duration;
 
-use playbook::probe::{Probe, ProbeReport, ProbeResult};
-use playbook::record::{QueryKind, QueryRecord, QueryStatus};
+use playbook::model::probe::{Probe, ProbeReport, ProbeResult};
+use playbook::model::record::{QueryKind, QueryRecord, QueryStatus};
 use regex::Regex;
 
 use crate::Session;

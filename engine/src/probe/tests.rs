@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use playbook::probe::{ProbeStage, probe};
-use playbook::record::{QueryKind, QueryStatus};
+use playbook::model::probe::{ProbeStage, probe};
+use playbook::model::record::{QueryKind, QueryStatus};
 
 use super::*;
 

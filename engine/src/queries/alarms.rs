@@ -4,9 +4,9 @@ use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
 use crate::queries::{fill_report, logs::windowed};
 use crate::query::{Query, Window};
-use playbook::alarms::{AlarmReport, AlarmsQuery};
-use playbook::record::{QueryKind, QueryRecord};
-use playbook::time_range::TimeRange;
+use playbook::model::alarms::{AlarmReport, AlarmsQuery};
+use playbook::model::record::{QueryKind, QueryRecord};
+use playbook::model::time_range::TimeRange;
 
 /// Alarms and their state changes in the query's window.
 pub(crate) struct Alarms<'a>(pub(crate) &'a AlarmsQuery);

@@ -6,10 +6,10 @@ use crate::Session;
 use crate::backend::{Backend, Outcome};
 use crate::error::EngineError;
 use crate::query::{Query, Window};
-use playbook::log_table::LogTable;
-use playbook::query::{FilterQuery, LogsQuery};
-use playbook::record::{QueryKind, QueryRecord, QueryStatus};
-use playbook::time_range::TimeRange;
+use playbook::model::log_table::LogTable;
+use playbook::model::query::{FilterQuery, LogsQuery};
+use playbook::model::record::{QueryKind, QueryRecord, QueryStatus};
+use playbook::model::time_range::TimeRange;
 
 /// The most log groups one Logs Insights query covers (StartQuery's limit).
 const MAX_GROUPS: usize = 50;

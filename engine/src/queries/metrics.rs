@@ -8,14 +8,14 @@ use crate::Session;
 use crate::backend::{Backend, Outcome, ResolvedMetric};
 use crate::error::EngineError;
 use crate::query::Query;
-use playbook::period::resolve_period;
-use playbook::publish::MetricDatum;
-use playbook::query::{MetricId, MetricKind, MetricQuery, MetricSearch};
-use playbook::record::{QueryKind, QueryRecord};
-use playbook::series::Series;
-use playbook::series_set::SeriesSet;
-use playbook::statistic::Statistic;
-use playbook::time_range::TimeRange;
+use playbook::model::period::resolve_period;
+use playbook::model::publish::MetricDatum;
+use playbook::model::query::{MetricId, MetricKind, MetricQuery, MetricSearch};
+use playbook::model::record::{QueryKind, QueryRecord};
+use playbook::model::series::Series;
+use playbook::model::series_set::SeriesSet;
+use playbook::model::statistic::Statistic;
+use playbook::model::time_range::TimeRange;
 
 /// Metric queries fetched as one batch.
 pub(crate) struct Metrics<'a> {

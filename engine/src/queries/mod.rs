@@ -15,12 +15,14 @@ use chrono::TimeDelta;
 
 use crate::Session;
 use crate::error::EngineError;
-use playbook::alarms::{AlarmReport, AlarmsQuery};
-use playbook::log_table::LogTable;
-use playbook::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
-use playbook::record::QueryRecord;
-use playbook::series_set::SeriesSet;
-use playbook::time_range::TimeRange;
+use playbook::model::alarms::{AlarmReport, AlarmsQuery};
+use playbook::model::log_table::LogTable;
+use playbook::model::query::{
+    FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec,
+};
+use playbook::model::record::QueryRecord;
+use playbook::model::series_set::SeriesSet;
+use playbook::model::time_range::TimeRange;
 
 pub(crate) use logs::windowed;
 

@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use playbook::query::{Windowed, logs_insights};
-use playbook::record::QueryStatus;
+use playbook::model::query::{Windowed, logs_insights};
+use playbook::model::record::QueryStatus;
 
 const EVENTS: usize = 25_000;
 
@@ -37,7 +37,7 @@ fn dir_with(name: &str, count: usize, spacing_ms: i64) -> std::path::PathBuf {
 
 use crate::local::tests::session;
 
-fn numbers(table: &playbook::log_table::LogTable) -> Vec<i64> {
+fn numbers(table: &playbook::model::log_table::LogTable) -> Vec<i64> {
     table
         .numbers("n")
         .into_iter()
@@ -125,13 +125,13 @@ fn parts_too_short_to_halve_stay_truncated_and_say_so() {
 #[test]
 fn halves_meet_on_whole_seconds_and_stop_at_the_minimum() {
     let window =
-        playbook::time_range::TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T14:00:05Z")
+        playbook::model::time_range::TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T14:00:05Z")
             .unwrap();
     let [a, b] = super::halves(window).unwrap();
     assert_eq!((a.start, a.end, b.end), (window.start, b.start, window.end));
     assert_eq!((a.end - a.start).num_seconds(), 2);
     let short =
-        playbook::time_range::TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T14:00:03Z")
+        playbook::model::time_range::TimeRange::parse("2026-11-12T14:00:00Z..2026-11-12T14:00:03Z")
             .unwrap();
     assert!(super::halves(short).is_none());
 }

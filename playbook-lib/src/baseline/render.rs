@@ -2,44 +2,32 @@
 //! as lines, and a band drawn under its series with each excursion's peak marked.
 
 use super::{Band, Excursion, Ranking, deviations};
-use crate::chart::LineChart;
-use crate::display::{MimeBundle, Render};
-use crate::html::escape;
-use crate::series::Series;
+use crate::model::series::Series;
+use crate::render::chart::LineChart;
+use crate::render::{Cell, MimeBundle, Render, Row, Table};
 
 impl Render for Ranking {
     fn bundle(&self) -> MimeBundle {
-        let text: Vec<String> = self
-            .ranked
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                format!(
-                    "{}. {} r = {:.2}, lag {} s",
-                    i + 1,
-                    l.candidate,
-                    l.r,
-                    l.lag_seconds
-                )
-            })
-            .collect();
-        let rows: String = self
-            .ranked
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{} s</td></tr>",
-                    i + 1,
-                    escape(&l.candidate),
-                    l.r,
-                    l.lag_seconds
-                )
-            })
-            .collect();
-        MimeBundle::text(text.join("\n")).with_html(format!(
-            "<table><tr><th>#</th><th>candidate</th><th>r</th><th>lead (+) / lag (−)</th></tr>{rows}</table>"
-        ))
+        let mut table = Table::new(["#", "candidate", "r", "lead (+) / lag (−)"]);
+        for (i, l) in self.ranked.iter().enumerate() {
+            let line = format!(
+                "{}. {} r = {:.2}, lag {} s",
+                i + 1,
+                l.candidate,
+                l.r,
+                l.lag_seconds
+            );
+            table.push(
+                Row::new(vec![
+                    Cell::new((i + 1).to_string()),
+                    Cell::new(&l.candidate),
+                    Cell::new(format!("{:.2}", l.r)),
+                    Cell::new(format!("{} s", l.lag_seconds)),
+                ])
+                .line(line),
+            );
+        }
+        MimeBundle::text(table.lines().join("\n")).with_html(table.html())
     }
 }
 
@@ -92,11 +80,11 @@ impl Render for Vec<Excursion> {
                 format!(
                     "{} {} .. {} ({} points): peak {:.4} at {} ({times}z {:.1})",
                     e.direction,
-                    crate::time_range::rfc3339(e.start),
-                    crate::time_range::rfc3339(e.end),
+                    crate::model::time_range::rfc3339(e.start),
+                    crate::model::time_range::rfc3339(e.end),
                     e.points,
                     e.peak,
-                    crate::time_range::rfc3339(e.peak_at),
+                    crate::model::time_range::rfc3339(e.peak_at),
                     e.z
                 )
             })

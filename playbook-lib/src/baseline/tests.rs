@@ -2,7 +2,7 @@
 //! series with a known daily pattern, a known spike and a known lagged copy.
 
 use super::*;
-use crate::display::Render;
+use crate::render::Render;
 use chrono::TimeZone;
 
 fn hourly(label: &str, start: DateTime<Utc>, hours: i64, f: impl Fn(i64) -> f64) -> Series {

@@ -81,3 +81,15 @@ fn a_circle_among_the_files_of_a_module_is_named() {
         found[0]
     );
 }
+
+#[test]
+fn inline_test_modules_are_leaves_like_test_files() {
+    let text = "use crate::model::Row;\n\n#[cfg(test)]\nmod tests {\n    use crate::render::Table;\n    fn f() { if true { crate::client::call(); } }\n}\n";
+    assert_eq!(paths(text), vec![segments(&["crate", "model", "Row"])]);
+    let gated_file = "#[cfg(test)]\nmod tests;\nuse crate::render::Table;";
+    assert_eq!(
+        paths(gated_file),
+        vec![segments(&["crate", "render", "Table"])],
+        "a test module in its own file is left out by its path, not here"
+    );
+}

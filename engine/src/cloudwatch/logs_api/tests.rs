@@ -151,9 +151,9 @@ fn ten_thousand_rows_the_row_limit_parse_whole() {
     assert_eq!(out.status, Some(QueryStatus::Complete));
     assert_eq!(out.results.len(), 10_000);
     assert_eq!(out.results[9_999][3].value.as_deref(), Some("9999"));
-    let query = playbook::query::logs_insights("fields @timestamp, @message, n");
+    let query = playbook::model::query::logs_insights("fields @timestamp, @message, n");
     let window =
-        playbook::time_range::TimeRange::parse("2026-12-07T12:00:00Z..2026-12-07T15:00:00Z")
+        playbook::model::time_range::TimeRange::parse("2026-12-07T12:00:00Z..2026-12-07T15:00:00Z")
             .unwrap();
     let table = crate::cloudwatch::logs::to_table(&query, &out.results, window);
     assert_eq!(table.len(), 10_000);

@@ -1,7 +1,7 @@
 //! A rule evaluated over a local source end to end through a `Session`.
 
-use playbook::contributors::{ContributorOrder, contributors};
-use playbook::query::Windowed;
+use playbook::model::contributors::{ContributorOrder, contributors};
+use playbook::model::query::Windowed;
 
 use crate::Session;
 

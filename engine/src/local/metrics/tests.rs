@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::local::metric_files::split_csv;
-use playbook::query::metric;
-use playbook::time_range::TimeRange;
+use playbook::model::query::metric;
+use playbook::model::time_range::TimeRange;
 
 fn dir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -21,14 +21,14 @@ fn dir_with(files: &[(&str, &str)]) -> std::path::PathBuf {
 }
 
 fn resolved(
-    q: playbook::query::MetricQuery,
+    q: playbook::model::query::MetricQuery,
     start: &str,
     end: &str,
     period: u32,
 ) -> ResolvedMetric {
     let window = TimeRange::parse(&format!("{start}..{end}")).unwrap();
     let stat = match &q.kind {
-        playbook::query::MetricKind::Stat { stat, .. } => Some(stat.parse().unwrap()),
+        playbook::model::query::MetricKind::Stat { stat, .. } => Some(stat.parse().unwrap()),
         _ => None,
     };
     ResolvedMetric {
