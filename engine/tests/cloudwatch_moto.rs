@@ -329,7 +329,10 @@ fn logs_insights_on_moto_gives_the_local_sources_rows_and_a_console_link() {
     assert_eq!(messages(&remote), local_messages);
     assert!(remote.query_id.is_some());
     let record = session.queries().last().cloned().expect("record");
-    assert_eq!(record.kind, playbook::model::record::QueryKind::LogsInsights);
+    assert_eq!(
+        record.kind,
+        playbook::model::record::QueryKind::LogsInsights
+    );
     assert_eq!(record.query_ids.len(), 1);
     let link = record.console_url.as_deref().expect("console link");
     assert!(link.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"), "{link}");
@@ -426,7 +429,11 @@ fn alarms_are_described_through_the_sdk_with_their_condition() {
     });
     let report = f
         .session()
-        .run_alarms(&playbook::model::alarms::alarms().state("ALARM").range(f.window()))
+        .run_alarms(
+            &playbook::model::alarms::alarms()
+                .state("ALARM")
+                .range(f.window()),
+        )
         .expect("alarms");
     assert_eq!(report.alarms.len(), 1);
     assert_eq!(report.alarms[0].name, "checkout-latency-high");
