@@ -3,9 +3,12 @@
 //! A build of the template (`playbook install`, or a kernel's repair) records beside it
 //! what it was built for ([`BuiltFor`], `.playbook-built-for.json`): the kernel's version
 //! and what this binary puts in every cell crate (the prelude, evcxr's settings, the
-//! template's layout), the library's directory, a SHA-256 of the library's files and of the
-//! `Cargo.lock` beside it, and the toolchain (`rustc -vV`). A kernel compares that with its
-//! own at start, on the engine's blocking thread (the kernel answers `kernel_info` at once).
+//! template's layout), the library's directory (for the reader only: the template holds a
+//! copy of the library, `cell_sources.rs`, so it fits wherever it and the library lie), a
+//! SHA-256 of the library's files and of the `Cargo.lock` beside it, and the toolchain
+//! (`rustc -vV`). A kernel compares that with its own at start, on the engine's blocking
+//! thread (the kernel answers `kernel_info` at once); `playbook install` compares it with
+//! a template a release archive brought, and rebuilds that, saying why, when it differs.
 //!
 //! A stale template (the binary was upgraded without `playbook install`, or a second
 //! checkout's binary shares the cache) used to make every new kernel recompile the
