@@ -81,15 +81,15 @@ minutes() { echo "scale=1; $(cat "$WORK/$1.seconds") / 60" | bc -l; }
 verdict() { # NAME GOAL_MINUTES
   if [ "$(echo "$(cat "$WORK/$1.seconds") <= $2 * 60" | bc -l)" = 1 ]; then echo "met"; else echo "MISSED"; fi
 }
-printf '\n%-44s %8s %8s %8s\n' "fresh clone, empty target dir ($(nproc) cores)" "minutes" "goal" "verdict"
 if [ -n "$RELEASE_URL" ]; then
   within() { [ "$(echo "$(cat "$WORK/first.seconds") <= 10" | bc -l)" = 1 ] && echo met || echo MISSED; }
-  printf '%-44s %8s %8s %8s\n' "" "seconds" "goal" "verdict"
+  printf '\n%-44s %8s %8s %8s\n' "throwaway HOME and cache ($(nproc) cores)" "seconds" "goal" "verdict"
   printf '%-44s %8s %8s %8s\n' "README command 1 from a release archive" "$(cat "$WORK/first.seconds")" "≤ 10" "$(within)"
   grep -q "the prebuilt cell library is up to date" "$WORK/first.log" ||
     echo "  (the archive's cell library was not used: see $WORK/first.log)"
   exit 0
 fi
+printf '\n%-44s %8s %8s %8s\n' "fresh clone, empty target dir ($(nproc) cores)" "minutes" "goal" "verdict"
 printf '%-44s %8s %8s %8s\n' "README command 1 (install + first run)" "$(minutes first)" "≤ 10" "$(verdict first 10)"
 printf '%-44s %8s\n' "  of which cargo build" "${cargo_build:-?}"
 printf '%-44s %8s %8s\n' "  of which the cell library prebuild" "${prebuild:-?}" "≤ 20 s"

@@ -348,7 +348,14 @@ mod tests {
         cell_cache::copy_tree_without(&library, &dir, &["target", "Cargo.toml"]).unwrap();
         std::fs::write(dir.join("Cargo.toml"), &manifest).unwrap();
         let read = Command::new("cargo")
-            .args(["read-manifest", "--offline", "--manifest-path"])
+            .args([
+                "metadata",
+                "--no-deps",
+                "--offline",
+                "--format-version",
+                "1",
+            ])
+            .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .output()
             .unwrap();
