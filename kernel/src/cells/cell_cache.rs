@@ -26,6 +26,10 @@ pub(crate) fn cache_root() -> PathBuf {
     home.join(".cache").join("playbook")
 }
 
+/// The template's vendored dependencies (`cell_sources.rs`), linked into a kernel's
+/// directory rather than copied.
+pub(crate) const DEPS: &str = "deps";
+
 /// How long a copy from the template waits while it is being replaced.
 pub(crate) const COPY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -94,14 +98,12 @@ pub(crate) fn has_template() -> bool {
 
 /// Creates `dir`, seeded from the template when there is one (its manifests and sources;
 /// the prebuilt dependencies in `target/` come with the first build that needs them,
-/// [`seed_build_products`]; the vendored sources are linked, `cell_sources.rs`); returns
-/// whether it was.
+/// [`seed_build_products`]; the vendored sources are not copied: `cell_sources.rs` links
+/// them); returns whether it was.
 pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     remove_stale_kernel_dirs();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let seeded = copy_template(dir)?;
-    super::cell_sources::prepare_kernel_dir(dir, seeded)?;
-    Ok(seeded)
+    copy_template(dir)
 }
 
 /// Copies the template but its build products and vendored sources into `dir`; whether
@@ -114,7 +116,7 @@ fn copy_template(dir: &Path) -> anyhow::Result<bool> {
     let Some(_copying) = copy_lock() else {
         return Ok(false);
     };
-    copy_tree_without(&template, dir, &["target", super::cell_sources::DEPS])
+    copy_tree_without(&template, dir, &["target", DEPS])
         .with_context(|| format!("copying {} to {}", template.display(), dir.display()))?;
     Ok(true)
 }

@@ -21,12 +21,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use super::cell_cache;
+use super::cell_cache::{self, DEPS};
 
 /// The library's copy, below a build directory.
 pub(crate) const LIBRARY: &str = "playbook-lib";
-/// The vendored dependencies, below a build directory.
-pub(crate) const DEPS: &str = "deps";
 /// What evcxr appends to the `.cargo/config.toml` it writes (vendor/evcxr module.rs).
 const EXTRA_CONFIG: &str = ".cargo/extra-config.toml";
 

@@ -156,6 +156,7 @@ impl RustEngine {
         (config.before_start)();
         trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
+        super::cell_sources::prepare_kernel_dir(&config.build_dir, seeded)?;
         let compiled = CompiledCellStore::shared();
         if compiled.is_none() {
             // No store to ask first: every build runs cargo, which needs the prebuilt
