@@ -97,7 +97,10 @@ pub(crate) fn prepare_kernel_dir(dir: &Path, seeded: bool) -> anyhow::Result<()>
     write_patch(dir, &[])
 }
 
-/// Copies the library into `dir/playbook-lib` (mtimes kept), its manifest normalised.
+/// Copies the library into `dir/playbook-lib`, its manifest normalised, every file dated
+/// now: cargo judges a path package by mtimes, and a copy dated as the library's files
+/// could be older than a build of other sources left in `dir` by an older template, and
+/// pass for built (a template travels whole, its copy older than its build).
 fn copy_library(dir: &Path) -> anyhow::Result<()> {
     let library = cell_cache::library_dir();
     let manifest = normalised_manifest(&library)?;
@@ -105,14 +108,24 @@ fn copy_library(dir: &Path) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&to);
     cell_cache::copy_tree_without(&library, &to, &["target", "Cargo.toml"])
         .with_context(|| format!("copying {} to {}", library.display(), to.display()))?;
-    let path = to.join("Cargo.toml");
-    std::fs::write(&path, manifest)?;
-    // The copy's manifest is as old as the library's, so a template stays fresh.
-    if let Ok(modified) = std::fs::metadata(library.join("Cargo.toml")).and_then(|m| m.modified()) {
-        std::fs::File::options()
-            .write(true)
-            .open(&path)?
-            .set_modified(modified)?;
+    std::fs::write(to.join("Cargo.toml"), manifest)?;
+    date_now(&to).with_context(|| format!("dating {}", to.display()))
+}
+
+/// Sets the modification time of every file under `dir` to now.
+fn date_now(dir: &Path) -> std::io::Result<()> {
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            date_now(&entry.path())?;
+        } else if kind.is_file() {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())?
+                .set_modified(now)?;
+        }
     }
     Ok(())
 }
