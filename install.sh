@@ -10,7 +10,9 @@
 #   PLAYBOOK_RELEASE_URL=URL     where release archives are (file://, http://, https://): when
 #                                URL/playbook-<version>-<target>.tar.gz and its .sha256 are
 #                                there and match, that binary is installed instead of
-#                                building. Without it, Cargo.toml's repository is used when it
+#                                building, and the archive's prebuilt cell library is
+#                                put into the cache (used when built with this machine's
+#                                `rustc -vV`, else rebuilt). Without it, Cargo.toml's repository is used when it
 #                                is on GitHub (its releases); today it is not, so there is no
 #                                default and the binary is built here.
 #   PLAYBOOK_PREBUILT_BIN=PATH   a binary built already (packagers, tests): installed instead
@@ -24,6 +26,8 @@ PREFIX=""
 if [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ]; then PREFIX="$2"; fi
 
 CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
+# Where kernels look for the prebuilt cell library (kernel/src/cells/cell_cache.rs).
+CELL_CACHE="${PLAYBOOK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/playbook}"
 # rust-analyzer's crates (inside evcxr) record CI at build time; pin it like tests/run.sh
 # so every script shares one warm build.
 export CI=true
@@ -138,6 +142,29 @@ install_prebuilt() {
   mkdir -p "$(dirname "$SHARE_DIR")" && rm -rf "$SHARE_DIR.new" &&
     cp -R "$unpacked/share/playbook" "$SHARE_DIR.new" &&
     rm -rf "$SHARE_DIR" && mv "$SHARE_DIR.new" "$SHARE_DIR" || return 1
+  if [ -d "$unpacked/cell-template" ]; then
+    install_template "$unpacked/cell-template" ||
+      echo "    could not install the archive's prebuilt cell library: it is built below"
+  fi
+}
+
+# Puts a release archive's prebuilt cell template where kernels look for it, whole: next
+# to it first (mtimes kept: cargo's freshness checks use them), then renamed into place.
+# `playbook install` then checks that it fits this machine (kernel version, library,
+# toolchain) and rebuilds it, saying why, when it does not.
+install_template() {
+  local cells="$CELL_CACHE/cells" staging old
+  staging="$cells/template-new-$$" old="$cells/template-old-$$"
+  say "installing the archive's prebuilt cell library into $cells/template"
+  mkdir -p "$cells" && rm -rf "$staging" "$old" || return 1
+  if ! mv "$1" "$staging"; then rm -rf "$staging"; return 1; fi
+  if [ -e "$cells/template" ] && ! mv "$cells/template" "$old"; then rm -rf "$staging"; return 1; fi
+  if ! mv "$staging" "$cells/template"; then
+    [ -e "$old" ] && mv "$old" "$cells/template"
+    rm -rf "$staging"
+    return 1
+  fi
+  rm -rf "$old"
 }
 
 build_from_source() {

@@ -9,6 +9,8 @@
 #   share/playbook/Cargo.lock          the workspace's lock, which the prebuilt template's
 #                                      record of what it was built for hashes
 #   share/playbook/notebooks/          the bundled playbooks and their incident data
+#   cell-template/                     the prebuilt cell library (install.sh moves it into
+#                                      the cache), built with this machine's `rustc -vV`
 #   README.md (and LICENSE* when the repository has them)
 #
 #   dist/build-archive.sh [--binary PATH] [--target TRIPLE] [--out DIR]
@@ -73,6 +75,22 @@ tar -xzf "$TARGET_DIR/package/playbook-$VERSION.crate" -C "$STAGE"
 mv "$STAGE/playbook-$VERSION" "$DIR/share/playbook/playbook-lib"
 cp Cargo.lock "$DIR/share/playbook/Cargo.lock"
 cp -R notebooks "$DIR/share/playbook/notebooks"
+
+# The prebuilt cell template, built by the binary being packed for the library as packed
+# (its own copy of the library and the library's dependencies, vendored, are inside it,
+# so it is fresh under any path). install.sh puts it into the cache; `playbook install`
+# uses it when its record matches the machine (same kernel, library, `rustc -vV`).
+TEMPLATE_CACHE="$STAGE/cache"
+if ! PLAYBOOK_CACHE="$TEMPLATE_CACHE" PLAYBOOK_LIB_DIR="$DIR/share/playbook/playbook-lib" \
+  "$DIR/bin/playbook" install --prefix "$STAGE/kernelspec" >"$STAGE/prebuild.log" 2>&1; then
+  tail -n 30 "$STAGE/prebuild.log" >&2
+  echo "build-archive.sh: prebuilding the cell template failed" >&2
+  exit 1
+fi
+mv "$TEMPLATE_CACHE/cells/template" "$DIR/cell-template"
+# cargo's recorded rustc invocation holds the build machine's environment: not shipped
+# (a kernel records its own on its first build).
+rm -f "$DIR/cell-template/.evcxr-rustc.json"
 cp README.md "$DIR/"
 for license in LICENSE*; do [ -e "$license" ] && cp "$license" "$DIR/"; done
 

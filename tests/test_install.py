@@ -118,16 +118,42 @@ def assert_built_from_source(out: str, binary: Path, share: Path) -> None:
     assert not share.exists(), "nothing of a refused archive is installed"
 
 
+@contextlib.contextmanager
+def fresh_cache() -> Iterator[Path]:
+    """An empty playbook cache (a short path: a kernel's host socket lives under it, and
+    sun_path is 108 bytes), removed afterwards."""
+    cache = Path(tempfile.mkdtemp(prefix="pb-cache-", dir="/tmp"))
+    try:
+        yield cache
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def as_on_another_machine(env: dict[str, str], prefix: Path) -> dict[str, str]:
+    """The installed binary uses the library installed beside it, as on a machine without
+    this checkout (here the binary's own build tree exists, and would win)."""
+    return dict(env, PLAYBOOK_LIB_DIR=str(prefix / "share/playbook/playbook-lib"))
+
+
 def test_an_archive_from_a_file_url_is_verified_installed_and_runs_the_bundled_playbook(
     release, tmp_path
 ):
     home = tmp_path / "home"
     home.mkdir()
-    env = install_env(home, PLAYBOOK_RELEASE_URL=release.dir.as_uri())
+    with fresh_cache() as cache:
+        env = as_on_another_machine(
+            install_env(home, PLAYBOOK_RELEASE_URL=release.dir.as_uri(), PLAYBOOK_CACHE=str(cache)),
+            home / ".local",
+        )
+        installed_and_ran(release, tmp_path, home, env)
+
+
+def installed_and_ran(release: Release, tmp_path: Path, home: Path, env: dict[str, str]) -> None:
     code, out = install(env)
     assert code == 0, out
     assert f"sha256 verified: {sha256(release.archive)}" in out, out
     assert "building playbook" not in out, out
+    assert "the prebuilt cell library is up to date" in out, out
     binary = home / ".local/bin/playbook"
     assert sha256(binary) == release.binary_sha, "the archive's binary is installed"
     share = home / ".local/share/playbook"
@@ -149,8 +175,8 @@ def test_an_archive_from_a_file_url_is_verified_installed_and_runs_the_bundled_p
 
 def test_an_archive_from_a_localhost_http_server_is_installed_into_a_prefix(release, tmp_path):
     prefix = tmp_path / "venv"
-    env = install_env(tmp_path)
-    with served(release.dir) as url:
+    with fresh_cache() as cache, served(release.dir) as url:
+        env = as_on_another_machine(install_env(tmp_path, PLAYBOOK_CACHE=str(cache)), prefix)
         code, out = install(dict(env, PLAYBOOK_RELEASE_URL=url), "--prefix", str(prefix))
     assert code == 0, out
     assert "sha256 verified" in out, out
@@ -176,6 +202,7 @@ def test_a_wrong_checksum_is_refused_said_and_the_binary_is_built_from_source(
     assert code == 0, out
     assert f"checksum mismatch for {release.name}.tar.gz" in out, out
     assert "refusing it and building from source" in out, out
+    assert "installing the archive's prebuilt cell library" not in out, out
     assert_built_from_source(out, prefix / "bin/playbook", prefix / "share/playbook")
 
 
@@ -239,6 +266,95 @@ def test_the_archives_library_source_builds_cells_outside_the_workspace(release,
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "built for the library at" in run.stderr, run.stderr[-3000:]
+    assert "the library's sources changed since" in run.stderr, run.stderr[-3000:]
     assert "rebuilt the prebuilt cell library" in run.stderr, run.stderr[-3000:]
     assert built_for["library_dir"] == str((share / "playbook-lib").resolve())
+
+
+def test_the_archives_cell_template_is_used_under_another_prefix_cache_home_and_cargo_home(
+    release, tmp_path
+):
+    """From a fresh machine's point of view: the archive's prebuilt cell library was built
+    in a temporary cache, for the library in a temporary staging directory, with this
+    machine's CARGO_HOME. Installed under another prefix, cache and HOME, with an empty
+    CARGO_HOME (no registry at all, as on a machine that never ran cargo), `playbook
+    install` finds it fresh, and README command 1's run and report compile no crate but
+    the cells' own: cargo runs (PLAYBOOK_TRACE counts it) and compiles nothing it names."""
+    with tarfile.open(release.archive) as tar:
+        names = tar.getnames()
+    assert f"{release.name}/cell-template/.playbook-built-for.json" in names
+    assert f"{release.name}/cell-template/.evcxr-rustc.json" not in names, \
+        "the build machine's environment is not shipped"
+    prefix, home, cargo_home = tmp_path / "elsewhere/prefix", tmp_path / "home", tmp_path / "cargo"
+    home.mkdir()
+    cargo_home.mkdir()
+    with fresh_cache() as cache:
+        env = as_on_another_machine(
+            install_env(home, PLAYBOOK_RELEASE_URL=release.dir.as_uri(),
+                        PLAYBOOK_CACHE=str(cache), CARGO_HOME=str(cargo_home)),
+            prefix,
+        )
+        code, out = install(env, "--prefix", str(prefix))
+        assert code == 0, out
+        assert "installing the archive's prebuilt cell library" in out, out
+        assert "the prebuilt cell library is up to date" in out, out
+        assert "prebuilt the cell library in" not in out, out
+        binary = prefix / "bin/playbook"
+        record, report = tmp_path / "incident-record.ipynb", tmp_path / "incident-report.html"
+        run = subprocess.run(
+            [str(binary), "run", str(prefix / "share/playbook/notebooks/latency-spike.ipynb"),
+             "-o", str(record)],
+            env=dict(env, PLAYBOOK_TRACE="1"), capture_output=True, text=True, timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "evcxr: building with cargo" in run.stderr, run.stderr[-3000:]
+        assert run.stderr.count("evcxr: rustc:") >= 1, run.stderr[-3000:]
+        assert "Compiling" not in run.stderr, "a library crate was compiled: " + run.stderr[-3000:]
+        assert "stale" not in run.stderr, run.stderr[-3000:]
+        rendered = subprocess.run(
+            [str(binary), "report", str(record), "-o", str(report)],
+            env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert rendered.returncode == 0, rendered.stderr[-3000:]
+        assert report.is_file()
+    fetched = [*cargo_home.glob("registry/cache/*/*"), *cargo_home.glob("registry/src/*/*")]
+    assert not fetched, f"nothing is fetched from a registry: {fetched}"
+
+
+def test_an_archives_cell_template_for_another_toolchain_and_version_is_rebuilt_saying_why(
+    release, tmp_path
+):
+    """A template whose record names another `rustc -vV` (the release machine's toolchain
+    is not this one) and another playbook version is never used: `playbook install` says
+    why and builds one for this machine."""
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(release.archive) as tar:
+        tar.extractall(unpacked, filter="data")
+    record_path = unpacked / release.name / "cell-template/.playbook-built-for.json"
+    built_for = json.loads(record_path.read_text())
+    built_for["toolchain"] = "rustc 1.80.0 (051478957 2024-07-21)\nhost: " + release.target + "\n"
+    built_for["kernel"] = "0.0.1"
+    record_path.write_text(json.dumps(built_for))
+    other = tmp_path / "release"
+    other.mkdir()
+    archive = other / release.archive.name
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(unpacked / release.name, arcname=release.name)
+    (other / f"{archive.name}.sha256").write_text(f"{sha256(archive)}  {archive.name}\n")
+    prefix = tmp_path / "prefix"
+    with fresh_cache() as cache:
+        env = as_on_another_machine(
+            install_env(tmp_path, PLAYBOOK_RELEASE_URL=other.as_uri(), PLAYBOOK_CACHE=str(cache)),
+            prefix,
+        )
+        code, out = install(env, "--prefix", str(prefix))
+        rebuilt = json.loads((cache / "cells/template/.playbook-built-for.json").read_text())
+    assert code == 0, out
+    assert "sha256 verified" in out, out
+    assert "the prebuilt cell library does not fit this playbook" in out, out
+    assert "built with rustc 1.80.0" in out, out
+    assert f"built by playbook 0.0.1, this is {release.version}" in out, out
+    assert "prebuilt the cell library in" in out, out
+    toolchain = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+    assert rebuilt["toolchain"] == toolchain
+    assert rebuilt["kernel"] == release.version

@@ -86,10 +86,17 @@ pub(crate) fn prebuild(staging: &Path) -> anyhow::Result<PathBuf> {
     let _lock = template::lock_for_build()
         .context("locking the prebuilt cell library")?
         .context("another process kept rebuilding the prebuilt cell library; try again")?;
-    let done: anyhow::Result<PathBuf> = if template::is_fresh() {
+    let freshness = template::freshness();
+    let done: anyhow::Result<PathBuf> = if freshness == template::Freshness::Fresh {
         eprintln!("the prebuilt cell library is up to date");
         Ok(cell_cache::template_dir())
     } else {
+        if let template::Freshness::Stale(why) = &freshness {
+            // A template from a release archive for another toolchain, or an older one.
+            eprintln!(
+                "the prebuilt cell library does not fit this playbook ({why}): rebuilding it"
+            );
+        }
         let started = std::time::Instant::now();
         let template = template::build(staging, template::Start::Clean)?;
         eprintln!(

@@ -26,6 +26,10 @@ pub(crate) fn cache_root() -> PathBuf {
     home.join(".cache").join("playbook")
 }
 
+/// The template's vendored dependencies (`cell_sources.rs`), linked into a kernel's
+/// directory rather than copied.
+pub(crate) const DEPS: &str = "deps";
+
 /// How long a copy from the template waits while it is being replaced.
 pub(crate) const COPY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -94,10 +98,17 @@ pub(crate) fn has_template() -> bool {
 
 /// Creates `dir`, seeded from the template when there is one (its manifests and sources;
 /// the prebuilt dependencies in `target/` come with the first build that needs them,
-/// [`seed_build_products`]); returns whether it was.
+/// [`seed_build_products`]; the vendored sources are not copied: `cell_sources.rs` links
+/// them); returns whether it was.
 pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     remove_stale_kernel_dirs();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    copy_template(dir)
+}
+
+/// Copies the template but its build products and vendored sources into `dir`; whether
+/// there was one to copy.
+fn copy_template(dir: &Path) -> anyhow::Result<bool> {
     let template = template_dir();
     if !has_template() {
         return Ok(false);
@@ -105,21 +116,8 @@ pub(crate) fn seed(dir: &Path) -> anyhow::Result<bool> {
     let Some(_copying) = copy_lock() else {
         return Ok(false);
     };
-    for entry in
-        std::fs::read_dir(&template).with_context(|| format!("reading {}", template.display()))?
-    {
-        let entry = entry?;
-        if entry.file_name() == "target" {
-            continue;
-        }
-        let to = dir.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &to)
-        } else {
-            copy_file(&entry.path(), &to)
-        }
-        .with_context(|| format!("copying {} to {}", entry.path().display(), to.display()))?;
-    }
+    copy_tree_without(&template, dir, &["target", DEPS])
+        .with_context(|| format!("copying {} to {}", template.display(), dir.display()))?;
     Ok(true)
 }
 
@@ -174,9 +172,18 @@ fn copy_lock() -> Option<Option<std::fs::File>> {
 
 /// Copies a directory tree, keeping modification times (cargo's freshness checks use them).
 pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    copy_tree_without(from, to, &[])
+}
+
+/// [`copy_tree`], leaving out the entries of `from` (not of its subdirectories) named in
+/// `skip`.
+pub(crate) fn copy_tree_without(from: &Path, to: &Path, skip: &[&str]) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
+        if skip.iter().any(|name| entry.file_name() == *name) {
+            continue;
+        }
         let kind = entry.file_type()?;
         let target = to.join(entry.file_name());
         if kind.is_dir() {

@@ -5,6 +5,7 @@
 //! `crate::queries`.
 
 pub(crate) mod cell_cache;
+mod cell_sources;
 mod compile_errors;
 mod compiled_cells;
 mod completion;

@@ -104,12 +104,9 @@ pub(crate) const PRIME: &str = "use playbook::prelude::*;\n\
 
 /// The evcxr command that makes the library a dependency of cells.
 pub(crate) fn prelude_dependency() -> String {
-    let lib = cell_cache::library_dir();
-    let lib = lib.canonicalize().unwrap_or(lib);
-    format!(
-        ":dep playbook = {{ path = {:?} }}",
-        lib.display().to_string()
-    )
+    // No path: `.cargo/extra-config.toml` patches `playbook` to the build directory's copy
+    // of the library (`cell_sources.rs`), so the cell crate names no directory.
+    ":dep playbook = { version = \"*\" }".to_owned()
 }
 
 /// The code every context starts with, after [`prelude_dependency`].
@@ -159,6 +156,7 @@ impl RustEngine {
         (config.before_start)();
         trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
+        super::cell_sources::prepare_kernel_dir(&config.build_dir, seeded)?;
         let compiled = CompiledCellStore::shared();
         if compiled.is_none() {
             // No store to ask first: every build runs cargo, which needs the prebuilt
@@ -532,7 +530,7 @@ mod tests {
     #[test]
     fn prelude_loads_the_library() {
         let prelude = prelude();
-        assert!(prelude.starts_with(":dep playbook = { path = "));
+        assert!(prelude.starts_with(":dep playbook = { version = \"*\" }\n"));
         assert!(prelude.contains("use playbook::prelude::*;\n"));
         assert!(prelude.contains("let _playbook_ready"));
     }

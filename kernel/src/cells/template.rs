@@ -3,9 +3,12 @@
 //! A build of the template (`playbook install`, or a kernel's repair) records beside it
 //! what it was built for ([`BuiltFor`], `.playbook-built-for.json`): the kernel's version
 //! and what this binary puts in every cell crate (the prelude, evcxr's settings, the
-//! template's layout), the library's directory, a SHA-256 of the library's files and of the
-//! `Cargo.lock` beside it, and the toolchain (`rustc -vV`). A kernel compares that with its
-//! own at start, on the engine's blocking thread (the kernel answers `kernel_info` at once).
+//! template's layout), the library's directory (for the reader only: the template holds a
+//! copy of the library, `cell_sources.rs`, so it fits wherever it and the library lie), a
+//! SHA-256 of the library's files and of the `Cargo.lock` beside it, and the toolchain
+//! (`rustc -vV`). A kernel compares that with its own at start, on the engine's blocking
+//! thread (the kernel answers `kernel_info` at once); `playbook install` compares it with
+//! a template a release archive brought, and rebuilds that, saying why, when it differs.
 //!
 //! A stale template (the binary was upgraded without `playbook install`, or a second
 //! checkout's binary shares the cache) used to make every new kernel recompile the
@@ -39,8 +42,9 @@ const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
 /// record of what it was built for; 6: the member index for completion; 7: the
 /// proc-macro toolchain at opt-level 0; 8: without check-mode metadata again, as evcxr
 /// checks with the recorded rustc invocation against the built rlibs, and dependencies
-/// without thin-local LTO).
-const TEMPLATE_LAYOUT: u32 = 8;
+/// without thin-local LTO; 9: the library's copy and its vendored dependencies inside
+/// the template, which is then relocatable).
+const TEMPLATE_LAYOUT: u32 = 9;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);
@@ -52,7 +56,8 @@ pub(crate) struct BuiltFor {
     kernel: String,
     /// SHA-256 of what the binary puts in every cell crate.
     cell_crate: String,
-    /// The library's directory (cells depend on it by path).
+    /// The library's directory it was built from (for the reader: the template holds a
+    /// copy, so another directory with the same sources fits).
     library_dir: String,
     /// SHA-256 of the library's files.
     library: String,
@@ -97,12 +102,8 @@ impl BuiltFor {
         if self.cell_crate != wanted.cell_crate {
             out.push("built with another prelude or other build settings".to_owned());
         }
-        if self.library_dir != wanted.library_dir {
-            out.push(format!(
-                "built for the library at {}, this kernel uses {}",
-                self.library_dir, wanted.library_dir
-            ));
-        } else if self.library != wanted.library {
+        // Not the library's directory: the template holds its own copy (`cell_sources.rs`).
+        if self.library != wanted.library {
             out.push("the library's sources changed since".to_owned());
         }
         if self.lock_file != wanted.lock_file {
@@ -131,11 +132,6 @@ fn stale_because(dir: &Path, wanted: &BuiltFor) -> Option<String> {
     };
     let differences = recorded.differences(wanted);
     (!differences.is_empty()).then(|| differences.join("; "))
-}
-
-/// Whether the template fits this binary (false when there is none).
-pub(crate) fn is_fresh() -> bool {
-    freshness() == Freshness::Fresh
 }
 
 /// The template's state for this binary.
@@ -271,6 +267,8 @@ pub(crate) fn build(staging: &Path, start: Start) -> anyhow::Result<PathBuf> {
 
 /// Compiles the cell library in `dir` the way every kernel's cells are compiled.
 fn compile(dir: &Path) -> anyhow::Result<()> {
+    super::cell_sources::vendor_into(dir)
+        .context("putting the library and its dependencies into the template")?;
     let (mut eval_context, outputs) = evcxr::EvalContext::with_subprocess_command_in(
         evaluation_command()?,
         Some(dir.into()),
@@ -385,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn a_template_built_for_another_binary_library_or_toolchain_is_stale() {
+    fn a_template_built_for_another_binary_library_or_toolchain_is_stale_wherever_it_lies() {
         let dir = temp_dir("stale");
         let wanted = built_for();
         assert!(stale_because(&dir, &wanted).unwrap().contains("no record"));
@@ -395,15 +393,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(stale_because(&dir, &wanted), None);
+        // The template holds a copy of the library: the same sources elsewhere fit it.
+        let elsewhere = BuiltFor {
+            library_dir: "/opt/b/share/playbook/playbook-lib".into(),
+            ..wanted.clone()
+        };
+        assert_eq!(stale_because(&dir, &elsewhere), None);
         type Change = fn(&mut BuiltFor);
-        let cases: [(Change, &str); 5] = [
+        let cases: [(Change, &str); 4] = [
             (
                 |b| b.kernel = "0.2.0".into(),
                 "built by playbook 0.1.0, this is 0.2.0",
-            ),
-            (
-                |b| b.library_dir = "/src/b/playbook-lib".into(),
-                "built for the library at /src/a/playbook-lib, this kernel uses /src/b/playbook-lib",
             ),
             (|b| b.library = "m".into(), "the library's sources changed"),
             (|b| b.lock_file = "none".into(), "Cargo.lock changed"),

@@ -40,6 +40,8 @@ const EXECUTION_SO_PATH_FILE: &str = ".evcxr-execution-so";
 const EXECUTION_SO_PATH_ENV: &str = "EVCXR_EXECUTION_SO_PATH";
 /// playbook patch: where the rustc wrapper records the evaluation crate's invocation.
 const RUSTC_RECORD_FILE: &str = ".evcxr-rustc.json";
+/// playbook patch: appended to the `.cargo/config.toml` evcxr writes.
+const EXTRA_CONFIG_FILE: &str = "extra-config.toml";
 
 pub(crate) fn shared_object_prefix() -> &'static str {
     if cfg!(target_os = "macos") {
@@ -506,11 +508,18 @@ opt-level = 2
 
     // Pass offline mode to cargo through .cargo/config.toml
     fn get_config_toml_contents(&self, state: &ContextState) -> String {
+        // playbook patch: the crate directory's `.cargo/extra-config.toml` (where the
+        // embedding program puts `[patch]` tables that point at sources inside the crate
+        // directory) is appended.
+        let extra = fs::read_to_string(
+            state.config.crate_dir().join(".cargo").join(EXTRA_CONFIG_FILE),
+        )
+        .unwrap_or_default();
         format!(
             r#"
 [net]
 offline = {}
-"#,
+{extra}"#,
             state.offline_mode()
         )
     }
