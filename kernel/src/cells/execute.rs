@@ -107,6 +107,12 @@ pub(crate) async fn execute_one(
     (reply, failed)
 }
 
+/// Whether a cell that failed with `ename` was refused for its input rather than failing
+/// as it ran: a query cell naming a parameter the run does not have.
+pub(crate) fn refused_input(ename: &str) -> bool {
+    ename == crate::queries::interpolate::ENAME
+}
+
 /// Runs a query cell on a blocking thread, its progress shown in place; a hint for the
 /// person at the keyboard (what a name was bound to) is its own output.
 async fn run_magic(

@@ -185,7 +185,7 @@ impl Run {
                 let error = reply.error.as_deref();
                 let ename = error.map_or("Error".into(), |e| e.ename.clone());
                 // A query cell naming a parameter the run does not have is bad input.
-                let bad_input = ename == crate::queries::interpolate::ENAME;
+                let bad_input = crate::cells::refused_input(&ename);
                 CellEnd::Failed {
                     ename,
                     evalue: error.map_or(String::new(), |e| e.evalue.clone()),
