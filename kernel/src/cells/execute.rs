@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::host::CellReport;
 use super::rust_engine::Evaluated;
 use super::state::Kernel;
+use crate::queries::interpolate::Scope;
 
 /// The outcome of one cell, as the client will see it.
 #[derive(Debug)]
@@ -106,6 +107,12 @@ pub(crate) async fn execute_one(
     (reply, failed)
 }
 
+/// Whether a cell that failed with `ename` was refused for its input rather than failing
+/// as it ran: a query cell naming a parameter the run does not have.
+pub(crate) fn refused_input(ename: &str) -> bool {
+    ename == crate::queries::interpolate::ENAME
+}
+
 /// Runs a query cell on a blocking thread, its progress shown in place; a hint for the
 /// person at the keyboard (what a name was bound to) is its own output.
 async fn run_magic(
@@ -144,10 +151,11 @@ async fn run_cell(
     if code.trim().is_empty() {
         return Outcome::Ok(HashMap::new());
     }
-    if let Some(magic) = crate::queries::magics::parse(code) {
+    let scope = Scope::new(kernel.host.session.context().parameters);
+    if let Some(magic) = crate::queries::magics::parse(code, &scope) {
         return match magic {
             Ok(magic) => run_magic(kernel, message, magic).await,
-            Err(message) => error("MagicSyntaxError", &message),
+            Err(refused) => error(refused.ename(), &refused.to_string()),
         };
     }
     if let Err(why) = kernel.engine.ready().await {

@@ -24,7 +24,7 @@ pub(crate) mod template;
 mod template_lock;
 
 pub(crate) use cell_cache::remove_build_dirs;
-pub(crate) use execute::execute_one;
+pub(crate) use execute::{execute_one, refused_input};
 pub(crate) use state::Kernel;
 
 /// Whether kernels of this process start without saying so on stderr (a fleet starts

@@ -12,8 +12,12 @@
 //!   a Contributor Insights rule's top contributors;
 //! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
 //!   `%params`, `%queries`.
+//!
+//! A cell magic's options and body may name parameters, `{service}` (`interpolate.rs`).
 
 use clap::Parser;
+
+use super::interpolate::{InterpolateError, Quoting, Scope};
 
 use super::options::{AlarmsArgs, ContributorsArgs, EventsArgs, LogsArgs, MetricsArgs, WindowArgs};
 
@@ -102,13 +106,47 @@ struct WindowLine {
     window: WindowArgs,
 }
 
+/// Why a magic cell cannot run.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum MagicError {
+    /// It does not parse; the message says how to write it.
+    #[error("{0}")]
+    Syntax(String),
+    /// A `{name}` in it cannot be filled in.
+    #[error("{0}")]
+    Parameter(#[from] InterpolateError),
+}
+
+impl MagicError {
+    /// The error name the cell shows.
+    pub(crate) fn ename(&self) -> &'static str {
+        match self {
+            MagicError::Syntax(_) => "MagicSyntaxError",
+            MagicError::Parameter(_) => super::interpolate::ENAME,
+        }
+    }
+}
+
+impl From<String> for MagicError {
+    fn from(message: String) -> MagicError {
+        MagicError::Syntax(message)
+    }
+}
+
+impl From<&str> for MagicError {
+    fn from(message: &str) -> MagicError {
+        MagicError::Syntax(message.to_owned())
+    }
+}
+
 /// Recognises a magic cell: `None` for Rust code, `Some(Err)` for a magic that does not
-/// parse (the message says how to write it).
-pub(crate) fn parse(code: &str) -> Option<Result<Magic, String>> {
+/// parse or names what `scope` does not hold. `{name}`s in a cell magic's options and
+/// body are filled in from `scope`.
+pub(crate) fn parse(code: &str, scope: &Scope) -> Option<Result<Magic, MagicError>> {
     let trimmed = code.trim_start();
     if let Some(rest) = trimmed.strip_prefix("%%") {
         let (first, body) = rest.split_once('\n').unwrap_or((rest, ""));
-        return Some(parse_cell_magic(first.trim(), body));
+        return Some(parse_cell_magic(first.trim(), body, scope));
     }
     let lines: Vec<&str> = code
         .lines()
@@ -123,15 +161,20 @@ pub(crate) fn parse(code: &str) -> Option<Result<Magic, String>> {
             .iter()
             .map(|l| parse_line_magic(l))
             .collect::<Result<Vec<_>, _>>()
-            .map(Magic::Lines),
+            .map(Magic::Lines)
+            .map_err(MagicError::Syntax),
     )
 }
 
-fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
+fn parse_cell_magic(first: &str, body: &str, scope: &Scope) -> Result<Magic, MagicError> {
     let (name, rest) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
     let (bind, rest) = split_binding(rest.trim());
     let words =
         shlex::split(rest).ok_or_else(|| format!("%%{name}: unbalanced quotes in `{rest}`"))?;
+    // Each word is filled in after splitting: a value with spaces stays one word.
+    let words = (words.iter())
+        .map(|w| scope.expand(w, Quoting::Literal))
+        .collect::<Result<Vec<_>, _>>()?;
     let body = body.trim().to_owned();
     let clap_error = |e: clap::Error| format!("{}", e.render()).trim().to_owned();
     match name {
@@ -145,7 +188,7 @@ fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
             Ok(Magic::Logs {
                 bind,
                 args,
-                query: body,
+                query: scope.expand(&body, Quoting::LogsInsights)?,
             })
         }
         "metrics" => {
@@ -153,6 +196,7 @@ fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
             if body.is_empty() {
                 return Err("%%metrics: write a SELECT query or one metric per line (`NAMESPACE METRIC [DIM=VALUE…] [STAT]`) after `%%metrics …`".into());
             }
+            let body = metrics_body(&body, scope)?;
             Ok(Magic::Metrics { bind, args, body })
         }
         "events" => {
@@ -174,8 +218,37 @@ fn parse_cell_magic(first: &str, body: &str) -> Result<Magic, String> {
         }
         other => Err(format!(
             "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events, %%alarms and %%contributors"
-        )),
+        )
+        .into()),
     }
+}
+
+/// A `%%metrics` body with its `{name}`s filled in: a compact spec's words each as
+/// written (a dimension value with spaces stays one word), a `SELECT` or an expression
+/// with plain values only.
+fn metrics_body(body: &str, scope: &Scope) -> Result<String, MagicError> {
+    if body.to_ascii_uppercase().starts_with("SELECT") {
+        return Ok(scope.expand(body, Quoting::Plain)?);
+    }
+    let mut lines = Vec::new();
+    for line in body.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || !trimmed.contains(['{', '}']) {
+            lines.push(line.to_owned());
+        } else if trimmed.contains('(') {
+            lines.push(scope.expand(line, Quoting::Plain)?);
+        } else {
+            let words = shlex::split(trimmed)
+                .ok_or_else(|| format!("%%metrics: unbalanced quotes in `{trimmed}`"))?;
+            let words = (words.iter())
+                .map(|w| scope.expand(w, Quoting::Literal))
+                .collect::<Result<Vec<_>, _>>()?;
+            let joined = shlex::try_join(words.iter().map(String::as_str))
+                .map_err(|e| format!("%%metrics: `{trimmed}`: {e}"))?;
+            lines.push(joined);
+        }
+    }
+    Ok(lines.join("\n"))
 }
 
 fn split_binding(rest: &str) -> (Option<String>, &str) {
@@ -234,6 +307,39 @@ fn parse_line_magic(line: &str) -> Result<LineMagic, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell parsed with no parameters in scope.
+    fn parse(code: &str) -> Option<Result<Magic, String>> {
+        super::parse(code, &Scope::default()).map(|r| r.map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn parameters_fill_options_and_query_text_once() {
+        let scope = Scope::new(
+            [
+                ("service".to_owned(), serde_json::json!("orders api")),
+                ("dim".to_owned(), serde_json::json!("a b")),
+            ]
+            .into(),
+        );
+        let cell = "%%logs --group '/app/{service}' --group /x/{{y}}\nfilter svc = {service}";
+        let Some(Ok(Magic::Logs { args, query, .. })) = super::parse(cell, &scope) else {
+            panic!("not parsed")
+        };
+        assert_eq!(args.groups, ["/app/orders api", "/x/{y}"]);
+        assert_eq!(query, "filter svc = \"orders api\"");
+        let cell = "%%metrics\nOrders Latency Service={dim} p99";
+        let Some(Ok(Magic::Metrics { body, .. })) = super::parse(cell, &scope) else {
+            panic!("not parsed")
+        };
+        let words = shlex::split(&body).unwrap();
+        assert_eq!(words, ["Orders", "Latency", "Service=a b", "p99"]);
+        let err = super::parse("%%logs --group /app/{svc}\nfields x", &scope)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.ename(), crate::queries::interpolate::ENAME);
+        assert!(err.to_string().contains("dim, service"), "{err}");
+    }
 
     #[test]
     fn logs_cells_parse_with_a_binding() {
@@ -350,8 +456,13 @@ mod tests {
 mod fuzz {
     //! Magic cells with structured, length-scaled bodies and options, up to a 1 MB cell:
     //! every one parses or is refused with a message, none panics.
-    use super::parse;
+    use super::{Magic, MagicError, Scope};
     use playbook_testkit::{Fuzz, lengths};
+
+    fn parse(code: &str) -> Option<Result<Magic, MagicError>> {
+        let scope = Scope::new([("service".to_owned(), serde_json::json!("a\" | x"))].into());
+        super::parse(code, &scope)
+    }
 
     const TOKENS: &[&str] = &[
         "%%logs",
@@ -390,6 +501,13 @@ mod fuzz {
         "SELECT",
         "AWS/EC2 CPUUtilization",
         "p99",
+        "{service}",
+        "{nope}",
+        "{{",
+        "}}",
+        "`",
+        "/",
+        "#",
     ];
 
     #[test]

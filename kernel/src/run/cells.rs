@@ -25,7 +25,8 @@ pub(super) enum CellEnd {
     Failed {
         ename: String,
         evalue: String,
-        /// The run's exit class when the cell failed because its data source did.
+        /// The run's exit class when the cell failed because its data source did (or its
+        /// input was bad: a query cell naming a parameter the run lacks).
         source: Option<Exit>,
     },
     Interrupted(&'static str),
@@ -182,17 +183,21 @@ impl Run {
             (Some(Stop::Signal(signal)), _) => CellEnd::Interrupted(signal),
             (None, true) => {
                 let error = reply.error.as_deref();
+                let ename = error.map_or("Error".into(), |e| e.ename.clone());
+                // A query cell naming a parameter the run does not have is bad input.
+                let bad_input = crate::cells::refused_input(&ename);
                 CellEnd::Failed {
-                    ename: error.map_or("Error".into(), |e| e.ename.clone()),
+                    ename,
                     evalue: error.map_or(String::new(), |e| e.evalue.clone()),
                     // The last query of the cell that failed (or a source it could not
                     // open) says whether the source did.
-                    source: queries
-                        .iter()
-                        .rev()
-                        .find_map(|q| q.error_kind)
-                        .or(source_failure)
-                        .and_then(Exit::of_source),
+                    source: match bad_input {
+                        true => Some(Exit::BadInput),
+                        false => (queries.iter().rev())
+                            .find_map(|q| q.error_kind)
+                            .or(source_failure)
+                            .and_then(Exit::of_source),
+                    },
                 }
             }
             (None, false) => CellEnd::Ok,
