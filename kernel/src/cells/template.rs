@@ -43,8 +43,9 @@ const BUILT_FOR_FILE: &str = ".playbook-built-for.json";
 /// proc-macro toolchain at opt-level 0; 8: without check-mode metadata again, as evcxr
 /// checks with the recorded rustc invocation against the built rlibs, and dependencies
 /// without thin-local LTO; 9: the library's copy and its vendored dependencies inside
-/// the template, which is then relocatable).
-const TEMPLATE_LAYOUT: u32 = 9;
+/// the template, which is then relocatable; 10: dependencies without debug assertions
+/// and overflow checks).
+const TEMPLATE_LAYOUT: u32 = 10;
 
 /// How long a kernel waits for another process's build of the template.
 pub(crate) const REBUILD_WAIT: Duration = Duration::from_secs(600);

@@ -467,6 +467,10 @@ impl Module {
     /// crate built with optimisations and several codegen units: the dependencies here
     /// (opt-level 2). Off, the kernel's library alone builds in 9.5 s instead of 12.6 s
     /// (14.3 s of CPU instead of 20.5 s) on 2 cores; cells (opt-level 0) never had it.
+    ///
+    /// playbook patch: the dependencies (the library among them) without debug assertions
+    /// and overflow checks, as a release build has them: a fifth less CPU for the whole
+    /// template (35.9 s → 28.7 s of CPU on 2 cores). Cells keep both.
     fn get_cargo_toml_contents(&self, state: &ContextState) -> String {
         let crate_imports = state.format_cargo_deps();
         format!(
@@ -494,6 +498,8 @@ overflow-checks = true
 
 [profile.dev.package."*"]
 opt-level = 2
+debug-assertions = false
+overflow-checks = false
 
 {}
 [dependencies]
