@@ -143,7 +143,7 @@ def test_a_changed_library_never_runs_a_cell_built_against_the_old_one(tmp_path)
     _, counts = run(nb, env)
     assert compiled(counts) == 0, counts
 
-    html = library / "src" / "html.rs"
+    html = library / "src" / "render" / "html.rs"
     source = html.read_text()
     assert '"&lt;"' in source
     html.write_text(source.replace('"&lt;"', '"&#60;"'))
