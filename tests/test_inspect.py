@@ -24,11 +24,11 @@ def test_inspect_shows_an_items_path_signature_and_docs(kernel):
     _, kc = kernel
     reply = inspect(kc, "MimeBundle")
     assert plain(reply).startswith(
-        "playbook::display\n\npub struct MimeBundle {\n    pub data: BTreeMap<String, Value>,\n}\n"
+        "playbook::render::bundle\n\npub struct MimeBundle {\n    pub data: BTreeMap<String, Value>,\n}\n"
     ), reply
     assert "A MIME bundle: one representation of a value per MIME type." in plain(reply)
     html = reply["data"]["text/html"]
-    assert html.startswith('<pre><code class="language-rust">playbook::display\n</code></pre>'), html
+    assert html.startswith('<pre><code class="language-rust">playbook::render::bundle\n</code></pre>'), html
     assert "<hr />\n<p>A MIME bundle" in html, html
 
 
