@@ -112,6 +112,9 @@ fn run_facts(run: &RunRecord) -> Vec<(&'static str, String)> {
             facts.push((label, value.clone()));
         }
     }
+    if let Some(cause) = &run.cause {
+        facts.push(("Started by", cause.describe()));
+    }
     facts.push(("When", when(run.started, run.finished)));
     let mut by: Vec<String> = vec![run.run_id.clone()];
     let who: Vec<&str> = [&run.user, &run.host]
