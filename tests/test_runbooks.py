@@ -271,3 +271,41 @@ def test_a_record_opened_in_jupyter_refuses_actions(tmp_path):
     finally:
         stop_kernel(km, kc)
 
+
+# The shipped runbook on the bundled incident: the stand-in runs the bad v2.14.0.
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def run_rollback(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    env = dict(os.environ)
+    env.pop("PLAYBOOK_SOURCE", None)
+    return run_to_record(NOTEBOOKS / "rollback.ipynb", *args, env=env,
+                         record=tmp_path / "rollback.record.ipynb", timeout=900)
+
+
+def test_the_rollback_runbook_rolls_back_and_verifies_recovery(tmp_path):
+    done, record = run_rollback(tmp_path, "--approve", "roll back checkout")
+    assert done.returncode == 0, done.stderr[-3000:]
+    [rollback] = actions(record)
+    assert rollback["status"] == "succeeded" and rollback["target"] == "stand-in:checkout"
+    checks = {c["name"]: c["verdict"] for c in record["metadata"]["playbook"]["checks"]}
+    assert checks == {"p99 latency back under the limit": "pass",
+                      "5xx rate back under the limit": "pass"}
+
+
+def test_the_rollback_runbook_is_red_when_the_rollback_does_not_help(tmp_path):
+    done, record = run_rollback(tmp_path, "--approve", "roll back checkout",
+                                "-p", "stand_in_rollback=fails",
+                                "-p", "verify_timeout_secs=3", "-p", "verify_every_secs=1")
+    assert done.returncode == 2, done.stderr[-3000:]
+    verdicts = [c["verdict"] for c in record["metadata"]["playbook"]["checks"]]
+    assert verdicts == ["fail", "fail"]
+
+
+def test_the_rollback_runbook_without_approval_only_shows_its_command(tmp_path):
+    done, record = run_rollback(tmp_path, "--dry-run")
+    assert done.returncode == 0, done.stderr[-3000:]
+    [rollback] = actions(record)
+    assert rollback["status"] == "dry_run" and rollback["command"].startswith("cp ")
+    assert "nothing to verify" in json.dumps(record["cells"])
