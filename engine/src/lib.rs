@@ -223,7 +223,8 @@ impl Session {
             | Request::ClearOutput { .. }
             | Request::Input { .. }
             | Request::CellGuardDropped { .. }
-            | Request::Panic { .. } => return None,
+            | Request::Panic { .. }
+            | Request::Action { .. } => return None,
         };
         Some(match result {
             Ok(answer) => Reply::ok(answer),

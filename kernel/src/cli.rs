@@ -134,6 +134,38 @@ struct RunArgs {
     aws: AwsArgs,
     #[command(flatten)]
     deliveries: DeliveryArgs,
+    #[command(flatten)]
+    actions: ActionArgs,
+}
+
+/// What a run may do about the runbook's actions (steps that change something). An action
+/// never runs unapproved: without `--approve NAME` or `--approve-all` it is recorded as
+/// "not approved: dry run" and the run goes on (a `.required()` action stops it).
+#[derive(Debug, Args)]
+struct ActionArgs {
+    /// Approve the action of this name (repeatable).
+    #[arg(long = "approve", value_name = "NAME")]
+    approve: Vec<String>,
+    /// Approve every action of the runbook.
+    #[arg(long)]
+    approve_all: bool,
+    /// Show every action's command and run none (approvals aside).
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse every action (also PLAYBOOK_ACTIONS=off), e.g. on a read-only responder.
+    #[arg(long)]
+    no_actions: bool,
+}
+
+impl ActionArgs {
+    fn flags(&self) -> crate::actions::ActionFlags {
+        crate::actions::ActionFlags {
+            approve: self.approve.clone(),
+            approve_all: self.approve_all,
+            dry_run: self.dry_run,
+            off: self.no_actions,
+        }
+    }
 }
 
 /// Where in AWS a run's queries and deliveries go (what is not given comes from the
@@ -464,6 +496,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<runner::RunOptions> {
         deliveries: args.deliveries.deliveries()?,
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: args.actions.flags(),
     })
 }
 
@@ -489,6 +522,7 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         },
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: crate::actions::ActionFlags::default(),
     };
     let exit = block_on(crate::fleet::main(args.fleet, base));
     // The evcxr configuration's directory (each target builds in its own).
@@ -518,6 +552,7 @@ fn respond(args: RespondCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         deliveries: args.deliveries.deliveries()?,
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: crate::actions::ActionFlags::default(),
     };
     let respond = crate::respond::RespondArgs {
         event: args.event,

@@ -9,6 +9,9 @@
 //!   stdin, history, is_complete. Knows nothing of cells.
 //! - `cells`: the kernel's shared state and the cell lifecycle, one execution, Rust cells
 //!   through evcxr, and the host channel cells call. Uses `jupyter` and `queries`.
+//! - `actions`: the runbook steps that change something — the approval policy, the
+//!   command run in this process (never the cell's), the results and undos kept for the
+//!   record. Uses `redact`.
 //! - `queries`: query cells and `playbook query`, one conversion from options to queries.
 //!   Uses `jupyter` (progress in place).
 //! - `server`: the kernel process over ZeroMQ — sockets, the shell and control channels,
@@ -42,6 +45,7 @@
 
 #![warn(unreachable_pub)]
 
+mod actions;
 mod cells;
 pub mod cli;
 mod deliver;

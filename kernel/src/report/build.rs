@@ -15,6 +15,12 @@ const FOLD_AT: usize = 90;
 pub(super) fn document(story: &Story) -> Document {
     let mut blocks = vec![Block::Card(card(story))];
     blocks.extend(checks(story));
+    let actions = super::actions::blocks(story);
+    let mut css = STYLE.to_owned();
+    if !actions.is_empty() {
+        css.push_str(super::actions::CSS);
+    }
+    blocks.extend(actions);
     blocks.push(Block::only(Format::Html, contents(story)));
     for section in &story.sections {
         blocks.extend(self::section(section));
@@ -22,7 +28,7 @@ pub(super) fn document(story: &Story) -> Document {
     blocks.extend(appendix(story));
     Document {
         title: story.title.clone(),
-        css: STYLE.to_owned(),
+        css,
         chart_elsewhere: "in the HTML report, or write this report to a file",
         blocks,
     }

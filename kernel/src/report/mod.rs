@@ -14,6 +14,7 @@
 //! notebook side by side (`compare.rs`). `--postmortem` assembles a post-incident review
 //! from one or more records (`postmortem/`). The report is derived from the record and nothing else.
 
+mod actions;
 mod build;
 mod compare;
 pub(crate) mod document;
