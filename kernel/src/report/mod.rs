@@ -17,6 +17,7 @@
 mod build;
 mod compare;
 pub(crate) mod document;
+mod markup;
 mod postmortem;
 mod sanitise;
 mod story;
