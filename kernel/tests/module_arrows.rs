@@ -29,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("install", &["cells"]),
+    ("scaffold", &[]),
     ("doctor", &["cells", "install", "exit", "visible"]),
     (
         "fleet",

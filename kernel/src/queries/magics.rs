@@ -11,7 +11,7 @@
 //! - `%%contributors [NAME =] RULE [--top 10] [--order-by sum|maximum] [--period 60] [--since …]`:
 //!   a Contributor Insights rule's top contributors;
 //! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
-//!   `%params`, `%queries`.
+//!   `%params`, `%queries`, `%lsmagic`, `%help [MAGIC]` (`catalogue.rs`: each magic's line).
 //!
 //! A cell magic's options and body may name parameters, `{service}` (`interpolate.rs`).
 
@@ -57,6 +57,10 @@ pub(crate) enum LineMagic {
     Window(Option<String>),
     Params,
     Queries,
+    /// `%lsmagic`: the magics, one line each.
+    List,
+    /// `%help [MAGIC]`.
+    Help(Option<String>),
 }
 
 /// A magic cell's options: the shared query options, with the cell magic's name.
@@ -217,7 +221,8 @@ fn parse_cell_magic(first: &str, body: &str, scope: &Scope) -> Result<Magic, Mag
             Ok(Magic::Contributors { bind, args })
         }
         other => Err(format!(
-            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events, %%alarms and %%contributors"
+            "unknown cell magic `%%{other}`: this kernel has {} (`%lsmagic` lists every magic)",
+            super::catalogue::names(&super::catalogue::CELL_MAGICS)
         )
         .into()),
     }
@@ -298,8 +303,11 @@ fn parse_line_magic(line: &str) -> Result<LineMagic, String> {
         }
         "params" => Ok(LineMagic::Params),
         "queries" => Ok(LineMagic::Queries),
+        "lsmagic" => Ok(LineMagic::List),
+        "help" => Ok(LineMagic::Help((!rest.is_empty()).then(|| rest.to_owned()))),
         other => Err(format!(
-            "unknown line magic `%{other}`: this kernel has %source, %window, %params and %queries"
+            "unknown line magic `%{other}`: this kernel has {} (`%lsmagic` lists every magic)",
+            super::catalogue::names(&super::catalogue::LINE_MAGICS)
         )),
     }
 }
@@ -473,6 +481,8 @@ mod fuzz {
         "%window",
         "%params",
         "%queries",
+        "%lsmagic",
+        "%help",
         "%%",
         "%",
         "--group",
