@@ -272,7 +272,10 @@ mod tests {
         let written = write(&request).unwrap();
         assert_eq!(written.source, "cloudwatch");
         let text = std::fs::read_to_string(&written.path).unwrap();
-        assert!(text.contains(r#"let window: String = \"3h\".into();"#), "{text}");
+        assert!(
+            text.contains(r#"let window: String = \"3h\".into();"#),
+            "{text}"
+        );
         std::fs::remove_dir_all(root).unwrap();
     }
 }
