@@ -322,6 +322,31 @@ mod tests {
     }
 
     #[test]
+    fn every_magic_listed_is_one_the_kernel_parses() {
+        use crate::queries::catalogue::{CELL_MAGICS, LINE_MAGICS};
+        let scope = Scope::default();
+        for entry in &CELL_MAGICS {
+            // Parsed as this magic: its errors (missing options) name it, never "unknown".
+            let outcome = super::parse(&format!("{}\nfields x", entry.name), &scope);
+            let known = match outcome {
+                Some(Ok(magic)) => !matches!(magic, Magic::Lines(_)),
+                Some(Err(e)) => !e.to_string().contains("unknown cell magic"),
+                None => false,
+            };
+            assert!(known, "{} does not parse as a cell magic", entry.name);
+        }
+        for entry in &LINE_MAGICS {
+            let outcome = super::parse(&format!("{} x", entry.name), &scope);
+            let known = match outcome {
+                Some(Ok(Magic::Lines(_))) => true,
+                Some(Err(e)) => !e.to_string().contains("unknown line magic"),
+                _ => false,
+            };
+            assert!(known, "{} does not parse as a line magic", entry.name);
+        }
+    }
+
+    #[test]
     fn parameters_fill_options_and_query_text_once() {
         let scope = Scope::new(
             [
