@@ -42,6 +42,9 @@ enum Command {
     Respond(RespondCmdArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
+    /// Write a first playbook: parameters, source and window, a metric beside its baseline,
+    /// a query cell, two checks and the review's headings; it runs as it is.
+    New(NewArgs),
     /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
     #[command(subcommand)]
     Query(query_cli::QueryCommand),
@@ -50,6 +53,20 @@ enum Command {
     /// Check this installation: the Rust toolchain, rust-src, the cell library and its
     /// prebuilt cache, the kernelspec, the AWS configuration (exit 2 when a check failed).
     Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The notebook to write (`.ipynb` is added when missing); an existing file is never
+    /// overwritten.
+    name: PathBuf,
+    /// Where its data is: `local:DIR` or `cloudwatch` (default: the bundled incident data
+    /// beside this installation).
+    #[arg(long, value_name = "local:DIR|cloudwatch")]
+    source: Option<String>,
+    /// The service it looks at (its `service` parameter, `{service}` in its query cell).
+    #[arg(long, default_value = "checkout")]
+    service: String,
 }
 
 #[derive(Debug, Args)]
@@ -343,6 +360,7 @@ impl Cli {
             Command::Install(_)
             | Command::Report(_)
             | Command::Query(_)
+            | Command::New(_)
             | Command::GenerateData(_)
             | Command::Doctor(_) => None,
         }
@@ -420,6 +438,7 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Command::Respond(args) => respond(args, build_dir),
         Command::Query(command) => Ok(query_cli::run(command)),
         Command::GenerateData(args) => generate(&args),
+        Command::New(args) => new_notebook(&args),
         Command::Report(args) => write_report(&args),
         Command::Install(args) => install(args, build_dir),
         Command::Doctor(args) => {
@@ -666,6 +685,36 @@ fn install(args: InstallArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exit
         println!("cell library prebuilt in {}", template.display());
     }
     Ok(Exit::Ok.into())
+}
+
+/// `playbook new`: writes the first playbook; an existing file or a source that is not
+/// there is bad input (exit 3).
+fn new_notebook(args: &NewArgs) -> anyhow::Result<ExitCode> {
+    let library = &crate::cells::library::located().dir;
+    let request = crate::scaffold::Request {
+        path: &args.name,
+        source: args.source.as_deref(),
+        service: &args.service,
+        bundled: library
+            .parent()
+            .map(|root| root.join("notebooks/data/checkout")),
+    };
+    match crate::scaffold::write(&request) {
+        Ok(written) => {
+            let path = written.path.display().to_string();
+            println!(
+                "wrote {} (source {}); run it with `playbook run {}`",
+                visible::text(&path),
+                visible::text(&written.source),
+                visible::text(&path)
+            );
+            Ok(Exit::Ok.into())
+        }
+        Err(error) => {
+            eprintln!("playbook new: {}", visible::text(&error.to_string()));
+            Ok(Exit::BadInput.into())
+        }
+    }
 }
 
 /// `playbook generate-data`: options of the bundled data generator.

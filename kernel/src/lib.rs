@@ -36,6 +36,8 @@
 //! - `visible`: text shown to a person (a terminal, a document) with its control and bidi
 //!   characters as visible escapes. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
+//! - `scaffold`: `playbook new`, a first playbook that runs as it is, never over a file.
+//!   Uses nothing else.
 //! - `doctor`: `playbook doctor`, whether this installation can run playbooks (toolchain,
 //!   rust-src, cell library and cache, kernelspec, AWS configuration). Uses `cells`,
 //!   `install`, `exit` and `visible`.
@@ -60,5 +62,6 @@ mod redact;
 mod report;
 mod respond;
 mod run;
+mod scaffold;
 mod server;
 mod visible;

@@ -31,6 +31,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("install", &["cells"]),
+    ("scaffold", &[]),
     ("doctor", &["cells", "install", "exit", "visible"]),
     (
         "fleet",

@@ -62,7 +62,7 @@ pub mod bindings {
 
 /// What is in effect for this session (source, window, parameters).
 pub mod context {
-    pub use crate::client::{context, echo, parameter};
+    pub use crate::client::{context, echo, parameter, set_parameter};
     pub use crate::model::context::*;
 }
 

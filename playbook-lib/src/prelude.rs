@@ -14,7 +14,7 @@ pub use crate::client::queries;
 pub use crate::client::set_source;
 pub use crate::client::traces::{TraceList, TraceQuery, TracesQuery, trace, traces};
 pub use crate::client::{anomaly_detectors, log_group_settings};
-pub use crate::client::{context, echo, parameter};
+pub use crate::client::{context, echo, parameter, set_parameter};
 pub use crate::client::{fetch_many, set_window};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};

@@ -18,6 +18,7 @@ mod actions;
 mod build;
 mod compare;
 pub(crate) mod document;
+mod markup;
 mod postmortem;
 mod sanitise;
 mod story;

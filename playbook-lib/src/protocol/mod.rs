@@ -81,6 +81,9 @@ pub enum Request {
     /// Choose the source (`cloudwatch`, `local:DIR`) for later queries (answer: the new
     /// [`Answer::Context`]).
     SetSource { spec: String },
+    /// Make `{name}` in later query cells stand for `value` (answer: [`Answer::Done`]):
+    /// in a kernel, where no run set the parameters.
+    SetParameter { name: String, value: Value },
     /// Set (or with `None` clear) the session's default window (answer:
     /// [`Answer::Window`]).
     SetWindow { window: Option<RangeSpec> },
