@@ -22,6 +22,7 @@ use crate::model::log_table::LogTable;
 use crate::model::probe::{Probe, ProbeReport};
 use crate::model::publish::MetricDatum;
 use crate::model::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
+use crate::model::quotas::{QuotasQuery, ServiceQuotas};
 use crate::model::record::QueryRecord;
 use crate::model::series_set::SeriesSet;
 use crate::model::time_range::TimeRange;
@@ -91,6 +92,9 @@ pub enum Request {
     LogAnomalies { query: LogAnomaliesQuery },
     /// A Contributor Insights rule's top contributors (answer: [`Answer::Contributors`]).
     Contributors { query: ContributorsQuery },
+    /// The quotas of some services in one account and region (answer:
+    /// [`Answer::ServiceQuotas`]).
+    ServiceQuotas { query: QuotasQuery },
     /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
     /// alarm report.
     Binding { name: String },
@@ -137,6 +141,7 @@ pub enum Answer {
     AnomalyDetectors(Vec<AnomalyDetector>),
     LogAnomalies(LogAnomalies),
     Contributors(TopContributors),
+    ServiceQuotas(ServiceQuotas),
 }
 
 impl Answer {
@@ -160,6 +165,7 @@ impl Answer {
             Answer::AnomalyDetectors(_) => "anomaly_detectors",
             Answer::LogAnomalies(_) => "log_anomalies",
             Answer::Contributors(_) => "contributors",
+            Answer::ServiceQuotas(_) => "service_quotas",
         }
     }
 }
@@ -228,6 +234,7 @@ from_answer! {
     AnomalyDetectors => Vec<AnomalyDetector>,
     LogAnomalies => LogAnomalies,
     Contributors => TopContributors,
+    ServiceQuotas => ServiceQuotas,
 }
 
 impl FromAnswer for () {
