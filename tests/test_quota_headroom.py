@@ -121,8 +121,9 @@ def fargate_quota(value: float) -> dict:
 
 def seed_usage(moto, region: str, key: dict, values: list[float], now: dt.datetime) -> None:
     cw = boto3.client("cloudwatch", endpoint_url=moto.moto_url, region_name=region, **key)
+    # In the order the engine asks (sorted by name): moto matches dimension lists in order.
     dims = [{"Name": k, "Value": v} for k, v in
-            {"Service": "Fargate", "Type": "Resource", "Resource": "vCPU", "Class": "Standard/OnDemand"}.items()]
+            sorted({"Service": "Fargate", "Type": "Resource", "Resource": "vCPU", "Class": "Standard/OnDemand"}.items())]
     cw.put_metric_data(Namespace="AWS/Usage", MetricData=[
         {"MetricName": "ResourceCount", "Dimensions": dims, "Value": v,
          "Timestamp": now - dt.timedelta(hours=len(values) - i)} for i, v in enumerate(values)])

@@ -135,7 +135,9 @@ impl Headroom {
             return Some(0.0);
         }
         // Growth within rounding of none is none (a flat series' slope is 1e-17, not 0).
-        let growth = self.growth_per_day.filter(|g| *g > self.quota.abs() * 1e-9)?;
+        let growth = self
+            .growth_per_day
+            .filter(|g| *g > self.quota.abs() * 1e-9)?;
         Some((self.quota - current) / growth)
     }
 
