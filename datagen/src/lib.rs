@@ -4,7 +4,8 @@
 //! It writes, under one directory, the layout the local source reads (see
 //! `notebooks/data/README.md`): one-minute metrics in `metrics/` (gzipped CSV and JSON
 //! Lines) and log groups in `logs/<group>/<stream>.jsonl.gz|.log.gz` (Transaction
-//! Search's spans among them, in `logs/aws/spans/`), telling the story of
+//! Search's spans among them, in `logs/aws/spans/`), service quotas with their
+//! `AWS/Usage` metrics in two regions (`quotas.json`, `us-east-1/`), telling the story of
 //! [`Scenario::checkout`]: a bad deploy, a connection-pool leak, errors, one very slow
 //! trace and a rollback.
 //!
@@ -21,6 +22,7 @@ mod fmt;
 mod logs;
 mod metrics;
 mod model;
+mod quotas;
 mod rng;
 mod scenario;
 mod spans;
@@ -130,6 +132,8 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         summary.log_events += dblog::write(&mut files, &model, options.seed, log_window)?;
         summary.log_events += spans::write(&mut files, &model, options.seed, log_window)?;
         alarms::write(&mut files, &scenario)?;
+        summary.metric_points +=
+            quotas::write(&mut files, options.seed, metrics_window.0, metrics_window.1)?;
     }
     summary.files = files.written;
     summary.bytes = files.bytes;

@@ -186,6 +186,20 @@ pub trait Backend: Send + Sync {
         namespace: Option<&str>,
     ) -> Result<Outcome<Vec<playbook::model::inventory::AnomalyDetector>>, EngineError>;
 
+    /// The quotas of the query's services in this account and region: each quota's
+    /// applied value, else its default (Service Quotas; `quotas.json` locally).
+    fn service_quotas(
+        &self,
+        query: &playbook::model::quotas::QuotasQuery,
+    ) -> Result<Outcome<playbook::model::quotas::ServiceQuotas>, EngineError> {
+        let _ = query;
+        Err(EngineError::Unsupported {
+            source_name: self.spec(),
+            what: "read service quotas".into(),
+            hint: String::new(),
+        })
+    }
+
     /// Publishes measurements as metrics.
     fn publish_metrics(&self, datums: &[MetricDatum]) -> Result<Outcome<()>, EngineError> {
         let _ = datums;

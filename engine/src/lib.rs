@@ -43,6 +43,7 @@ pub mod probe;
 pub mod queries;
 pub mod query;
 mod row_limit;
+mod service_quotas;
 pub mod sources;
 
 use std::collections::BTreeMap;
@@ -185,6 +186,9 @@ impl Session {
             Request::Alarms { query } => self.run_alarms(query).map(Answer::Alarms),
             Request::Contributors { query } => {
                 self.run_contributors(query).map(Answer::Contributors)
+            }
+            Request::ServiceQuotas { query } => {
+                self.run_service_quotas(query).map(Answer::ServiceQuotas)
             }
             Request::LogAnomalies { query } => {
                 self.run_log_anomalies(query).map(Answer::LogAnomalies)

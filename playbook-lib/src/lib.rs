@@ -19,7 +19,7 @@
 //! - Above them, what cells use directly: [`analysis`], [`transform`], [`baseline`],
 //!   [`check`], [`action`] (runbook steps that change things, run by the host once
 //!   approved), [`verify`] (`wait_until`), [`display`], [`input`], [`runtime`],
-//!   [`local_service`], [`prelude`].
+//!   [`local_service`], [`prelude`], [`quota_headroom`].
 //!
 //! The modules cells have always named (`playbook::query`, `playbook::alarms`,
 //! `playbook::check`, …) stay: each is the model module of that name, or, where it also
@@ -43,6 +43,7 @@ pub mod display;
 pub mod input;
 pub mod local_service;
 pub mod prelude;
+pub mod quota_headroom;
 pub mod runtime;
 pub mod transform;
 pub mod verify;
@@ -82,6 +83,12 @@ pub mod probe {
 pub mod publish {
     pub use crate::client::publish_metric;
     pub use crate::model::publish::*;
+}
+
+/// Service quotas: the query, what a source answers, and the headroom of a quota's usage.
+pub mod quotas {
+    pub use crate::model::quotas::*;
+    pub use crate::quota_headroom::*;
 }
 
 /// Metric, Logs Insights and filtered-events queries, and the calls that run them.

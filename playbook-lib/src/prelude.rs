@@ -36,6 +36,9 @@ pub use crate::model::query::{
     FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, Windowed, anomaly_band,
     filter_log_events, list_metrics, logs_insights, metric, metric_expression,
 };
+pub use crate::model::quotas::{
+    QuotasQuery, ServiceQuota, ServiceQuotas, UsageMetric, service_quotas,
+};
 pub use crate::model::record::QueryRecord;
 pub use crate::model::series::{Series, Summary, percentile};
 pub use crate::model::series_set::SeriesSet;
@@ -44,6 +47,7 @@ pub use crate::model::span::Span;
 pub use crate::model::statistic::Statistic;
 pub use crate::model::time_range::TimeRange;
 pub use crate::model::trace::Trace;
+pub use crate::quota_headroom::{Headroom, HeadroomReport};
 pub use crate::render::chart::{LineChart, Waterfall};
 pub use crate::transform::{Aggregate, top_n};
 pub use crate::verify::wait_until;
@@ -122,6 +126,12 @@ pub fn nameable_types() -> Vec<(String, String)> {
         LogAnomaly,
         Probe,
         ProbeReport,
+        QuotasQuery,
+        ServiceQuota,
+        ServiceQuotas,
+        UsageMetric,
+        Headroom,
+        HeadroomReport,
         ProbeResult,
         LocalService,
         ServiceFault,

@@ -171,7 +171,16 @@ fn files_follow_the_layout() {
     let (dir, summary) = default_dataset();
     let s = Scenario::checkout();
     let points = read_metrics(dir);
-    assert_eq!(points.len() as u64, summary.metric_points);
+    let second_region = read_metrics(&dir.join("us-east-1"));
+    assert_eq!(
+        (points.len() + second_region.len()) as u64,
+        summary.metric_points
+    );
+    assert_eq!(
+        second_region.len(),
+        3 * 14 * 24,
+        "three quotas' hourly usage"
+    );
     let (start, end) = s.metrics_window(14);
     assert!(
         points
@@ -295,4 +304,43 @@ fn bad_options_are_refused() {
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
     }
     assert!(!dir.exists());
+}
+
+/// The quotas' story: in both regions every usage peak × 2 (active-active, one region
+/// failing over to the other) fits under its quota, the second region's Fargate vCPU the
+/// closest — what the quota-headroom playbook finds green on the bundled data.
+#[test]
+fn every_quota_peak_doubled_fits_in_both_regions() {
+    let (dir, _) = default_dataset();
+    let mut pressures = Vec::new();
+    for region in [dir.clone(), dir.join("us-east-1")] {
+        let file: Value = serde_json::from_str(&read_text(&region.join("quotas.json"))).unwrap();
+        let points = read_metrics(&region);
+        for quota in file["quotas"].as_array().unwrap() {
+            let Some(usage) = quota.get("usage_metric") else {
+                continue;
+            };
+            let dims: BTreeMap<String, String> =
+                serde_json::from_value(usage["dimensions"].clone()).unwrap();
+            let limit = (quota.get("applied_value").or(quota.get("default_value")))
+                .and_then(Value::as_f64)
+                .unwrap();
+            let peak = (points.iter())
+                .filter(|p| p.namespace == "AWS/Usage" && p.dims == dims)
+                .map(|p| p.values[0])
+                .fold(0.0, f64::max);
+            assert!(peak > 0.0 && peak * 2.0 <= limit, "{quota}: peak {peak}");
+            pressures.push((
+                peak * 2.0 / limit,
+                file["region"].clone(),
+                quota["quota_code"].clone(),
+            ));
+        }
+    }
+    pressures.sort_by(|a, b| b.0.total_cmp(&a.0));
+    assert_eq!(
+        (pressures[0].1.as_str(), pressures[0].2.as_str()),
+        (Some("us-east-1"), Some("L-3032A538"))
+    );
+    assert!(pressures[0].0 > 0.7, "{pressures:?}");
 }

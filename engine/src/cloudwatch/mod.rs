@@ -25,6 +25,7 @@ mod paging;
 pub mod publish;
 pub mod quotas;
 pub mod retries;
+mod service_quotas;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -78,8 +79,11 @@ pub struct Shared {
     /// CloudWatch Logs, through `aws_call/` (`logs_api.rs`).
     pub(crate) logs: logs_api::LogsApi,
     pub sts: aws_sdk_sts::Client,
-    /// Reads the account's Logs Insights concurrency quota (`insights_quota.rs`).
+    /// Reads the account's Logs Insights concurrency quota (`insights_quota.rs`): one
+    /// attempt per call, a short deadline.
     pub(crate) service_quotas: crate::aws_call::Client,
+    /// Service Quotas for queries (`service_quotas.rs`): retried as every query's calls.
+    pub(crate) quotas_api: crate::aws_call::Client,
     /// Where the SDK gets its credentials (environment, profile, SSO, an assumed role).
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// The credentials resolved so far, for masking records, and when they were last
@@ -122,12 +126,15 @@ impl Shared {
         let metrics = aws_sdk_cloudwatch::config::Builder::from(config)
             .interceptor(retries.clone())
             .build();
+        let quotas_api = crate::aws_call::Client::new(config, &crate::aws_call::SERVICE_QUOTAS)
+            .with_retry_count(retries.counter());
         Shared {
             metrics: aws_sdk_cloudwatch::Client::from_conf(metrics),
             logs: logs_api::LogsApi::new(config, retries.counter()),
             retries,
             sts: aws_sdk_sts::Client::new(config),
             service_quotas: insights_quota::client(config),
+            quotas_api,
             credentials: config.credentials_provider(),
             resolved_secrets: std::sync::Mutex::new((Vec::new(), None)),
             role: None,
@@ -427,6 +434,15 @@ impl Backend for CloudWatchSource {
         let shared = self.shared.clone();
         let query = query.clone();
         self.run_query(async move { contributors::report(&shared, &query, window, period).await })
+    }
+
+    fn service_quotas(
+        &self,
+        query: &playbook::model::quotas::QuotasQuery,
+    ) -> Result<Outcome<playbook::model::quotas::ServiceQuotas>, EngineError> {
+        let shared = self.shared.clone();
+        let query = query.clone();
+        self.run_query(async move { service_quotas::list(&shared, &query).await })
     }
 
     fn log_anomalies(

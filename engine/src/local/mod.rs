@@ -1,7 +1,8 @@
 //! The local source: metrics and logs read from files under a directory (the embedded
 //! default data, and offline investigation of exported logs). The layout is documented
-//! in `notebooks/data/README.md`: `DIR/metrics/*.csv|*.jsonl[.gz]` and
-//! `DIR/logs/<group>/<stream>.jsonl|.log[.gz]`.
+//! in `notebooks/data/README.md`: `DIR/metrics/*.csv|*.jsonl[.gz]`,
+//! `DIR/logs/<group>/<stream>.jsonl|.log[.gz]` and the definitions beside them
+//! (`alarms.json`, `quotas.json`, …).
 
 pub mod alarms;
 mod contributors;
@@ -16,6 +17,7 @@ pub mod logs;
 mod metric_files;
 pub mod metrics;
 mod publish;
+mod quotas;
 pub mod shared;
 
 use std::path::{Path, PathBuf};
@@ -114,6 +116,50 @@ impl LocalSource {
         })
     }
 
+    /// An expression of a metrics batch: `SERVICE_QUOTA(id)` of a metric of the batch
+    /// (`quotas.json` read once per batch, into `loaded`); other metric math is
+    /// CloudWatch's.
+    fn expression(
+        &self,
+        queries: &[ResolvedMetric],
+        measured: &[Option<Series>],
+        query: &ResolvedMetric,
+        loaded: &mut Option<playbook::model::quotas::ServiceQuotas>,
+    ) -> Result<(Series, Option<String>), EngineError> {
+        let text = match &query.query.kind {
+            playbook::model::query::MetricKind::Expression { expression } => expression.as_str(),
+            playbook::model::query::MetricKind::Stat { .. } => "",
+        };
+        let Some(id) = quotas::service_quota_of(text) else {
+            return Err(EngineError::Unsupported {
+                source_name: self.spec(),
+                what: format!("evaluate the expression `{}`", query.query.describe()),
+                hint: ": a local source answers SERVICE_QUOTA(id) of a usage metric; other \
+                       metric math and Metrics Insights run on CloudWatch: fetch the metrics \
+                       and combine the series in a Rust cell instead"
+                    .into(),
+            });
+        };
+        let of = (queries.iter().zip(measured)).find_map(|(q, s)| {
+            (q.query.id.as_deref() == Some(id))
+                .then_some(q)
+                .zip(s.as_ref())
+        });
+        let Some((of, usage)) = of else {
+            return Err(EngineError::InvalidInput(format!(
+                "SERVICE_QUOTA({id}): no metric of this fetch has the id `{id}` \
+                 (give the usage metric `.id(\"{id}\")` and fetch both together)"
+            )));
+        };
+        let read = match loaded.take() {
+            Some(read) => read,
+            None => quotas::read(&self.dir, &self.spec())?,
+        };
+        let answer = quotas::service_quota(&read, of, usage, &query.label);
+        *loaded = Some(read);
+        Ok(answer)
+    }
+
     /// The log groups on disk whose names start with `prefix` (a leading `/` optional).
     fn groups_named(&self, prefix: Option<&str>) -> Result<Vec<LogGroup>, EngineError> {
         let prefix = prefix.unwrap_or("").trim_start_matches('/');
@@ -153,8 +199,10 @@ impl Backend for LocalSource {
     ) -> Result<Outcome<Vec<Vec<Series>>>, EngineError> {
         let store = self.store()?;
         let mut series = Vec::with_capacity(queries.len());
+        // Each statistic query's series, hidden ones included: what expressions read.
+        let mut measured: Vec<Option<Series>> = vec![None; queries.len()];
         let mut notes = Vec::new();
-        for query in queries {
+        for (i, query) in queries.iter().enumerate() {
             if let Some(account) = &query.query.account {
                 return Err(EngineError::Unsupported {
                     source_name: self.spec(),
@@ -165,31 +213,40 @@ impl Backend for LocalSource {
                 });
             }
             if query.metric().is_none() {
-                return Err(EngineError::Unsupported {
-                    source_name: self.spec(),
-                    what: format!("evaluate the expression `{}`", query.query.describe()),
-                    hint:
-                        ": metric math and Metrics Insights run on CloudWatch; fetch the metrics \
-                           and combine the series in a Rust cell instead"
-                            .into(),
-                });
-            }
-            if query.query.hidden {
-                series.push(Vec::new());
+                series.push(Vec::new()); // answered below, once every metric is read
                 continue;
             }
-            match store.query(query) {
+            let found = match store.query(query) {
                 Some(found) => {
                     if found.is_empty() {
                         notes.extend(self.span_note(&query.window));
                     }
-                    series.push(vec![found]);
+                    found
                 }
                 None => {
                     notes.push(missing_metric_note(&store, query, &self.spec()));
-                    series.push(vec![Series::new(query.label.clone(), None)]);
+                    Series::new(query.label.clone(), None)
                 }
+            };
+            series.push(if query.query.hidden {
+                Vec::new()
+            } else {
+                vec![found.clone()]
+            });
+            measured[i] = Some(found);
+        }
+        let mut loaded = None;
+        for (i, query) in queries.iter().enumerate() {
+            if query.metric().is_some() {
+                continue;
             }
+            let (found, note) = self.expression(queries, &measured, query, &mut loaded)?;
+            notes.extend(note);
+            series[i] = if query.query.hidden {
+                Vec::new()
+            } else {
+                vec![found]
+            };
         }
         notes.dedup();
         let mut outcome = Outcome::new(series, 0);
@@ -380,6 +437,16 @@ impl Backend for LocalSource {
         self.cancelled.store(false, Ordering::SeqCst);
         let report = contributors::evaluate(&rule, &all, query, window, period, &self.cancelled)?;
         Ok(Outcome::new(report, 0))
+    }
+
+    fn service_quotas(
+        &self,
+        query: &playbook::model::quotas::QuotasQuery,
+    ) -> Result<Outcome<playbook::model::quotas::ServiceQuotas>, EngineError> {
+        Ok(Outcome::new(
+            quotas::service_quotas(&self.dir, &self.spec(), query)?,
+            0,
+        ))
     }
 
     fn log_anomalies(

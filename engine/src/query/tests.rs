@@ -243,6 +243,7 @@ fn the_resolve_record_finish_sequence_lives_in_session_run_alone() {
         ("contributors.rs", include_str!("../contributors.rs")),
         ("log_anomalies.rs", include_str!("../log_anomalies.rs")),
         ("inventory.rs", include_str!("../inventory.rs")),
+        ("service_quotas.rs", include_str!("../service_quotas.rs")),
     ];
     let callers = [
         ("queries/mod.rs", include_str!("../queries/mod.rs")),

@@ -92,6 +92,23 @@ pub(crate) enum QueryCommand {
         #[command(flatten)]
         print: Print,
     },
+    /// Service quotas of one account and region: SERVICE… [--code L-…]… [--with-usage].
+    Quotas {
+        #[command(flatten)]
+        print: Print,
+        /// Service codes (`ec2`, `fargate`, `lambda`).
+        #[arg(required = true)]
+        services: Vec<String>,
+        /// Only this quota code (repeatable).
+        #[arg(long = "code", value_name = "QUOTA_CODE")]
+        codes: Vec<String>,
+        /// Only the quotas that have a usage metric.
+        #[arg(long)]
+        with_usage: bool,
+        /// Ask this source instead of the session's (`cloudwatch:region=…`, `local:DIR`).
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// List log groups.
     Groups {
         #[command(flatten)]
@@ -218,6 +235,21 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
         QueryCommand::Contributors { args, print } => {
             use_source(session, &args.window)?;
             print_result(out, &session.run_contributors(&args.query())?, print)
+        }
+        QueryCommand::Quotas {
+            print,
+            services,
+            codes,
+            with_usage,
+            source,
+        } => {
+            let query = playbook::quotas::QuotasQuery {
+                services: services.clone(),
+                quota_codes: codes.clone(),
+                with_usage: *with_usage,
+                source: source.clone(),
+            };
+            print_result(out, &session.run_service_quotas(&query)?, print)
         }
         QueryCommand::Groups {
             window,

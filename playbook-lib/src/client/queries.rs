@@ -13,6 +13,7 @@ use crate::model::log_table::LogTable;
 use crate::model::logs_query::{FilterQuery, LogsQuery};
 use crate::model::probe::{MAX_PROBES, Probe, ProbeReport, ProbeResult};
 use crate::model::query::{MetricQuery, RangeSpec};
+use crate::model::quotas::{QuotasQuery, ServiceQuotas};
 use crate::model::series::Series;
 use crate::model::series_set::SeriesSet;
 use crate::model::time_range::TimeRange;
@@ -100,6 +101,16 @@ impl ContributorsQuery {
     /// The top contributors of the window.
     pub fn run(&self) -> Result<TopContributors> {
         host::call(&Request::Contributors {
+            query: self.clone(),
+        })
+    }
+}
+
+impl QuotasQuery {
+    /// The quotas asked for, in the source's account and region: each quota's applied
+    /// value, else its default.
+    pub fn run(&self) -> Result<ServiceQuotas> {
+        host::call(&Request::ServiceQuotas {
             query: self.clone(),
         })
     }

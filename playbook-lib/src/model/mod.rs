@@ -19,6 +19,7 @@ pub mod period;
 pub mod probe;
 pub mod publish;
 pub mod query;
+pub mod quotas;
 pub mod record;
 pub mod series;
 pub mod series_set;

@@ -141,6 +141,8 @@ pub enum QueryKind {
     LogAnomalies,
     /// GetInsightRuleReport (or a rule evaluated over local logs).
     Contributors,
+    /// ListServiceQuotas and ListAWSDefaultServiceQuotas (or `quotas.json`).
+    ServiceQuotas,
 }
 
 impl QueryKind {
@@ -158,6 +160,7 @@ impl QueryKind {
             QueryKind::AnomalyDetectors => "anomaly_detectors",
             QueryKind::LogAnomalies => "log_anomalies",
             QueryKind::Contributors => "contributors",
+            QueryKind::ServiceQuotas => "service_quotas",
         }
     }
 }

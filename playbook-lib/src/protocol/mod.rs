@@ -23,6 +23,7 @@ use crate::model::log_table::LogTable;
 use crate::model::probe::{Probe, ProbeReport};
 use crate::model::publish::MetricDatum;
 use crate::model::query::{FilterQuery, LogsQuery, MetricId, MetricQuery, MetricSearch, RangeSpec};
+use crate::model::quotas::{QuotasQuery, ServiceQuotas};
 use crate::model::record::QueryRecord;
 use crate::model::series_set::SeriesSet;
 use crate::model::time_range::TimeRange;
@@ -95,6 +96,9 @@ pub enum Request {
     LogAnomalies { query: LogAnomaliesQuery },
     /// A Contributor Insights rule's top contributors (answer: [`Answer::Contributors`]).
     Contributors { query: ContributorsQuery },
+    /// The quotas of some services in one account and region (answer:
+    /// [`Answer::ServiceQuotas`]).
+    ServiceQuotas { query: QuotasQuery },
     /// The value a query cell bound to `name` (`%%logs errors = …`): a table, series or
     /// alarm report.
     Binding { name: String },
@@ -145,6 +149,7 @@ pub enum Answer {
     LogAnomalies(LogAnomalies),
     Contributors(TopContributors),
     Action(Box<ActionResult>),
+    ServiceQuotas(ServiceQuotas),
 }
 
 impl Answer {
@@ -169,6 +174,7 @@ impl Answer {
             Answer::LogAnomalies(_) => "log_anomalies",
             Answer::Contributors(_) => "contributors",
             Answer::Action(_) => "action",
+            Answer::ServiceQuotas(_) => "service_quotas",
         }
     }
 }
@@ -238,6 +244,7 @@ from_answer! {
     LogAnomalies => LogAnomalies,
     Contributors => TopContributors,
     Action => Box<ActionResult>,
+    ServiceQuotas => ServiceQuotas,
 }
 
 impl FromAnswer for () {

@@ -12,6 +12,7 @@ pub mod html;
 mod log_anomalies;
 mod log_table;
 mod probes;
+mod quotas;
 mod readable;
 mod series;
 mod series_set;
@@ -21,3 +22,5 @@ mod trace_list;
 
 pub use bundle::{DebugDisplay, Html, MimeBundle, Render, SERIES_MIME, Svg};
 pub use table::{Cell, Row, Table};
+
+pub(crate) use quotas::number;

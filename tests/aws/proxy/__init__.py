@@ -4,7 +4,8 @@ Modules: `server` (HTTP, routing, `CborProxy`), `translate` (CBOR ↔ awsJson by
 model), `codec` (value conversion), `replies` (replies, errors, wire constants),
 `controls` (the state tests set) and `control_endpoints` (`/__proxy/...`), one module per
 API emulated where moto lacks it (`logs_insights`, `opensearch_queries`,
-`linked_accounts`, `service_quotas`, `insight_rule_report`, `metric_select`), `cli`.
+`linked_accounts`, `service_quotas`, `service_quota_math`, `insight_rule_report`,
+`metric_select`), `cli`.
 `tests/aws/cbor_proxy.py` is the script entry and the import name tests use.
 
 Why it exists: the latest `aws-sdk-cloudwatch` speaks Smithy RPCv2-CBOR
@@ -84,7 +85,11 @@ output shape (see insight_reports.py). `insight_requests()` lists the requests s
 Service Quotas (moto knows only vpc's): `set_service_quotas(code, applied, defaults)`
 (in-process) sets what ListServiceQuotas and ListAWSDefaultServiceQuotas answer for a
 service code (one page, the model's `ServiceQuota` shape); other codes pass through.
-`MotoEndpoint.reset()` clears them.
+`MotoEndpoint.reset()` clears them. Metric math's `SERVICE_QUOTA(id)` (moto evaluates no
+metric math function) is answered from the same quotas: a GetMetricData naming it gets,
+for that id, the applied value (else the default) of the quota whose `UsageMetric` is the
+metric `id`, at each of that metric's timestamps (nothing when no quota has it); the
+request's other queries are asked of moto (service_quota_math.py).
 
 Metrics Insights (moto's is empty or wrong): a GetMetricData whose queries include a
 `SELECT` is answered here for a subset of the language (metrics_insights.py: one function

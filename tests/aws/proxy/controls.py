@@ -89,6 +89,20 @@ class ProxyControls:
                 return []  # the service is set up here, with nothing for this call
             return None if found is None else list(found)
 
+    def quota_for_usage(self, metric: dict[str, Any]) -> dict[str, Any] | None:
+        """The quota (applied, else default) whose `UsageMetric` is `metric` (a
+        GetMetricData `Metric`: Namespace, MetricName, Dimensions), as SERVICE_QUOTA finds it."""
+        dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+        with self._lock:
+            for wanted in ("ListServiceQuotas", "ListAWSDefaultServiceQuotas"):
+                for (op, _code), quotas in self._service_quotas.items():
+                    for quota in quotas if op == wanted else []:
+                        usage = quota.get("UsageMetric") or {}
+                        if (usage.get("MetricNamespace"), usage.get("MetricName"), usage.get("MetricDimensions") or {}) \
+                                == (metric.get("Namespace"), metric.get("MetricName"), dims):
+                            return dict(quota)
+        return None
+
     # -- Contributor Insights reports (moto has none) -------------------------------------
 
     def set_insight_contributions(self, rule: str, contributors: list[dict[str, Any]]) -> dict[str, Any]:

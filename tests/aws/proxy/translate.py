@@ -21,6 +21,7 @@ from .insight_rule_report import insight_report
 from .linked_accounts import across_accounts
 from .metric_select import metrics_insights_answer
 from .replies import CBOR_REQUEST_DROP, HOP_BY_HOP, Reply, cbor_error, protocol_headers
+from .service_quota_math import service_quota_answer, uses_service_quota
 
 if TYPE_CHECKING:
     from .server import Handler
@@ -87,6 +88,10 @@ def translate(h: Handler, service: str, op: str, body: bytes) -> Reply:
         return cbor_error(400, "SerializationException", f"invalid CBOR body: {exc}")
     linked = h.server.controls.linked_accounts()
     request = cbor_to_json(decoded)
+    if op == "GetMetricData" and op_model is not None and uses_service_quota(request):
+        # moto evaluates no metric math function: SERVICE_QUOTA(id) is answered here
+        # (service_quota_math.py) from the quotas a test set.
+        return service_quota_answer(h, target_prefix, request, op_model)
     if op == "GetMetricData" and op_model is not None and any(
         str(q.get("Expression", "")).lstrip().upper().startswith("SELECT")
         for q in request.get("MetricDataQueries", [])
