@@ -363,7 +363,7 @@ fn flapping(by_series: &BySeries) -> Vec<FlapLine> {
             }
         }
     }
-    lines.sort_by(|a, b| b.flips.cmp(&a.flips));
+    lines.sort_by_key(|line| std::cmp::Reverse(line.flips));
     lines
 }
 
@@ -448,7 +448,7 @@ fn stopped(tally: &Tally) -> Vec<StoppedLine> {
         let from = times.len().saturating_sub(RECENT_GAPS + 1);
         let mut gaps: Vec<Duration> = times[from..].windows(2).map(|w| w[1] - w[0]).collect();
         gaps.sort_unstable();
-        let usual = gaps[(gaps.len() + 1) / 2 - 1];
+        let usual = gaps[gaps.len().div_ceil(2) - 1];
         let last = times[times.len() - 1];
         let quiet = until - last;
         if usual > Duration::zero() && quiet > usual * QUIET_FACTOR {
@@ -462,6 +462,6 @@ fn stopped(tally: &Tally) -> Vec<StoppedLine> {
             });
         }
     }
-    lines.sort_by(|a, b| b.quiet.cmp(&a.quiet));
+    lines.sort_by_key(|line| std::cmp::Reverse(line.quiet));
     lines
 }
