@@ -45,6 +45,10 @@ enum Command {
     /// Write a first playbook: parameters, source and window, a metric beside its baseline,
     /// a query cell, two checks and the review's headings; it runs as it is.
     New(NewArgs),
+    /// The operations review of many runs: records and summaries in files, directories or
+    /// s3://BUCKET/PREFIX — verdicts over time, failing and flapping checks, alarm to
+    /// verdict, slow and throttled queries, failures to run, targets gone quiet.
+    Review(ReviewArgs),
     /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
     #[command(subcommand)]
     Query(query_cli::QueryCommand),
@@ -111,6 +115,33 @@ struct ReportArgs {
     /// the review shows both ways.
     #[arg(long, value_enum, requires = "kpi")]
     kpi_direction: Option<report::KpiDirection>,
+}
+
+#[derive(Debug, Args)]
+struct ReviewArgs {
+    /// Records (executed notebooks), run or fleet summaries, directories of them (walked),
+    /// or s3://BUCKET/PREFIX.
+    #[arg(required = true, value_name = "RECORDS|DIR|s3://PREFIX")]
+    inputs: Vec<String>,
+    /// Review the runs that started this long before --until (7d, 24h) or since an
+    /// instant (default: every run).
+    #[arg(long, value_name = "DURATION|INSTANT")]
+    since: Option<String>,
+    /// The end of the period reviewed (default: now); runs after it are left out.
+    #[arg(long, value_name = "INSTANT")]
+    until: Option<String>,
+    /// md or html (default: from the -o extension, else md).
+    #[arg(long, value_enum)]
+    format: Option<report::Format>,
+    /// Where to write the review (default: standard output). A Markdown review writes its
+    /// chart as an SVG file into NAME.files/ beside it.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Read at most this many files.
+    #[arg(long, value_name = "N", default_value_t = crate::review::DEFAULT_MAX_RECORDS)]
+    max_records: usize,
+    #[command(flatten)]
+    aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +390,7 @@ impl Cli {
             Command::Install(args) if !args.no_prebuild => Some(install::staging_dir()),
             Command::Install(_)
             | Command::Report(_)
+            | Command::Review(_)
             | Command::Query(_)
             | Command::New(_)
             | Command::GenerateData(_)
@@ -440,6 +472,7 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Command::GenerateData(args) => generate(&args),
         Command::New(args) => new_notebook(&args),
         Command::Report(args) => write_report(&args),
+        Command::Review(args) => review(&args),
         Command::Install(args) => install(args, build_dir),
         Command::Doctor(args) => {
             let options = crate::doctor::Options {
@@ -585,11 +618,10 @@ fn respond(args: RespondCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
     Ok(exit??.into())
 }
 
-fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let format = args.format.unwrap_or_else(|| {
-        let html = args
-            .output
-            .as_ref()
+/// `--format`, else the format `-o`'s extension names, else Markdown.
+fn format_of(format: Option<report::Format>, output: Option<&Path>) -> report::Format {
+    format.unwrap_or_else(|| {
+        let html = output
             .and_then(|o| o.extension())
             .is_some_and(|e| e == "html" || e == "htm");
         if html {
@@ -597,7 +629,30 @@ fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         } else {
             report::Format::Md
         }
-    });
+    })
+}
+
+fn review(args: &ReviewArgs) -> anyhow::Result<ExitCode> {
+    let format = format_of(args.format, args.output.as_deref());
+    let files_dir = args.output.as_deref().map(report::files_dir_name);
+    let options = crate::review::Options {
+        inputs: args.inputs.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        max_records: args.max_records,
+        aws: args.aws.target()?,
+    };
+    match crate::review::render(&options, format, files_dir.as_deref()) {
+        Ok(rendered) => write_rendered(args.output.as_deref(), &rendered),
+        Err(error) => {
+            eprintln!("playbook review: {}", visible::text(&format!("{error:#}")));
+            Ok(error.exit().into())
+        }
+    }
+}
+
+fn write_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let format = format_of(args.format, args.output.as_deref());
     let files_dir = args.output.as_deref().map(report::files_dir_name);
     let files_dir = files_dir.as_deref();
     let rendered = match (&args.record, &args.compare) {

@@ -30,6 +30,9 @@
 //! - `fleet`: `playbook fleet`, one playbook over many targets. Uses `run` and what it uses.
 //! - `respond`: `playbook respond`, a CloudWatch alarm event routed to the playbooks it
 //!   starts (responders file, templates over the alarm). Uses `run` and what it uses.
+//! - `review`: `playbook review`, the operations review of many records and summaries
+//!   (local or S3), read one file at a time. Uses `record`, `report` (the document),
+//!   `fleet` (its summary's type), `exit` and `visible`.
 //! - `redact`: secrets masked out of everything shared (records, reports, logs), and kept
 //!   out of the evaluation process's environment; `Redacted<T>`, which only it constructs.
 //!   Uses nothing else.
@@ -61,6 +64,7 @@ mod record;
 mod redact;
 mod report;
 mod respond;
+mod review;
 mod run;
 mod scaffold;
 mod server;

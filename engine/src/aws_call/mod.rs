@@ -1,4 +1,5 @@
-//! Signed calls to the AWS APIs the engine makes only a handful of — S3 PutObject, SNS
+//! Signed calls to the AWS APIs the engine makes only a handful of — S3 PutObject,
+//! ListObjectsV2 and GetObject, SNS
 //! Publish, Service Quotas' ListServiceQuotas and ListAWSDefaultServiceQuotas, and the
 //! seven CloudWatch Logs operations (`cloudwatch/logs_api.rs`) — without a generated SDK
 //! crate per service (those cost minutes of a cold build for a few operations each). A call is signed with SigV4 by `aws-sigv4` (the SDK's own signer)
@@ -34,7 +35,7 @@ use bytes::Bytes;
 use crate::error::EngineError;
 pub(crate) use failure::Failure;
 pub(crate) use retry::Policy;
-pub(crate) use sign::encode_key;
+pub(crate) use sign::{encode_form_value as encode_query_value, encode_key};
 pub(crate) use wire::{Protocol, xml_text};
 
 /// The most an answer's body may be for most services (a page of Service Quotas is tens

@@ -1,8 +1,10 @@
 //! What a run delivers beyond its record on disk: objects to S3 (records, reports,
 //! summaries), messages to SNS topics and webhooks, and metrics (PutMetricData). All in
 //! the run's account and region (`crate::aws`), each bounded: a deadline per attempt and
-//! overall, a few attempts with backoff for what a retry may fix.
+//! overall, a few attempts with backoff for what a retry may fix. `objects.rs` reads
+//! objects back (`playbook review`): a page of a listing at a time, one object at a time.
 
+mod objects;
 mod s3;
 mod sns;
 mod webhook;
@@ -16,6 +18,7 @@ use playbook::model::source::AwsTarget;
 
 use crate::aws_call::{self, Client};
 use crate::error::EngineError;
+pub use objects::{KEYS_PER_PAGE, ObjectReader, Page, S3Prefix};
 pub use s3::S3Uri;
 pub use webhook::post_json;
 

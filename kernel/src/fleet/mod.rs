@@ -10,7 +10,7 @@
 mod out;
 mod page;
 mod run;
-mod summary;
+pub(crate) mod summary;
 pub(crate) mod targets;
 
 use std::path::PathBuf;

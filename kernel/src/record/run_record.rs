@@ -114,7 +114,14 @@ pub(crate) struct RunRecord {
     pub(crate) duration: Option<f64>,
     pub(crate) tool_version: String,
     pub(crate) notebook: String,
+    /// The run's name among others (a fleet target, `--target-name`, a responder's rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target: Option<String>,
     pub(crate) status: RunStatus,
+    /// How the run ended, as its exit code says it (before its deliveries; absent while
+    /// it runs, and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) exit_class: Option<crate::exit::Exit>,
     #[serde(default)]
     pub(crate) parameters: Parameters,
     #[serde(default)]

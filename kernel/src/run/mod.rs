@@ -246,7 +246,9 @@ impl Run {
             duration: None,
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             notebook: options.notebook.display().to_string(),
+            target: options.target_name.clone(),
             status: RunStatus::Running,
+            exit_class: None,
             parameters: Parameters::masked(options.parameters.iter().cloned(), &in_effect),
             user: current_user(),
             host: hostname(),
@@ -296,6 +298,7 @@ impl Run {
         self.record.finished = Some(Utc::now());
         self.record.duration = Some(self.clock.elapsed().as_secs_f64());
         self.exit = exit;
+        self.record.exit_class = Some(exit);
         self.write()?;
         self.progress
             .line(&format!("{why}: wrote {}", self.output.display()));
@@ -346,6 +349,7 @@ impl Run {
             Exit::Interrupted => RunStatus::Interrupted,
             _ => RunStatus::Failed,
         };
+        self.record.exit_class = Some(self.exit);
         self.write()?;
         self.progress.line(&format!(
             "{} in {:.1?}: wrote {}",
