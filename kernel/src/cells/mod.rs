@@ -4,6 +4,7 @@
 //! use to reach the kernel and the engine (`host.rs`). Query cells are delegated to
 //! `crate::queries`.
 
+mod build_display;
 pub(crate) mod cell_cache;
 mod cell_sources;
 mod compile_errors;
@@ -13,6 +14,7 @@ mod execute;
 pub(crate) mod hints;
 pub(crate) mod host;
 pub(crate) mod library;
+pub(crate) mod library_build;
 mod member_index;
 mod member_probes;
 mod receiver;
@@ -22,6 +24,7 @@ mod socket_dir;
 mod state;
 pub(crate) mod template;
 mod template_lock;
+pub(crate) mod verdicts;
 
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::{execute_one, refused_input};
