@@ -60,7 +60,7 @@ pub(crate) struct StartConfig {
     pub(crate) background_analysis: bool,
     /// Runs first on the engine's thread (the template's repair), so the kernel answers
     /// meanwhile.
-    pub(crate) before_start: fn(),
+    pub(crate) before_start: fn(&std::path::Path),
 }
 
 /// The kernel's handle on the evcxr context.
@@ -158,15 +158,7 @@ impl RustEngine {
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
         let dir = config.build_dir.clone();
-        if matches!(
-            super::template::freshness(),
-            super::template::Freshness::Stale(_)
-        ) {
-            // Rebuilt here, or waited for: a cell sent meanwhile shows it.
-            library_build::begin(&dir, library_build::Reason::Stale);
-        }
-        (config.before_start)();
-        library_build::end(&dir);
+        (config.before_start)(&dir);
         trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
         super::cell_sources::prepare_kernel_dir(&config.build_dir, seeded)?;
