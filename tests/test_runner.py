@@ -59,7 +59,8 @@ def test_getting_started_runs_green_and_writes_the_record():
              if "image/svg+xml" in o.get("data", {})]
     assert "<svg" in ("".join(htmls[0]) if isinstance(htmls[0], list) else htmls[0])
     assert "latency (ms): count 20, missing 0" in text
-    assert "check PASS: p50 latency" in done.stderr
+    assert "check PASS: p50 latency — observed 118 ms, expected < 150 ms" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "finished: the check passed (exit 0)", done.stderr
     # No -p given: every parameter in effect is still recorded, with its default.
     assert nb["metadata"]["playbook"]["parameters"] == {
         "given": {}, "resolved": {"p50_threshold_ms": 150.0, "service": "checkout"}}
@@ -83,6 +84,7 @@ def test_parameters_are_injected_typed_and_recorded():
     assert record["resolved"] == {"p50_threshold_ms": 100.0, "service": "payments"}
     assert nb["metadata"]["playbook"]["status"] == "check failed"
     assert nb["metadata"]["playbook"]["checks"][0]["verdict"] == "fail"
+    assert done.stderr.strip().splitlines()[-1] == "finished: 1 of 1 check failed (exit 2)", done.stderr
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
     assert "FAIL p50 latency" in outputs and "service payments" in outputs
     # Re-running the record replaces the injected cell instead of adding another.
@@ -120,6 +122,8 @@ def test_failing_cell_exits_1_with_a_banner_and_partial_outputs():
     assert cells[1]["outputs"][0]["ename"] == "Panic"
     assert "playbook" not in cells[2]["metadata"]  # never ran
     assert nb["metadata"]["playbook"]["status"] == "failed"
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("failed at step 2 (") and last.endswith("): Panic (exit 1)"), done.stderr
 
 
 def test_allow_errors_keeps_going_but_still_fails():
@@ -149,6 +153,8 @@ def test_cell_timeout_stops_the_cell():
     assert cells[0]["metadata"]["playbook"]["status"] == "ok"
     assert cells[1]["metadata"]["playbook"]["status"] == "failed"
     assert "CellTimeout" in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("failed at step 2 (") and last.endswith("): CellTimeout (exit 1)"), done.stderr
 
 
 def test_sigterm_mid_run_leaves_a_valid_partial_record():
@@ -180,6 +186,8 @@ def test_sigterm_mid_run_leaves_a_valid_partial_record():
     cells = code_cells(output)
     assert "quick step done" in json.dumps(cells[0]["outputs"])
     assert cells[1]["metadata"]["playbook"]["status"] == "interrupted"
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("interrupted at step 2 (") and last.endswith(") (exit 130)"), stderr
 
 
 def test_secrets_are_masked_in_the_record():

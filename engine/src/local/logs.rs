@@ -104,6 +104,23 @@ pub fn streams(group: &LogGroup) -> Result<Vec<Stream>, EngineError> {
         .collect())
 }
 
+/// The first and last event times of `stream` (epoch milliseconds), read whole; `None`
+/// when it holds no timed event. For the note of an empty answer only.
+pub fn extent(stream: &Stream, stop: &AtomicBool) -> Result<Option<(i64, i64)>, EngineError> {
+    let everything = TimeRange {
+        start: DateTime::<chrono::Utc>::MIN_UTC,
+        end: DateTime::<chrono::Utc>::MAX_UTC,
+    };
+    let mut span: Option<(i64, i64)> = None;
+    read_events(stream, &everything, stop, |time, _| {
+        span = Some(match span {
+            None => (time, time),
+            Some((lo, hi)) => (lo.min(time), hi.max(time)),
+        });
+    })?;
+    Ok(span)
+}
+
 /// What reading a stream found.
 #[derive(Debug, Default)]
 pub struct Read {

@@ -160,6 +160,35 @@ impl LocalSource {
         Ok(answer)
     }
 
+    /// Says that `groups` hold no event in `window`, and when the events they hold are
+    /// (a cell that asks for the default last hours of exported data reads nothing).
+    fn empty_window_note(&self, group_names: &[String], window: &TimeRange) -> String {
+        let mut span: Option<(i64, i64)> = None;
+        for name in group_names {
+            let Ok(group) = self.group(name) else {
+                continue;
+            };
+            for stream in streams(&group).unwrap_or_default() {
+                if let Ok(Some((lo, hi))) = logs::extent(&stream, &self.cancelled) {
+                    span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+                }
+            }
+        }
+        let groups = group_names.join(", ");
+        let instant = |ms| DateTime::from_timestamp_millis(ms).map(rfc3339);
+        match span.map(|(lo, hi)| (instant(lo), instant(hi))) {
+            Some((Some(lo), Some(hi))) => format!(
+                "no events of {groups} in {window}: {} holds its events from {lo} to {hi} \
+                 (set the window with `%window START..END`)",
+                self.spec()
+            ),
+            _ => format!(
+                "no events of {groups} in {window}: {} holds none for it",
+                self.spec()
+            ),
+        }
+    }
+
     /// The log groups on disk whose names start with `prefix` (a leading `/` optional).
     fn groups_named(&self, prefix: Option<&str>) -> Result<Vec<LogGroup>, EngineError> {
         let prefix = prefix.unwrap_or("").trim_start_matches('/');
@@ -316,10 +345,9 @@ impl Backend for LocalSource {
         let mut outcome = Outcome::new(table, 0);
         outcome.notes = notes;
         if scanned == 0 {
-            outcome.notes.push(format!(
-                "no events of {} in {window}",
-                group_names.join(", ")
-            ));
+            outcome
+                .notes
+                .push(self.empty_window_note(group_names, &window));
         }
         Ok(outcome)
     }
@@ -379,6 +407,11 @@ impl Backend for LocalSource {
         };
         let mut outcome = Outcome::new(table, 0);
         outcome.notes = notes;
+        if scanned == 0 {
+            outcome
+                .notes
+                .push(self.empty_window_note(std::slice::from_ref(&group.name), &window));
+        }
         Ok(outcome)
     }
 

@@ -110,6 +110,42 @@ fn text_events_keep_their_continuation_lines() {
 }
 
 #[test]
+fn an_empty_window_on_local_logs_names_the_time_range_the_group_holds() {
+    let dir = sample_dir("empty-window");
+    let session = session(&dir);
+    let early = ("2026-11-11T00:00:00Z", "2026-11-11T03:00:00Z");
+    let table = session
+        .run_logs_insights(
+            &logs_insights("fields @message")
+                .group("/ecs/checkout")
+                .between(early.0, early.1),
+        )
+        .unwrap();
+    assert!(table.rows.is_empty());
+    let events = session
+        .run_filter(&filter_log_events("/ecs/checkout").between(early.0, early.1))
+        .unwrap();
+    assert!(events.rows.is_empty());
+    let records = session.queries();
+    assert_eq!(records.len(), 2);
+    for record in &records {
+        let note = record.notes.join("\n");
+        assert!(
+            note.contains(
+                "no events of /ecs/checkout in 2026-11-11T00:00:00Z .. 2026-11-11T03:00:00Z"
+            ),
+            "{note}"
+        );
+        // The first and last events of both streams (gzip JSON and text).
+        assert!(
+            note.contains("holds its events from 2026-11-12T14:00:00Z to 2026-11-12T14:06:00Z"),
+            "{note}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn unknown_groups_and_metrics_say_what_exists() {
     let dir = sample_dir("missing");
     let session = session(&dir);

@@ -235,6 +235,7 @@ fn remove_stale_kernel_dirs() {
 
 /// Removes a kernel's build directory and the directories kept next to it.
 pub(crate) fn remove_build_dirs(build_dir: &Path) {
+    super::library_build::forget(build_dir);
     super::socket_dir::remove(&build_dir.with_extension("host"));
     let _ = std::fs::remove_dir_all(build_dir.with_extension("config"));
     let _ = std::fs::remove_dir_all(build_dir);

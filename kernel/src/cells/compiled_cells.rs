@@ -156,6 +156,16 @@ impl evcxr::CompiledCells for CompiledCellStore {
 
     fn prepare_build(&self, crate_dir: &Path) {
         cell_cache::seed_build_products(crate_dir);
+        if super::library_build::library_missing(crate_dir) {
+            // This build compiles the library (no template seeded it): the cell waiting
+            // shows it, and a run records it apart from the step.
+            let reason = if cell_cache::has_template() {
+                super::library_build::Reason::Stale
+            } else {
+                super::library_build::Reason::FirstTime
+            };
+            super::library_build::begin(crate_dir, reason);
+        }
     }
 }
 

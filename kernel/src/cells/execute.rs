@@ -11,11 +11,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
-    ExecutionState, ExpressionResult, JupyterMessage, Media, ReplyError, ReplyStatus, Transient,
+    DisplayData, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult,
+    ExecutionCount, ExecutionState, ExpressionResult, JupyterMessage, Media, MediaType, ReplyError,
+    ReplyStatus, Transient,
 };
 use serde_json::Value;
 
+use super::build_display::BuildDisplay;
 use super::host::CellReport;
 use super::rust_engine::Evaluated;
 use super::state::Kernel;
@@ -52,6 +54,8 @@ pub(crate) async fn execute_one(
         );
     }
 
+    let queries_before = kernel.host.session.queries().len();
+    let checks_before = kernel.host.session.checks().len();
     let mut outcome = run_cell(kernel, message, request, &request.code).await;
     if let Err(failure) = flush_metrics(kernel).await
         && matches!(outcome, Outcome::Ok(_))
@@ -98,6 +102,20 @@ pub(crate) async fn execute_one(
             true
         }
     };
+    if !request.silent {
+        // After the result: the verdicts it does not show, and what the engine noticed
+        // about the answers.
+        let shown = match &outcome {
+            Outcome::Ok(data) => data.get("text/plain").map_or("", String::as_str),
+            Outcome::Error(_) => "",
+        };
+        let checks = kernel.host.session.checks();
+        let new = checks.get(checks_before..).unwrap_or_default();
+        if let Some(display) = super::verdicts::unshown(new, shown) {
+            iopub.publish(display, Some(message));
+        }
+        publish_notes(kernel, message, queries_before);
+    }
     if request.store_history {
         let output = match &outcome {
             Outcome::Ok(data) => data.get("text/plain").cloned().unwrap_or_default(),
@@ -171,7 +189,15 @@ async fn run_cell(
             Err(refused) => error(refused.ename(), &refused.to_string()),
         };
     }
+    // A library build the cell waits for (the engine's start, or its own first build)
+    // shows itself after a second.
+    let build = BuildDisplay::watch(
+        kernel.iopub.clone(),
+        message.clone(),
+        kernel.engine.build_dir().to_owned(),
+    );
     if let Err(why) = kernel.engine.ready().await {
+        build.finish().await;
         return error(
             "EngineFailed",
             &format!("the Rust engine could not start: {why}"),
@@ -200,6 +226,7 @@ async fn run_cell(
         engine.eval_with_input(&code, token, &bindings, &reader)
     })
     .await;
+    build.finish().await;
     let report = kernel.end_cell();
     match evaluated {
         Err(join_error) => error(
@@ -226,6 +253,38 @@ async fn run_cell(
             outcome
         }
     }
+}
+
+/// Shows the notes of the queries the cell ran (a query cell's or a Rust cell's): what
+/// the engine adjusted or noticed, such as why an answer is empty (dimensions that do not
+/// match, a window outside the data a local source holds), as `playbook query` prints them.
+fn publish_notes(kernel: &Kernel, message: &JupyterMessage, queries_before: usize) {
+    let queries = kernel.host.session.queries();
+    let mut notes: Vec<&str> = Vec::new();
+    for note in queries.iter().skip(queries_before).flat_map(|q| &q.notes) {
+        if !notes.contains(&note.as_str()) {
+            notes.push(note);
+        }
+    }
+    if let Some(display) = notes_display(&notes) {
+        kernel.iopub.publish(display, Some(message));
+    }
+}
+
+/// The notes as one `display_data`, a line each (`note: …`).
+fn notes_display(notes: &[&str]) -> Option<DisplayData> {
+    if notes.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = notes.iter().map(|n| format!("note: {n}")).collect();
+    let html: String = lines
+        .iter()
+        .map(|l| format!("<p><small>{}</small></p>", playbook::html::escape(l)))
+        .collect();
+    Some(DisplayData::new(Media::new(vec![
+        MediaType::Plain(lines.join("\n")),
+        MediaType::Html(html),
+    ])))
 }
 
 /// Publishes what the cell sent with `publish_metric` (one batch when the cell ends).
@@ -374,6 +433,28 @@ mod tests {
             }
             Outcome::Ok(_) => panic!("an early return must not be ok"),
         }
+    }
+
+    #[test]
+    fn query_notes_are_shown_a_line_each_and_escaped() {
+        assert!(notes_display(&[]).is_none());
+        let display = notes_display(&[
+            "no Orders Latency with dimensions [] in local:d (dimensions must match exactly)",
+            "<b>odd</b>",
+        ])
+        .expect("notes are shown");
+        let media = serde_json::to_value(&display.data).unwrap();
+        assert_eq!(
+            media["text/plain"],
+            "note: no Orders Latency with dimensions [] in local:d (dimensions must match \
+             exactly)\nnote: <b>odd</b>"
+        );
+        assert!(
+            media["text/html"]
+                .as_str()
+                .unwrap()
+                .contains("note: &lt;b&gt;odd&lt;/b&gt;")
+        );
     }
 
     #[test]

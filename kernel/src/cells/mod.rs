@@ -5,6 +5,7 @@
 //! `crate::queries`.
 
 mod action_host;
+mod build_display;
 pub(crate) mod cell_cache;
 mod cell_sources;
 mod compile_errors;
@@ -14,6 +15,7 @@ mod execute;
 pub(crate) mod hints;
 pub(crate) mod host;
 pub(crate) mod library;
+pub(crate) mod library_build;
 mod member_index;
 mod member_probes;
 mod receiver;
@@ -23,6 +25,7 @@ mod socket_dir;
 mod state;
 pub(crate) mod template;
 mod template_lock;
+pub(crate) mod verdicts;
 
 pub(crate) use action_host::Asker;
 pub(crate) use cell_cache::remove_build_dirs;

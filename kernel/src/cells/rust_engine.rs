@@ -17,6 +17,7 @@ use crate::cells::cell_cache;
 use crate::cells::compile_errors::render_compilation_errors;
 use crate::cells::compiled_cells::CompiledCellStore;
 use crate::cells::completion::{CompletionSource, Session, without_analyzer};
+use crate::cells::library_build;
 use crate::cells::member_index::MemberIndex;
 use crate::jupyter::iopub::{CurrentParent, IoPub, OutputForwarder};
 
@@ -59,7 +60,7 @@ pub(crate) struct StartConfig {
     pub(crate) background_analysis: bool,
     /// Runs first on the engine's thread (the template's repair), so the kernel answers
     /// meanwhile.
-    pub(crate) before_start: fn(),
+    pub(crate) before_start: fn(&std::path::Path),
 }
 
 /// The kernel's handle on the evcxr context.
@@ -70,6 +71,8 @@ pub(crate) struct RustEngine {
     process: Arc<OnceLock<Arc<Mutex<Child>>>>,
     forwarder: Arc<OnceLock<OutputForwarder>>,
     interrupted: Arc<AtomicBool>,
+    /// Where this kernel builds cells (the key of its library builds, `library_build.rs`).
+    build_dir: Arc<PathBuf>,
 }
 
 impl std::fmt::Debug for RustEngine {
@@ -129,6 +132,7 @@ impl RustEngine {
             process: Arc::new(OnceLock::new()),
             forwarder: Arc::new(OnceLock::new()),
             interrupted: Arc::new(AtomicBool::new(false)),
+            build_dir: Arc::new(config.build_dir.clone()),
         };
         let starting = engine.clone();
         tokio::task::spawn_blocking(move || {
@@ -153,11 +157,13 @@ impl RustEngine {
 
     fn start_blocking(&self, config: StartConfig) -> anyhow::Result<()> {
         let t = std::time::Instant::now();
-        (config.before_start)();
+        let dir = config.build_dir.clone();
+        (config.before_start)(&dir);
         trace("template", t);
         let seeded = cell_cache::seed(&config.build_dir)?;
         super::cell_sources::prepare_kernel_dir(&config.build_dir, seeded)?;
         let compiled = CompiledCellStore::shared();
+        let has_store = compiled.is_some();
         if compiled.is_none() {
             // No store to ask first: every build runs cargo, which needs the prebuilt
             // dependencies now.
@@ -188,6 +194,11 @@ impl RustEngine {
                 "playbook: no prebuilt cell library (run `playbook install`): the first \
                  start compiles it"
             );
+            if !has_store {
+                // Without a store the prelude's build compiles it now (with one, the store
+                // says when a build really runs: `CompiledCells::prepare_build`).
+                library_build::begin(&dir, library_build::Reason::FirstTime);
+            }
         }
         context.add_nameable_types(playbook::prelude::nameable_types());
         context
@@ -210,12 +221,18 @@ impl RustEngine {
                 );
             }
         }
+        library_build::end(&dir);
         trace("prelude", t);
         // Anything the prelude printed belongs to no cell.
         forwarder.flush();
         let _ = self.forwarder.set(forwarder);
         *self.context.lock().unwrap_or_else(|p| p.into_inner()) = Some(context);
         Ok(())
+    }
+
+    /// Where this kernel builds its cells.
+    pub(crate) fn build_dir(&self) -> &std::path::Path {
+        &self.build_dir
     }
 
     /// Waits until the engine is ready; `Err` carries why it could not start.
@@ -272,6 +289,7 @@ impl RustEngine {
             input_reader: &|request| input(&request.prompt, request.is_password),
         };
         let result = context.execute_with_callbacks(&prepared, &mut callbacks);
+        library_build::end(&self.build_dir);
         drop(guard);
         self.flush_output();
         if trace_enabled()

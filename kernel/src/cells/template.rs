@@ -170,7 +170,7 @@ pub(crate) fn lock_for_build() -> std::io::Result<Option<std::fs::File>> {
 /// At a kernel's start: when the template is stale, rebuilds it once (or waits for the
 /// process that does), saying so on stderr. Blocking; never fails the kernel (without a
 /// fresh template the kernel compiles the library in its own directory).
-pub(crate) fn repair_if_stale() {
+pub(crate) fn repair_if_stale(build_dir: &Path) {
     let template = cell_cache::template_dir();
     if !cell_cache::has_template() {
         return;
@@ -179,6 +179,9 @@ pub(crate) fn repair_if_stale() {
     let Some(why) = stale_because(&template, wanted) else {
         return;
     };
+    // Rebuilt here, or waited for: a cell sent meanwhile shows it (`library_build.rs`).
+    super::library_build::begin(build_dir, super::library_build::Reason::Stale);
+    let _ended = BuildEnds(build_dir);
     eprintln!("playbook: the prebuilt cell library is stale ({why})");
     let started = Instant::now();
     let _lock = match lock_at(
@@ -227,6 +230,15 @@ pub(crate) fn repair_if_stale() {
             "playbook: could not rebuild the prebuilt cell library ({error:#}); this kernel \
              compiles it in its own directory (`playbook install` rebuilds it)"
         ),
+    }
+}
+
+/// Ends the build of the library marked for a kernel's directory, however the repair ends.
+struct BuildEnds<'a>(&'a Path);
+
+impl Drop for BuildEnds<'_> {
+    fn drop(&mut self) {
+        super::library_build::end(self.0);
     }
 }
 

@@ -160,9 +160,38 @@ pub(crate) struct RunRecord {
     /// writer).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) actions: Vec<ActionResult>,
+    /// Builds of the cell library the run waited for, each a line of its own: charged to
+    /// no step (a step's duration leaves them out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) library_builds: Vec<LibraryBuild>,
     /// Fields written by another version.
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,
+}
+
+/// A build of the cell library (a first run, a stale cache) a run waited for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LibraryBuild {
+    /// Why it was built ("first time", "the prebuilt one no longer fits this playbook").
+    pub(crate) reason: String,
+    pub(crate) seconds: f64,
+    /// The step that waited for it; none when the engine's start did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) during_step: Option<String>,
+}
+
+impl LibraryBuild {
+    /// The build as one line, as the report and the terminal show it.
+    pub(crate) fn line(&self) -> String {
+        let when = match &self.during_step {
+            Some(step) => format!("while {step} waited"),
+            None => "before the first step".to_owned(),
+        };
+        format!(
+            "cell library built in {:.2} s ({}), {when}; not counted in any step",
+            self.seconds, self.reason
+        )
+    }
 }
 
 impl RunRecord {

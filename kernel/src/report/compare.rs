@@ -116,6 +116,11 @@ fn run_line(run: &RunRecord) -> String {
     if let Some(window) = run.window {
         let _ = write!(line, " · window {window}");
     }
+    // A build of the cell library is the run's, not a step slowing down.
+    let built: f64 = run.library_builds.iter().map(|b| b.seconds).sum();
+    if built > 0.0 {
+        let _ = write!(line, " · cell library built ({built:.1} s, in no step)");
+    }
     line
 }
 

@@ -118,6 +118,9 @@ fn run_facts(run: &RunRecord) -> Vec<(&'static str, String)> {
         facts.push(("Started by", cause.describe()));
     }
     facts.push(("When", when(run.started, run.finished)));
+    for build in &run.library_builds {
+        facts.push(("Cell library", build.line()));
+    }
     let mut by: Vec<String> = vec![run.run_id.clone()];
     let who: Vec<&str> = [&run.user, &run.host]
         .into_iter()

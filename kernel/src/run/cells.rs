@@ -64,7 +64,7 @@ impl Run {
                 continue;
             }
             let actions_before = kernel.host.actions.log().len();
-            let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index).await;
+            let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index, &step).await;
             self.after_actions(kernel, actions_before);
             let failed = matches!(end, CellEnd::Failed { .. });
             self.progress.learn(kernel.host.session.known_secrets());
@@ -97,14 +97,16 @@ impl Run {
         Ok(())
     }
 
-    /// Runs cell `index` and records its outputs and how it ended; returns how it ended,
-    /// its execution count and how long it took.
+    /// Runs cell `index` (the step `step`) and records its outputs and how it ended;
+    /// returns how it ended, its execution count and how long it took (without a build of
+    /// the cell library it waited for: that is a line of its own).
     async fn run_cell(
         &mut self,
         kernel: &Arc<Kernel>,
         signals: &mut Signals,
         iopub: &mut UnboundedReceiver<JupyterMessage>,
         index: usize,
+        step: &str,
     ) -> (CellEnd, usize, Duration) {
         let started = Utc::now();
         let queries_before = kernel.host.session.queries().len();
@@ -153,10 +155,12 @@ impl Run {
         let count = reply.execution_count.0;
         self.notebook
             .set_result(index, outputs, (count > 0).then_some(count));
+        let building = self.charge_library_builds(kernel, Some(step));
+        let elapsed = clock.elapsed().saturating_sub(building);
         let cell = CellRecord {
             start_time: started,
             end_time: Utc::now(),
-            duration: clock.elapsed().as_secs_f64(),
+            duration: elapsed.as_secs_f64(),
             status: end.status(),
             masked_secrets: masked,
             omitted_output_bytes: omitted,
@@ -173,7 +177,7 @@ impl Run {
         };
         self.notebook
             .set_cell_metadata(index, record::KEY, record::to_value(&cell));
-        (end, count, clock.elapsed())
+        (end, count, elapsed)
     }
 
     /// How a cell ended, from its reply and what stopped it.

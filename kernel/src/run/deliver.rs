@@ -58,6 +58,14 @@ impl Run {
         self.deliver_verdicts(&mut writer, &mut summary).await;
         self.notify(&mut writer, &mut summary).await;
         self.write_summary(&mut writer, &summary).await;
+        // Last: how the run ended, with the exit code the deliveries left.
+        let ending = super::ending::Ending {
+            exit: self.exit,
+            checks: &self.record.checks,
+            steps: &self.steps,
+            failures: &self.record.failures,
+        };
+        self.progress.line(&ending.line());
         super::Outcome {
             exit: self.exit,
             summary,

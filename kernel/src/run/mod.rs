@@ -12,6 +12,7 @@
 mod actions;
 mod cells;
 mod deliver;
+mod ending;
 mod inputs;
 pub(crate) mod outputs;
 pub(crate) mod parameters;
@@ -26,7 +27,7 @@ use anyhow::Context;
 use chrono::Utc;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::cells::{Kernel, remove_build_dirs};
+use crate::cells::{Kernel, library_build, remove_build_dirs};
 use crate::exit::Exit;
 use crate::jupyter::iopub::IoPub;
 use crate::record::destination::{Destination, Placeholders, notebook_name};
@@ -34,7 +35,6 @@ use crate::record::notebook::{Notebook, NotebookError};
 use crate::record::run_record::{self as record, Parameters, RunRecord, RunStatus};
 use crate::record::summary::{RunSummary, StepTime};
 use crate::redact::Redactor;
-use crate::visible;
 pub(crate) use inputs::{anchored_source, default_output};
 use inputs::{current_user, given_with_source, hostname, inject_parameters};
 use playbook::source::AwsTarget;
@@ -178,16 +178,35 @@ pub(crate) async fn run_one(options: RunOptions, build_dir: PathBuf) -> anyhow::
     let mut signals = Signals::new()?;
     // Start-up is not any cell's time (or timeout): wait for the engine first.
     let startup = Instant::now();
-    tokio::select! {
-        ready = kernel.engine.ready() => match ready {
-            Err(why) => run.progress.line(&format!("the Rust engine could not start: {why}")),
-            Ok(()) => run.progress.line(&format!("engine ready in {:.1?}", startup.elapsed())),
-        },
-        _ = signals.recv() => {
-            run.stop_before_start(Exit::Interrupted, "interrupted before the first cell")?;
-            return Ok(run.deliver().await);
+    let ready = kernel.engine.ready();
+    tokio::pin!(ready);
+    let mut told = false;
+    loop {
+        tokio::select! {
+            ready = &mut ready => {
+                match ready {
+                    Err(why) => run.progress.line(&format!("the Rust engine could not start: {why}")),
+                    Ok(()) => run.progress.line(&format!("engine ready in {:.1?}", startup.elapsed())),
+                }
+                break;
+            }
+            _ = signals.recv() => {
+                run.stop_before_start(Exit::Interrupted, "interrupted before the first cell")?;
+                return Ok(run.deliver().await);
+            }
+            () = tokio::time::sleep(Duration::from_secs(1)), if !told => {
+                told = true;
+                // A first run or a stale cache: say why the start takes a while.
+                if let Some(building) = library_build::in_progress(kernel.engine.build_dir()) {
+                    run.progress.line(&format!(
+                        "{}…",
+                        building.reason.progress_line(building.since.elapsed())
+                    ));
+                }
+            }
         }
     }
+    run.charge_library_builds(&kernel, None);
     run.run_cells(&kernel, &mut signals, &mut iopub_rx).await?;
     run.finish(&kernel)?;
     Ok(run.deliver().await)
@@ -263,6 +282,7 @@ impl Run {
             failures: Vec::new(),
             cause: options.cause.clone(),
             actions: Vec::new(),
+            library_builds: Vec::new(),
             extra: Default::default(),
         };
         let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();
@@ -305,6 +325,24 @@ impl Run {
         Ok(())
     }
 
+    /// Records the builds of the cell library that ended since the last call, each a
+    /// line of its own (`step`: the step that waited for them), and says so; what they
+    /// took, which the step's time leaves out.
+    fn charge_library_builds(&mut self, kernel: &Kernel, step: Option<&str>) -> Duration {
+        let mut took = Duration::ZERO;
+        for built in library_build::take_built(kernel.engine.build_dir()) {
+            took += built.took;
+            let build = record::LibraryBuild {
+                reason: built.reason.words().to_owned(),
+                seconds: built.took.as_secs_f64(),
+                during_step: step.map(str::to_owned),
+            };
+            self.progress.line(&build.line());
+            self.record.library_builds.push(build);
+        }
+        took
+    }
+
     /// Writes the executed notebook with the record as it stands.
     fn write(&mut self) -> anyhow::Result<()> {
         self.notebook
@@ -319,11 +357,7 @@ impl Run {
         let session = &kernel.host.session;
         let checks = session.checks();
         for check in &checks {
-            self.progress.line(&format!(
-                "check {}: {}",
-                check.verdict,
-                visible::name(&check.name)
-            ));
+            self.progress.line(&ending::check_line(check));
         }
         self.record.checks = checks;
         self.record.actions = kernel.host.actions.log();
@@ -352,14 +386,9 @@ impl Run {
         self.record.exit_class = Some(self.exit);
         self.write()?;
         self.progress.line(&format!(
-            "{} in {:.1?}: wrote {}",
-            if self.exit == Exit::Ok {
-                "done"
-            } else {
-                "stopped"
-            },
-            self.clock.elapsed(),
-            self.output.display()
+            "wrote {} after {:.1?}",
+            self.output.display(),
+            self.clock.elapsed()
         ));
         Ok(())
     }
