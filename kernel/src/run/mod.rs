@@ -34,8 +34,8 @@ use crate::record::run_record::{self as record, Parameters, RunRecord, RunStatus
 use crate::record::summary::{RunSummary, StepTime};
 use crate::redact::Redactor;
 use crate::visible;
-pub(crate) use inputs::{anchored_source, default_output};
-use inputs::{current_user, given_with_source, hostname, inject_parameters};
+pub(crate) use inputs::{anchored_source, default_output, hostname};
+use inputs::{current_user, given_with_source, inject_parameters};
 use playbook::source::AwsTarget;
 use progress::{Progress, View};
 
