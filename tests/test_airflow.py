@@ -1,5 +1,6 @@
-"""The Apache Airflow integration (integrations/airflow, `playbook_airflow`) driven by a
-real Airflow 3.3.2: its `airflow` CLI, in the virtualenv tests/airflow/venv.sh caches at
+"""The Apache Airflow integration (integrations/airflow, `playbook_airflow`), and Airflow's
+own PapermillOperator with papermill-playbook (integrations/papermill), driven by a real
+Airflow 3.3.2: its `airflow` CLI, in the virtualenv tests/airflow/venv.sh caches at
 ${PLAYBOOK_CACHE:-~/.cache/playbook}/airflow-venv, runs DAG files these tests write with
 `airflow dags test` (a whole DAG run in one process, the scheduler's rules included:
 retries, trigger rules, mapped tasks) against moto (tests/aws).
@@ -505,3 +506,57 @@ def test_fleet_dag_with_a_local_out_returns_the_parsed_fleet_summary(airflow, pl
     assert fleet == json.loads((out / "fleet.json").read_text()), fleet
     assert fleet["exit_code"] == 0 and (out / "fleet.html").is_file(), fleet
     assert airflow.dag_run(dag_id)[1] == "success", why
+
+
+# --- PapermillOperator (apache-airflow-providers-papermill + papermill-playbook) --------
+
+ECHO_CELL = ('// echo\nprintln!("{}", json!({"service": service, "regions": regions, '
+             '"window_minutes": window_minutes, "strict": strict, "p99_threshold_ms": p99_threshold_ms}));')
+
+
+def joined(text: str | list[str]) -> str:
+    """A notebook's multiline string (a list of lines, or one string)."""
+    return text if isinstance(text, str) else "".join(text)
+
+
+def test_papermill_operator_runs_a_playbook_with_parameters(airflow, tmp_path):
+    """Airflow's PapermillOperator (papermill's own engine, the `playbook` kernel) runs a
+    playbook with templated parameters of several types: the translator papermill-playbook
+    registers writes them as typed `let` statements (an int for an f64 as 450.0f64), the
+    cells see them as given, the check they decide passes, and the task succeeds."""
+    nb = notebook(tmp_path / "typed.ipynb", ECHO_CELL, CHECK_CELL,
+                  parameters=PARAMETERS + "\nlet regions: Vec<String> = vec![];\nlet window_minutes: i64 = 5;"
+                  "\nlet strict: bool = false;")
+    out = tmp_path / "out.ipynb"
+    dag_id = "papermill_operator"
+    airflow.dag_file(dag_id, f"""
+        from datetime import datetime
+        from airflow.sdk import DAG
+        from airflow.providers.papermill.operators.papermill import PapermillOperator
+
+        with DAG({dag_id!r}, schedule=None, start_date=datetime(2024, 1, 1), catchup=False,
+                 params={{"env": "eu"}}):
+            PapermillOperator(task_id="papermill", input_nb={str(nb)!r}, output_nb={str(out)!r},
+                              parameters={{"service": "checkout-{{{{ params.env }}}}",
+                                           "regions": ["eu-west-1", "us-east-1"], "window_minutes": 60,
+                                           "strict": True, "p99_threshold_ms": 450}})
+    """)
+    done, seconds = airflow.dags_test(dag_id)
+    print(f"airflow dags test {dag_id}: {seconds:.1f}s")
+    tasks = airflow.tasks(dag_id)
+    why = f"{tasks}\n{airflow.log_tail(done)}"
+    assert tasks["papermill"]["state"] == "success", why
+    assert airflow.dag_run(dag_id)[1] == "success", why
+
+    executed = json.loads(out.read_text())
+    injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    source = joined(injected["source"])
+    assert 'let service: String = String::from("checkout-eu");' in source, source
+    assert "let p99_threshold_ms: f64 = 450.0f64;" in source, source
+    assert 'let regions: Vec<String> = vec![String::from("eu-west-1"), String::from("us-east-1")];' in source
+    echo = next(c for c in executed["cells"] if joined(c["source"]).startswith("// echo"))
+    printed = "".join(joined(o.get("text", "")) for o in echo["outputs"] if o["output_type"] == "stream")
+    assert json.loads(printed.strip().splitlines()[-1]) == {
+        "service": "checkout-eu", "regions": ["eu-west-1", "us-east-1"], "window_minutes": 60, "strict": True,
+        "p99_threshold_ms": 450.0}
+    assert executed["metadata"]["papermill"]["parameters"]["service"] == "checkout-eu"

@@ -219,6 +219,31 @@ def test_a_malformed_event_is_bad_input_with_the_reason(tmp_path, text, says):
     assert records_in(tmp_path / "out") == []
 
 
+def test_the_report_and_the_postmortem_say_which_alarm_transition_started_the_run(tmp_path):
+    responders = echo_responders(tmp_path)
+    done = respond("--event", EVENTS / "checkout-latency-eventbridge.json", "--responders", responders,
+                   "-o", f"{tmp_path}/out/{{run_id}}.ipynb")
+    assert done.returncode == 0, why(done)
+    [record] = records_in(tmp_path / "out")
+    started_by = ("alarm checkout-p99-latency-high entering ALARM at 2026-11-12 14:12:00 UTC "
+                  f"(rule echo, {responders} line ")
+    for fmt in ("md", "html"):
+        report = subprocess.run([PLAYBOOK, "report", record, "--format", fmt],
+                                capture_output=True, text=True, timeout=120)
+        assert report.returncode == 0, report.stderr
+        assert "Started by" in report.stdout and started_by in report.stdout, report.stdout[:3000]
+    review = subprocess.run([PLAYBOOK, "report", "--postmortem", record],
+                            capture_output=True, text=True, timeout=120)
+    assert review.returncode == 0, review.stderr
+    run_id = json.loads(record.read_text())["metadata"]["playbook"]["run_id"]
+    [row] = [line for line in review.stdout.splitlines() if "run trigger" in line]
+    assert "2026-11-12" in row and "14:12" in row, row
+    assert f"checkout-p99-latency-high entering ALARM started run {run_id} (rule echo)" in row, row
+    # The alarm's time is the incident's, not the investigation's: it is in the timeline
+    # before the run's own start.
+    assert review.stdout.index("run trigger") < review.stdout.index("run started"), review.stdout
+
+
 def test_a_bad_responders_file_is_refused_with_its_line_before_anything_runs(tmp_path):
     echo_notebook(tmp_path / "echo.ipynb")
     responders = tmp_path / "responders.yaml"

@@ -198,6 +198,10 @@ impl Session {
                 .set_source(spec, "set_source")
                 .map(|()| Answer::Context(self.context())),
             Request::SetWindow { window } => self.set_window(window.as_ref()).map(Answer::Window),
+            Request::SetParameter { name, value } => {
+                self.set_parameter(name, value.clone());
+                Ok(Answer::Done)
+            }
             Request::PublishMetric { datum } => datum
                 .validate()
                 .map_err(error::EngineError::from)
@@ -227,7 +231,8 @@ impl Session {
             | Request::ClearOutput { .. }
             | Request::Input { .. }
             | Request::CellGuardDropped { .. }
-            | Request::Panic { .. } => return None,
+            | Request::Panic { .. }
+            | Request::Action { .. } => return None,
         };
         Some(match result {
             Ok(answer) => Reply::ok(answer),

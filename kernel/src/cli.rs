@@ -43,6 +43,9 @@ enum Command {
     Respond(RespondCmdArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
+    /// Write a first playbook: parameters, source and window, a metric beside its baseline,
+    /// a query cell, two checks and the review's headings; it runs as it is.
+    New(NewArgs),
     /// Ask the engine from a shell: Logs Insights, metrics, filtered events, log groups.
     #[command(subcommand)]
     Query(query_cli::QueryCommand),
@@ -51,6 +54,20 @@ enum Command {
     /// Check this installation: the Rust toolchain, rust-src, the cell library and its
     /// prebuilt cache, the kernelspec, the AWS configuration (exit 2 when a check failed).
     Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The notebook to write (`.ipynb` is added when missing); an existing file is never
+    /// overwritten.
+    name: PathBuf,
+    /// Where its data is: `local:DIR` or `cloudwatch` (default: the bundled incident data
+    /// beside this installation).
+    #[arg(long, value_name = "local:DIR|cloudwatch")]
+    source: Option<String>,
+    /// The service it looks at (its `service` parameter, `{service}` in its query cell).
+    #[arg(long, default_value = "checkout")]
+    service: String,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +152,38 @@ struct RunArgs {
     aws: AwsArgs,
     #[command(flatten)]
     deliveries: DeliveryArgs,
+    #[command(flatten)]
+    actions: ActionArgs,
+}
+
+/// What a run may do about the runbook's actions (steps that change something). An action
+/// never runs unapproved: without `--approve NAME` or `--approve-all` it is recorded as
+/// "not approved: dry run" and the run goes on (a `.required()` action stops it).
+#[derive(Debug, Args)]
+struct ActionArgs {
+    /// Approve the action of this name (repeatable).
+    #[arg(long = "approve", value_name = "NAME")]
+    approve: Vec<String>,
+    /// Approve every action of the runbook.
+    #[arg(long)]
+    approve_all: bool,
+    /// Show every action's command and run none (approvals aside).
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse every action (also PLAYBOOK_ACTIONS=off), e.g. on a read-only responder.
+    #[arg(long)]
+    no_actions: bool,
+}
+
+impl ActionArgs {
+    fn flags(&self) -> crate::actions::ActionFlags {
+        crate::actions::ActionFlags {
+            approve: self.approve.clone(),
+            approve_all: self.approve_all,
+            dry_run: self.dry_run,
+            off: self.no_actions,
+        }
+    }
 }
 
 /// Where in AWS a run's queries and deliveries go (what is not given comes from the
@@ -334,6 +383,7 @@ impl Cli {
             Command::Install(_)
             | Command::Report(_)
             | Command::Query(_)
+            | Command::New(_)
             | Command::GenerateData(_)
             | Command::Doctor(_) => None,
         }
@@ -411,6 +461,7 @@ fn run(cli: Cli, build_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Command::Respond(args) => respond(args, build_dir),
         Command::Query(command) => Ok(query_cli::run(command)),
         Command::GenerateData(args) => generate(&args),
+        Command::New(args) => new_notebook(&args),
         Command::Report(args) => write_report(&args),
         Command::Install(args) => install(args, build_dir),
         Command::Doctor(args) => {
@@ -487,6 +538,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<runner::RunOptions> {
         deliveries: args.deliveries.deliveries()?,
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: args.actions.flags(),
     })
 }
 
@@ -512,6 +564,7 @@ fn run_fleet(args: FleetCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         },
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: crate::actions::ActionFlags::default(),
     };
     let exit = block_on(crate::fleet::main(args.fleet, base));
     // The evcxr configuration's directory (each target builds in its own).
@@ -541,6 +594,7 @@ fn respond(args: RespondCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         deliveries: args.deliveries.deliveries()?,
         view: crate::run::progress::View::Own,
         cause: None,
+        actions: crate::actions::ActionFlags::default(),
     };
     let input = match (args.event, args.queue) {
         (Some(event), _) => crate::respond::Input::Event(event),
@@ -664,6 +718,36 @@ fn install(args: InstallArgs, build_dir: Option<PathBuf>) -> anyhow::Result<Exit
         println!("cell library prebuilt in {}", template.display());
     }
     Ok(Exit::Ok.into())
+}
+
+/// `playbook new`: writes the first playbook; an existing file or a source that is not
+/// there is bad input (exit 3).
+fn new_notebook(args: &NewArgs) -> anyhow::Result<ExitCode> {
+    let library = &crate::cells::library::located().dir;
+    let request = crate::scaffold::Request {
+        path: &args.name,
+        source: args.source.as_deref(),
+        service: &args.service,
+        bundled: library
+            .parent()
+            .map(|root| root.join("notebooks/data/checkout")),
+    };
+    match crate::scaffold::write(&request) {
+        Ok(written) => {
+            let path = written.path.display().to_string();
+            println!(
+                "wrote {} (source {}); run it with `playbook run {}`",
+                visible::text(&path),
+                visible::text(&written.source),
+                visible::text(&path)
+            );
+            Ok(Exit::Ok.into())
+        }
+        Err(error) => {
+            eprintln!("playbook new: {}", visible::text(&error.to_string()));
+            Ok(Exit::BadInput.into())
+        }
+    }
 }
 
 /// `playbook generate-data`: options of the bundled data generator.

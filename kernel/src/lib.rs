@@ -9,6 +9,9 @@
 //!   stdin, history, is_complete. Knows nothing of cells.
 //! - `cells`: the kernel's shared state and the cell lifecycle, one execution, Rust cells
 //!   through evcxr, and the host channel cells call. Uses `jupyter` and `queries`.
+//! - `actions`: the runbook steps that change something — the approval policy, the
+//!   command run in this process (never the cell's), the results and undos kept for the
+//!   record. Uses `redact`.
 //! - `queries`: query cells and `playbook query`, one conversion from options to queries.
 //!   Uses `jupyter` (progress in place).
 //! - `server`: the kernel process over ZeroMQ — sockets, the shell and control channels,
@@ -33,6 +36,8 @@
 //! - `visible`: text shown to a person (a terminal, a document) with its control and bidi
 //!   characters as visible escapes. Uses nothing else.
 //! - `install`: the kernelspec and the prebuild; [`cli`]: the subcommands.
+//! - `scaffold`: `playbook new`, a first playbook that runs as it is, never over a file.
+//!   Uses nothing else.
 //! - `doctor`: `playbook doctor`, whether this installation can run playbooks (toolchain,
 //!   rust-src, cell library and cache, kernelspec, AWS configuration). Uses `cells`,
 //!   `install`, `exit` and `visible`.
@@ -42,6 +47,7 @@
 
 #![warn(unreachable_pub)]
 
+mod actions;
 mod cells;
 pub mod cli;
 mod deliver;
@@ -56,5 +62,6 @@ mod redact;
 mod report;
 mod respond;
 mod run;
+mod scaffold;
 mod server;
 mod visible;

@@ -14,7 +14,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("redact", &[]),
     ("visible", &[]),
     ("queries", &["jupyter", "exit", "visible"]),
-    ("cells", &["jupyter", "queries", "redact"]),
+    ("actions", &["redact"]),
+    ("cells", &["jupyter", "queries", "redact", "actions"]),
     ("server", &["cells", "jupyter"]),
     ("record", &["exit", "redact"]),
     ("report", &["record", "cells", "visible"]),
@@ -26,20 +27,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "run",
         &[
             "record", "deliver", "report", "cells", "jupyter", "exit", "redact", "visible",
+            "actions",
         ],
     ),
     ("install", &["cells"]),
+    ("scaffold", &[]),
     ("doctor", &["cells", "install", "exit", "visible"]),
     (
         "fleet",
         &[
-            "run", "deliver", "record", "report", "cells", "exit", "redact", "visible",
+            "run", "deliver", "record", "report", "cells", "exit", "redact", "visible", "actions",
         ],
     ),
     (
         "respond",
         &[
-            "run", "deliver", "record", "cells", "exit", "redact", "visible",
+            "run", "deliver", "record", "cells", "exit", "redact", "visible", "actions",
         ],
     ),
 ];

@@ -85,6 +85,8 @@ const OTHER_WRITES: &[&str] = &[
     "cells/",
     // The kernelspec.
     "install.rs",
+    // A new notebook from `playbook new`: a template, never a record (created, not replaced).
+    "scaffold/",
     // A fleet target's log: append-only lines, each a `Redacted<String>` (`Progress::log`).
     "run/progress.rs",
 ];

@@ -18,9 +18,11 @@ use crate::render::{Cell, MimeBundle, Render, Row, Table};
 /// Builds a check: `Check::new("p99 latency").expect_below(p99, 250.0)`.
 #[derive(Debug, Clone)]
 pub struct Check {
-    name: String,
+    pub(crate) name: String,
     unit: String,
-    warn_only: bool,
+    pub(crate) warn_only: bool,
+    /// A poll of `wait_until`: its result is not recorded (the final verdict is).
+    pub(crate) quiet: bool,
 }
 
 impl Check {
@@ -30,6 +32,7 @@ impl Check {
             name: name.into(),
             unit: String::new(),
             warn_only: false,
+            quiet: false,
         }
     }
 
@@ -54,7 +57,12 @@ impl Check {
         }
     }
 
-    fn finish(self, ok: bool, observed: Option<String>, expected: Option<String>) -> CheckResult {
+    pub(crate) fn finish(
+        self,
+        ok: bool,
+        observed: Option<String>,
+        expected: Option<String>,
+    ) -> CheckResult {
         let verdict = match (ok, self.warn_only) {
             (true, _) => Verdict::Pass,
             (false, true) => Verdict::Warn,
@@ -66,7 +74,9 @@ impl Check {
             observed,
             expected,
         };
-        record(&result);
+        if !self.quiet {
+            record(&result);
+        }
         result
     }
 

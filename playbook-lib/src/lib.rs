@@ -17,7 +17,9 @@
 //! - [`render`]: how results show themselves — one [`render::MimeBundle`] builder and
 //!   one [`render::Table`] (text, HTML and Markdown from one description), SVG charts.
 //! - Above them, what cells use directly: [`analysis`], [`transform`], [`baseline`],
-//!   [`check`], [`display`], [`input`], [`runtime`], [`local_service`], [`prelude`].
+//!   [`check`], [`action`] (runbook steps that change things, run by the host once
+//!   approved), [`verify`] (`wait_until`), [`display`], [`input`], [`runtime`],
+//!   [`local_service`], [`prelude`].
 //!
 //! The modules cells have always named (`playbook::query`, `playbook::alarms`,
 //! `playbook::check`, …) stay: each is the model module of that name, or, where it also
@@ -33,6 +35,7 @@ pub mod model;
 pub mod protocol;
 pub mod render;
 
+pub mod action;
 pub mod analysis;
 pub mod baseline;
 pub mod check;
@@ -42,6 +45,7 @@ pub mod local_service;
 pub mod prelude;
 pub mod runtime;
 pub mod transform;
+pub mod verify;
 
 pub use client::{host, traces};
 pub use model::{
@@ -58,7 +62,7 @@ pub mod bindings {
 
 /// What is in effect for this session (source, window, parameters).
 pub mod context {
-    pub use crate::client::{context, echo, parameter};
+    pub use crate::client::{context, echo, parameter, set_parameter};
     pub use crate::model::context::*;
 }
 

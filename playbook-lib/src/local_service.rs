@@ -5,9 +5,15 @@
 //! It answers `GET /health` (`{"status":"ok"}`) and `GET /api/checkout` (a small JSON
 //! order after about 15 ms); anything else is a 404. It lives in the evaluation process
 //! (std threads, no dependencies) and stops when the value is dropped.
+//!
+//! A *deployed* stand-in ([`LocalService::deployed`]) is what a runbook acts on: it reads
+//! the version it runs from a file at every request, so an action (a command, run by the
+//! kernel) deploys or rolls back by writing that file. Version [`BAD_VERSION`] (the bundled
+//! incident's bad deploy) is slow and fails one request in five; any other is healthy.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -25,6 +31,34 @@ pub enum ServiceFault {
     Errors,
     /// Nothing listens: connections are refused.
     Down,
+}
+
+/// The version a deployed stand-in runs badly: the bundled incident's v2.14.0.
+pub const BAD_VERSION: &str = "v2.14.0";
+
+/// How a stand-in behaves: a fixed fault, or by the version in a file.
+#[derive(Debug, Clone)]
+enum Behaviour {
+    Fault(ServiceFault),
+    Deployed(Arc<PathBuf>),
+}
+
+impl Behaviour {
+    /// The fault in effect now (a deployed stand-in reads its version file; the bad
+    /// version fails every fifth request and is slow otherwise).
+    fn fault(&self, request: u64) -> ServiceFault {
+        match self {
+            Behaviour::Fault(fault) => *fault,
+            Behaviour::Deployed(file) => {
+                let version = std::fs::read_to_string(file.as_ref()).unwrap_or_default();
+                match (version.trim() == BAD_VERSION, request.is_multiple_of(5)) {
+                    (false, _) => ServiceFault::None,
+                    (true, true) => ServiceFault::Errors,
+                    (true, false) => ServiceFault::Slow,
+                }
+            }
+        }
+    }
 }
 
 impl std::str::FromStr for ServiceFault {
@@ -53,16 +87,29 @@ pub struct LocalService {
 impl LocalService {
     /// Starts the service with `fault` on a free port of 127.0.0.1.
     pub fn start(fault: ServiceFault) -> Result<LocalService> {
+        LocalService::serve(Behaviour::Fault(fault))
+    }
+
+    /// Starts a stand-in that runs the version written in `version_file` (read at every
+    /// request): [`BAD_VERSION`] is slow and fails one request in five, any other is
+    /// healthy.
+    pub fn deployed(version_file: impl AsRef<Path>) -> Result<LocalService> {
+        LocalService::serve(Behaviour::Deployed(Arc::new(
+            version_file.as_ref().to_owned(),
+        )))
+    }
+
+    fn serve(behaviour: Behaviour) -> Result<LocalService> {
         let io =
             |e: std::io::Error| Error::InvalidInput(format!("starting the local service: {e}"));
         let listener = TcpListener::bind("127.0.0.1:0").map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
         let stop = Arc::new(AtomicBool::new(false));
-        if fault == ServiceFault::Down {
+        if matches!(behaviour, Behaviour::Fault(ServiceFault::Down)) {
             drop(listener); // the port is free again: connecting is refused
         } else {
             let stop = stop.clone();
-            std::thread::spawn(move || accept(listener, fault, &stop));
+            std::thread::spawn(move || accept(listener, behaviour, &stop));
         }
         Ok(LocalService { addr, stop })
     }
@@ -81,20 +128,21 @@ impl Drop for LocalService {
     }
 }
 
-fn accept(listener: TcpListener, fault: ServiceFault, stop: &AtomicBool) {
-    for stream in listener.incoming() {
+fn accept(listener: TcpListener, behaviour: Behaviour, stop: &AtomicBool) {
+    for (n, stream) in (1u64..).zip(listener.incoming()) {
         if stop.load(Ordering::SeqCst) {
             return;
         }
         if let Ok(stream) = stream {
+            let behaviour = behaviour.clone();
             std::thread::spawn(move || {
-                let _ = answer(stream, fault);
+                let _ = answer(stream, &behaviour, n);
             });
         }
     }
 }
 
-fn answer(mut stream: TcpStream, fault: ServiceFault) -> std::io::Result<()> {
+fn answer(mut stream: TcpStream, behaviour: &Behaviour, n: u64) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -105,16 +153,17 @@ fn answer(mut stream: TcpStream, fault: ServiceFault) -> std::io::Result<()> {
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = path.split('?').next().unwrap_or(path);
+    let fault = behaviour.fault(n);
     let (status, body) = match (path, fault) {
         ("/health", _) => ("200 OK", r#"{"status":"ok"}"#),
         ("/api/checkout", ServiceFault::Errors) => {
             ("503 Service Unavailable", r#"{"error":"upstream"}"#)
         }
         ("/api/checkout", _) => {
-            let pause = if fault == ServiceFault::Slow {
-                1_500
-            } else {
-                15
+            let pause = match (fault, behaviour) {
+                (ServiceFault::Slow, Behaviour::Deployed(_)) => 600,
+                (ServiceFault::Slow, _) => 1_500,
+                _ => 15,
             };
             std::thread::sleep(Duration::from_millis(pause));
             ("200 OK", r#"{"order":"ok","items":3}"#)
@@ -160,5 +209,31 @@ mod tests {
         let down = LocalService::start(ServiceFault::Down).unwrap();
         assert!(get(&down, "/health").is_err());
         assert!("sideways".parse::<ServiceFault>().is_err());
+    }
+
+    #[test]
+    fn a_deployed_stand_in_runs_the_version_its_file_names() {
+        let file = std::env::temp_dir().join(format!("playbook-deployed-{}", std::process::id()));
+        std::fs::write(&file, BAD_VERSION).unwrap();
+        let service = LocalService::deployed(&file).unwrap();
+        let answers: Vec<String> = (0..5)
+            .map(|_| get(&service, "/api/checkout").unwrap())
+            .collect();
+        assert_eq!(
+            answers
+                .iter()
+                .filter(|a| a.starts_with("HTTP/1.1 503"))
+                .count(),
+            1
+        );
+        std::fs::write(&file, "v2.13.2").unwrap();
+        for _ in 0..5 {
+            assert!(
+                get(&service, "/api/checkout")
+                    .unwrap()
+                    .starts_with("HTTP/1.1 200")
+            );
+        }
+        std::fs::remove_file(file).unwrap();
     }
 }

@@ -1,5 +1,6 @@
 //! What every playbook cell has in scope (`use playbook::prelude::*;`).
 
+pub use crate::action::{Action, ActionResult, Approval, action};
 pub use crate::analysis::{ChangePoint, Lagged, change_point, correlation, lagged_correlation};
 pub use crate::baseline::{
     Anomaly, Band, Excursion, Ranking, Seasonality, anomalies, baseline_shifted, deviations, onset,
@@ -13,7 +14,7 @@ pub use crate::client::queries;
 pub use crate::client::set_source;
 pub use crate::client::traces::{TraceList, TraceQuery, TracesQuery, trace, traces};
 pub use crate::client::{anomaly_detectors, log_group_settings};
-pub use crate::client::{context, echo, parameter};
+pub use crate::client::{context, echo, parameter, set_parameter};
 pub use crate::client::{fetch_many, set_window};
 pub use crate::display::DebugDisplay as _;
 pub use crate::display::{DisplayHandle, Html, MimeBundle, Render, Svg, clear_output, display};
@@ -45,6 +46,7 @@ pub use crate::model::time_range::TimeRange;
 pub use crate::model::trace::Trace;
 pub use crate::render::chart::{LineChart, Waterfall};
 pub use crate::transform::{Aggregate, top_n};
+pub use crate::verify::wait_until;
 pub use chrono::{DateTime, Datelike, Duration as TimeDelta, Timelike, Utc};
 pub use serde_json::{Value as Json, json};
 
@@ -52,6 +54,7 @@ pub use serde_json::{Value as Json, json};
 /// each with the path a cell can write. The kernel gives them to evcxr, so a cell's
 /// variable of one of these types is kept, with its type, before rust-analyzer has
 /// analysed the library (the first seconds of a kernel).
+// long: a list of the prelude's types, one a line
 pub fn nameable_types() -> Vec<(String, String)> {
     fn definition<T: ?Sized>() -> String {
         let name = std::any::type_name::<T>();
@@ -66,6 +69,9 @@ pub fn nameable_types() -> Vec<(String, String)> {
         };
     }
     nameable![
+        Action,
+        ActionResult,
+        Approval,
         Alarm,
         AlarmChange,
         AlarmReport,

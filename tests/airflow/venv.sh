@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The Apache Airflow test environment (tests/test_airflow.py): a virtualenv, cached at
 # ${PLAYBOOK_CACHE:-~/.cache/playbook}/airflow-venv, with apache-airflow==$AIRFLOW_VERSION
-# installed under constraints, plus ./integrations/airflow (playbook-airflow).
+# installed under constraints, Airflow's papermill provider
+# (apache-airflow-providers-papermill==$PAPERMILL_PROVIDER_VERSION, for PapermillOperator),
+# plus ./integrations/airflow (playbook-airflow) and ./integrations/papermill
+# (papermill-playbook).
 #
 # Idempotent: a marker in the venv records what was installed; when it matches, Airflow
-# is not touched, and the integration is reinstalled (--no-deps) only when its files
-# changed. Warm, it takes about a second.
+# is not touched, the provider is added to a venv that lacks it (Airflow stays), and the
+# integrations are reinstalled (--no-deps) only when their files changed. Warm, it takes
+# about a second.
 #
 # Constraints: Airflow's published file for this version and Python if it can be fetched,
 # else tests/airflow/constraints-3.11.txt (what this project resolved and tested; the
@@ -17,11 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 AIRFLOW_VERSION=3.3.2
+PAPERMILL_PROVIDER_VERSION=3.13.3
 PYTHON_VERSION=3.11
 CACHE="${PLAYBOOK_CACHE:-$HOME/.cache/playbook}"
 VENV="${PLAYBOOK_AIRFLOW_VENV:-$CACHE/airflow-venv}"
 PYTHON="${PLAYBOOK_AIRFLOW_PYTHON:-python$PYTHON_VERSION}"
-PACKAGE=integrations/airflow
+PACKAGES=(integrations/airflow integrations/papermill)
 LOCAL_CONSTRAINTS=tests/airflow/constraints-$PYTHON_VERSION.txt
 PUBLISHED_CONSTRAINTS="https://raw.githubusercontent.com/apache/airflow/constraints-$AIRFLOW_VERSION/constraints-$PYTHON_VERSION.txt"
 MARKER="$VENV/.playbook-airflow"
@@ -71,10 +76,10 @@ airflow_key() {
         printf 'apache-airflow==%s python%s constraints=published' "$AIRFLOW_VERSION" "$PYTHON_VERSION"
     fi
 }
-# The integration's own files (not caches or build leftovers).
+# The integrations' own files (not caches or build leftovers).
 package_key() {
-    (cd "$PACKAGE" && find . -type f \( -name '*.py' -o -name '*.toml' -o -name '*.md' -o -name '*.typed' \) \
-        -not -path '*/__pycache__/*' -not -path './build/*' -print0 | sort -z | xargs -0 sha256sum) \
+    find "${PACKAGES[@]}" -type f \( -name '*.py' -o -name '*.toml' -o -name '*.md' -o -name '*.typed' \) \
+        -not -path '*/__pycache__/*' -not -path '*/build/*' -print0 | sort -z | xargs -0 sha256sum \
         | sha256sum | cut -c1-16
 }
 
@@ -106,19 +111,43 @@ else
     say "apache-airflow installed in $(( $(date +%s) - start ))s"
 fi
 
-# -- the integration -------------------------------------------------------------------
+# -- Airflow's papermill provider (PapermillOperator) -----------------------------------
+want_provider="apache-airflow-providers-papermill==$PAPERMILL_PROVIDER_VERSION"
+if [ "$(marker_line provider)" = "$want_provider" ]; then
+    say "$want_provider already in $VENV"
+else
+    say "installing $want_provider (Airflow stays as it is)"
+    start=$(date +%s)
+    # The provider asks for papermill[all], whose boto3 needs python-dateutil<3, and
+    # Airflow 3.3.2's constraints pin python-dateutil 4.0.0: no resolution exists. So the
+    # provider comes without its dependencies, and papermill (what PapermillOperator
+    # imports; its cloud storage extras are not used here) is added under Airflow's pins:
+    # the installed distributions are the constraints.
+    pins=$(mktemp)
+    "$VENV/bin/python" -m pip freeze --exclude-editable 2>/dev/null | grep '==' >"$pins" || true
+    { pyinstall "$VENV" --no-deps "$want_provider" \
+        && pyinstall "$VENV" "papermill>=2.6" "nbformat>=5.10" --constraint "$pins"; } \
+        || { rm -f "$pins"; give_up_or_fail "pip install $want_provider"; }
+    rm -f "$pins"
+    sed -i '/^provider=/d' "$MARKER"
+    printf 'provider=%s\n' "$want_provider" >>"$MARKER"
+    say "$want_provider installed in $(( $(date +%s) - start ))s"
+fi
+
+# -- the integrations ------------------------------------------------------------------
 want_package=$(package_key)
 if [ "$(marker_line package)" = "$want_package" ]; then
-    say "playbook-airflow up to date ($want_package)"
+    say "playbook-airflow and papermill-playbook up to date ($want_package)"
 else
-    say "installing ./$PACKAGE (files $want_package)"
-    # --no-deps: Airflow is there, pinned; the integration adds nothing else. A build
-    # backend (hatchling) is fetched into an isolated build environment.
-    pyinstall "$VENV" --no-deps --force-reinstall "./$PACKAGE" \
-        || give_up_or_fail "pip install ./$PACKAGE"
+    say "installing ${PACKAGES[*]} (files $want_package)"
+    # --no-deps: Airflow and papermill (the provider's) are there, pinned; the integrations
+    # add nothing else. A build backend (hatchling) is fetched into an isolated build
+    # environment.
+    pyinstall "$VENV" --no-deps --force-reinstall "${PACKAGES[@]/#/./}" \
+        || give_up_or_fail "pip install ${PACKAGES[*]}"
     sed -i '/^package=/d' "$MARKER"
     printf 'package=%s\n' "$want_package" >>"$MARKER"
 fi
 
-"$VENV/bin/python" -c 'import airflow, playbook_airflow; print("airflow venv: ready: airflow", airflow.__version__, "+ playbook_airflow", playbook_airflow.__version__)' 2>/dev/null \
-    | grep 'ready' || { say "FAILED: airflow or playbook_airflow does not import in $VENV"; exit 1; }
+"$VENV/bin/python" -c 'import airflow, playbook_airflow, papermill_playbook, airflow.providers.papermill.operators.papermill; print("airflow venv: ready: airflow", airflow.__version__, "+ playbook_airflow", playbook_airflow.__version__, "+ papermill_playbook", papermill_playbook.__version__)' 2>/dev/null \
+    | grep 'ready' || { say "FAILED: airflow, its papermill provider, playbook_airflow or papermill_playbook does not import in $VENV"; exit 1; }

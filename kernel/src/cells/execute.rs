@@ -94,6 +94,7 @@ pub(crate) async fn execute_one(
             }
             reply.status = ReplyStatus::Error;
             reply.error = Some(Box::new(error.clone()));
+            offer_undos(kernel, message, request).await;
             true
         }
     };
@@ -105,6 +106,18 @@ pub(crate) async fn execute_one(
         kernel.history().record(count, &request.code, &output);
     }
     (reply, failed)
+}
+
+/// A step failed: the person at the notebook is offered the undos of the actions done,
+/// when the client takes input (headless runs offer them in `run`, by their flags).
+async fn offer_undos(kernel: &Kernel, message: &JupyterMessage, request: &ExecuteRequest) {
+    if request.allow_stdin && kernel.host.actions.has_undos() {
+        let asker = super::Asker {
+            parent: Some(message.clone()),
+            allow_stdin: true,
+        };
+        kernel.host.offer_undos(&asker).await;
+    }
 }
 
 /// Whether a cell that failed with `ename` was refused for its input rather than failing

@@ -41,11 +41,23 @@ pub(crate) struct Host {
     /// The stdin channel; `None` for headless runs, where nobody can answer.
     pub(crate) stdin: Option<Stdin>,
     pub(crate) session: Arc<Session>,
+    /// The actions cells asked for: their policy, results and undos.
+    pub(crate) actions: Arc<crate::actions::Actions>,
 }
 
 impl Host {
     fn report(&self) -> std::sync::MutexGuard<'_, CellReport> {
         self.report.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The request of the running cell, if any.
+    pub(super) fn current_parent(&self) -> Option<jupyter_protocol::JupyterMessage> {
+        self.parent()
+    }
+
+    /// Whether the running request allows stdin.
+    pub(super) fn allows_stdin(&self) -> bool {
+        self.report().allow_stdin
     }
 
     fn parent(&self) -> Option<jupyter_protocol::JupyterMessage> {
@@ -70,6 +82,7 @@ impl Host {
                 Reply::done()
             }
             Request::Input { prompt, password } => self.input(&prompt, password).await,
+            Request::Action { action } => self.action(action).await,
             Request::CellGuardDropped { cell } => {
                 let mut report = self.report();
                 if cell != 0 && cell == report.token {

@@ -1,13 +1,15 @@
 //! Builds the member index (`member_index.rs`) when the cell template is built: for each
 //! indexed type, a probe cell (`let __probe: Vec<i32> = todo!();` then `__probe.`) is
-//! completed by rust-analyzer, in the template's own evcxr context (the prelude loaded, so
-//! the same traits are in scope as in cells). The index therefore always fits the
-//! toolchain and the library the template was built for, and is rebuilt with it.
+//! completed by rust-analyzer, in the template's own evcxr context (after the prelude, so
+//! the same traits are in scope as in cells), on rust-analyzer's own thread while the
+//! template compiles. The index therefore always fits the toolchain and the library the
+//! template was built for, and is rebuilt with it.
 
 use std::path::Path;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use evcxr::CommandContext;
+use evcxr::{CommandContext, Completions};
 
 use super::member_index::{IndexedType, Member, MemberIndex, MemberKind, return_type};
 
@@ -140,11 +142,14 @@ fn probes() -> Vec<Probe> {
     probes
 }
 
-/// The members rust-analyzer completes after `__probe.`, in its order.
-fn members(context: &mut CommandContext, probe: &Probe) -> Result<Vec<Member>, evcxr::Error> {
-    let code = format!("{}\n__probe.", probe.declaration);
-    let found = context.completions(&code, code.len())?;
-    Ok(found
+/// The code a probe completes at its end.
+fn probe_code(probe: &Probe) -> String {
+    format!("{}\n__probe.", probe.declaration)
+}
+
+/// The members among rust-analyzer's completions after `__probe.`, in its order.
+fn members(found: Completions) -> Vec<Member> {
+    found
         .completions
         .into_iter()
         .filter_map(|c| {
@@ -169,35 +174,51 @@ fn members(context: &mut CommandContext, probe: &Probe) -> Result<Vec<Member>, e
                 returns,
             })
         })
-        .collect())
+        .collect()
 }
 
-/// Has rust-analyzer load the standard library and the library (seconds of one core) on
-/// its own thread while the template compiles (cargo leaves a core idle for much of
-/// that), so the index's probes find it loaded. Only slower when it cannot start.
-pub(crate) fn start_member_index(context: &mut CommandContext) {
-    if let Err(error) = context.start_analysis(&super::rust_engine::prelude()) {
-        eprintln!("playbook: rust-analyzer could not start loading for the member index: {error}");
-    }
+/// The index's probes, being completed by rust-analyzer on its own thread.
+pub(crate) struct PendingIndex {
+    probes: Vec<Probe>,
+    answers: Option<Receiver<Vec<Result<Completions, String>>>>,
 }
 
-/// Builds the index with `context` (a template's, the prelude loaded) and saves it in
+/// Has rust-analyzer load the standard library and the library, then complete every
+/// probe as if the prelude had run (seconds of one core), on its own thread while the
+/// template compiles: cargo leaves a core idle for much of that, and the probes need
+/// sources, not the build. When that cannot start, the probes run after the build.
+pub(crate) fn start_member_index(context: &mut CommandContext) -> PendingIndex {
+    let probes = probes();
+    let codes: Vec<String> = probes.iter().map(probe_code).collect();
+    let answers = context
+        .start_completions(&super::rust_engine::prelude(), &codes)
+        .map_err(|error| {
+            eprintln!("playbook: rust-analyzer could not start the member index ahead: {error}");
+        })
+        .ok();
+    PendingIndex { probes, answers }
+}
+
+/// Waits (at most [`DEADLINE`]) for the probes started by [`start_member_index`], or runs
+/// them now with `context` (a template's, the prelude loaded), and saves the index in
 /// `dir`. Never fails the template: without an index, completion after a `.` waits for
-/// rust-analyzer as before. Says on stderr what it did and how long it took.
-pub(crate) fn write_member_index(context: &mut CommandContext, dir: &Path) {
+/// rust-analyzer as before. Says on stderr what it did and how long it waited.
+pub(crate) fn write_member_index(context: &mut CommandContext, pending: PendingIndex, dir: &Path) {
     let started = Instant::now();
+    let ahead = pending.answers.and_then(|answers| {
+        answers
+            .recv_timeout(DEADLINE)
+            .map_err(|error| eprintln!("playbook: the member index ahead did not answer: {error}"))
+            .ok()
+    });
+    let answers = match ahead {
+        Some(answers) => answers,
+        None => complete_now(context, &pending.probes, started),
+    };
     let mut index = MemberIndex::default();
     let mut failed = Vec::new();
-    let mut first = None;
-    for probe in probes() {
-        if started.elapsed() > DEADLINE {
-            failed.push(format!(
-                "{}: past the {DEADLINE:?} deadline",
-                probe.names[0]
-            ));
-            continue;
-        }
-        match members(context, &probe) {
+    for (probe, answer) in pending.probes.into_iter().zip(answers) {
+        match answer.map(members) {
             Ok(members) if !members.is_empty() => index.types.push(IndexedType {
                 names: probe.names,
                 members,
@@ -205,15 +226,12 @@ pub(crate) fn write_member_index(context: &mut CommandContext, dir: &Path) {
             Ok(_) => failed.push(format!("{}: no members", probe.names[0])),
             Err(error) => failed.push(format!("{}: {error}", probe.names[0])),
         }
-        first.get_or_insert(started.elapsed());
     }
     let written = index.write(dir);
     eprintln!(
-        "playbook: indexed the members of {} types for completion in {:.1?} (rust-analyzer's \
-         load and the first type {:.1?}){}",
+        "playbook: indexed the members of {} types for completion ({:.1?} after the build){}",
         index.types.len(),
         started.elapsed(),
-        first.unwrap_or_default(),
         match &written {
             Ok(()) => String::new(),
             Err(error) => format!(" (not saved: {error})"),
@@ -222,6 +240,26 @@ pub(crate) fn write_member_index(context: &mut CommandContext, dir: &Path) {
     if !failed.is_empty() {
         eprintln!("playbook: not indexed: {}", failed.join("; "));
     }
+}
+
+/// Completes the probes one by one with `context`, until [`DEADLINE`] after `started`.
+fn complete_now(
+    context: &mut CommandContext,
+    probes: &[Probe],
+    started: Instant,
+) -> Vec<Result<Completions, String>> {
+    probes
+        .iter()
+        .map(|probe| {
+            if started.elapsed() > DEADLINE {
+                return Err(format!("past the {DEADLINE:?} deadline"));
+            }
+            let code = probe_code(probe);
+            context
+                .completions(&code, code.len())
+                .map_err(|error| error.to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! use to reach the kernel and the engine (`host.rs`). Query cells are delegated to
 //! `crate::queries`.
 
+mod action_host;
 pub(crate) mod cell_cache;
 mod cell_sources;
 mod compile_errors;
@@ -23,6 +24,7 @@ mod state;
 pub(crate) mod template;
 mod template_lock;
 
+pub(crate) use action_host::Asker;
 pub(crate) use cell_cache::remove_build_dirs;
 pub(crate) use execute::{execute_one, refused_input};
 pub(crate) use state::Kernel;

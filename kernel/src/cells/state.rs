@@ -78,6 +78,7 @@ impl Kernel {
             report: Arc::default(),
             stdin,
             session: Arc::new(Session::from_env()),
+            actions: Arc::new(crate::actions::Actions::interactive()),
         };
         tokio::spawn(host::serve(listener, host.clone()));
         let engine = RustEngine::start(StartConfig {
@@ -108,6 +109,8 @@ impl Kernel {
         }
         // A query cell waiting on a query: stop the query (StopQuery), keep the session.
         self.host.session.cancel();
+        // An action running: kill its process group.
+        self.host.actions.cancel();
         if self.executing.load(Ordering::SeqCst) {
             self.engine.interrupt();
         }

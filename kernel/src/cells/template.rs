@@ -287,11 +287,11 @@ fn compile(dir: &Path) -> anyhow::Result<()> {
             }
         });
     }
-    super::member_probes::start_member_index(&mut context);
+    let index = super::member_probes::start_member_index(&mut context);
     context
         .execute(&prelude())
         .map_err(|e| anyhow::anyhow!("compiling the playbook library for cells: {e}"))?;
-    super::member_probes::write_member_index(&mut context, dir);
+    super::member_probes::write_member_index(&mut context, index, dir);
     drop(context);
     remove_library_incremental_caches(dir);
     Ok(())

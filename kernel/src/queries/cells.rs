@@ -159,6 +159,12 @@ pub(crate) fn run(session: &Session, magic: Magic) -> MagicResult {
         Magic::Lines(lines) => {
             let mut text = Vec::new();
             for line in lines {
+                if let LineMagic::Help(magic) = &line {
+                    let help = super::catalogue::help(magic.as_deref())
+                        .map_err(|why| ("MagicSyntaxError".to_owned(), why))?;
+                    text.push(help);
+                    continue;
+                }
                 text.push(line_magic(session, line).map_err(failed)?);
             }
             Ok(Answer::plain(MimeBundle::text(text.join("\n"))))
@@ -181,6 +187,9 @@ fn line_magic(session: &Session, line: LineMagic) -> Result<String, EngineError>
             }
         }
         LineMagic::Params => session.context().to_string(),
+        LineMagic::List => super::catalogue::listing(),
+        // Answered by `run` (its error is the magic's, not the engine's).
+        LineMagic::Help(magic) => super::catalogue::help(magic.as_deref()).unwrap_or_default(),
         LineMagic::Queries => {
             let records = session.queries();
             if records.is_empty() {

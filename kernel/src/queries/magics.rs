@@ -11,7 +11,7 @@
 //! - `%%contributors [NAME =] RULE [--top 10] [--order-by sum|maximum] [--period 60] [--since …]`:
 //!   a Contributor Insights rule's top contributors;
 //! - line magics `%source local:DIR|cloudwatch`, `%window 3h | START..END | --start T --end T | clear`,
-//!   `%params`, `%queries`.
+//!   `%params`, `%queries`, `%lsmagic`, `%help [MAGIC]` (`catalogue.rs`: each magic's line).
 //!
 //! A cell magic's options and body may name parameters, `{service}` (`interpolate.rs`).
 
@@ -57,6 +57,10 @@ pub(crate) enum LineMagic {
     Window(Option<String>),
     Params,
     Queries,
+    /// `%lsmagic`: the magics, one line each.
+    List,
+    /// `%help [MAGIC]`.
+    Help(Option<String>),
 }
 
 /// A magic cell's options: the shared query options, with the cell magic's name.
@@ -217,7 +221,8 @@ fn parse_cell_magic(first: &str, body: &str, scope: &Scope) -> Result<Magic, Mag
             Ok(Magic::Contributors { bind, args })
         }
         other => Err(format!(
-            "unknown cell magic `%%{other}`: this kernel has %%logs, %%metrics, %%events, %%alarms and %%contributors"
+            "unknown cell magic `%%{other}`: this kernel has {} (`%lsmagic` lists every magic)",
+            super::catalogue::names(&super::catalogue::CELL_MAGICS)
         )
         .into()),
     }
@@ -298,8 +303,11 @@ fn parse_line_magic(line: &str) -> Result<LineMagic, String> {
         }
         "params" => Ok(LineMagic::Params),
         "queries" => Ok(LineMagic::Queries),
+        "lsmagic" => Ok(LineMagic::List),
+        "help" => Ok(LineMagic::Help((!rest.is_empty()).then(|| rest.to_owned()))),
         other => Err(format!(
-            "unknown line magic `%{other}`: this kernel has %source, %window, %params and %queries"
+            "unknown line magic `%{other}`: this kernel has {} (`%lsmagic` lists every magic)",
+            super::catalogue::names(&super::catalogue::LINE_MAGICS)
         )),
     }
 }
@@ -311,6 +319,31 @@ mod tests {
     /// A cell parsed with no parameters in scope.
     fn parse(code: &str) -> Option<Result<Magic, String>> {
         super::parse(code, &Scope::default()).map(|r| r.map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn every_magic_listed_is_one_the_kernel_parses() {
+        use crate::queries::catalogue::{CELL_MAGICS, LINE_MAGICS};
+        let scope = Scope::default();
+        for entry in &CELL_MAGICS {
+            // Parsed as this magic: its errors (missing options) name it, never "unknown".
+            let outcome = super::parse(&format!("{}\nfields x", entry.name), &scope);
+            let known = match outcome {
+                Some(Ok(magic)) => !matches!(magic, Magic::Lines(_)),
+                Some(Err(e)) => !e.to_string().contains("unknown cell magic"),
+                None => false,
+            };
+            assert!(known, "{} does not parse as a cell magic", entry.name);
+        }
+        for entry in &LINE_MAGICS {
+            let outcome = super::parse(&format!("{} x", entry.name), &scope);
+            let known = match outcome {
+                Some(Ok(Magic::Lines(_))) => true,
+                Some(Err(e)) => !e.to_string().contains("unknown line magic"),
+                _ => false,
+            };
+            assert!(known, "{} does not parse as a line magic", entry.name);
+        }
     }
 
     #[test]
@@ -473,6 +506,8 @@ mod fuzz {
         "%window",
         "%params",
         "%queries",
+        "%lsmagic",
+        "%help",
         "%%",
         "%",
         "--group",

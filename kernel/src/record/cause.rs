@@ -32,6 +32,23 @@ pub(crate) struct Absorbed {
     pub(crate) time: DateTime<Utc>,
 }
 
+impl Cause {
+    /// "alarm `latency-p99` entering ALARM at 2026-12-01 12:34:56 UTC (rule `latency`,
+    /// responders.yaml line 3)": what the report's header card says started the run.
+    pub(crate) fn describe(&self) -> String {
+        let rule = match self.rule.line {
+            Some(line) => format!("{}, {} line {line}", self.rule.name, self.rule.file),
+            None => format!("{}, {}", self.rule.name, self.rule.file),
+        };
+        format!(
+            "alarm {} entering {} at {} (rule {rule})",
+            self.alarm.name,
+            self.alarm.state.as_str(),
+            self.alarm.time.format("%Y-%m-%d %H:%M:%S UTC"),
+        )
+    }
+}
+
 /// A CloudWatch alarm's state change, whichever feed carried it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AlarmTransition {

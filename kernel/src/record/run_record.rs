@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use playbook::check::{CheckResult, Verdict};
+use playbook::model::action::ActionResult;
 use playbook::record::QueryRecord;
 use playbook::time_range::TimeRange;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -147,6 +148,11 @@ pub(crate) struct RunRecord {
     /// What started the run when no person did (an alarm, `playbook respond`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) cause: Option<super::cause::Cause>,
+    /// Every action the runbook decided, in order (undos too): approved by whom, when,
+    /// in which run, and what became of it (output redacted when run, masked again by the
+    /// writer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) actions: Vec<ActionResult>,
     /// Fields written by another version.
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,
@@ -198,6 +204,9 @@ pub(crate) struct CellRecord {
     /// The names of the checks this cell stated (the run's `checks` has their verdicts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) checks: Vec<String>,
+    /// The names of the actions this cell decided (the run's `actions` has them whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) actions: Vec<String>,
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,
 }
@@ -316,6 +325,7 @@ mod tests {
             omitted_output_bytes: 0,
             queries: Vec::new(),
             checks: Vec::new(),
+            actions: Vec::new(),
             extra: Map::new(),
         };
         assert_eq!(

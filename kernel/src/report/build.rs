@@ -4,6 +4,7 @@
 //! and the query log as an appendix. Both formats render it (`document/`).
 
 use super::document::{Block, Card, Cell, Chart, Document, Fact, Inline, Row, STYLE, Table};
+use super::markup::{self, Piece};
 use super::story::{self, Block as Output, QueryEntry, Section, Step, Story};
 use super::{Format, parameters, run_facts, verdict_line};
 use crate::report::document::html_class as class;
@@ -15,6 +16,12 @@ const FOLD_AT: usize = 90;
 pub(super) fn document(story: &Story) -> Document {
     let mut blocks = vec![Block::Card(card(story))];
     blocks.extend(checks(story));
+    let actions = super::actions::blocks(story);
+    let mut css = STYLE.to_owned();
+    if !actions.is_empty() {
+        css.push_str(super::actions::CSS);
+    }
+    blocks.extend(actions);
     blocks.push(Block::only(Format::Html, contents(story)));
     for section in &story.sections {
         blocks.extend(self::section(section));
@@ -22,7 +29,7 @@ pub(super) fn document(story: &Story) -> Document {
     blocks.extend(appendix(story));
     Document {
         title: story.title.clone(),
-        css: STYLE.to_owned(),
+        css,
         chart_elsewhere: "in the HTML report, or write this report to a file",
         blocks,
     }
@@ -197,7 +204,7 @@ fn section(section: &Section) -> Vec<Block> {
         blocks.push(Block::only(Format::Md, para));
     }
     for (n, block) in story::blocks(step.cell).into_iter().enumerate() {
-        blocks.push(output(step, n + 1, block));
+        blocks.extend(output(step, n + 1, block));
     }
     vec![Block::Section {
         attrs: vec![("class", "step".to_owned()), ("id", step.anchor())],
@@ -244,20 +251,66 @@ fn step_meta(step: &Step) -> Block {
     }
 }
 
-fn output(step: &Step, n: usize, block: Output) -> Block {
-    match block {
+/// Output `n` of `step` as blocks: HTML shows an HTML output as it is; Markdown its
+/// tables and charts apart (`markdown_pieces`).
+fn output(step: &Step, n: usize, block: Output) -> Vec<Block> {
+    vec![match block {
         Output::Stream(text) | Output::Plain(text) => Block::Pre(text),
         Output::Error { ename, evalue } => Block::Error {
             name: ename,
             message: evalue,
         },
-        Output::Html(html) => Block::Markup(html),
-        Output::Svg(svg) => Block::Chart(Chart {
-            svg,
-            file: format!("step-{}-{n}.svg", step.number),
-            alt: format!("{} (chart {n})", step.name),
-            output: true,
-        }),
+        Output::Html { html, svg } => {
+            let markdown = markdown_pieces(step, n, &html, svg.as_deref());
+            return vec![
+                Block::only(Format::Html, Block::Markup(html)),
+                Block::only(Format::Md, markdown),
+            ];
+        }
+        Output::Svg(svg) => Block::Chart(chart(step, n, svg)),
+    }]
+}
+
+/// The chart of output `n` of `step`.
+fn chart(step: &Step, n: usize, svg: String) -> Chart {
+    Chart {
+        svg,
+        file: format!("step-{}-{n}.svg", step.number),
+        alt: format!("{} (chart {n})", step.name),
+        output: true,
+    }
+}
+
+/// An HTML output as Markdown shows it (`markup.rs`): its tables as Markdown tables, its
+/// charts as files, what lies between as markup.
+fn markdown_pieces(step: &Step, n: usize, html: &str, svg: Option<&str>) -> Block {
+    let mut charts = 0;
+    let blocks = (markup::pieces(html, svg).into_iter())
+        .map(|piece| match piece {
+            Piece::Markup(markup) => Block::Markup(markup),
+            Piece::Table { head, rows } => Block::Table(Table {
+                head,
+                rows: (rows.into_iter())
+                    .map(|cells| Row {
+                        cells: cells.into_iter().map(Cell::text).collect(),
+                        ..Row::default()
+                    })
+                    .collect(),
+            }),
+            Piece::Chart(svg) => {
+                charts += 1;
+                let mut chart = chart(step, n, svg);
+                if charts > 1 {
+                    chart.file = format!("step-{}-{n}-{charts}.svg", step.number);
+                    chart.alt = format!("{} (chart {n}.{charts})", step.name);
+                }
+                Block::Chart(chart)
+            }
+        })
+        .collect();
+    Block::Section {
+        attrs: Vec::new(),
+        blocks,
     }
 }
 

@@ -176,16 +176,42 @@ fn check_rows(a: &[CheckResult], b: &[CheckResult]) -> Vec<Row> {
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
-/// Per step (matched by name): status (the durations as a note), and its queries'
-/// results and matched records, each query named by its text.
+/// Each step of `after` with the step of `before` it is (or none: a new step), then the
+/// steps of `before` that are gone. A step is matched by its cell's id (nbformat 4.5),
+/// which a rename leaves as it is, then by its title; each step of `before` at most once.
+fn matched<'s, 'a>(
+    before: &'s Story<'a>,
+    after: &'s Story<'a>,
+) -> (Vec<(Option<&'s Step<'a>>, &'s Step<'a>)>, Vec<&'s Step<'a>>) {
+    let mut free: Vec<&Step> = before.steps().collect();
+    let mut pairs: Vec<(Option<&Step>, &Step)> = Vec::new();
+    for step in after.steps() {
+        let by_id =
+            (step.id.as_ref()).and_then(|id| free.iter().position(|s| s.id.as_ref() == Some(id)));
+        pairs.push((by_id.map(|at| free.remove(at)), step));
+    }
+    for (other, step) in &mut pairs {
+        if other.is_none()
+            && let Some(at) = free.iter().position(|s| s.name == step.name)
+        {
+            *other = Some(free.remove(at));
+        }
+    }
+    (pairs, free)
+}
+
+/// Per step (matched by `matched`): status (the durations, or a rename, as a note), and
+/// its queries' results and matched records, each query named by its text; then the
+/// steps that are gone.
 fn step_rows(before: &Story, after: &Story) -> Vec<Row> {
     let mut rows = Vec::new();
-    for step in after.steps() {
-        let other = before.steps().find(|s| s.name == step.name);
+    let (pairs, gone) = matched(before, after);
+    for (other, step) in pairs {
         let (status_b, duration_b) = step.status();
         let (status_a, duration_a) = other.map(|s| s.status()).unwrap_or(("—", String::new()));
         let note = match other {
             None => "new step".to_owned(),
+            Some(old) if old.name != step.name => format!("renamed from “{}”", old.name),
             Some(_)
                 if !duration_a.is_empty() && !duration_b.is_empty() && duration_a != duration_b =>
             {
@@ -216,6 +242,14 @@ fn step_rows(before: &Story, after: &Story) -> Vec<Row> {
                 note: old.map(|o| difference(o, *value)).unwrap_or_default(),
             });
         }
+    }
+    for step in gone {
+        rows.push(Row {
+            label: format!("{}: status", step.name),
+            before: step.status().0.to_owned(),
+            after: "—".to_owned(),
+            note: "gone".to_owned(),
+        });
     }
     rows
 }
@@ -280,8 +314,8 @@ fn offset(before: &RunRecord, after: &RunRecord) -> TimeDelta {
 /// run's moved by `offset`, so the two windows line up.
 fn overlays(before: &Story, after: &Story, offset: TimeDelta) -> Vec<String> {
     let mut charts = Vec::new();
-    for step in after.steps() {
-        let Some(other) = before.steps().find(|s| s.name == step.name) else {
+    for (other, step) in matched(before, after).0 {
+        let Some(other) = other else {
             continue;
         };
         let earlier = distinct(story::series(other.cell));
@@ -302,7 +336,7 @@ fn overlays(before: &Story, after: &Story, offset: TimeDelta) -> Vec<String> {
                 format!("{} (before, moved {})", old.label, shift_text(offset))
             };
             let title = format!("{}: {}, before and after", step.name, series.label);
-            charts.push(LineChart::new(title).series(series).series(moved).svg());
+            charts.push(LineChart::new(title).series(series).baseline(moved).svg());
         }
     }
     charts

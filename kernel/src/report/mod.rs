@@ -14,9 +14,11 @@
 //! notebook side by side (`compare.rs`). `--postmortem` assembles a post-incident review
 //! from one or more records (`postmortem/`). The report is derived from the record and nothing else.
 
+mod actions;
 mod build;
 mod compare;
 pub(crate) mod document;
+mod markup;
 mod postmortem;
 mod sanitise;
 mod story;
@@ -111,6 +113,9 @@ fn run_facts(run: &RunRecord) -> Vec<(&'static str, String)> {
         if let Some(value) = value {
             facts.push((label, value.clone()));
         }
+    }
+    if let Some(cause) = &run.cause {
+        facts.push(("Started by", cause.describe()));
     }
     facts.push(("When", when(run.started, run.finished)));
     let mut by: Vec<String> = vec![run.run_id.clone()];

@@ -46,7 +46,7 @@ const HTML_TAGS: &[&str] = &[
 
 /// SVG elements that draw (no `use`, `image`, `foreignObject`, animation or filter).
 #[rustfmt::skip]
-const SVG_TAGS: &[&str] = &[
+pub(super) const SVG_TAGS: &[&str] = &[
     "svg", "g", "path", "line", "rect", "circle", "ellipse", "polyline", "polygon", "text",
     "tspan", "title", "desc", "defs", "clipPath", "mask", "marker", "pattern",
     "linearGradient", "radialGradient", "stop",
@@ -55,7 +55,7 @@ const SVG_TAGS: &[&str] = &[
 /// Geometry and presentation attributes of the SVG elements (names as html5ever gives
 /// them: `viewBox`, not `viewbox`).
 #[rustfmt::skip]
-const SVG_ATTRIBUTES: &[&str] = &[
+pub(super) const SVG_ATTRIBUTES: &[&str] = &[
     "xmlns", "version", "viewBox", "preserveAspectRatio", "x", "y", "x1", "y1", "x2", "y2",
     "cx", "cy", "r", "rx", "ry", "fx", "fy", "width", "height", "d", "points", "dx", "dy",
     "rotate", "textLength", "lengthAdjust", "pathLength", "transform", "offset",

@@ -36,6 +36,8 @@ pub(super) struct Step<'a> {
     /// 1-based, over the steps.
     pub(super) number: usize,
     pub(super) name: String,
+    /// The cell's id (nbformat 4.5), which a rename leaves as it is.
+    pub(super) id: Option<String>,
     pub(super) cell: &'a Value,
     pub(super) record: Option<CellRecord>,
     /// Indexes into [`Story::queries`].
@@ -135,6 +137,7 @@ impl<'a> Story<'a> {
                 step: Some(Step {
                     number,
                     name,
+                    id: cell["id"].as_str().map(str::to_owned),
                     cell,
                     record,
                     queries: mine,
@@ -203,8 +206,15 @@ fn title(notebook: &Notebook) -> (String, String, usize) {
 /// One output of a cell, classified once for both formats.
 pub(super) enum Block {
     Stream(String),
-    Error { ename: String, evalue: String },
-    Html(String),
+    Error {
+        ename: String,
+        evalue: String,
+    },
+    /// HTML, and the `image/svg+xml` of the same output (the chart the HTML shows).
+    Html {
+        html: String,
+        svg: Option<String>,
+    },
     Svg(String),
     Plain(String),
 }
@@ -226,7 +236,8 @@ pub(super) fn blocks(cell: &Value) -> Vec<Block> {
             _ => {
                 let data = &output["data"];
                 if let Some(html) = get(data, "text/html") {
-                    Some(Block::Html(html))
+                    let svg = get(data, "image/svg+xml");
+                    Some(Block::Html { html, svg })
                 } else if let Some(svg) = get(data, "image/svg+xml") {
                     Some(Block::Svg(svg))
                 } else {

@@ -174,3 +174,87 @@ fn records_of_different_notebooks_are_not_compared() {
     let error = render_comparison(&other, &record(), Format::Md, None).unwrap_err();
     assert!(error.to_string().contains("different notebooks"), "{error}");
 }
+
+#[test]
+fn a_comparison_matches_a_renamed_step_by_its_cell_id() {
+    let id =
+        r#"{"cell_type": "code", "id": "verdict", "metadata": {"playbook": {"status": "failed""#;
+    let plain = r#"{"cell_type": "code", "metadata": {"playbook": {"status": "failed""#;
+    let before = with(RECORD, &[(plain, id)]);
+    let after = with(
+        RECORD,
+        &[
+            (plain, id),
+            (r"// Verdict\npanic", r"// Is it over?\npanic"),
+        ],
+    );
+    let md = render_comparison(&before, &after, Format::Md, None)
+        .unwrap()
+        .text;
+    assert!(!md.contains("new step") && !md.contains("gone"), "{md}");
+    assert!(
+        md.contains("| Is it over?: status | failed | failed | renamed from “Verdict” |"),
+        "{md}"
+    );
+    // Without ids, the title is all there is: the renamed step is new, the old one gone.
+    let after = with(RECORD, &[(r"// Verdict\npanic", r"// Is it over?\npanic")]);
+    let md = render_comparison(&record(), &after, Format::Md, None)
+        .unwrap()
+        .text;
+    assert!(
+        md.contains("| Is it over?: status | — | **failed** | new step |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Verdict: status | failed | **—** | gone |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_shows_an_html_output_as_markdown_tables_and_chart_files() {
+    let svg = r#"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><polyline points=\"1,2\"></polyline></svg>"#;
+    let html = format!(
+        r#"<table><tr><th>series</th><th>count</th><th>max</th></tr><tr><td>requests (Count)</td><td>120</td><td>4736</td></tr></table>{svg}"#
+    );
+    let output = format!(
+        r#"{{"output_type": "display_data", "data": {{"text/html": "{html}", "image/svg+xml": "{svg}"}}, "metadata": {{}}}}]}},"#
+    );
+    let record = with(
+        RECORD,
+        &[(
+            r#"{"output_type": "display_data", "data": {"image/svg+xml": "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>"}, "metadata": {}}]},"#,
+            &output,
+        )],
+    );
+    let md = render(&record, Format::Md, Some("r.files"));
+    assert!(
+        !md.text.contains("<svg") && !md.text.contains("<table"),
+        "{}",
+        md.text
+    );
+    assert!(
+        md.text.contains(
+            "| series | count | max |\n|---|---|---|\n| requests (Count) | 120 | 4736 |\n"
+        ),
+        "{}",
+        md.text
+    );
+    assert!(
+        md.text.contains("![Fetch (chart 2)](r.files/step-1-2.svg)"),
+        "{}",
+        md.text
+    );
+    assert_eq!(md.files.len(), 1);
+    assert!(
+        md.files[0].1.contains("viewBox=\"0 0 10 10\""),
+        "{}",
+        md.files[0].1
+    );
+    // HTML keeps the output as it is: the table and the chart inline.
+    let html = render(&record, Format::Html, None).text;
+    assert!(
+        html.contains("<td>4736</td>") && html.contains("<polyline"),
+        "{html}"
+    );
+}

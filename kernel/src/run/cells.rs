@@ -63,7 +63,10 @@ impl Run {
             if self.notebook.source(index).trim().is_empty() {
                 continue;
             }
+            let actions_before = kernel.host.actions.log().len();
             let (end, count, elapsed) = self.run_cell(kernel, signals, iopub, index).await;
+            self.after_actions(kernel, actions_before);
+            let failed = matches!(end, CellEnd::Failed { .. });
             self.progress.learn(kernel.host.session.known_secrets());
             let status = end.status();
             self.steps.push(StepTime {
@@ -83,6 +86,9 @@ impl Run {
                 ));
             }
             if self.after_cell(index, count, end) {
+                if failed {
+                    self.offer_undos(kernel).await;
+                }
                 break;
             }
             self.write()?;
@@ -103,6 +109,7 @@ impl Run {
         let started = Utc::now();
         let queries_before = kernel.host.session.queries().len();
         let checks_before = kernel.host.session.checks().len();
+        let actions_before = kernel.host.actions.log().len();
         kernel.host.session.take_source_failure();
         let clock = Instant::now();
         let code = match &self.evaluated {
@@ -157,6 +164,10 @@ impl Run {
             checks: (kernel.host.session.checks().into_iter())
                 .skip(checks_before)
                 .map(|c| c.name)
+                .collect(),
+            actions: (kernel.host.actions.log().into_iter())
+                .skip(actions_before)
+                .map(|a| a.name)
                 .collect(),
             extra: Default::default(),
         };

@@ -9,6 +9,7 @@
 //! interrupt or a crash leaves a valid notebook with everything done so far. Exit codes:
 //! `crate::exit`.
 
+mod actions;
 mod cells;
 mod deliver;
 mod inputs;
@@ -63,6 +64,8 @@ pub(crate) struct RunOptions {
     pub(crate) view: View,
     /// What started the run when no person did (`playbook respond`): into the record.
     pub(crate) cause: Option<crate::record::cause::Cause>,
+    /// What the run may do about the notebook's actions (`--approve`, `--dry-run`, …).
+    pub(crate) actions: crate::actions::ActionFlags,
 }
 
 /// How a run ended: its exit class and its summary (what `--summary` writes).
@@ -119,6 +122,8 @@ struct Run {
     exit: Exit,
     /// Progress on stderr; its redactor masks every line and the record.
     progress: Progress,
+    /// The notebook run is itself a run record (a report): its actions are refused.
+    is_record: bool,
 }
 
 /// Removes a run's build directories when the run ends, however it ends.
@@ -150,6 +155,7 @@ pub(crate) async fn run_one(options: RunOptions, build_dir: PathBuf) -> anyhow::
     };
     let (iopub_tx, mut iopub_rx) = tokio::sync::mpsc::unbounded_channel();
     let kernel = Kernel::start(IoPub::new(iopub_tx), &build_dirs.0, None)?;
+    kernel.host.actions.set_policy(run.action_policy());
     // The real values (the record holds secret ones masked).
     for (name, value) in &run.in_effect {
         kernel.host.session.set_parameter(name, value.clone());
@@ -208,6 +214,7 @@ impl Run {
     /// Reads the notebook, injects the parameters and writes the record's first state.
     fn prepare(options: RunOptions) -> anyhow::Result<Run> {
         let mut notebook = Notebook::read(&options.notebook)?;
+        let is_record = record::read::<RunRecord>(notebook.metadata(record::KEY)).is_some();
         notebook.clear_outputs();
         let given = given_with_source(&notebook, &options)?;
         let injected = inject_parameters(&mut notebook, &given)?;
@@ -253,6 +260,7 @@ impl Run {
             queries: Vec::new(),
             failures: Vec::new(),
             cause: options.cause.clone(),
+            actions: Vec::new(),
             extra: Default::default(),
         };
         let code_cells = (0..notebook.len()).filter(|&i| notebook.is_code(i)).count();
@@ -272,6 +280,7 @@ impl Run {
             exit: Exit::Ok,
             progress: Progress::new(code_cells, redactor, view),
             in_effect,
+            is_record,
         };
         run.write()?;
         Ok(run)
@@ -314,6 +323,8 @@ impl Run {
             ));
         }
         self.record.checks = checks;
+        self.record.actions = kernel.host.actions.log();
+        self.unused_approvals(kernel);
         if self.exit == Exit::Ok && self.record.failed_checks().next().is_some() {
             self.exit = Exit::CheckFailed;
         }

@@ -47,9 +47,10 @@ fn connect() -> Result<Option<Connection>> {
 
 /// How long a cell waits for the host's reply: longer than any engine deadline (a Logs
 /// Insights query may run 15 minutes, `PLAYBOOK_QUERY_TIMEOUT`), so it only fires when the
-/// host is gone. Input waits for the person at the notebook (an interrupt ends it).
+/// host is gone. Input and an action's approval wait for the person at the notebook (an
+/// interrupt ends it); an action's own run is bounded by its timeout on the host.
 fn reply_deadline(request: &Request) -> Option<Duration> {
-    if matches!(request, Request::Input { .. }) {
+    if matches!(request, Request::Input { .. } | Request::Action { .. }) {
         return None;
     }
     let query_timeout = std::env::var("PLAYBOOK_QUERY_TIMEOUT")

@@ -8,4 +8,6 @@ pub(crate) mod session;
 pub mod traces;
 
 pub use queries::{anomaly_detectors, fetch_many, log_group_settings, probe_all, set_window};
-pub use session::{context, echo, fetch, parameter, publish_metric, queries, set_source};
+pub use session::{
+    context, echo, fetch, parameter, publish_metric, queries, set_parameter, set_source,
+};

@@ -34,6 +34,29 @@ pub fn parameter<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
     })
 }
 
+/// Makes `{name}` in the query cells below stand for `value` (text or a number), as a
+/// run's parameters do: `set_parameter("service", &service)?` lets a notebook whose
+/// `%%logs --group /ecs/{service}` cell runs headlessly run in a kernel too, where no run
+/// set the parameters. A name that is not a Rust identifier is refused.
+pub fn set_parameter(name: &str, value: impl Serialize) -> Result<()> {
+    let identifier = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(Error::InvalidInput(format!(
+            "set_parameter: `{name}` is not a name a query cell can use (letters, digits, _)"
+        )));
+    }
+    let value = serde_json::to_value(value)
+        .map_err(|e| Error::InvalidInput(format!("set_parameter `{name}`: {e}")))?;
+    host::call(&Request::SetParameter {
+        name: name.to_owned(),
+        value,
+    })
+}
+
 /// Sends `payload` to the host and returns what came back (a channel check).
 pub fn echo(payload: impl Serialize) -> Result<Value> {
     let payload = serde_json::to_value(payload)

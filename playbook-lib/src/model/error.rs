@@ -35,6 +35,17 @@ pub enum Error {
          asked; pass the answer as a parameter instead"
     )]
     InputNotAllowed { prompt: String },
+    /// An action ran and failed (its exit status, a timeout, an interrupt): the step did
+    /// not happen, so the runbook stops here.
+    #[error("the action `{name}` {status}: {detail}")]
+    ActionFailed {
+        name: String,
+        status: String,
+        detail: String,
+    },
+    /// A required action did not run (not approved, a dry run, actions off).
+    #[error("the required action `{name}` did not run: {why}")]
+    ActionNotRun { name: String, why: String },
     /// An argument the library cannot use (a window, a statistic, a query), with what to
     /// write instead.
     #[error("{0}")]

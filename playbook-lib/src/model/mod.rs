@@ -4,6 +4,7 @@
 //! the protocol carries these types, the client asks for them, the render floor shows
 //! them.
 
+pub mod action;
 pub mod alarms;
 pub mod check;
 pub mod context;

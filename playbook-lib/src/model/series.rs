@@ -119,14 +119,17 @@ pub struct Summary {
     pub last: Option<f64>,
 }
 
+/// A statistic as people read it: at most 4 decimals, trailing zeros dropped, so a count
+/// is a whole number (`4736`, not `4736.0000`); "–" for none.
 pub(crate) fn show(v: Option<f64>) -> String {
     v.map_or_else(
         || "–".into(),
         |v| {
-            format!("{v:.4}")
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_owned()
+            let text = format!("{v:.4}");
+            match text.trim_end_matches('0').trim_end_matches('.') {
+                "-0" => "0".to_owned(),
+                trimmed => trimmed.to_owned(),
+            }
         },
     )
 }

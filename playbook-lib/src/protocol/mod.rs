@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 pub mod bindings;
 
+use crate::model::action::{ActionResult, ActionSpec};
 use crate::model::alarms::{AlarmReport, AlarmsQuery};
 use crate::model::check::CheckResult;
 use crate::model::context::SessionContext;
@@ -80,6 +81,9 @@ pub enum Request {
     /// Choose the source (`cloudwatch`, `local:DIR`) for later queries (answer: the new
     /// [`Answer::Context`]).
     SetSource { spec: String },
+    /// Make `{name}` in later query cells stand for `value` (answer: [`Answer::Done`]):
+    /// in a kernel, where no run set the parameters.
+    SetParameter { name: String, value: Value },
     /// Set (or with `None` clear) the session's default window (answer:
     /// [`Answer::Window`]).
     SetWindow { window: Option<RangeSpec> },
@@ -109,6 +113,9 @@ pub enum Request {
     },
     /// Send HTTP probes at once (answer: [`Answer::Probes`], in the order given).
     Probe { probes: Vec<Probe> },
+    /// Run an action in the host process, once approved (answer: [`Answer::Action`],
+    /// whatever became of it: run, refused, not approved).
+    Action { action: ActionSpec },
 }
 
 /// What a successful request answers, one variant per kind of result.
@@ -137,6 +144,7 @@ pub enum Answer {
     AnomalyDetectors(Vec<AnomalyDetector>),
     LogAnomalies(LogAnomalies),
     Contributors(TopContributors),
+    Action(Box<ActionResult>),
 }
 
 impl Answer {
@@ -160,6 +168,7 @@ impl Answer {
             Answer::AnomalyDetectors(_) => "anomaly_detectors",
             Answer::LogAnomalies(_) => "log_anomalies",
             Answer::Contributors(_) => "contributors",
+            Answer::Action(_) => "action",
         }
     }
 }
@@ -228,6 +237,7 @@ from_answer! {
     AnomalyDetectors => Vec<AnomalyDetector>,
     LogAnomalies => LogAnomalies,
     Contributors => TopContributors,
+    Action => Box<ActionResult>,
 }
 
 impl FromAnswer for () {

@@ -40,11 +40,18 @@ use lines::Band;
 use overlay::{Annotation, Mark, Threshold};
 pub use waterfall::Waterfall;
 
-const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+/// The series' colours: Okabe and Ito's colour-blind-safe set (blue, vermillion, bluish
+/// green, reddish purple, orange, sky blue, black; its yellow left out, too pale on white),
+/// told apart by hue and lightness in every common colour vision deficiency. No grey: grey
+/// is a baseline's, and the dark neutral a threshold's (`overlay.rs`).
+pub(super) const PALETTE: [&str; 7] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000",
 ];
+/// Baselines (a week ago, the run before): muted greys, thinner and fainter than a series,
+/// so the eye goes to the series first (`lines::draw_baseline`).
+pub(super) const BASELINE_PALETTE: [&str; 3] = ["#8c8c8c", "#b0b0b0", "#6e6e6e"];
 /// Band fills (drawn semi-transparent): grey first, like CloudWatch's anomaly band.
-const BAND_PALETTE: [&str; 4] = ["#7f7f7f", "#1f77b4", "#2ca02c", "#ff7f0e"];
+const BAND_PALETTE: [&str; 4] = ["#7f7f7f", "#0072b2", "#009e73", "#e69f00"];
 const MARGIN_LEFT: f64 = 60.0;
 const MARGIN_RIGHT: f64 = 16.0;
 const MARGIN_TOP: f64 = 30.0;
@@ -58,6 +65,8 @@ const ROW: f64 = 13.0;
 pub struct LineChart {
     title: String,
     series: Vec<Series>,
+    /// Whether each series (same index) is a baseline, drawn muted.
+    baselines: Vec<bool>,
     bands: Vec<Band>,
     annotations: Vec<Annotation>,
     marks: Vec<Mark>,
@@ -72,6 +81,7 @@ impl LineChart {
         LineChart {
             title: title.into(),
             series: Vec::new(),
+            baselines: Vec::new(),
             bands: Vec::new(),
             annotations: Vec::new(),
             marks: Vec::new(),
@@ -84,6 +94,17 @@ impl LineChart {
     /// Adds a series.
     pub fn series(mut self, series: Series) -> LineChart {
         self.series.push(series);
+        self.baselines.push(false);
+        self
+    }
+
+    /// Adds a baseline: what the series are compared with (the same window a week ago,
+    /// the run before), drawn muted — a thin grey line under the series — and shown so in
+    /// the legend. The record keeps its data with the series' (its label says what it is:
+    /// `baseline_shifted` labels it "… (1 week earlier)").
+    pub fn baseline(mut self, series: Series) -> LineChart {
+        self.series.push(series);
+        self.baselines.push(true);
         self
     }
 
@@ -159,7 +180,7 @@ impl LineChart {
         }
         let plot_w = w - MARGIN_LEFT - MARGIN_RIGHT;
         let labels = overlay::place_annotations(&self.annotations, t0, t1, MARGIN_LEFT, plot_w);
-        let entries = legend_entries(series, bands);
+        let entries = legend_entries(series, &self.baselines, bands);
         let legend = legend::place(&entries, MARGIN_LEFT, plot_w);
         let top = MARGIN_TOP + ROW * labels.rows as f64;
         let bottom = MARGIN_BOTTOM + ROW * legend.rows.saturating_sub(1) as f64;
@@ -178,14 +199,14 @@ impl LineChart {
         let thresholds = overlay::thin_thresholds(&self.thresholds, &frame);
         overlay::draw_threshold_lines(&mut out, &thresholds, &frame);
         overlay::draw_annotation_lines(&mut out, &labels, &frame);
-        for (i, series) in series.iter().enumerate() {
-            lines::draw_series(
-                &mut out,
-                series,
-                &frame,
-                columns,
-                PALETTE[i % PALETTE.len()],
-            );
+        // Baselines first, beneath the series they are compared with.
+        let styles = line_styles(&self.baselines[..series.len()]);
+        let drawn = series.iter().zip(&styles);
+        for (series, style) in (drawn.clone()).filter(|(_, s)| s.baseline) {
+            lines::draw_series(&mut out, series, &frame, columns, style);
+        }
+        for (series, style) in drawn.filter(|(_, s)| !s.baseline) {
+            lines::draw_series(&mut out, series, &frame, columns, style);
         }
         overlay::draw_threshold_labels(&mut out, &thresholds, &frame);
         overlay::draw_marks(&mut out, &overlay::thin_marks(marks, &frame), &frame);
@@ -232,14 +253,44 @@ fn value_range(
     (lo, hi)
 }
 
-/// Legend entries: the series, then the bands.
-fn legend_entries(series: &[Series], bands: &[Band]) -> Vec<Entry> {
-    let series = series.iter().enumerate().map(|(i, s)| {
+/// How a line is drawn: its colour, and whether it is a baseline (muted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct LineStyle {
+    pub(super) color: &'static str,
+    pub(super) baseline: bool,
+}
+
+/// Each line's style: series take the palette's colours in order, baselines the muted
+/// greys in theirs, so adding a baseline never changes a series' colour.
+fn line_styles(baselines: &[bool]) -> Vec<LineStyle> {
+    let (mut series, mut muted) = (0, 0);
+    (baselines.iter())
+        .map(|&baseline| {
+            let (palette, n): (&[&'static str], &mut usize) = if baseline {
+                (&BASELINE_PALETTE, &mut muted)
+            } else {
+                (&PALETTE, &mut series)
+            };
+            let color = palette[*n % palette.len()];
+            *n += 1;
+            LineStyle { color, baseline }
+        })
+        .collect()
+}
+
+/// Legend entries: the series and baselines, then the bands.
+fn legend_entries(series: &[Series], baselines: &[bool], bands: &[Band]) -> Vec<Entry> {
+    let styles = line_styles(&baselines[..series.len()]);
+    let series = series.iter().zip(styles).map(|(s, style)| {
         let unit = s.unit.as_deref().map(|u| format!(" ({u})"));
         Entry {
             label: format!("{}{}", s.label, unit.unwrap_or_default()),
-            color: PALETTE[i % PALETTE.len()],
-            swatch: Swatch::Solid,
+            color: style.color,
+            swatch: if style.baseline {
+                Swatch::Muted
+            } else {
+                Swatch::Solid
+            },
         }
     });
     let bands = bands.iter().enumerate().map(|(i, b)| Entry {

@@ -2,6 +2,7 @@
 //! [`Table`] (text, HTML and Markdown from one description) that every result uses, the
 //! SVG charts, and each result's [`Render`] impl. It reads the model and nothing above.
 
+mod action;
 mod alarms;
 mod bundle;
 pub mod chart;

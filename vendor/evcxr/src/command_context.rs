@@ -114,6 +114,31 @@ impl CommandContext {
         Ok(())
     }
 
+    /// playbook patch: completes each of `probes` (code completed at its end, as if it
+    /// followed `code`) on rust-analyzer's own thread while this context goes on, e.g.
+    /// compiling `code`: the answers `completions` would give once `code` had run, in
+    /// order, as one message. The first probe loads the crate graph, as `start_analysis`
+    /// does. rust-analyzer is locked per probe, so nothing waits long for it.
+    pub fn start_completions(
+        &mut self,
+        code: &str,
+        probes: &[String],
+    ) -> Result<std::sync::mpsc::Receiver<Vec<Result<Completions, String>>>> {
+        let mut sources = Vec::with_capacity(probes.len());
+        for probe in probes {
+            let src = format!("{code}\n{probe}");
+            let (user_code, code_info) = CodeBlock::from_original_user_code(&src);
+            let (non_command_code, state, _errors) = self.prepare_for_analysis(user_code)?;
+            sources.push(self.eval_context.completion_source(
+                non_command_code,
+                state,
+                &code_info.nodes,
+                src.len(),
+            )?);
+        }
+        Ok(self.eval_context.start_completions(sources)?)
+    }
+
     /// playbook patch: see `EvalContext::reported_type`.
     pub fn reported_type(&self, name: &str) -> Option<&str> {
         self.eval_context.reported_type(name)

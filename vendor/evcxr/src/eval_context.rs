@@ -613,6 +613,24 @@ impl EvalContext {
         Ok(outputs)
     }
 
+    /// playbook patch: the analysis source `completions` would set and the offset in it
+    /// it would complete at, without completing (see `CommandContext::start_completions`).
+    pub(crate) fn completion_source(
+        &mut self,
+        user_code: CodeBlock,
+        mut state: ContextState,
+        nodes: &[SyntaxNode],
+        offset: usize,
+    ) -> Result<(String, usize)> {
+        // As `completions` does: no display wrapper, no expanded `use` statements.
+        state.config.display_final_expression = false;
+        state.config.expand_use_statements = false;
+        let user_code = state.apply(user_code, nodes)?;
+        let code = state.analysis_code(user_code);
+        let wrapped_offset = code.user_offset_to_output_offset(offset)?;
+        Ok((code.code_string(), wrapped_offset))
+    }
+
     pub(crate) fn completions(
         &mut self,
         user_code: CodeBlock,

@@ -165,6 +165,10 @@ fn events(review: &Review, events: &[Event]) -> Block {
                     Some("alarm"),
                     vec![Inline::Strong(vec![Inline::text("alarm")])],
                 ),
+                What::Triggered { .. } => (
+                    Some("alarm"),
+                    vec![Inline::Strong(vec![Inline::text("run trigger")])],
+                ),
                 other => (None, vec![Inline::text(other.label())]),
             };
             let mut cells = vec![

@@ -275,7 +275,7 @@ fn measure_impact(incidents: &[Incident], wanted: KpiChoice, window: Option<Time
         kpi.series.label, kpi.baseline.label
     ))
     .series(kpi.series.clone())
-    .series(kpi.baseline.clone());
+    .baseline(kpi.baseline.clone());
     for side in kpi.sides() {
         if let Some((from, to)) = measures.side(side).span {
             chart = chart

@@ -60,6 +60,14 @@ pub(super) enum What {
         from: String,
         to: String,
     },
+    /// The alarm transition that started a run (`playbook respond`), and the rule that
+    /// routed it.
+    Triggered {
+        alarm: String,
+        to: String,
+        run_id: String,
+        rule: String,
+    },
     Note {
         text: String,
         stated: bool,
@@ -102,6 +110,7 @@ impl What {
             | What::ImpactBegan { .. }
             | What::ImpactEnded { .. }
             | What::Alarm { .. }
+            | What::Triggered { .. }
             | What::Note { stated: true, .. } => Clock::Incident,
             What::RunStarted { .. }
             | What::QueryWindows { .. }
@@ -117,7 +126,7 @@ impl What {
             What::QueryWindows { .. } => 1,
             What::Deploy { .. } => 2,
             What::ImpactBegan { .. } | What::ImpactEnded { .. } => 3,
-            What::Alarm { .. } => 4,
+            What::Alarm { .. } | What::Triggered { .. } => 4,
             What::Note { .. } => 5,
             What::Check { .. } => 6,
             What::RunFinished { .. } => 7,
@@ -133,6 +142,7 @@ impl What {
             What::ImpactBegan { .. } => "impact began",
             What::ImpactEnded { .. } => "impact ended",
             What::Alarm { .. } => "alarm",
+            What::Triggered { .. } => "run trigger",
             What::Note { .. } => "note",
             What::Check { .. } => "check",
             What::RunFinished { .. } => "run finished",
@@ -179,6 +189,12 @@ impl What {
                 unknown_way(*known)
             ),
             What::Alarm { alarm, from, to } => format!("{alarm}: {from} → {to}"),
+            What::Triggered {
+                alarm,
+                to,
+                run_id,
+                rule,
+            } => format!("{alarm} entering {to} started run {run_id} (rule {rule})"),
             What::Note { text, stated } if *stated => text.clone(),
             What::Note { text, .. } => format!("{text} (time: when the run reached it)"),
             What::Check { detail, .. } => detail.clone(),
@@ -267,6 +283,17 @@ fn events_of(incident: &Incident) -> Vec<(DateTime<Utc>, What)> {
             notebook: run.notebook.clone(),
         },
     )];
+    if let Some(cause) = &run.cause {
+        events.push((
+            cause.alarm.time,
+            What::Triggered {
+                alarm: cause.alarm.name.clone(),
+                to: cause.alarm.state.as_str().to_owned(),
+                run_id: run.run_id.clone(),
+                rule: cause.rule.name.clone(),
+            },
+        ));
+    }
     events.extend(query_windows(incident));
     events.extend(cell_events(incident));
     events.extend(checks(incident));

@@ -44,9 +44,20 @@ fn is_format(c: char) -> bool {
 
 /// A default as written in the parameters cell, read back as data for the record: a
 /// literal (`60`, `0.5`, `true`, `"checkout"`, `"…".into()`, `String::from("…")`,
-/// `vec![…]`, `"2026-…".parse().unwrap()`), else the expression's text.
+/// `vec![…]`, `"2026-…".parse().unwrap()`, `json!(…)` of JSON), else the expression's text.
 pub(super) fn default_value(expression: &str) -> Value {
     let e = expression.trim();
+    for macro_call in [
+        "json!(",
+        "serde_json::json!(",
+        "playbook::serde_json::json!(",
+    ] {
+        if let Some(inner) = e.strip_prefix(macro_call).and_then(|r| r.strip_suffix(')'))
+            && let Ok(value) = serde_json::from_str::<Value>(inner)
+        {
+            return value;
+        }
+    }
     if let Some(items) = e.strip_prefix("vec![").and_then(|r| r.strip_suffix(']')) {
         let parts = split_top_level(items);
         return Value::Array(parts.iter().map(|p| default_value(p)).collect());
@@ -183,6 +194,7 @@ pub(super) fn literal(ty: &str, raw: &str, name: &str) -> Result<(String, Value)
             Ok((code, Value::String(raw.to_owned())))
         }
         t if is_datetime(t) => datetime_literal(ty, raw, name),
+        t if is_json(t) => Ok(json_literal(raw)),
         t if t.starts_with("Vec<") && t.ends_with('>') => {
             vec_literal(&t[4..t.len() - 1], raw, name)
         }
@@ -233,6 +245,18 @@ fn datetime_literal(ty: &str, raw: &str, name: &str) -> Result<(String, Value), 
     ))
 }
 
+/// Any JSON value (`Json`, `serde_json::Value`): `raw` when it is JSON, else the JSON
+/// string of its text (`-p note=hello` is `"hello"`). The cell parses the JSON text from
+/// an escaped string literal, so nothing in it is code.
+fn json_literal(raw: &str) -> (String, Value) {
+    let value = serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::from(raw));
+    let code = format!(
+        "playbook::serde_json::from_str::<playbook::serde_json::Value>({}).expect(\"checked by playbook run\")",
+        rust_string(&value.to_string())
+    );
+    (code, value)
+}
+
 /// A JSON array or a comma list, each item a literal of type `inner`.
 fn vec_literal(inner: &str, raw: &str, name: &str) -> Result<(String, Value), ParameterError> {
     let items: Vec<String> = match serde_json::from_str::<Value>(raw) {
@@ -254,6 +278,14 @@ fn vec_literal(inner: &str, raw: &str, name: &str) -> Result<(String, Value), Pa
         values.push(value);
     }
     Ok((format!("vec![{}]", codes.join(", ")), Value::Array(values)))
+}
+
+/// Whether `ty` is a JSON value (the prelude's `Json` is `serde_json::Value`).
+pub(super) fn is_json(ty: &str) -> bool {
+    matches!(
+        ty,
+        "Json" | "serde_json::Value" | "playbook::serde_json::Value" | "playbook::prelude::Json"
+    )
 }
 
 pub(super) fn is_datetime(ty: &str) -> bool {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub(crate) use files::given;
-use literal::{FLOAT, INTEGER, default_value, is_datetime, literal};
+use literal::{FLOAT, INTEGER, default_value, is_datetime, is_json, literal};
 
 /// A parameter declared in the `parameters` cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub(crate) enum ParameterError {
         hint: String,
     },
     #[error(
-        "parameter `{name}` has type {ty}, which `playbook run` cannot set; use i64, f64, bool, String, DateTime<Utc> or Vec of those"
+        "parameter `{name}` has type {ty}, which `playbook run` cannot set; use i64, f64, bool, String, DateTime<Utc>, Json (serde_json::Value) or Vec of those"
     )]
     Unsupported { name: String, ty: String },
     #[error("parameters file: {0}")]
@@ -52,10 +52,12 @@ pub(crate) enum ParameterError {
 }
 
 /// Reads the declarations of a `parameters` cell: `let [mut] NAME: TYPE = …;` lines, and
-/// untyped `let [mut] NAME = LITERAL;` lines whose literal says the type.
+/// untyped `let [mut] NAME = LITERAL;` lines whose literal says the type. A line's
+/// trailing `// comment` is not part of its default.
 pub(crate) fn declarations(source: &str) -> Vec<Declared> {
     let mut found = Vec::new();
     for line in source.lines() {
+        let line = without_line_comment(line);
         let Some(rest) = line.trim().strip_prefix("let ") else {
             continue;
         };
@@ -81,6 +83,21 @@ pub(crate) fn declarations(source: &str) -> Vec<Declared> {
         }
     }
     found
+}
+
+/// `line` without its trailing `// comment` (one outside a string literal).
+fn without_line_comment(line: &str) -> &str {
+    let (mut quoted, mut escaped) = (false, false);
+    for (at, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '/' if !quoted && line[at + 1..].starts_with('/') => return &line[..at],
+            _ => {}
+        }
+    }
+    line
 }
 
 /// The kind of an untyped declaration's literal, as papermill reads Python literals.
@@ -226,13 +243,23 @@ fn literal_line(r: &Resolved) -> String {
         return format!("let {} = {};\n", r.name, r.code);
     }
     let ty = rust_type(&r.ty);
-    format!("let {}: {ty} = {};\n", r.name, r.code.replace(&r.ty, ty))
+    // A datetime's code names its declared type (`parse::<DateTime<Utc>>`); no other
+    // code is rewritten (a string's text may contain a type's name).
+    let code = if is_datetime(&r.ty) {
+        r.code.replace(&r.ty, ty)
+    } else {
+        r.code.clone()
+    };
+    format!("let {}: {ty} = {code};\n", r.name)
 }
 
-/// The type as an injected cell writes it (chrono's through the library's re-export).
+/// The type as an injected cell writes it (chrono's and serde_json's through the
+/// library's re-exports).
 fn rust_type(ty: &str) -> &str {
     if is_datetime(ty) {
         "playbook::chrono::DateTime<playbook::chrono::Utc>"
+    } else if is_json(ty) {
+        "playbook::serde_json::Value"
     } else {
         ty
     }

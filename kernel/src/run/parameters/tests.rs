@@ -330,3 +330,59 @@ fn a_secret_parameters_value_is_in_no_injected_cell() {
         "other values stay"
     );
 }
+
+#[test]
+fn a_trailing_comment_is_not_part_of_a_declaration() {
+    let cell = "let minutes: i64 = 30; // the window\nlet limit = 10; // at most\nlet url: String = \"http://x\".into(); // not // a default\nlet quoted = \"a // b\";";
+    let declared = declarations(cell);
+    let found: Vec<(&str, &str, &str)> = declared
+        .iter()
+        .map(|d| (d.name.as_str(), d.ty.as_str(), d.default.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("minutes", "i64", "30"),
+            ("limit", "{integer}", "10"),
+            ("url", "String", "\"http://x\".into()"),
+            ("quoted", "&str", "\"a // b\""),
+        ]
+    );
+    let effect = in_effect(&declared, &[]);
+    assert_eq!(effect["minutes"], 30);
+    assert_eq!(effect["url"], "http://x");
+}
+
+#[test]
+fn json_parameters_are_parsed_from_an_escaped_string_literal() {
+    let cell =
+        "let config: Json = json!({\"retries\": 2});\nlet extra: serde_json::Value = json!(null);";
+    let declared = declarations(cell);
+    assert_eq!(
+        in_effect(&declared, &[])["config"],
+        serde_json::json!({"retries": 2})
+    );
+    let attack = r#"{"k": "\"); std::process::exit(1); (\"", "name": "Json"}"#;
+    let resolved = resolve(
+        &declared,
+        &given(&[("config", attack), ("extra", "plain text")]),
+    )
+    .unwrap();
+    assert_eq!(
+        resolved[0].value,
+        serde_json::json!({"k": "\"); std::process::exit(1); (\"", "name": "Json"})
+    );
+    assert_eq!(resolved[1].value, Value::from("plain text"));
+    let source = injected_source(&resolved);
+    let line = source.lines().find(|l| l.contains("config")).unwrap();
+    assert_eq!(
+        line,
+        r#"let config: playbook::serde_json::Value = playbook::serde_json::from_str::<playbook::serde_json::Value>("{\"k\":\"\\\"); std::process::exit(1); (\\\"\",\"name\":\"Json\"}").expect("checked by playbook run");"#
+    );
+    assert!(
+        evaluated_source(&resolved)
+            .contains("let extra: playbook::serde_json::Value = playbook::parameter(\"extra\")?;"),
+        "{}",
+        evaluated_source(&resolved)
+    );
+}

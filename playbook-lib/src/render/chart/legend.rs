@@ -22,6 +22,8 @@ pub(super) enum Swatch {
     Solid,
     /// A band: its semi-transparent fill.
     Shaded,
+    /// A baseline: its grey, faint.
+    Muted,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,7 @@ impl Legend<'_> {
             let color = item.entry.color;
             let fill = match item.entry.swatch {
                 Swatch::Solid => String::new(),
+                Swatch::Muted => " fill-opacity=\"0.8\"".to_owned(),
                 Swatch::Shaded => {
                     format!(" fill-opacity=\"0.22\" stroke=\"{color}\" stroke-opacity=\"0.6\"")
                 }

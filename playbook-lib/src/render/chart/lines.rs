@@ -86,19 +86,29 @@ impl Band {
     }
 }
 
-/// One `<g class="series">` with a `<polyline>` per run of present points.
+/// One `<g class="series">` (a baseline: `<g class="series baseline">`, thinner and
+/// fainter) with a `<polyline>` per run of present points.
 pub(super) fn draw_series(
     out: &mut String,
     series: &Series,
     frame: &Frame,
     columns: usize,
-    color: &str,
+    style: &super::LineStyle,
 ) {
     let (t0, t1) = frame.span();
-    let _ = write!(
-        out,
-        "<g class=\"series\" stroke=\"{color}\" fill=\"none\" stroke-width=\"1.5\">"
-    );
+    let color = style.color;
+    let _ = if style.baseline {
+        write!(
+            out,
+            "<g class=\"series baseline\" stroke=\"{color}\" fill=\"none\" stroke-width=\"1.25\" \
+             stroke-opacity=\"0.8\">"
+        )
+    } else {
+        write!(
+            out,
+            "<g class=\"series\" stroke=\"{color}\" fill=\"none\" stroke-width=\"1.5\">"
+        )
+    };
     for shown in thin(segments(series), columns, t0, t1) {
         let coords: Vec<String> = shown
             .iter()

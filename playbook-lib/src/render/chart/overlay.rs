@@ -14,7 +14,9 @@ use super::lines::column;
 use crate::render::html::escape;
 
 const ANNOTATION_COLOR: &str = "#555";
-const THRESHOLD_COLOR: &str = "#b22222";
+/// A dark neutral, dashed: a target or a limit is not data, and no series' colour
+/// (`PALETTE`) or baseline's grey is this dark a grey.
+pub(super) const THRESHOLD_COLOR: &str = "#3d3d3d";
 /// Font size of annotation and threshold labels.
 const LABEL_SIZE: f64 = 10.0;
 /// Longest annotation label shown, in pixels (longer ones are shortened).

@@ -567,3 +567,62 @@ fn an_empty_chart_says_so() {
     assert!(only_overlays.contains("no data"));
     elements(&only_overlays);
 }
+
+#[test]
+fn baselines_are_muted_and_thresholds_dashed_neutral_in_a_colour_blind_safe_palette() {
+    let svg = LineChart::new("p99: now vs a week ago")
+        .series(minute_series("p99", 60, |m| Some(100.0 + m as f64)))
+        .baseline(minute_series("p99 (1 week earlier)", 60, |m| {
+            Some(90.0 + m as f64)
+        }))
+        .threshold(150.0, "target")
+        .svg();
+    let all = elements(&svg);
+    let groups: Vec<&Element> = all.iter().filter(|e| e.name == "g").collect();
+    // The baseline is drawn first (beneath), grey, thinner and fainter than the series.
+    assert_eq!(groups[0].class(), "series baseline");
+    assert_eq!(groups[0].attr("stroke"), Some(super::BASELINE_PALETTE[0]));
+    assert_eq!(groups[0].attr("stroke-width"), Some("1.25"));
+    assert_eq!(groups[1].class(), "series");
+    assert_eq!(groups[1].attr("stroke"), Some(super::PALETTE[0]));
+    // The threshold: dashed, a dark neutral that is no series' and no baseline's colour.
+    let threshold = all.iter().find(|e| e.class() == "threshold").unwrap();
+    assert_eq!(threshold.attr("stroke-dasharray"), Some("6 4"));
+    let neutral = super::overlay::THRESHOLD_COLOR;
+    assert_eq!(threshold.attr("stroke"), Some(neutral));
+    assert!(!super::PALETTE.contains(&neutral) && !super::BASELINE_PALETTE.contains(&neutral));
+    // Okabe and Ito's set: no red-green pair, no series in a baseline's grey.
+    for red_or_green in ["#d62728", "#2ca02c", "#b22222", "#ff0000", "#00ff00"] {
+        assert!(!svg.contains(red_or_green), "{red_or_green} in {svg}");
+    }
+    for grey in super::BASELINE_PALETTE {
+        assert!(!super::PALETTE.contains(&grey));
+    }
+    // The legend says which is which: the baseline's swatch is its grey.
+    let swatches: Vec<&str> = (all.iter())
+        .filter(|e| e.name == "rect" && e.attr("width") == Some("10"))
+        .filter_map(|e| e.attr("fill"))
+        .collect();
+    assert_eq!(swatches, [super::PALETTE[0], super::BASELINE_PALETTE[0]]);
+}
+
+#[test]
+fn a_baseline_does_not_change_the_colours_of_the_series() {
+    let with = LineChart::new("x")
+        .baseline(minute_series("a week ago", 10, |m| Some(m as f64)))
+        .series(minute_series("now", 10, |m| Some(m as f64)))
+        .series(minute_series("other", 10, |m| Some(2.0 * m as f64)))
+        .svg();
+    let strokes: Vec<String> = (elements(&with).iter())
+        .filter(|e| e.name == "g")
+        .filter_map(|e| e.attr("stroke").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        strokes,
+        [
+            super::BASELINE_PALETTE[0],
+            super::PALETTE[0],
+            super::PALETTE[1]
+        ]
+    );
+}

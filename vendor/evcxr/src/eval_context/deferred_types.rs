@@ -21,6 +21,7 @@ use super::ContextState;
 use super::EvalContext;
 use super::replace_reserved_words_in_type;
 use crate::errors::Error;
+use crate::rust_analyzer::Completions;
 use crate::rust_analyzer::RustAnalyzer;
 use crate::rust_analyzer::TypeName;
 use crate::rust_analyzer::VariableInfo;
@@ -288,6 +289,35 @@ impl EvalContext {
                 crate::trace_step("rust-analyzer: loaded ahead", started);
             })?;
         Ok(())
+    }
+
+    /// See `CommandContext::start_completions`: completes each (source, offset) on a
+    /// thread of its own, locking rust-analyzer for one at a time.
+    pub(crate) fn start_completions(
+        &mut self,
+        sources: Vec<(String, usize)>,
+    ) -> Result<std::sync::mpsc::Receiver<Vec<Result<Completions, String>>>, Error> {
+        let analyzer = Arc::clone(&self.analyzer);
+        let (answers, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("rust-analyzer".into())
+            .spawn(move || {
+                // Nothing waits for the answers before the build does: cargo goes first,
+                // and this thread takes the cycles its serial stretches leave.
+                yield_to_cells();
+                let started = std::time::Instant::now();
+                let completed = sources
+                    .into_iter()
+                    .map(|(source, offset)| {
+                        let mut analyzer = lock(&analyzer);
+                        analyzer.set_source(source).map_err(|e| e.to_string())?;
+                        analyzer.completions(offset).map_err(|e| e.to_string())
+                    })
+                    .collect();
+                crate::trace_step("rust-analyzer: completions ahead", started);
+                let _ = answers.send(completed);
+            })?;
+        Ok(receiver)
     }
 
     /// Says how to write more types named by `std::any::type_name`: pairs of the name
