@@ -21,6 +21,8 @@
 //!   group retention, anomaly detectors).
 //! - [`aws`]: the SDK configuration of a target; [`aws_setup`]: what it offers, read
 //!   offline, and who the credentials are (`playbook doctor`).
+//! - [`sqs`]: a queue worker's SQS calls; [`claims`]: claims workers share, as S3 objects
+//!   created only when absent (`playbook respond --queue`).
 
 pub mod aws;
 mod aws_call;
@@ -28,6 +30,7 @@ mod aws_error;
 pub mod aws_setup;
 pub mod backend;
 pub mod bindings;
+pub mod claims;
 pub mod cloudwatch;
 pub mod console;
 mod contributors;
@@ -45,6 +48,7 @@ pub mod query;
 mod row_limit;
 mod service_quotas;
 pub mod sources;
+pub mod sqs;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

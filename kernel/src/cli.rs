@@ -38,7 +38,8 @@ enum Command {
     Run(RunArgs),
     /// Run a notebook once per target of a targets file (services, accounts, regions).
     Fleet(FleetCmdArgs),
-    /// Handle one CloudWatch alarm event: run the playbooks a responders file routes it to.
+    /// Handle CloudWatch alarm events (one, or an SQS queue's): run the playbooks a
+    /// responders file routes them to.
     Respond(RespondCmdArgs),
     /// Summarise an executed notebook (a record) as Markdown or HTML.
     Report(ReportArgs),
@@ -336,8 +337,30 @@ struct FleetCmdArgs {
 struct RespondCmdArgs {
     /// One alarm event (EventBridge's `CloudWatch Alarm State Change` or an alarm's SNS
     /// notification, raw or inside an SNS notification): a file, or - for standard input.
-    #[arg(long, value_name = "FILE|-")]
-    event: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        required_unless_present = "queue",
+        conflicts_with = "queue"
+    )]
+    event: Option<PathBuf>,
+    /// Work on the alarm events of this SQS queue (its URL) until SIGTERM or SIGINT.
+    #[arg(long, value_name = "URL")]
+    queue: Option<String>,
+    /// With --queue: where workers share claims, so a transition runs once however often
+    /// it is delivered (s3://BUCKET/PREFIX; default: playbook-claims/ in the bucket of an
+    /// s3:// -o).
+    #[arg(long, value_name = "s3://…", requires = "queue")]
+    claims: Option<String>,
+    /// With --queue: how soon a message left for another try (a retryable failure, a
+    /// malformed event) comes back.
+    #[arg(long, value_name = "SECS", default_value_t = 30, requires = "queue")]
+    retry_after: u64,
+    /// With --queue and claims: transitions of an alarm this close to one that ran (ALARM
+    /// → OK → ALARM: flapping) are absorbed by its run and listed in its record (0: off).
+    #[arg(long, value_name = "SPAN", default_value = "10m", requires = "queue",
+          value_parser = crate::respond::parse_span)]
+    debounce: std::time::Duration,
     /// The rules routing alarms to playbooks (YAML or JSON; README, "Runs that start
     /// themselves").
     #[arg(long, value_name = "FILE")]
@@ -606,8 +629,18 @@ fn respond(args: RespondCmdArgs, build_dir: Option<PathBuf>) -> anyhow::Result<E
         cause: None,
         actions: crate::actions::ActionFlags::default(),
     };
+    let input = match (args.event, args.queue) {
+        (Some(event), _) => crate::respond::Input::Event(event),
+        (None, Some(queue)) => crate::respond::Input::Queue(crate::respond::WorkerOptions {
+            queue,
+            claims: args.claims,
+            retry_after: std::time::Duration::from_secs(args.retry_after),
+            debounce: args.debounce,
+        }),
+        (None, None) => anyhow::bail!("give --event FILE|- or --queue URL"),
+    };
     let respond = crate::respond::RespondArgs {
-        event: args.event,
+        input,
         responders: args.responders,
     };
     let exit = block_on(crate::respond::main(respond, base));

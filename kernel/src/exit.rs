@@ -45,6 +45,20 @@ impl Exit {
         }
     }
 
+    /// The class's name, as a summary's `exit_class` writes it.
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::CellFailed => "cell_failed",
+            Exit::CheckFailed => "check_failed",
+            Exit::BadInput => "bad_input",
+            Exit::SourceUnavailable => "source_unavailable",
+            Exit::SourceRefused => "source_refused",
+            Exit::OutputFailed => "output_failed",
+            Exit::Interrupted => "interrupted",
+        }
+    }
+
     /// The class of an exit code another `playbook` wrote (a scheduler's record of it).
     pub(crate) fn from_code(code: u8) -> Option<Exit> {
         [
@@ -103,6 +117,18 @@ impl From<Exit> for ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_class_is_named_as_the_summary_writes_it() {
+        for code in 0..=255u8 {
+            if let Some(exit) = Exit::from_code(code) {
+                assert_eq!(
+                    serde_json::to_value(exit).unwrap(),
+                    serde_json::json!(exit.class())
+                );
+            }
+        }
+    }
 
     #[test]
     fn source_failures_are_classed_by_whether_a_retry_helps() {

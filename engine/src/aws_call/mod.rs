@@ -1,5 +1,6 @@
-//! Signed calls to the AWS APIs the engine makes only a handful of — S3 PutObject,
-//! ListObjectsV2 and GetObject, SNS
+//! Signed calls to the AWS APIs the engine makes only a handful of — S3 PutObject (and the
+//! claims' conditional puts, GetObject and DeleteObject), ListObjectsV2, the SQS calls of a
+//! queue worker, SNS
 //! Publish, Service Quotas' ListServiceQuotas and ListAWSDefaultServiceQuotas, and the
 //! seven CloudWatch Logs operations (`cloudwatch/logs_api.rs`) — without a generated SDK
 //! crate per service (those cost minutes of a cold build for a few operations each). A call is signed with SigV4 by `aws-sigv4` (the SDK's own signer)
@@ -91,6 +92,19 @@ pub(crate) const SERVICE_QUOTAS: Service = Service {
 /// (and their JSON escaping); a completed Logs Insights query answers all of its up to
 /// 10,000 rows at once, each field up to an event's size, so its bound is a memory
 /// bound far above real results rather than the service's.
+/// Amazon SQS over its AWS JSON 1.0 protocol (what the SDK speaks to it since 2023). A
+/// long-polled ReceiveMessage answers at most 10 messages of at most 256 KiB each.
+pub(crate) const SQS: Service = Service {
+    id: "SQS",
+    signing_name: "sqs",
+    endpoint_prefix: "sqs",
+    protocol: Protocol::Json {
+        version: wire::JsonVersion::V1_0,
+        target_prefix: "AmazonSQS",
+    },
+    answer_limit: ANSWER_LIMIT,
+};
+
 pub(crate) const LOGS: Service = Service {
     id: "CloudWatch Logs",
     signing_name: "logs",
@@ -173,6 +187,16 @@ impl Client {
         limit: &'static str,
         request: &Request,
     ) -> Result<Bytes, EngineError> {
+        self.answer(api, limit, request).await.map(|a| a.body)
+    }
+
+    /// Like [`Client::call`], with the answer's status and headers (an S3 object's ETag).
+    pub(crate) async fn answer(
+        &self,
+        api: &'static str,
+        limit: &'static str,
+        request: &Request,
+    ) -> Result<crate::http::Answer, EngineError> {
         let mut attempts = 0u32;
         let attempt = || {
             attempts += 1;
@@ -188,7 +212,7 @@ impl Client {
             .map_err(|failure| failure.into_engine_error(api, limit))
     }
 
-    async fn attempt(&self, request: &Request) -> Result<Bytes, Failure> {
+    async fn attempt(&self, request: &Request) -> Result<crate::http::Answer, Failure> {
         let region = self.region.as_deref().ok_or(Failure::NoRegion)?;
         let (url, path) = self.endpoint.address(region, request.bucket.as_deref())?;
         let credentials = self.credentials().await?;
@@ -209,7 +233,7 @@ impl Client {
                 .await
                 .map_err(Failure::from)?;
         if (200..300).contains(&answer.status) {
-            Ok(answer.body)
+            Ok(answer)
         } else {
             Err(wire::error(self.service.protocol, &answer))
         }

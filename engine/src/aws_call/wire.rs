@@ -29,7 +29,6 @@ pub(crate) enum Protocol {
 
 /// The AWS JSON protocol's versions (they differ in the content type only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // 1.0 is for SQS, next.
 pub(crate) enum JsonVersion {
     V1_0,
     V1_1,

@@ -76,6 +76,12 @@ impl Deliverer {
         retried("PutObject", || s3::put(&self.s3, &request)).await
     }
 
+    /// The object at `uri` (at most S3's answer bound, 4 MiB).
+    pub async fn get_object(&self, uri: &S3Uri) -> Result<Vec<u8>, EngineError> {
+        let request = s3::get_request(uri);
+        retried("GetObject", || s3::get(&self.s3, &request)).await
+    }
+
     /// Publishes a message to an SNS topic; the message id.
     pub async fn publish(
         &self,

@@ -1,4 +1,4 @@
-//! S3 objects: `s3://bucket/key` addresses and PutObject as a signed REST call
+//! S3 objects: `s3://bucket/key` addresses, PutObject and GetObject as signed REST calls
 //! (`crate::aws_call`: the key percent-encoded per segment, the bucket in the path when
 //! an endpoint is configured, as local S3-compatible endpoints need; no checksum headers,
 //! as PutObject requires none).
@@ -48,6 +48,24 @@ pub(super) fn put_request(uri: &S3Uri, body: Bytes, content_type: &str) -> aws_c
         headers: vec![(hyper::header::CONTENT_TYPE, content_type.to_owned())],
         body,
     }
+}
+
+/// The GetObject request of `uri`.
+pub(super) fn get_request(uri: &S3Uri) -> aws_call::Request {
+    aws_call::Request {
+        method: hyper::Method::GET,
+        bucket: Some(uri.bucket.clone()),
+        path: format!("/{}", aws_call::encode_key(&uri.key)),
+        headers: Vec::new(),
+        body: Bytes::new(),
+    }
+}
+
+/// GetObject: the object's bytes.
+pub(super) async fn get(s3: &Client, request: &aws_call::Request) -> Result<Vec<u8>, EngineError> {
+    (s3.call("GetObject", "5,500 GET/s per prefix", request)
+        .await)
+        .map(|b| b.to_vec())
 }
 
 /// PutObject.

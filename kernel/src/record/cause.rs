@@ -14,6 +14,22 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct Cause {
     pub(crate) alarm: AlarmTransition,
     pub(crate) rule: MatchedRule,
+    /// The transition's idempotency key ([`AlarmTransition::key`]): the same on every
+    /// delivery of it, the name of the claim queue workers share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
+    /// Other transitions of the alarm within `--debounce` that this run stood for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) absorbed: Vec<Absorbed>,
+}
+
+/// A transition a run stood for without running again (a flapping alarm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Absorbed {
+    pub(crate) state: AlarmState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) previous_state: Option<AlarmState>,
+    pub(crate) time: DateTime<Utc>,
 }
 
 impl Cause {
@@ -70,6 +86,30 @@ pub(crate) enum AlarmState {
     Alarm,
     #[serde(rename = "INSUFFICIENT_DATA")]
     InsufficientData,
+}
+
+impl AlarmTransition {
+    /// The alarm's ARN: the event's, else made of its region, account and name (what
+    /// CloudWatch names it).
+    pub(crate) fn arn(&self) -> String {
+        self.arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:cloudwatch:{}:{}:alarm:{}",
+                self.region, self.account, self.name
+            )
+        })
+    }
+
+    /// The idempotency key of this transition: the alarm's ARN and the time of the state
+    /// change (every delivery of one transition, by any feed, carries both).
+    pub(crate) fn key(&self) -> String {
+        format!(
+            "{}@{}",
+            self.arn(),
+            self.time
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        )
+    }
 }
 
 impl AlarmState {

@@ -6,13 +6,18 @@
 //! `playbook run` in this process, in the alarm's region with its account's role, its
 //! record carrying the transition and the rule (`crate::record::cause`).
 //!
-//! [`handle`] is the whole path from an event's text to an exit class: the one function a
-//! queue worker calls per message.
+//! [`handle`] is the whole path from an event's text to an exit class (`--event`); a
+//! queue worker (`worker.rs`, `--queue`) takes its steps one by one ([`parse`],
+//! [`unmatched`], a claim (`claim.rs`), [`respond_to`]) to settle each message.
 
+mod claim;
+mod debounce;
 mod event;
+mod message;
 mod regions;
 pub(crate) mod responders;
 mod template;
+mod worker;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +26,7 @@ use anyhow::Context;
 use crate::cells::cell_cache;
 use crate::exit::Exit;
 use crate::record::cause::{AlarmTransition, Cause, MatchedRule};
+use crate::record::summary::Delivery;
 use crate::redact::{Redactor, redacted_format};
 use crate::run::{self as runner, RunOptions};
 use crate::visible;
@@ -29,10 +35,20 @@ use responders::{Responders, Rule};
 /// What the command was given besides the run options.
 #[derive(Debug)]
 pub(crate) struct RespondArgs {
-    /// The event: a file, or `-` for standard input.
-    pub(crate) event: PathBuf,
+    pub(crate) input: Input,
     pub(crate) responders: PathBuf,
 }
+
+/// Where events come from.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// One event: a file, or `-` for standard input.
+    Event(PathBuf),
+    /// An SQS queue, worked on until SIGTERM or SIGINT.
+    Queue(worker::WorkerOptions),
+}
+
+pub(crate) use worker::{WorkerOptions, parse_span};
 
 /// The record's default place: beside where the responder runs, one directory per alarm.
 const DEFAULT_OUTPUT: &str = "responses/{alarm.name}/{datetime}-{notebook}-{run_id}.ipynb";
@@ -58,45 +74,84 @@ pub(crate) async fn main(args: RespondArgs, mut base: RunOptions) -> anyhow::Res
                 .map_err(|why| anyhow::anyhow!("{flag} {why}"))?;
         }
     }
-    let text = read_event(&args.event)?;
-    Ok(handle(&text, &responders, &base).await)
+    match args.input {
+        Input::Event(path) => {
+            let text = read_event(&path)?;
+            Ok(handle(&text, &responders, &base).await)
+        }
+        Input::Queue(mut options) => {
+            options.claims = options
+                .claims
+                .or_else(|| worker::default_claims(base.output.as_deref()?));
+            worker::main(options, &responders, &base).await
+        }
+    }
 }
 
 /// One event, from its text to its exit class: parsed, routed, each matching rule run and
 /// delivered. Nothing here panics or returns early without saying why on stderr.
 pub(crate) async fn handle(text: &str, responders: &Responders, base: &RunOptions) -> Exit {
-    let redactor = Redactor::from_env();
-    let say = |line: &crate::redact::Redacted<String>| {
-        eprintln!("respond: {}", visible::text(line.as_str()));
-    };
-    let alarm = match event::parse(text) {
-        Ok(alarm) => alarm,
+    match parse(text) {
+        Ok(alarm) => respond_to(&alarm, responders, base).await.0,
         Err(why) => {
-            say(&redactor.text(&why.to_string()));
-            return Exit::BadInput;
+            eprintln!("respond: {}", visible::text(why.as_str()));
+            Exit::BadInput
         }
-    };
-    let heading = redacted_format!(
+    }
+}
+
+/// The alarm transition an event's text carries; why not (masked) when it carries none.
+pub(crate) fn parse(text: &str) -> Result<AlarmTransition, crate::redact::Redacted<String>> {
+    event::parse(text).map_err(|why| Redactor::from_env().text(&why.to_string()))
+}
+
+/// How `alarm` is named on stderr: name, state, time, account and region.
+fn heading(alarm: &AlarmTransition, redactor: &Redactor) -> crate::redact::Redacted<String> {
+    redacted_format!(
         "alarm {} entering {} at {} ({}, {})",
         redactor.name(&alarm.name),
         redactor.name(alarm.state.as_str()),
         redactor.name(&crate::record::run_record::millis_text(alarm.time)),
         redactor.name(&alarm.account),
         redactor.name(&alarm.region)
-    );
-    let rules = responders.matching(&alarm);
-    if rules.is_empty() {
-        say(&redacted_format!(
-            "{}: no rule of {} matches; nothing to run",
-            heading,
-            redactor.name(&responders.file)
-        ));
-        return Exit::Ok;
+    )
+}
+
+/// Says on stderr that no rule of `responders` matches `alarm`, when none does.
+pub(crate) fn unmatched(alarm: &AlarmTransition, responders: &Responders) -> bool {
+    if !responders.matching(alarm).is_empty() {
+        return false;
     }
+    let redactor = Redactor::from_env();
+    let line = redacted_format!(
+        "{}: no rule of {} matches; nothing to run",
+        heading(alarm, &redactor),
+        redactor.name(&responders.file)
+    );
+    eprintln!("respond: {}", visible::text(line.as_str()));
+    true
+}
+
+/// Runs and delivers each rule matching `alarm`: the most severe exit class of the runs
+/// (0 when no rule matches), and where their records were delivered.
+pub(crate) async fn respond_to(
+    alarm: &AlarmTransition,
+    responders: &Responders,
+    base: &RunOptions,
+) -> (Exit, Vec<String>) {
+    let redactor = Redactor::from_env();
+    let say = |line: &crate::redact::Redacted<String>| {
+        eprintln!("respond: {}", visible::text(line.as_str()));
+    };
+    let heading = heading(alarm, &redactor);
+    if unmatched(alarm, responders) {
+        return (Exit::Ok, Vec::new());
+    }
+    let rules = responders.matching(alarm);
     // Every matching rule's run is checked before any starts.
     let mut runs = Vec::with_capacity(rules.len());
     for rule in &rules {
-        match options_for(rule, &alarm, responders, base) {
+        match options_for(rule, alarm, responders, base) {
             Ok(options) => runs.push((rule, options)),
             Err(why) => {
                 say(&redacted_format!(
@@ -104,11 +159,12 @@ pub(crate) async fn handle(text: &str, responders: &Responders, base: &RunOption
                     heading,
                     redactor.text(&format!("{why:#}"))
                 ));
-                return Exit::BadInput;
+                return (Exit::BadInput, Vec::new());
             }
         }
     }
     let mut exit = Exit::Ok;
+    let mut records = Vec::new();
     for (rule, options) in runs {
         say(&redacted_format!(
             "{}: rule {} runs {}",
@@ -117,7 +173,13 @@ pub(crate) async fn handle(text: &str, responders: &Responders, base: &RunOption
             redactor.name(&options.notebook.display().to_string())
         ));
         let ran = match runner::run_one(options, cell_cache::new_kernel_dir()).await {
-            Ok(outcome) => outcome.exit,
+            Ok(outcome) => {
+                let delivered = (outcome.summary.outputs.iter())
+                    .filter(|d| d.what == Delivery::Record && d.ok)
+                    .map(|d| d.to.clone());
+                records.extend(delivered);
+                outcome.exit
+            }
             Err(error) => {
                 say(&redactor.text(&format!("rule {}: {error:#}", rule.name)));
                 if runner::is_output_failure(&error) {
@@ -131,7 +193,7 @@ pub(crate) async fn handle(text: &str, responders: &Responders, base: &RunOption
             exit = ran;
         }
     }
-    exit
+    (exit, records)
 }
 
 /// The run options of `rule` for `alarm`: its notebook and parameters, the alarm's region
@@ -167,6 +229,8 @@ fn options_for(
             file: responders.file.clone(),
             line: rule.line,
         },
+        key: Some(alarm.key()),
+        absorbed: Vec::new(),
     });
     runner::check_inputs(&options).with_context(context)?;
     Ok(options)

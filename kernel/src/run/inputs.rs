@@ -124,7 +124,7 @@ pub(super) fn account_of(passwd: &str, uid: &str) -> Option<String> {
     })
 }
 
-pub(super) fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_default()

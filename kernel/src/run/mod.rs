@@ -35,8 +35,9 @@ use crate::record::notebook::{Notebook, NotebookError};
 use crate::record::run_record::{self as record, Parameters, RunRecord, RunStatus};
 use crate::record::summary::{RunSummary, StepTime};
 use crate::redact::Redactor;
-pub(crate) use inputs::{anchored_source, default_output};
-use inputs::{current_user, given_with_source, hostname, inject_parameters};
+use crate::visible;
+pub(crate) use inputs::{anchored_source, default_output, hostname};
+use inputs::{current_user, given_with_source, inject_parameters};
 use playbook::source::AwsTarget;
 use progress::{Progress, View};
 
