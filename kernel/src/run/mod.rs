@@ -35,7 +35,6 @@ use crate::record::notebook::{Notebook, NotebookError};
 use crate::record::run_record::{self as record, Parameters, RunRecord, RunStatus};
 use crate::record::summary::{RunSummary, StepTime};
 use crate::redact::Redactor;
-use crate::visible;
 pub(crate) use inputs::{anchored_source, default_output, hostname};
 use inputs::{current_user, given_with_source, inject_parameters};
 use playbook::source::AwsTarget;
