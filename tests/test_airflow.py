@@ -326,7 +326,9 @@ def test_operator_maps_exit_codes_onto_retries_and_pushes_every_summary(airflow,
     # playbook's output is in the task log, line by line as it came (not at the end).
     lines = operator_lines(done.stdout)
     texts = [text for _, text in lines]
-    assert "check PASS: p99 latency" in texts, texts
+    # A verdict line carries what it compared (issue 31): "check PASS: p99 latency — observed …".
+    verdicts = [t for t in texts if t.startswith("check PASS: p99 latency")]
+    assert verdicts and all(" — " in v and "expected" in v for v in verdicts), texts
     # A task running post-deploy.ipynb logs its pause step, and 0.7 s later its verdict:
     # stamped as they came, not all at the end (tasks run in any order, so the two lines
     # are taken from one task's stretch of the log).

@@ -10,9 +10,16 @@ pub mod function_length;
 pub mod module_graph;
 
 /// Every workspace crate's directory (`kernel`, `engine`, …), from the workspace's own
-/// manifest; `vendor/` is not a member.
+/// manifest; `vendor/` is not a member. The workspace is found from the running test's
+/// `CARGO_MANIFEST_DIR` (cargo sets it for every test it runs; each member sits one level
+/// down), not from this crate's compile-time one: a testkit built in another checkout that
+/// shares the target dir would otherwise read that checkout's sources.
 pub fn workspace_crates() -> Vec<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let member = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
+    let root = member.join("..");
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace manifest");
     let members = manifest
         .split("members")

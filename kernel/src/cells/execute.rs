@@ -103,27 +103,42 @@ pub(crate) async fn execute_one(
         }
     };
     if !request.silent {
-        // After the result: the verdicts it does not show, and what the engine noticed
-        // about the answers.
-        let shown = match &outcome {
-            Outcome::Ok(data) => data.get("text/plain").map_or("", String::as_str),
-            Outcome::Error(_) => "",
-        };
-        let checks = kernel.host.session.checks();
-        let new = checks.get(checks_before..).unwrap_or_default();
-        if let Some(display) = super::verdicts::unshown(new, shown) {
-            iopub.publish(display, Some(message));
-        }
-        publish_notes(kernel, message, queries_before);
+        publish_after_result(kernel, message, &outcome, checks_before, queries_before);
     }
     if request.store_history {
-        let output = match &outcome {
-            Outcome::Ok(data) => data.get("text/plain").cloned().unwrap_or_default(),
-            Outcome::Error(_) => String::new(),
-        };
-        kernel.history().record(count, &request.code, &output);
+        remember(kernel, count, &request.code, &outcome);
     }
     (reply, failed)
+}
+
+/// Keeps the cell and its plain-text result in the history (`history_request`).
+fn remember(kernel: &Kernel, count: usize, code: &str, outcome: &Outcome) {
+    let output = match outcome {
+        Outcome::Ok(data) => data.get("text/plain").cloned().unwrap_or_default(),
+        Outcome::Error(_) => String::new(),
+    };
+    kernel.history().record(count, code, &output);
+}
+
+/// After a cell's result: the verdicts of checks it stated that the result does not show,
+/// and what the engine noticed about the answers of the queries it ran.
+fn publish_after_result(
+    kernel: &Kernel,
+    message: &JupyterMessage,
+    outcome: &Outcome,
+    checks_before: usize,
+    queries_before: usize,
+) {
+    let shown = match outcome {
+        Outcome::Ok(data) => data.get("text/plain").map_or("", String::as_str),
+        Outcome::Error(_) => "",
+    };
+    let checks = kernel.host.session.checks();
+    let new = checks.get(checks_before..).unwrap_or_default();
+    if let Some(display) = super::verdicts::unshown(new, shown) {
+        kernel.iopub.publish(display, Some(message));
+    }
+    publish_notes(kernel, message, queries_before);
 }
 
 /// A step failed: the person at the notebook is offered the undos of the actions done,
@@ -228,6 +243,17 @@ async fn run_cell(
     .await;
     build.finish().await;
     let report = kernel.end_cell();
+    judge(kernel, evaluated, report, &bound_names)
+}
+
+/// What the evaluation came to, judged with what the cell reported meanwhile; the
+/// bindings it was given are delivered when it succeeded.
+fn judge(
+    kernel: &Kernel,
+    evaluated: Result<Evaluated, tokio::task::JoinError>,
+    report: CellReport,
+    bound_names: &[String],
+) -> Outcome {
     match evaluated {
         Err(join_error) => error(
             "KernelError",
@@ -248,7 +274,7 @@ async fn run_cell(
         }) => {
             let outcome = judge_finished(data, report, returned_error);
             if matches!(outcome, Outcome::Ok(_)) {
-                kernel.host.session.bindings_delivered(&bound_names);
+                kernel.host.session.bindings_delivered(bound_names);
             }
             outcome
         }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use playbook::display::Render;
 use playbook::protocol::ErrorKind;
+use playbook::query::MetricSearch;
 use playbook::series_set::SeriesSet;
 use playbook_engine::Session;
 use playbook_engine::error::EngineError;
@@ -214,19 +215,7 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
         } => {
             use_source(session, window)?;
             let search = metric_search(namespace, metric.as_deref(), dims);
-            let found = session.run_list_metrics(&search)?;
-            print_lines(out, &found, print, |id| {
-                let dims: Vec<String> = id
-                    .dimensions
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                format!("{} {} {}", id.namespace, id.metric, dims.join(" "))
-            })?;
-            if !print.json {
-                eprintln!("{} metrics", found.len());
-            }
-            Ok(())
+            list_metrics(session, &search, out, print)
         }
         QueryCommand::Alarms { args, print } => {
             use_source(session, &args.window)?;
@@ -261,6 +250,29 @@ fn execute(session: &Session, command: &QueryCommand, out: &mut impl Write) -> R
             print_lines(out, &groups, print, String::clone)
         }
     }
+}
+
+/// `playbook query list-metrics`: a line per metric (namespace, name, dimensions), and
+/// how many on stderr.
+fn list_metrics(
+    session: &Session,
+    search: &MetricSearch,
+    out: &mut impl Write,
+    print: &Print,
+) -> Result<(), Failure> {
+    let found = session.run_list_metrics(search)?;
+    print_lines(out, &found, print, |id| {
+        let dims: Vec<String> = id
+            .dimensions
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{} {} {}", id.namespace, id.metric, dims.join(" "))
+    })?;
+    if !print.json {
+        eprintln!("{} metrics", found.len());
+    }
+    Ok(())
 }
 
 /// The exit class of a query that failed with `kind`.
